@@ -1,0 +1,83 @@
+#include "gateway/core/checkpointer.h"
+
+#include <pthread.h>
+
+namespace regline {
+
+Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& path, int threshold_pages) {
+  Result<Database> db = Database::Open(path);
+  if (!db.ok()) return db.status().WithContext("starting the checkpointer");
+  REGLINE_RETURN_IF_ERROR(db->Exec("PRAGMA busy_timeout = 5000"));
+  // SQLite opens a connection's file lazily; a checkpoint on a connection
+  // that has not read anything yet silently does nothing. Read once.
+  Result<int64_t> tables = db->QueryInt("SELECT count(*) FROM sqlite_schema");
+  if (!tables.ok()) return tables.status().WithContext("starting the checkpointer");
+  return std::unique_ptr<Checkpointer>(new Checkpointer(std::move(db).value(), threshold_pages));
+}
+
+Checkpointer::Checkpointer(Database db, int threshold_pages)
+    : db_(std::move(db)), threshold_pages_(threshold_pages), thread_([this] { Loop(); }) {}
+
+Checkpointer::~Checkpointer() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void Checkpointer::Attach(sqlite3* writer) {
+  sqlite3_wal_autocheckpoint(writer, 0);  // also removes SQLite's own hook
+  sqlite3_wal_hook(writer, &Checkpointer::OnCommit, this);
+}
+
+int Checkpointer::completed() const {
+  std::lock_guard lock(mu_);
+  return completed_;
+}
+
+int Checkpointer::OnCommit(void* self, sqlite3* writer, const char* name, int pages) {
+  auto* c = static_cast<Checkpointer*>(self);
+  if (pages >= 2 * c->threshold_pages_) {
+    // Under steady load the background checkpoint never catches the log's
+    // moving end, and SQLite only rewinds the log once a checkpoint has
+    // copied all of it. So past twice the threshold the writer copies the
+    // tail itself (the thread has done the bulk), and its next transaction
+    // starts the log again from the beginning. SQLITE_BUSY here just means
+    // the thread is at work; the next commit tries again.
+    (void)sqlite3_wal_checkpoint_v2(writer, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+  if (pages >= c->threshold_pages_) {
+    {
+      std::lock_guard lock(c->mu_);
+      c->wanted_ = true;
+    }
+    c->wake_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void Checkpointer::Loop() {
+  pthread_setname_np(pthread_self(), "regline-ckpt");
+  for (;;) {
+    bool last;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [this] { return wanted_ || stopping_; });
+      wanted_ = false;
+      last = stopping_;
+    }
+    // A failed checkpoint is harmless (the log just stays longer) and is
+    // tried again at the next wake-up, so its result is only counted.
+    int log_frames = 0, copied_frames = 0;
+    int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied_frames);
+    if (rc == SQLITE_OK && copied_frames > 0) {
+      std::lock_guard lock(mu_);
+      ++completed_;
+    }
+    if (last) return;
+  }
+}
+
+}  // namespace regline

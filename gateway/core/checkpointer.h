@@ -1,0 +1,59 @@
+// Checkpointer: moves the store's write-ahead log into the database file on
+// a thread of its own, so the writer never pays for it.
+//
+// SQLite's automatic checkpoint runs inside the committing thread, right
+// after a commit, and copies and fsyncs pages there; on the submit path that
+// costs about a fifth of the throughput. Instead the writer connection turns
+// automatic checkpoints off and calls Attach(), which installs a WAL hook:
+// after each commit SQLite reports the log's size, and once it passes
+// `threshold_pages` the hook wakes this thread, which runs a PASSIVE
+// checkpoint on its own connection (PASSIVE never blocks the writer or
+// readers; what it cannot copy yet it copies next time). Past twice the
+// threshold the writer copies the last few frames itself, so that the log
+// can start over from its beginning instead of growing without end.
+//
+// A crash at any point loses nothing: a checkpoint only copies frames that
+// are already durable in the log. The destructor runs a last checkpoint and
+// joins the thread; it must run before the writer connection closes.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "gateway/core/sqlite.h"
+
+namespace regline {
+
+class Checkpointer {
+ public:
+  // Opens a second connection to `path`; kIOError when it cannot.
+  static Result<std::unique_ptr<Checkpointer>> Start(const std::string& path, int threshold_pages);
+  ~Checkpointer();
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // Turns off `writer`'s automatic checkpoints and wakes this thread when
+  // the log grows past the threshold. Call on the writer's thread.
+  void Attach(sqlite3* writer);
+
+  // Checkpoints that copied frames since start, for tests and metrics.
+  int completed() const;
+
+ private:
+  Checkpointer(Database db, int threshold_pages);
+  static int OnCommit(void* self, sqlite3* db, const char* name, int pages);
+  void Loop();
+
+  Database db_;  // used only by the thread
+  const int threshold_pages_;
+  mutable std::mutex mu_;  // guards wanted_, stopping_, completed_
+  std::condition_variable wake_;
+  bool wanted_ = false;
+  bool stopping_ = false;
+  int completed_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace regline

@@ -1,0 +1,108 @@
+// GroupCommitter: the store's single writer thread, which batches concurrent
+// submissions into one transaction (group commit).
+//
+// Any thread calls Submit(); the writer takes everything queued since its
+// last commit, stores it with Store::SubmitBatch in one transaction (one
+// fsync), and only then runs each submission's callback. While one commit
+// is on disk the next batch gathers, so batches grow with the load and the
+// cost of an fsync is shared by every submission in it.
+//
+// Other work on the store (leases, acknowledgements, queries) goes through
+// Run(), which executes a function on the writer thread between batches, in
+// the order it was queued. The committer owns the Store; nothing else may
+// touch it while the committer runs.
+//
+// Callbacks run on the writer thread and must be quick and must not block
+// on the committer (they may queue more work, since Submit and Run never
+// wait for the writer).
+//
+// Shutdown: Stop() (also run by the destructor) refuses new work with
+// kUnavailable, commits everything already queued, answers every callback,
+// and joins the writer. Nothing handed in before Stop() is dropped.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "gateway/core/store.h"
+
+namespace regline {
+
+struct GroupCommitOptions {
+  // Most submissions in one transaction. Larger batches share an fsync among
+  // more callers; smaller ones bound the latency of a single commit.
+  size_t max_batch = 4096;
+};
+
+// Counters since start, for benchmarks and metrics.
+struct GroupCommitStats {
+  uint64_t batches = 0;
+  uint64_t submissions = 0;
+  uint64_t largest_batch = 0;
+};
+
+class GroupCommitter {
+ public:
+  using SubmitCallback = std::function<void(Result<SubmitReceipt>)>;
+
+  GroupCommitter(std::unique_ptr<Store> store, GroupCommitOptions options = {});
+  ~GroupCommitter();
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  // Queues a submission; `done` runs on the writer thread once its result is
+  // known: ok only after the batch holding it has committed.
+  void Submit(Submission submission, SubmitCallback done);
+  // The same, for callers that prefer to wait.
+  std::future<Result<SubmitReceipt>> Submit(Submission submission);
+
+  // Runs fn(store) on the writer thread and returns its result.
+  template <typename Fn>
+  auto Run(Fn fn) -> std::future<decltype(fn(std::declval<Store&>()))> {
+    using R = decltype(fn(std::declval<Store&>()));
+    auto task = std::make_shared<std::packaged_task<R(Store&)>>(std::move(fn));
+    std::future<R> f = task->get_future();
+    if (!Enqueue(Item{{}, {}, [task](Store& s) { (*task)(s); }})) {
+      std::promise<R> refused;
+      refused.set_value(R(Unavailable("the store is shutting down")));
+      return refused.get_future();
+    }
+    return f;
+  }
+
+  // Stops taking work, drains what is queued, joins the writer. Idempotent.
+  void Stop();
+
+  GroupCommitStats stats() const;
+
+ private:
+  struct Item {
+    Submission submission;
+    SubmitCallback done;               // set for submissions
+    std::function<void(Store&)> task;  // set for Run()
+  };
+  // Queues `item` (moving from it) unless stopping; a refused item is left
+  // untouched for the caller to answer.
+  bool Enqueue(Item&& item);
+  void WriterLoop();
+  void CommitBatch(std::deque<Item>& batch);
+
+  std::unique_ptr<Store> store_;  // used only by the writer thread
+  const GroupCommitOptions options_;
+
+  mutable std::mutex mu_;  // guards queue_, stopping_ and stats_
+  std::condition_variable wake_;
+  std::deque<Item> queue_;
+  bool stopping_ = false;
+  GroupCommitStats stats_;
+
+  std::thread writer_;  // last: starts after everything above exists
+};
+
+}  // namespace regline

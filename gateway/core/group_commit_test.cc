@@ -1,0 +1,146 @@
+#include "gateway/core/group_commit.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "gateway/core/sqlite.h"
+#include "gateway/core/test_util.h"
+
+namespace regline {
+namespace {
+
+class GroupCommitTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<GroupCommitter> Start(GroupCommitOptions o = {}) {
+    options_.path = dir_.File("store.db");
+    Result<std::unique_ptr<Store>> store = Store::Open(options_, clock_);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return std::make_unique<GroupCommitter>(std::move(store).value(), o);
+  }
+
+  static Submission Message(uint64_t thread, uint64_t n) {
+    Submission s;
+    s.sender = "console-" + std::to_string(thread);
+    s.id = MessageId{thread + 1, n + 1};
+    s.recipients = {"douyin"};
+    s.envelope = std::string(1024, 'x');
+    return s;
+  }
+
+  // Counts committed messages through a separate connection, as another
+  // process would see them.
+  int64_t CommittedMessages() {
+    Result<Database> db = Database::Open(options_.path);
+    EXPECT_TRUE(db.ok());
+    Result<int64_t> n = db->QueryInt("SELECT count(*) FROM messages");
+    EXPECT_TRUE(n.ok()) << n.status().ToString();
+    return n.ok() ? *n : -1;
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_;
+  StoreOptions options_;
+};
+
+TEST_F(GroupCommitTest, ConcurrentSubmittersAllGetDistinctDurableReceipts) {
+  auto committer = Start();
+  constexpr int kThreads = 8, kEach = 500;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<uint64_t> seqs;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::future<Result<SubmitReceipt>>> pending;
+      for (int i = 0; i < kEach; ++i) pending.push_back(committer->Submit(Message(t, i)));
+      for (auto& f : pending) {
+        Result<SubmitReceipt> r = f.get();
+        if (!r.ok()) {
+          failures++;
+          continue;
+        }
+        std::lock_guard lock(mu);
+        seqs.insert(r->seq);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(seqs.size(), size_t{kThreads * kEach});
+  GroupCommitStats stats = committer->stats();
+  EXPECT_EQ(stats.submissions, uint64_t{kThreads * kEach});
+  EXPECT_GT(stats.largest_batch, 1u) << "submissions were never grouped";
+  EXPECT_LT(stats.batches, stats.submissions);
+  committer.reset();
+  EXPECT_EQ(CommittedMessages(), kThreads * kEach);
+}
+
+TEST_F(GroupCommitTest, CallbackRunsOnlyOnceTheCommitIsVisibleToOthers) {
+  auto committer = Start();
+  std::atomic<int> checked{0};
+  std::promise<void> all;
+  constexpr int kCount = 50;
+  for (int i = 0; i < kCount; ++i) {
+    committer->Submit(Message(0, i), [&, i](Result<SubmitReceipt> r) {
+      ASSERT_TRUE(r.ok());
+      // The writer holds no transaction open while it answers, so another
+      // connection must already see this message.
+      Result<Database> db = Database::Open(options_.path);
+      ASSERT_TRUE(db.ok());
+      Result<int64_t> n = db->QueryInt("SELECT count(*) FROM messages WHERE seq = " + std::to_string(r->seq));
+      EXPECT_EQ(n.value(), 1) << "message " << i << " answered before it was committed";
+      if (++checked == kCount) all.set_value();
+    });
+  }
+  all.get_future().wait();
+  EXPECT_EQ(checked.load(), kCount);
+}
+
+TEST_F(GroupCommitTest, RunExecutesInOrderAfterEarlierSubmissions) {
+  auto committer = Start();
+  for (int i = 0; i < 10; ++i) committer->Submit(Message(0, i), [](Result<SubmitReceipt>) {});
+  auto pending = committer->Run([](Store& s) -> Result<int64_t> { return s.Pending("douyin"); });
+  EXPECT_EQ(pending.get().value(), 10);
+}
+
+TEST_F(GroupCommitTest, BatchesRespectMaxBatch) {
+  auto committer = Start(GroupCommitOptions{.max_batch = 7});
+  std::vector<std::future<Result<SubmitReceipt>>> futures;
+  for (int i = 0; i < 200; ++i) futures.push_back(committer->Submit(Message(0, i)));
+  for (auto& f : futures) ASSERT_TRUE(f.get().ok());
+  EXPECT_LE(committer->stats().largest_batch, 7u);
+}
+
+TEST_F(GroupCommitTest, StopDrainsQueuedWorkThenRefusesMore) {
+  auto committer = Start();
+  std::vector<std::future<Result<SubmitReceipt>>> futures;
+  for (int i = 0; i < 300; ++i) futures.push_back(committer->Submit(Message(0, i)));
+  committer->Stop();
+  for (auto& f : futures) EXPECT_TRUE(f.get().ok());
+  Result<SubmitReceipt> late = committer->Submit(Message(0, 1000)).get();
+  EXPECT_EQ(late.status().code(), StatusCode::kUnavailable);
+  auto task = committer->Run([](Store&) -> Status { return Status::Ok(); });
+  EXPECT_EQ(task.get().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(CommittedMessages(), 300);
+}
+
+TEST_F(GroupCommitTest, RefusalsAreAnsweredIndividually) {
+  options_.default_quota = 3;
+  auto committer = Start();
+  std::vector<std::future<Result<SubmitReceipt>>> futures;
+  for (int i = 0; i < 5; ++i) futures.push_back(committer->Submit(Message(0, i)));
+  int ok = 0, overloaded = 0;
+  for (auto& f : futures) {
+    Result<SubmitReceipt> r = f.get();
+    if (r.ok()) ok++;
+    if (r.status().code() == StatusCode::kOverloaded) overloaded++;
+  }
+  EXPECT_EQ(ok, 3);
+  EXPECT_EQ(overloaded, 2);
+}
+
+}  // namespace
+}  // namespace regline

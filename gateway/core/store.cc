@@ -1,0 +1,665 @@
+#include "gateway/core/store.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "gateway/core/store_schema.h"
+
+namespace regline {
+
+std::string_view DeliveryStateName(DeliveryState s) {
+  switch (s) {
+    case DeliveryState::kQueued: return "queued";
+    case DeliveryState::kInFlight: return "in_flight";
+    case DeliveryState::kDelivered: return "delivered";
+    case DeliveryState::kAccepted: return "accepted";
+    case DeliveryState::kCompleted: return "completed";
+    case DeliveryState::kRejected: return "rejected";
+    case DeliveryState::kExpired: return "expired";
+    case DeliveryState::kDeadLettered: return "dead_lettered";
+  }
+  return "unknown";
+}
+
+std::string_view AckStageName(AckStage s) {
+  switch (s) {
+    case AckStage::kReceived: return "received";
+    case AckStage::kAccepted: return "accepted";
+    case AckStage::kCompleted: return "completed";
+    case AckStage::kRejected: return "rejected";
+  }
+  return "unknown";
+}
+
+namespace {
+
+bool IsPending(DeliveryState s) { return s == DeliveryState::kQueued || s == DeliveryState::kInFlight; }
+
+constexpr const char* kDeliveryColumns =
+    "message_seq, recipient, state, attempts, queued_ms, next_attempt_ms, lease_until_ms, received_ms, "
+    "accepted_ms, completed_ms, rejected_ms, expired_ms, dead_lettered_ms, reason, delivery_seq";
+
+DeliveryStatus ReadDeliveryStatus(const Statement& st) {
+  DeliveryStatus d;
+  d.seq = static_cast<uint64_t>(st.ColumnInt64(0));
+  d.recipient = st.ColumnText(1);
+  d.state = static_cast<DeliveryState>(st.ColumnInt64(2));
+  d.attempts = static_cast<int>(st.ColumnInt64(3));
+  d.queued_ms = st.ColumnInt64(4);
+  d.next_attempt_ms = st.ColumnInt64(5);
+  d.lease_until_ms = st.ColumnInt64(6);
+  d.received_ms = st.ColumnInt64(7);
+  d.accepted_ms = st.ColumnInt64(8);
+  d.completed_ms = st.ColumnInt64(9);
+  d.rejected_ms = st.ColumnInt64(10);
+  d.expired_ms = st.ColumnInt64(11);
+  d.dead_lettered_ms = st.ColumnInt64(12);
+  d.reason = st.ColumnText(13);
+  d.delivery_seq = static_cast<uint64_t>(st.ColumnInt64(14));
+  return d;
+}
+
+// Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when the body or
+// the commit fails.
+template <typename Body>
+Status InTransaction(Database& db, Statement& begin, Statement& commit, Statement& rollback, Body&& body) {
+  begin.Reset();
+  REGLINE_RETURN_IF_ERROR(begin.Run());
+  Status s = body();
+  if (s.ok()) {
+    commit.Reset();
+    s = commit.Run();
+  }
+  if (!s.ok() && !sqlite3_get_autocommit(db.get())) {
+    rollback.Reset();
+    (void)rollback.Run();
+  }
+  return s;
+}
+
+}  // namespace
+
+// Prepared once at open; every statement the hot paths run.
+struct Store::Statements {
+  Statement begin, commit, rollback;
+  Statement find_message, insert_message, insert_delivery;
+  Statement select_due, lease_delivery, expire_delivery, save_delivery_seq;
+  Statement select_delivery, update_ack;
+  Statement select_expired_leases, requeue, dead_letter;
+  Statement select_expired, find_seq, deliveries_of, depths, dead_letters, replay;
+};
+
+Store::Store(StoreOptions options, const Clock& clock, Database db)
+    : options_(std::move(options)), clock_(clock), db_(std::move(db)) {}
+
+Store::~Store() = default;
+
+int Store::SchemaVersion() { return store_schema::LatestVersion(); }
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Clock& clock) {
+  if (options.path.empty()) return InvalidArgument("store path is empty");
+  if (options.max_attempts < 1) return InvalidArgument("max_attempts must be at least 1");
+  Result<Database> db = Database::Open(options.path);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<Store> store(new Store(options, clock, std::move(db).value()));
+  Status s = store_schema::PrepareDatabase(store->db_, options.durability == Durability::kFull);
+  if (s.ok()) s = store->StartCheckpointer();
+  if (s.ok()) s = store->Prepare();
+  if (s.ok()) s = store->LoadCounters();
+  if (!s.ok()) return s.WithContext("opening store " + options.path);
+  return store;
+}
+
+Status Store::Prepare() {
+  stmts_ = std::make_unique<Statements>();
+  struct {
+    Statement* stmt;
+    const char* sql;
+  } const table[] = {
+      {&stmts_->begin, "BEGIN IMMEDIATE"},
+      {&stmts_->commit, "COMMIT"},
+      {&stmts_->rollback, "ROLLBACK"},
+      {&stmts_->find_message, "SELECT seq, accepted_ms, envelope FROM messages WHERE sender = ?1 AND message_id = ?2"},
+      {&stmts_->insert_message,
+       "INSERT INTO messages(sender, message_id, kind, priority, created_ms, expires_ms, correlation_id, "
+       "accepted_ms, envelope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+      {&stmts_->insert_delivery,
+       "INSERT INTO deliveries(message_seq, recipient, priority, state, expires_ms, queued_ms, next_attempt_ms) "
+       "VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5)"},
+      {&stmts_->select_due,
+       "SELECT d.message_seq, d.attempts, d.expires_ms, m.sender, m.message_id, m.kind, m.priority, m.envelope, "
+       "d.delivery_seq "
+       "FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+       "WHERE d.recipient = ?1 AND d.state = 0 AND d.next_attempt_ms <= ?2 "
+       "ORDER BY d.priority DESC, d.message_seq LIMIT ?3"},
+      {&stmts_->lease_delivery,
+       "UPDATE deliveries SET state = 1, attempts = attempts + 1, lease_until_ms = ?3, delivery_seq = ?4 "
+       "WHERE message_seq = ?1 AND recipient = ?2"},
+      {&stmts_->save_delivery_seq,
+       "INSERT INTO recipients(recipient, last_delivery_seq) VALUES (?1, ?2) "
+       "ON CONFLICT(recipient) DO UPDATE SET last_delivery_seq = excluded.last_delivery_seq"},
+      {&stmts_->expire_delivery,
+       "UPDATE deliveries SET state = 6, expired_ms = ?3, lease_until_ms = 0 "
+       "WHERE message_seq = ?1 AND recipient = ?2"},
+      {&stmts_->select_delivery,
+       "SELECT state, received_ms, accepted_ms, completed_ms, rejected_ms, reason, attempts FROM deliveries "
+       "WHERE message_seq = ?1 AND recipient = ?2"},
+      {&stmts_->update_ack,
+       "UPDATE deliveries SET state = ?3, received_ms = ?4, accepted_ms = ?5, completed_ms = ?6, "
+       "rejected_ms = ?7, reason = ?8, lease_until_ms = 0 WHERE message_seq = ?1 AND recipient = ?2"},
+      {&stmts_->select_expired_leases,
+       "SELECT message_seq, recipient, attempts FROM deliveries WHERE state = 1 AND lease_until_ms <= ?1"},
+      {&stmts_->requeue,
+       "UPDATE deliveries SET state = 0, next_attempt_ms = ?3, lease_until_ms = 0 "
+       "WHERE message_seq = ?1 AND recipient = ?2"},
+      {&stmts_->dead_letter,
+       "UPDATE deliveries SET state = 7, dead_lettered_ms = ?3, lease_until_ms = 0, reason = ?4 "
+       "WHERE message_seq = ?1 AND recipient = ?2"},
+      {&stmts_->select_expired,
+       "SELECT message_seq, recipient FROM deliveries "
+       "WHERE state = 0 AND attempts = 0 AND expires_ms > 0 AND expires_ms <= ?1"},
+      {&stmts_->find_seq, "SELECT seq FROM messages WHERE sender = ?1 AND message_id = ?2"},
+      {&stmts_->deliveries_of, nullptr},
+      {&stmts_->depths,
+       "SELECT recipient, sum(state = 0), sum(state = 1), sum(state = 7), min(CASE WHEN state = 0 THEN queued_ms END) "
+       "FROM deliveries WHERE state IN (0, 1, 7) GROUP BY recipient ORDER BY recipient"},
+      {&stmts_->dead_letters, nullptr},
+      {&stmts_->replay,
+       "UPDATE deliveries SET state = 0, attempts = 0, next_attempt_ms = ?3, lease_until_ms = 0 "
+       "WHERE message_seq = ?1 AND recipient = ?2 AND state = 7"},
+  };
+  for (const auto& [stmt, sql] : table) {
+    if (sql == nullptr) continue;
+    Result<Statement> prepared = db_.Prepare(sql);
+    if (!prepared.ok()) return prepared.status();
+    *stmt = std::move(prepared).value();
+  }
+  std::string columns = kDeliveryColumns;
+  Result<Statement> of = db_.Prepare("SELECT " + columns + " FROM deliveries WHERE message_seq = ?1 ORDER BY recipient");
+  if (!of.ok()) return of.status();
+  stmts_->deliveries_of = std::move(of).value();
+  Result<Statement> dead = db_.Prepare("SELECT " + columns +
+                                       " FROM deliveries WHERE state = 7 AND (?1 = '' OR recipient = ?1) "
+                                       "ORDER BY message_seq LIMIT ?2");
+  if (!dead.ok()) return dead.status();
+  stmts_->dead_letters = std::move(dead).value();
+  return Status::Ok();
+}
+
+Status Store::StartCheckpointer() {
+  Result<std::unique_ptr<Checkpointer>> c = Checkpointer::Start(options_.path, options_.checkpoint_pages);
+  if (!c.ok()) return c.status();
+  checkpointer_ = std::move(c).value();
+  checkpointer_->Attach(db_.get());
+  return Status::Ok();
+}
+
+// Fills `counters` from a query of (recipient, number) rows.
+static Status LoadCounter(Database& db, const char* sql, std::unordered_map<std::string, int64_t>& counters) {
+  Result<Statement> st = db.Prepare(sql);
+  if (!st.ok()) return st.status();
+  counters.clear();
+  for (;;) {
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    counters[st->ColumnText(0)] = st->ColumnInt64(1);
+  }
+}
+
+Status Store::LoadCounters() {
+  REGLINE_RETURN_IF_ERROR(LoadCounter(
+      db_, "SELECT recipient, count(*) FROM deliveries WHERE state IN (0, 1) GROUP BY recipient", pending_));
+  std::unordered_map<std::string, int64_t> seqs;
+  REGLINE_RETURN_IF_ERROR(LoadCounter(db_, "SELECT recipient, last_delivery_seq FROM recipients", seqs));
+  last_delivery_seq_.clear();
+  for (const auto& [r, n] : seqs) last_delivery_seq_[r] = static_cast<uint64_t>(n);
+  return Status::Ok();
+}
+
+uint64_t Store::LastDeliverySeq(const std::string& recipient) const {
+  auto it = last_delivery_seq_.find(recipient);
+  return it == last_delivery_seq_.end() ? 0 : it->second;
+}
+
+int64_t Store::Pending(std::string_view recipient) const {
+  auto it = pending_.find(std::string(recipient));
+  return it == pending_.end() ? 0 : it->second;
+}
+
+void Store::AdjustPending(const std::string& recipient, int64_t delta) {
+  int64_t& n = pending_[recipient];
+  n += delta;
+  if (n <= 0) pending_.erase(recipient);
+}
+
+int64_t Store::QuotaFor(std::string_view recipient) const {
+  auto it = options_.quotas.find(std::string(recipient));
+  return it == options_.quotas.end() ? options_.default_quota : it->second;
+}
+
+Status Store::ValidateSubmission(const Submission& s) const {
+  if (s.sender.empty()) return InvalidArgument("submission has no sender");
+  if (s.id.IsZero()) return InvalidArgument("submission has a zero message id");
+  if (s.recipients.empty()) return InvalidArgument("message " + s.id.ToHex() + " has no recipients");
+  if (s.envelope.empty()) return InvalidArgument("message " + s.id.ToHex() + " has an empty envelope");
+  std::set<std::string_view> seen;
+  for (const auto& r : s.recipients) {
+    if (r.empty()) return InvalidArgument("message " + s.id.ToHex() + " names an empty recipient");
+    if (!seen.insert(r).second) {
+      return InvalidArgument("message " + s.id.ToHex() + " names recipient '" + r + "' twice");
+    }
+  }
+  return Status::Ok();
+}
+
+// The receipt of an earlier submission with the same (sender, id), kNotFound
+// when there is none, kAlreadyExists when the id was used for other bytes.
+Result<SubmitReceipt> Store::ExistingReceipt(const Submission& s) {
+  Statement& st = stmts_->find_message;
+  st.Reset();
+  auto id = s.id.ToBytes();
+  st.Bind(1, s.sender).BindBlob(2, id.data(), id.size());
+  Result<bool> row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFound("");
+  auto stored = st.ColumnBlob(2);
+  if (std::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()) != s.envelope) {
+    return AlreadyExists("message id " + s.id.ToHex() + " from '" + s.sender +
+                         "' was already used for a different message");
+  }
+  SubmitReceipt r{static_cast<uint64_t>(st.ColumnInt64(0)), st.ColumnInt64(1), true};
+  st.Reset();
+  return r;
+}
+
+namespace {
+// A failure that ends the whole transaction, as opposed to a refusal of one
+// submission.
+bool IsTransactionFailure(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kIOError:
+    case StatusCode::kNoSpace:
+    case StatusCode::kCorruption:
+    case StatusCode::kInternal:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
+                                       std::unordered_map<std::string, int64_t>& added) {
+  REGLINE_RETURN_IF_ERROR(ValidateSubmission(s));
+  Result<SubmitReceipt> existing = ExistingReceipt(s);
+  if (existing.ok() || existing.status().code() != StatusCode::kNotFound) return existing;
+  if (s.expires_ms != 0 && s.expires_ms <= now) {
+    return InvalidArgument("message " + s.id.ToHex() + " expired before it was submitted");
+  }
+  for (const auto& r : s.recipients) {
+    auto it = added.find(r);
+    int64_t pending = Pending(r) + (it == added.end() ? 0 : it->second);
+    int64_t quota = QuotaFor(r);
+    if (pending >= quota) {
+      return Overloaded("queue for '" + r + "' is full (" + std::to_string(pending) + " pending, quota " +
+                        std::to_string(quota) + "); retry later");
+    }
+  }
+  auto id = s.id.ToBytes();
+  auto correlation = s.correlation_id.ToBytes();
+  Statement& ins = stmts_->insert_message;
+  ins.Reset();
+  ins.Bind(1, s.sender).BindBlob(2, id.data(), id.size()).Bind(3, s.kind).Bind(4, s.priority);
+  ins.Bind(5, s.created_ms).Bind(6, s.expires_ms).Bind(8, now).BindBlob(9, s.envelope.data(), s.envelope.size());
+  if (s.correlation_id.IsZero()) {
+    ins.BindNull(7);
+  } else {
+    ins.BindBlob(7, correlation.data(), correlation.size());
+  }
+  // Past this point a failure has half-written the message: it must end the
+  // transaction, whatever SQLite called it.
+  auto fatal = [](Status st) { return IsTransactionFailure(st) ? st : Internal(st.ToString()); };
+  if (Status st = ins.Run(); !st.ok()) return fatal(st);
+  int64_t seq = db_.LastInsertRowId();
+  Statement& del = stmts_->insert_delivery;
+  for (const auto& r : s.recipients) {
+    del.Reset();
+    del.Bind(1, seq).Bind(2, r).Bind(3, s.priority).Bind(4, s.expires_ms).Bind(5, now);
+    if (Status st = del.Run(); !st.ok()) return fatal(st);
+    ++added[r];
+  }
+  return SubmitReceipt{static_cast<uint64_t>(seq), now, false};
+}
+
+Result<SubmitReceipt> Store::Submit(const Submission& s) {
+  const Submission* one[] = {&s};
+  return std::move(SubmitBatch(one).front());
+}
+
+std::vector<Result<SubmitReceipt>> Store::SubmitBatch(std::span<const Submission* const> batch) {
+  std::vector<Result<SubmitReceipt>> results;
+  results.reserve(batch.size());
+  std::unordered_map<std::string, int64_t> added;
+  const int64_t now = clock_.NowMs();
+  Status tx = InTransaction(db_, stmts_->begin, stmts_->commit, stmts_->rollback, [&]() -> Status {
+    for (const Submission* s : batch) {
+      Result<SubmitReceipt> r = SubmitOne(*s, now, added);
+      if (!r.ok() && IsTransactionFailure(r.status())) return r.status();
+      results.push_back(std::move(r));
+    }
+    return Status::Ok();
+  });
+  if (!tx.ok()) {
+    results.assign(batch.size(), tx.WithContext("storing submissions"));
+    return results;
+  }
+  for (const auto& [recipient, n] : added) AdjustPending(recipient, n);
+  return results;
+}
+
+Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int max, int64_t lease_ms) {
+  std::vector<LeasedDelivery> leased;
+  int expired = 0;
+  const int64_t now = clock_.NowMs();
+  const std::string who(recipient);
+  const uint64_t last_seq = LastDeliverySeq(who);
+  uint64_t next_seq = last_seq;
+  Status tx = InTransaction(db_, stmts_->begin, stmts_->commit, stmts_->rollback, [&]() -> Status {
+    Statement& due = stmts_->select_due;
+    due.Reset();
+    due.Bind(1, recipient).Bind(2, now).Bind(3, max);
+    std::vector<LeasedDelivery> rows;
+    for (;;) {
+      Result<bool> row = due.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      LeasedDelivery d;
+      d.seq = static_cast<uint64_t>(due.ColumnInt64(0));
+      d.recipient = std::string(recipient);
+      d.attempt = static_cast<int>(due.ColumnInt64(1)) + 1;
+      d.expires_ms = due.ColumnInt64(2);
+      d.sender = due.ColumnText(3);
+      auto id = due.ColumnBlob(4);
+      Result<MessageId> mid = MessageId::FromBytes(id.data(), id.size());
+      if (!mid.ok()) return mid.status();
+      d.id = *mid;
+      d.kind = static_cast<int>(due.ColumnInt64(5));
+      d.priority = static_cast<int>(due.ColumnInt64(6));
+      auto env = due.ColumnBlob(7);
+      d.envelope.assign(reinterpret_cast<const char*>(env.data()), env.size());
+      d.delivery_seq = static_cast<uint64_t>(due.ColumnInt64(8));
+      rows.push_back(std::move(d));
+    }
+    due.Reset();
+    // Updates run after the scan: the queue index changes under them.
+    for (auto& d : rows) {
+      // Only a first transmission is refused for expiry: a message the
+      // recipient may already hold is re-sent until it is acknowledged.
+      bool is_expired = d.attempt == 1 && d.expires_ms != 0 && d.expires_ms <= now;
+      Statement& up = is_expired ? stmts_->expire_delivery : stmts_->lease_delivery;
+      up.Reset();
+      up.Bind(1, static_cast<int64_t>(d.seq)).Bind(2, recipient).Bind(3, is_expired ? now : now + lease_ms);
+      if (is_expired) {
+        REGLINE_RETURN_IF_ERROR(up.Run());
+        ++expired;
+        continue;
+      }
+      if (d.delivery_seq == 0) d.delivery_seq = ++next_seq;  // first transmission
+      up.Bind(4, static_cast<int64_t>(d.delivery_seq));
+      REGLINE_RETURN_IF_ERROR(up.Run());
+      leased.push_back(std::move(d));
+    }
+    if (next_seq != last_seq) {
+      Statement& save = stmts_->save_delivery_seq;
+      save.Reset();
+      save.Bind(1, recipient).Bind(2, static_cast<int64_t>(next_seq));
+      REGLINE_RETURN_IF_ERROR(save.Run());
+    }
+    return Status::Ok();
+  });
+  if (!tx.ok()) return tx.WithContext("leasing deliveries for '" + who + "'");
+  if (expired > 0) AdjustPending(who, -expired);
+  if (next_seq != last_seq) last_delivery_seq_[who] = next_seq;
+  return leased;
+}
+
+Result<AckReceipt> Store::Acknowledge(uint64_t seq, std::string_view recipient, AckStage stage,
+                                      std::string_view reason) {
+  const int64_t now = clock_.NowMs();
+  const std::string who = "delivery of message #" + std::to_string(seq) + " to '" + std::string(recipient) + "'";
+  Statement& sel = stmts_->select_delivery;
+  sel.Reset();
+  sel.Bind(1, static_cast<int64_t>(seq)).Bind(2, recipient);
+  Result<bool> row = sel.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFound("no " + who);
+  auto old_state = static_cast<DeliveryState>(sel.ColumnInt64(0));
+  int64_t received = sel.ColumnInt64(1), accepted = sel.ColumnInt64(2);
+  int64_t completed = sel.ColumnInt64(3), rejected = sel.ColumnInt64(4);
+  std::string stored_reason = sel.ColumnText(5);
+  sel.Reset();
+
+  int64_t* slot = nullptr;
+  switch (stage) {
+    case AckStage::kReceived: slot = &received; break;
+    case AckStage::kAccepted: slot = &accepted; break;
+    case AckStage::kCompleted: slot = &completed; break;
+    case AckStage::kRejected: slot = &rejected; break;
+  }
+  if (*slot != 0) return AckReceipt{old_state, *slot, true};
+  if (stage != AckStage::kRejected && stage != AckStage::kReceived && rejected != 0) {
+    return FailedPrecondition(who + " was rejected; it cannot be " + std::string(AckStageName(stage)));
+  }
+  if (stage == AckStage::kRejected && completed != 0) {
+    return FailedPrecondition(who + " was completed; it cannot be rejected");
+  }
+  *slot = now;
+  if (received == 0) received = now;  // any later stage implies receipt
+
+  DeliveryState state = DeliveryState::kDelivered;
+  if (rejected != 0) {
+    state = DeliveryState::kRejected;
+    stored_reason = std::string(reason);
+  } else if (completed != 0) {
+    state = DeliveryState::kCompleted;
+  } else if (accepted != 0) {
+    state = DeliveryState::kAccepted;
+  }
+  Statement& up = stmts_->update_ack;
+  up.Reset();
+  up.Bind(1, static_cast<int64_t>(seq)).Bind(2, recipient).Bind(3, static_cast<int>(state)).Bind(4, received);
+  up.Bind(5, accepted).Bind(6, completed).Bind(7, rejected).Bind(8, stored_reason);
+  REGLINE_RETURN_IF_ERROR(up.Run());
+  if (IsPending(old_state)) AdjustPending(std::string(recipient), -1);
+  return AckReceipt{state, now, false};
+}
+
+int64_t Store::BackoffMs(int attempts) const {
+  int64_t delay = options_.retry_base_ms;
+  for (int i = 1; i < attempts && delay < options_.retry_max_ms; ++i) delay *= 2;
+  return std::min(delay, options_.retry_max_ms);
+}
+
+// Moves in-flight deliveries back to the queue, after back-off when
+// `with_backoff`, or to the dead-letter queue once they have had
+// max_attempts. Runs inside the caller's transaction.
+// Returns the recipients of the rows it dead-lettered.
+Result<std::vector<std::string>> Store::RetryOrDeadLetter(std::span<const RetryRow> rows, int64_t now,
+                                                          bool with_backoff, std::string_view reason) {
+  std::vector<std::string> dead;
+  for (const RetryRow& r : rows) {
+    if (r.attempts >= options_.max_attempts) {
+      Statement& dl = stmts_->dead_letter;
+      dl.Reset();
+      std::string why = std::string(reason) + " (attempt " + std::to_string(r.attempts) + " of " +
+                        std::to_string(options_.max_attempts) + ")";
+      dl.Bind(1, static_cast<int64_t>(r.seq)).Bind(2, r.recipient).Bind(3, now).Bind(4, why);
+      REGLINE_RETURN_IF_ERROR(dl.Run());
+      dead.push_back(r.recipient);
+    } else {
+      Statement& rq = stmts_->requeue;
+      rq.Reset();
+      rq.Bind(1, static_cast<int64_t>(r.seq)).Bind(2, r.recipient);
+      rq.Bind(3, with_backoff ? now + BackoffMs(r.attempts) : now);
+      REGLINE_RETURN_IF_ERROR(rq.Run());
+    }
+  }
+  return dead;
+}
+
+Status Store::Release(uint64_t seq, std::string_view recipient, std::string_view reason) {
+  const int64_t now = clock_.NowMs();
+  Statement& sel = stmts_->select_delivery;
+  sel.Reset();
+  sel.Bind(1, static_cast<int64_t>(seq)).Bind(2, recipient);
+  Result<bool> row = sel.Step();
+  if (!row.ok()) return row.status();
+  const std::string who = "delivery of message #" + std::to_string(seq) + " to '" + std::string(recipient) + "'";
+  if (!*row) return NotFound("no " + who);
+  auto state = static_cast<DeliveryState>(sel.ColumnInt64(0));
+  RetryRow r{seq, std::string(recipient), static_cast<int>(sel.ColumnInt64(6))};
+  sel.Reset();
+  if (state != DeliveryState::kInFlight) {
+    return FailedPrecondition(who + " is " + std::string(DeliveryStateName(state)) + ", not in flight");
+  }
+  std::vector<std::string> dead;
+  std::string why = "released by recipient: " + std::string(reason);
+  Status s = InTransaction(db_, stmts_->begin, stmts_->commit, stmts_->rollback, [&]() -> Status {
+    Result<std::vector<std::string>> d = RetryOrDeadLetter({&r, 1}, now, true, why);
+    if (!d.ok()) return d.status();
+    dead = std::move(d).value();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  for (const auto& d : dead) AdjustPending(d, -1);
+  return Status::Ok();
+}
+
+// Reads (seq, recipient[, attempts]) rows from a statement bound by the caller.
+static Result<std::vector<Store::RetryRow>> ReadRows(Statement& st, bool with_attempts) {
+  std::vector<Store::RetryRow> rows;
+  for (;;) {
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    rows.push_back({static_cast<uint64_t>(st.ColumnInt64(0)), st.ColumnText(1),
+                    with_attempts ? static_cast<int>(st.ColumnInt64(2)) : 0});
+  }
+  st.Reset();
+  return rows;
+}
+
+Result<int> Store::RequeueExpiredLeases() {
+  const int64_t now = clock_.NowMs();
+  std::vector<std::string> dead;
+  int moved = 0;
+  Status s = InTransaction(db_, stmts_->begin, stmts_->commit, stmts_->rollback, [&]() -> Status {
+    Statement& sel = stmts_->select_expired_leases;
+    sel.Reset();
+    sel.Bind(1, now);
+    Result<std::vector<RetryRow>> rows = ReadRows(sel, true);
+    if (!rows.ok()) return rows.status();
+    moved = static_cast<int>(rows->size());
+    Result<std::vector<std::string>> d = RetryOrDeadLetter(*rows, now, false, "lease expired without acknowledgement");
+    if (!d.ok()) return d.status();
+    dead = std::move(d).value();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s.WithContext("requeueing expired leases");
+  for (const auto& d : dead) AdjustPending(d, -1);
+  return moved;
+}
+
+Result<int> Store::ExpireDue() {
+  const int64_t now = clock_.NowMs();
+  std::vector<RetryRow> expired;
+  Status s = InTransaction(db_, stmts_->begin, stmts_->commit, stmts_->rollback, [&]() -> Status {
+    Statement& sel = stmts_->select_expired;
+    sel.Reset();
+    sel.Bind(1, now);
+    Result<std::vector<RetryRow>> rows = ReadRows(sel, false);
+    if (!rows.ok()) return rows.status();
+    for (const RetryRow& r : *rows) {
+      Statement& up = stmts_->expire_delivery;
+      up.Reset();
+      up.Bind(1, static_cast<int64_t>(r.seq)).Bind(2, r.recipient).Bind(3, now);
+      REGLINE_RETURN_IF_ERROR(up.Run());
+    }
+    expired = std::move(rows).value();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s.WithContext("expiring messages");
+  for (const auto& r : expired) AdjustPending(r.recipient, -1);
+  return static_cast<int>(expired.size());
+}
+
+Status Store::Replay(uint64_t seq, std::string_view recipient) {
+  Statement& up = stmts_->replay;
+  up.Reset();
+  up.Bind(1, static_cast<int64_t>(seq)).Bind(2, recipient).Bind(3, clock_.NowMs());
+  REGLINE_RETURN_IF_ERROR(up.Run());
+  if (db_.Changes() == 0) {
+    return FailedPrecondition("delivery of message #" + std::to_string(seq) + " to '" + std::string(recipient) +
+                              "' is not in the dead-letter queue");
+  }
+  AdjustPending(std::string(recipient), +1);
+  return Status::Ok();
+}
+
+Result<uint64_t> Store::FindSeq(std::string_view sender, const MessageId& id) {
+  Statement& st = stmts_->find_seq;
+  st.Reset();
+  auto bytes = id.ToBytes();
+  st.Bind(1, sender).BindBlob(2, bytes.data(), bytes.size());
+  Result<bool> row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFound("no message " + id.ToHex() + " from '" + std::string(sender) + "'");
+  auto seq = static_cast<uint64_t>(st.ColumnInt64(0));
+  st.Reset();
+  return seq;
+}
+
+static Result<std::vector<DeliveryStatus>> ReadStatuses(Statement& st) {
+  std::vector<DeliveryStatus> out;
+  for (;;) {
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back(ReadDeliveryStatus(st));
+  }
+  st.Reset();
+  return out;
+}
+
+Result<std::vector<DeliveryStatus>> Store::Deliveries(uint64_t seq) {
+  Statement& st = stmts_->deliveries_of;
+  st.Reset();
+  st.Bind(1, static_cast<int64_t>(seq));
+  return ReadStatuses(st);
+}
+
+Result<std::vector<DeliveryStatus>> Store::DeadLetters(std::string_view recipient, int limit) {
+  Statement& st = stmts_->dead_letters;
+  st.Reset();
+  st.Bind(1, recipient).Bind(2, limit);
+  return ReadStatuses(st);
+}
+
+Result<std::vector<QueueDepth>> Store::Depths() {
+  Statement& st = stmts_->depths;
+  st.Reset();
+  std::vector<QueueDepth> out;
+  for (;;) {
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back({st.ColumnText(0), st.ColumnInt64(1), st.ColumnInt64(2), st.ColumnInt64(3),
+                   st.ColumnIsNull(4) ? 0 : st.ColumnInt64(4)});
+  }
+  st.Reset();
+  return out;
+}
+
+}  // namespace regline

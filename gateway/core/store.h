@@ -1,0 +1,260 @@
+// Store: the durable heart of the gateway and of the connector.
+//
+// One SQLite file (WAL mode) holds each accepted message once, and one
+// delivery row per (message, recipient) that walks through the states below.
+// Every call that returns ok has committed its change; with
+// Durability::kFull the commit was fsynced first, so the change survives a
+// crash of the process, the OS or the power.
+//
+//   queued --Lease--> in_flight --Acknowledge(received)--> delivered
+//     ^                  |                                  |
+//     |   lease expires  |  Release (negative ack)          +--> accepted --> completed
+//     +------------------+  (attempts < max)                +--> rejected
+//   in_flight --(attempts reach max)--> dead_lettered --Replay--> queued
+//   queued, never sent --(message expires)--> expired
+//
+// Order: Lease hands a recipient its due deliveries by priority (higher
+// first), then in acceptance order. Each first transmission to a recipient
+// gets the next number of that recipient's dense delivery sequence (1, 2,
+// 3, ...); a re-send keeps its number. A delivery whose lease expires goes back
+// to the queue with its place kept, so it comes out first again. One that was
+// released by the recipient waits out its back-off, and later messages may
+// pass it meanwhile.
+//
+// Quotas: a recipient's pending deliveries (queued and in flight) are capped;
+// a submission that would exceed any recipient's cap is refused whole with
+// kOverloaded and nothing of it is stored.
+//
+// Threading: a Store is owned by one thread at a time and is not safe to
+// call concurrently. In the daemons that thread is GroupCommitter's writer;
+// other threads reach the store through it. The Store runs one thread of
+// its own, a Checkpointer, on a separate connection.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "gateway/core/checkpointer.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/message_id.h"
+#include "gateway/core/sqlite.h"
+#include "gateway/core/status.h"
+
+namespace regline {
+
+enum class DeliveryState : int {
+  kQueued = 0,        // waiting for the recipient
+  kInFlight = 1,      // handed to the recipient under a lease
+  kDelivered = 2,     // the recipient has it durably (stage "received")
+  kAccepted = 3,      // the recipient took it on (stage "accepted")
+  kCompleted = 4,     // the recipient did what it asks (stage "completed")
+  kRejected = 5,      // the recipient refused it, with a reason
+  kExpired = 6,       // its expiry passed before it was delivered
+  kDeadLettered = 7,  // it failed max_attempts times; an operator may replay it
+};
+std::string_view DeliveryStateName(DeliveryState s);
+
+enum class AckStage : int { kReceived = 0, kAccepted = 1, kCompleted = 2, kRejected = 3 };
+std::string_view AckStageName(AckStage s);
+
+enum class Durability {
+  // Each commit fsyncs the write-ahead log before it is reported durable.
+  // Nothing reported durable is lost on a process crash, an OS crash or a
+  // power loss.
+  kFull,
+  // The log is fsynced only at checkpoints. A process crash loses nothing;
+  // an OS crash or power loss may lose the commits since the last checkpoint
+  // (up to ~wal_autocheckpoint pages of recent submissions and state
+  // changes, although they were reported durable), never the database's
+  // consistency. Only for deployments that accept that trade.
+  kNormal,
+};
+
+struct StoreOptions {
+  std::string path;                        // the SQLite file; created when absent
+  Durability durability = Durability::kFull;
+  int64_t default_quota = 100'000;         // pending deliveries per recipient
+  std::map<std::string, int64_t> quotas;   // per-recipient overrides of default_quota
+  int max_attempts = 10;                   // leases before a delivery is dead-lettered
+  int64_t retry_base_ms = 1'000;           // first back-off after a Release
+  int64_t retry_max_ms = 300'000;          // back-off doubles up to this
+  // The write-ahead log is copied into the database file by a background
+  // thread once it holds this many pages (16 KiB each). Larger: fewer
+  // checkpoints, a larger log file between them.
+  int checkpoint_pages = 2048;
+};
+
+// What a sender hands in. `envelope` is kept byte for byte (it is evidence).
+struct Submission {
+  std::string sender;
+  MessageId id;
+  int kind = 0;                      // schema MessageKind ordinal
+  int priority = 1;                  // higher is delivered first
+  int64_t created_ms = 0;            // the sender's clock
+  int64_t expires_ms = 0;            // 0: never expires
+  MessageId correlation_id;          // zero: none
+  std::vector<std::string> recipients;  // identities; groups already expanded
+  std::string envelope;              // the serialized envelope, as received
+};
+
+struct SubmitReceipt {
+  uint64_t seq = 0;          // the gateway's sequence number for the message
+  int64_t accepted_ms = 0;   // when it was first made durable
+  bool duplicate = false;    // true: an earlier identical submission's receipt
+};
+
+// A delivery handed out under a lease.
+struct LeasedDelivery {
+  uint64_t seq = 0;           // the message's gateway sequence number
+  uint64_t delivery_seq = 0;  // this recipient's delivery number: 1, 2, 3, ... kept on re-sends
+  std::string recipient;
+  int attempt = 0;  // 1 for the first delivery
+  MessageId id;
+  std::string sender;
+  int kind = 0;
+  int priority = 0;
+  int64_t expires_ms = 0;
+  std::string envelope;
+};
+
+struct AckReceipt {
+  DeliveryState state = DeliveryState::kQueued;  // after the acknowledgement
+  int64_t recorded_ms = 0;  // when this stage was first recorded
+  bool duplicate = false;   // the stage had been recorded before
+};
+
+// One recipient's view of one message.
+struct DeliveryStatus {
+  uint64_t seq = 0;
+  std::string recipient;
+  DeliveryState state = DeliveryState::kQueued;
+  int attempts = 0;
+  int64_t queued_ms = 0;
+  int64_t next_attempt_ms = 0;
+  int64_t lease_until_ms = 0;
+  int64_t received_ms = 0;   // 0: stage not reached
+  int64_t accepted_ms = 0;
+  int64_t completed_ms = 0;
+  int64_t rejected_ms = 0;
+  int64_t expired_ms = 0;
+  int64_t dead_lettered_ms = 0;
+  std::string reason;        // rejection reason or why it was dead-lettered
+  uint64_t delivery_seq = 0; // 0: never sent
+};
+
+struct QueueDepth {
+  std::string recipient;
+  int64_t queued = 0;
+  int64_t in_flight = 0;
+  int64_t dead_lettered = 0;
+  int64_t oldest_queued_ms = 0;  // 0: nothing queued
+};
+
+class Store {
+ public:
+  // Opens or creates the store, runs any pending schema migrations and
+  // rebuilds the in-memory quota counters. kCorruption for a file that is
+  // not a Regline store, kFailedPrecondition for one from a newer Regline.
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options, const Clock& clock);
+  ~Store();
+
+  // The current schema version this build writes.
+  static int SchemaVersion();
+
+  // Stores one submission in its own transaction.
+  Result<SubmitReceipt> Submit(const Submission& s);
+
+  // Stores many submissions in one transaction (group commit): each gets its
+  // own result. Validation failures (bad input, quota, reused id) fail only
+  // their submission. A failure of the transaction itself (I/O, disk full)
+  // fails every submission of the batch and nothing of it is stored.
+  std::vector<Result<SubmitReceipt>> SubmitBatch(std::span<const Submission* const> batch);
+
+  // Hands out up to `max` of `recipient`'s due deliveries, each leased until
+  // now + lease_ms and counted as one attempt. A delivery never sent before
+  // whose message has expired is marked expired instead; one sent before is
+  // sent again whatever its expiry, since the recipient may hold it.
+  Result<std::vector<LeasedDelivery>> Lease(std::string_view recipient, int max, int64_t lease_ms);
+
+  // Records a stage for (seq, recipient). Stages only move forward; a stage
+  // already recorded returns its first receipt with duplicate = true.
+  // kNotFound for an unknown delivery; kFailedPrecondition for completing a
+  // rejected delivery or rejecting a completed one.
+  Result<AckReceipt> Acknowledge(uint64_t seq, std::string_view recipient, AckStage stage,
+                                 std::string_view reason = {});
+
+  // The recipient could not take an in-flight delivery now: retry after
+  // back-off, or dead-letter it when it has had max_attempts.
+  Status Release(uint64_t seq, std::string_view recipient, std::string_view reason);
+
+  // Returns in-flight deliveries whose lease has run out to the queue (or
+  // the dead-letter queue at max_attempts). Returns how many it moved.
+  Result<int> RequeueExpiredLeases();
+
+  // Marks expired the deliveries of expired messages that were never sent.
+  Result<int> ExpireDue();
+
+  // Puts a dead-lettered (or expired) delivery back in the queue with a
+  // fresh attempt count. kFailedPrecondition when it is in another state.
+  Status Replay(uint64_t seq, std::string_view recipient);
+
+  // Lookups for consoles.
+  Result<uint64_t> FindSeq(std::string_view sender, const MessageId& id);
+  Result<std::vector<DeliveryStatus>> Deliveries(uint64_t seq);
+  Result<std::vector<QueueDepth>> Depths();
+  Result<std::vector<DeliveryStatus>> DeadLetters(std::string_view recipient, int limit);
+
+  // Pending (queued + in flight) deliveries for `recipient`, from memory.
+  int64_t Pending(std::string_view recipient) const;
+  // The last delivery number given to `recipient`; 0 before its first.
+  uint64_t LastDeliverySeq(const std::string& recipient) const;
+
+  const StoreOptions& options() const { return options_; }
+  // Background checkpoints completed since Open, for tests and metrics.
+  int CheckpointsCompleted() const { return checkpointer_->completed(); }
+
+  // A delivery row being moved between states (internal).
+  struct RetryRow {
+    uint64_t seq;
+    std::string recipient;
+    int attempts;
+  };
+
+ private:
+  struct Statements;
+  Store(StoreOptions options, const Clock& clock, Database db);
+
+  Status Prepare();
+  Status StartCheckpointer();
+  Status Migrate();
+  Status LoadCounters();
+  int64_t QuotaFor(std::string_view recipient) const;
+  Result<SubmitReceipt> SubmitOne(const Submission& s, int64_t now,
+                                  std::unordered_map<std::string, int64_t>& added);
+  Result<SubmitReceipt> ExistingReceipt(const Submission& s);
+  Status ValidateSubmission(const Submission& s) const;
+  int64_t BackoffMs(int attempts) const;
+  Result<std::vector<std::string>> RetryOrDeadLetter(std::span<const RetryRow> rows, int64_t now,
+                                                     bool with_backoff, std::string_view reason);
+  void AdjustPending(const std::string& recipient, int64_t delta);
+
+  StoreOptions options_;
+  const Clock& clock_;
+  Database db_;
+  std::unique_ptr<Statements> stmts_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // declared after db_: stops before it closes
+  // Pending deliveries per recipient, mirrored from the table so that quota
+  // checks cost no query. Changed only after the commit that changes the
+  // table has succeeded.
+  std::unordered_map<std::string, int64_t> pending_;
+  // Mirrors the recipients table, likewise changed only after a commit.
+  std::unordered_map<std::string, uint64_t> last_delivery_seq_;
+};
+
+}  // namespace regline
