@@ -1,0 +1,288 @@
+# Queries: what a client may ask the gateway outside the message flow —
+# where a message stands, how full the queues are, which deliveries are
+# dead-lettered — plus the operator's replay and a platform's catalog
+# catch-up. Carried in session Frames (session.capnp):
+#   C:QUERY -> S:QUERY-RESULT / S:ERROR
+# Who may ask what is said on each Query member. A query the caller's role
+# may not make gets permissionDenied; a question about a message or
+# recipient the caller may not see gets notFound, so existence does not
+# leak.
+
+@0xb6ecaff90e1f2157;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("regline::schema");
+
+using Json = import "/capnp/compat/json.capnp";
+using Common = import "common.capnp";
+using Env = import "envelope.capnp";
+using Catalog = import "catalog.capnp";
+
+struct QueueDepthsQuery {
+  # Asks for queue figures. Platforms see only their own queue; regulators
+  # and gateway operators see all.
+
+  recipients @0 :List(Text);
+  # Recipient identities to report; empty = every one visible to the caller.
+}
+
+struct DeadLettersQuery {
+  # Asks for dead-lettered deliveries, newest first. Gateway operators only.
+
+  recipient @0 :Text;
+  # Only this recipient's dead letters; empty = all.
+
+  limit @1 :UInt32;
+  # At most this many; 0 = 100. The gateway caps it at 1000.
+
+  cursor @2 :Data $Json.base64;
+  # DeadLetterPage.nextCursor of the previous page; empty = first page.
+}
+
+struct ReplayRequest {
+  # Moves dead-lettered deliveries back to their queues with a fresh
+  # attempt count. Gateway operators only.
+
+  messageId @0 :Common.MessageId;
+  # The dead-lettered message.
+
+  recipient @1 :Text;
+  # The recipient to replay to; empty = every recipient for which the
+  # message is dead-lettered.
+}
+
+struct Query {
+  # C:QUERY -> S:QUERY-RESULT / S:ERROR. Read-only questions, plus the
+  # operator's replay and a platform's catalog catch-up.
+
+  requestTag @0 :UInt64;
+  # Chosen by the client; repeated in the answer.
+
+  union {
+    messageStatus @1 :Common.MessageId;
+    # Where is this message for each recipient? Allowed to its sender, its
+    # recipients (who see only their own line) and gateway operators.
+
+    queueDepths @2 :QueueDepthsQuery;
+    # How full are the queues?
+
+    deadLetters @3 :DeadLettersQuery;
+    # Which deliveries are dead-lettered?
+
+    replay @4 :ReplayRequest;
+    # Re-queue dead-lettered deliveries.
+
+    catalogSnapshot @5 :Catalog.CatalogSnapshotRequest;
+    # A platform found a gap in the catalog version chain: re-queue for it
+    # the newest catalog snapshot above haveVersion (if needed) and the
+    # updates after it. Platforms only.
+  }
+}
+
+enum DeliveryState {
+  # Where a message stands for one recipient.
+
+  queued @0;
+  # Waiting in the recipient's queue; never sent yet.
+
+  inFlight @1;
+  # Sent (DELIVER) but not yet acknowledged.
+
+  delivered @2;
+  # The recipient acknowledged stage received.
+
+  accepted @3;
+  # The recipient acknowledged stage accepted.
+
+  completed @4;
+  # The recipient acknowledged stage completed.
+
+  rejected @5;
+  # The recipient acknowledged stage rejected.
+
+  expired @6;
+  # Expired before it was first sent; will not be delivered.
+
+  deadLettered @7;
+  # Failed too many attempts; waits in the dead-letter queue for replay.
+}
+
+struct RecipientStatus {
+  # One recipient's line of a MessageStatus.
+
+  recipient @0 :Text;
+  # The recipient identity.
+
+  state @1 :DeliveryState;
+  # Where the message stands for it.
+
+  attempts @2 :UInt32;
+  # Transmissions so far.
+
+  deliverySeq @3 :UInt64;
+  # The recipient's deliverySeq for it; 0 = never sent.
+
+  queuedMs @4 :Int64;
+  # When it was queued for this recipient (Unix ms).
+
+  lastSentMs @5 :Int64;
+  # Last transmission (Unix ms); 0 = never.
+
+  receivedMs @6 :Int64;
+  # When stage received was recorded; 0 = not yet.
+
+  acceptedMs @7 :Int64;
+  # When stage accepted was recorded; 0 = not yet.
+
+  completedMs @8 :Int64;
+  # When stage completed was recorded; 0 = not yet.
+
+  rejectedMs @9 :Int64;
+  # When stage rejected was recorded; 0 = not rejected.
+
+  rejectReason @10 :Text;
+  # The recipient's reason, when rejected.
+
+  ackDeadlineMs @11 :Int64;
+  # The deadline tracked for accepted/rejected; 0 = none.
+
+  completionDeadlineMs @12 :Int64;
+  # The deadline tracked for completed; 0 = none.
+
+  escalations @13 :UInt32;
+  # How many escalations were raised for this recipient and message.
+}
+
+struct MessageStatus {
+  # The state of one message, per recipient.
+
+  messageId @0 :Common.MessageId;
+  # The message.
+
+  sender @1 :Text;
+  # Its sender.
+
+  kind @2 :Env.MessageKind;
+  # Its kind.
+
+  gatewaySeq @3 :UInt64;
+  # Its acceptance sequence number.
+
+  acceptedMs @4 :Int64;
+  # When the gateway accepted it (Unix ms).
+
+  expiresMs @5 :Int64;
+  # Its expiry (Unix ms); 0 = never.
+
+  recipients @6 :List(RecipientStatus);
+  # One line per recipient visible to the caller.
+}
+
+struct QueueDepth {
+  # Figures for one recipient's queue.
+
+  recipient @0 :Text;
+  # The recipient identity.
+
+  queued @1 :UInt64;
+  # Messages never sent yet.
+
+  inFlight @2 :UInt64;
+  # Messages sent and not yet acknowledged.
+
+  deadLettered @3 :UInt64;
+  # Messages in the dead-letter queue.
+
+  oldestQueuedMs @4 :Int64;
+  # When the oldest queued message was queued (Unix ms); 0 = queue empty.
+
+  connected @5 :Bool;
+  # true when the recipient has a live session.
+}
+
+struct DeadLetter {
+  # One dead-lettered delivery.
+
+  messageId @0 :Common.MessageId;
+  # The message.
+
+  recipient @1 :Text;
+  # The recipient it could not be delivered to.
+
+  sender @2 :Text;
+  # The message's sender.
+
+  kind @3 :Env.MessageKind;
+  # The message's kind.
+
+  attempts @4 :UInt32;
+  # Transmissions made.
+
+  queuedMs @5 :Int64;
+  # When it was first queued for the recipient (Unix ms).
+
+  deadLetteredMs @6 :Int64;
+  # When it was dead-lettered (Unix ms).
+
+  lastError @7 :Text;
+  # Why the last attempt failed, e.g. "no ack within 30 s".
+}
+
+struct DeadLetterPage {
+  # One page of dead letters.
+
+  letters @0 :List(DeadLetter);
+  # Newest first.
+
+  nextCursor @1 :Data $Json.base64;
+  # Pass in DeadLettersQuery.cursor for the next page; empty = last page.
+}
+
+struct ReplayResult {
+  # The outcome of a replay.
+
+  messageId @0 :Common.MessageId;
+  # The message replayed.
+
+  requeued @1 :List(Text);
+  # Recipients whose delivery went back to the queue (state queued).
+}
+
+struct CatalogSnapshotResult {
+  # What a catalog catch-up re-queued; the envelopes follow as DELIVERs.
+
+  snapshotVersion @0 :UInt64;
+  # Version of the snapshot re-queued; 0 = none needed (the updates after
+  # haveVersion are all still held).
+
+  lastVersion @1 :UInt64;
+  # The newest catalog version the platform will have after applying
+  # everything re-queued.
+
+  messagesQueued @2 :UInt32;
+  # How many envelopes (snapshot plus updates) were re-queued.
+}
+
+struct QueryResult {
+  # S:QUERY-RESULT, answer to C:QUERY; the union member matches the query's.
+
+  requestTag @0 :UInt64;
+  # The Query's requestTag.
+
+  union {
+    messageStatus @1 :MessageStatus;
+    # Answer to Query.messageStatus.
+
+    queueDepths @2 :List(QueueDepth);
+    # Answer to Query.queueDepths.
+
+    deadLetters @3 :DeadLetterPage;
+    # Answer to Query.deadLetters.
+
+    replay @4 :ReplayResult;
+    # Answer to Query.replay.
+
+    catalogSnapshot @5 :CatalogSnapshotResult;
+    # Answer to Query.catalogSnapshot.
+  }
+}
