@@ -42,11 +42,14 @@ int Checkpointer::OnCommit(void* self, sqlite3* writer, const char* name, int pa
   if (pages >= 2 * c->threshold_pages_) {
     // Under steady load the background checkpoint never catches the log's
     // moving end, and SQLite only rewinds the log once a checkpoint has
-    // copied all of it. So past twice the threshold the writer copies the
-    // tail itself (the thread has done the bulk), and its next transaction
-    // starts the log again from the beginning. SQLITE_BUSY here just means
-    // the thread is at work; the next commit tries again.
+    // copied all of it. So past twice the threshold the writer waits for
+    // the thread's pass (which has copied the bulk), copies the tail itself
+    // while nothing else writes, and its next transaction starts the log
+    // again from the beginning. This bounds the log at about twice the
+    // threshold plus one batch.
+    std::lock_guard pass(c->checkpoint_mu_);
     (void)sqlite3_wal_checkpoint_v2(writer, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return SQLITE_OK;
   }
   if (pages >= c->threshold_pages_) {
     {
@@ -71,7 +74,11 @@ void Checkpointer::Loop() {
     // A failed checkpoint is harmless (the log just stays longer) and is
     // tried again at the next wake-up, so its result is only counted.
     int log_frames = 0, copied_frames = 0;
-    int rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied_frames);
+    int rc;
+    {
+      std::lock_guard pass(checkpoint_mu_);
+      rc = sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &copied_frames);
+    }
     if (rc == SQLITE_OK && copied_frames > 0) {
       std::lock_guard lock(mu_);
       ++completed_;

@@ -9,8 +9,9 @@
 // `threshold_pages` the hook wakes this thread, which runs a PASSIVE
 // checkpoint on its own connection (PASSIVE never blocks the writer or
 // readers; what it cannot copy yet it copies next time). Past twice the
-// threshold the writer copies the last few frames itself, so that the log
-// can start over from its beginning instead of growing without end.
+// threshold the writer waits for the thread's pass and copies the last
+// frames itself, so that the log starts over from its beginning instead of
+// growing without end under steady load.
 //
 // A crash at any point loses nothing: a checkpoint only copies frames that
 // are already durable in the log. The destructor runs a last checkpoint and
@@ -47,6 +48,9 @@ class Checkpointer {
   void Loop();
 
   Database db_;  // used only by the thread
+  // Held for the length of one checkpoint pass, by the thread or by the
+  // writer when it must finish the log itself.
+  std::mutex checkpoint_mu_;
   const int threshold_pages_;
   mutable std::mutex mu_;  // guards wanted_, stopping_, completed_
   std::condition_variable wake_;

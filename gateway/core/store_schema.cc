@@ -21,7 +21,9 @@ constexpr const char* kMigrations[] = {
       accepted_ms    INTEGER NOT NULL,      -- when first made durable here
       envelope       BLOB    NOT NULL       -- the envelope as received
     );
-    CREATE UNIQUE INDEX messages_by_sender_id ON messages(sender, message_id);
+    -- Id first: lookups by id alone (status queries) use it too, and
+    -- time-ordered ids make inserts land at its right edge.
+    CREATE UNIQUE INDEX messages_by_id_sender ON messages(message_id, sender);
 
     CREATE TABLE deliveries(
       message_seq      INTEGER NOT NULL,
@@ -53,6 +55,7 @@ constexpr const char* kMigrations[] = {
     CREATE INDEX deliveries_leases ON deliveries(lease_until_ms) WHERE state = 1;
     CREATE INDEX deliveries_expiry ON deliveries(expires_ms) WHERE state = 0 AND attempts = 0 AND expires_ms > 0;
     CREATE INDEX deliveries_dead ON deliveries(recipient, message_seq) WHERE state = 7;
+    CREATE UNIQUE INDEX deliveries_by_number ON deliveries(recipient, delivery_seq) WHERE delivery_seq > 0;
     )sql",
 };
 
