@@ -1,0 +1,151 @@
+#include "gateway/protocol/frames.h"
+
+#include <kj/exception.h>
+
+#include <cstring>
+#include <set>
+
+namespace regline::protocol {
+
+std::string Encode(capnp::MessageBuilder& message) {
+  kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
+  auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+template <typename T>
+Result<Decoded<T>> Decoded<T>::Parse(std::string_view bytes, size_t max_bytes) {
+  if (bytes.size() > max_bytes) {
+    return InvalidArgument("malformed frame: " + std::to_string(bytes.size()) + " bytes, more than the limit of " +
+                           std::to_string(max_bytes));
+  }
+  if (bytes.empty() || bytes.size() % sizeof(capnp::word) != 0) {
+    return InvalidArgument("malformed frame: " + std::to_string(bytes.size()) +
+                           " bytes is not a whole number of 8-byte words");
+  }
+  Decoded d;
+  d.words_ = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(d.words_.begin(), bytes.data(), bytes.size());
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = max_bytes / sizeof(capnp::word) + 1;
+  options.nestingLimit = 64;
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
+    d.reader_ = std::make_unique<capnp::FlatArrayMessageReader>(d.words_.asPtr(), options);
+    d.root_ = d.reader_->template getRoot<T>();
+    // Touch the union tag / top-level pointers now, so that a frame whose
+    // root is out of bounds fails here and not later in the caller.
+    (void)d.root_.totalSize();
+  });
+  KJ_IF_MAYBE(e, failure) {
+    return InvalidArgument(std::string("malformed frame: ") + e->getDescription().cStr());
+  }
+  return d;
+}
+
+template class Decoded<schema::Frame>;
+template class Decoded<schema::Envelope>;
+
+MessageId FromWire(schema::MessageId::Reader id) { return MessageId{id.getHi(), id.getLo()}; }
+
+void ToWire(const MessageId& id, schema::MessageId::Builder out) {
+  out.setHi(id.hi);
+  out.setLo(id.lo);
+}
+
+Result<Submission> ToSubmission(std::string_view bytes, std::string_view sender, size_t max_bytes) {
+  Result<DecodedEnvelope> env = DecodedEnvelope::Parse(bytes, max_bytes);
+  if (!env.ok()) return InvalidArgument("envelope: " + env.status().message());
+  Submission s;
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
+    auto e = env->get();
+    s.sender = e.getSender().cStr();
+    s.id = FromWire(e.getId());
+    s.kind = static_cast<int>(e.getKind());
+    s.priority = static_cast<int>(e.getPriority());
+    s.created_ms = e.getCreatedMs();
+    s.expires_ms = e.getExpiresMs();
+    s.correlation_id = FromWire(e.getCorrelationId());
+    for (auto r : e.getRecipients()) s.recipients.emplace_back(r.cStr());
+  });
+  KJ_IF_MAYBE(e, failure) {
+    return InvalidArgument(std::string("envelope: ") + e->getDescription().cStr());
+  }
+  if (s.sender != sender) {
+    return PermissionDenied("envelope names sender '" + s.sender + "' but the session is '" + std::string(sender) +
+                            "'");
+  }
+  if (s.id.IsZero()) return InvalidArgument("envelope has a zero message id");
+  if (s.kind == static_cast<int>(schema::MessageKind::UNSPECIFIED)) {
+    return InvalidArgument("envelope " + s.id.ToHex() + " has kind unspecified");
+  }
+  if (s.kind > static_cast<int>(schema::MessageKind::ESCALATION)) {
+    return InvalidArgument("envelope " + s.id.ToHex() + " has an unknown kind " + std::to_string(s.kind) +
+                           " (from a newer protocol?)");
+  }
+  if (s.recipients.empty()) return InvalidArgument("envelope " + s.id.ToHex() + " names no recipients");
+  s.envelope.assign(bytes.data(), bytes.size());
+  return s;
+}
+
+schema::ErrorCode ToWireError(StatusCode code) {
+  using E = schema::ErrorCode;
+  switch (code) {
+    case StatusCode::kInvalidArgument: return E::INVALID_ARGUMENT;
+    case StatusCode::kNotFound: return E::NOT_FOUND;
+    case StatusCode::kAlreadyExists: return E::ALREADY_EXISTS;
+    case StatusCode::kPermissionDenied: return E::PERMISSION_DENIED;
+    case StatusCode::kFailedPrecondition: return E::PROTOCOL_VIOLATION;
+    case StatusCode::kOverloaded: return E::OVERLOADED;
+    case StatusCode::kNoSpace: return E::OVERLOADED;
+    case StatusCode::kIOError: return E::IO_ERROR;
+    case StatusCode::kUnavailable: return E::UNAVAILABLE;
+    case StatusCode::kDisconnected: return E::UNAVAILABLE;
+    case StatusCode::kUnimplemented: return E::UNSUPPORTED_VERSION;
+    default: return E::INTERNAL;
+  }
+}
+
+StatusCode FromWireError(schema::ErrorCode code) {
+  using E = schema::ErrorCode;
+  switch (code) {
+    case E::INVALID_ARGUMENT: return StatusCode::kInvalidArgument;
+    case E::NOT_FOUND: return StatusCode::kNotFound;
+    case E::ALREADY_EXISTS: return StatusCode::kAlreadyExists;
+    case E::PERMISSION_DENIED: return StatusCode::kPermissionDenied;
+    case E::UNAUTHENTICATED: return StatusCode::kPermissionDenied;
+    case E::OVERLOADED: return StatusCode::kOverloaded;
+    case E::INVALID_SIGNATURE: return StatusCode::kPermissionDenied;
+    case E::UNSUPPORTED_VERSION: return StatusCode::kUnimplemented;
+    case E::MALFORMED_FRAME: return StatusCode::kInvalidArgument;
+    case E::PROTOCOL_VIOLATION: return StatusCode::kFailedPrecondition;
+    case E::EXPIRED: return StatusCode::kInvalidArgument;
+    case E::IO_ERROR: return StatusCode::kIOError;
+    case E::UNAVAILABLE: return StatusCode::kUnavailable;
+    default: return StatusCode::kInternal;
+  }
+}
+
+std::string ErrorFrame(uint64_t request_tag, const Status& status, const MessageId& id) {
+  capnp::MallocMessageBuilder m;
+  auto err = m.initRoot<schema::Frame>().initError();
+  err.setRequestTag(request_tag);
+  err.setCode(ToWireError(status.code()));
+  err.setText(status.ToString());
+  ToWire(id, err.initMessageId());
+  if (status.code() == StatusCode::kOverloaded || status.code() == StatusCode::kNoSpace) err.setRetryAfterMs(1000);
+  return Encode(m);
+}
+
+std::string HeartbeatFrame(int64_t now_ms) {
+  capnp::MallocMessageBuilder m;
+  m.initRoot<schema::Frame>().initHeartbeat().setSentMs(now_ms);
+  return Encode(m);
+}
+
+std::string ByeFrame(std::string_view reason) {
+  capnp::MallocMessageBuilder m;
+  m.initRoot<schema::Frame>().initBye().setReason(capnp::Text::Reader(reason.data(), reason.size()));
+  return Encode(m);
+}
+
+}  // namespace regline::protocol
