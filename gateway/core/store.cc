@@ -37,8 +37,9 @@ namespace {
 bool IsPending(DeliveryState s) { return s == DeliveryState::kQueued || s == DeliveryState::kInFlight; }
 
 constexpr const char* kDeliveryColumns =
-    "message_seq, recipient, state, attempts, queued_ms, next_attempt_ms, lease_until_ms, received_ms, "
-    "accepted_ms, completed_ms, rejected_ms, expired_ms, dead_lettered_ms, reason, delivery_seq";
+    "d.message_seq, d.recipient, d.state, d.attempts, d.queued_ms, d.next_attempt_ms, d.lease_until_ms, "
+    "d.received_ms, d.accepted_ms, d.completed_ms, d.rejected_ms, d.expired_ms, d.dead_lettered_ms, d.reason, "
+    "d.delivery_seq, m.message_id, m.sender, m.kind FROM deliveries d JOIN messages m ON m.seq = d.message_seq";
 
 DeliveryStatus ReadDeliveryStatus(const Statement& st) {
   DeliveryStatus d;
@@ -57,6 +58,10 @@ DeliveryStatus ReadDeliveryStatus(const Statement& st) {
   d.dead_lettered_ms = st.ColumnInt64(12);
   d.reason = st.ColumnText(13);
   d.delivery_seq = static_cast<uint64_t>(st.ColumnInt64(14));
+  auto id = st.ColumnBlob(15);
+  if (Result<MessageId> mid = MessageId::FromBytes(id.data(), id.size()); mid.ok()) d.message_id = *mid;
+  d.sender = st.ColumnText(16);
+  d.kind = static_cast<int>(st.ColumnInt64(17));
   return d;
 }
 
@@ -88,6 +93,7 @@ struct Store::Statements {
   Statement select_delivery, update_ack;
   Statement select_expired_leases, requeue, dead_letter;
   Statement select_expired, find_seq, deliveries_of, depths, dead_letters, replay;
+  Statement find_by_number, requeue_in_flight, received_up_to, find_seq_by_id;
 };
 
 Store::Store(StoreOptions options, const Clock& clock, Database db)
@@ -160,6 +166,15 @@ Status Store::Prepare() {
        "SELECT message_seq, recipient FROM deliveries "
        "WHERE state = 0 AND attempts = 0 AND expires_ms > 0 AND expires_ms <= ?1"},
       {&stmts_->find_seq, "SELECT seq FROM messages WHERE sender = ?1 AND message_id = ?2"},
+      {&stmts_->find_seq_by_id, "SELECT seq FROM messages WHERE message_id = ?1 ORDER BY seq LIMIT 1"},
+      {&stmts_->find_by_number,
+       "SELECT d.message_seq, m.message_id FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+       "WHERE d.recipient = ?1 AND d.delivery_seq = ?2"},
+      {&stmts_->requeue_in_flight,
+       "UPDATE deliveries SET state = 0, lease_until_ms = 0, next_attempt_ms = ?2 WHERE recipient = ?1 AND state = 1"},
+      {&stmts_->received_up_to,
+       "UPDATE deliveries SET state = 2, received_ms = ?3, lease_until_ms = 0 "
+       "WHERE recipient = ?1 AND delivery_seq > 0 AND delivery_seq <= ?2 AND state IN (0, 1, 6, 7)"},
       {&stmts_->deliveries_of, nullptr},
       {&stmts_->depths,
        "SELECT recipient, sum(state = 0), sum(state = 1), sum(state = 7), min(CASE WHEN state = 0 THEN queued_ms END) "
@@ -176,12 +191,12 @@ Status Store::Prepare() {
     *stmt = std::move(prepared).value();
   }
   std::string columns = kDeliveryColumns;
-  Result<Statement> of = db_.Prepare("SELECT " + columns + " FROM deliveries WHERE message_seq = ?1 ORDER BY recipient");
+  Result<Statement> of = db_.Prepare("SELECT " + columns + " WHERE d.message_seq = ?1 ORDER BY d.recipient");
   if (!of.ok()) return of.status();
   stmts_->deliveries_of = std::move(of).value();
   Result<Statement> dead = db_.Prepare("SELECT " + columns +
-                                       " FROM deliveries WHERE state = 7 AND (?1 = '' OR recipient = ?1) "
-                                       "ORDER BY message_seq LIMIT ?2");
+                                       " WHERE d.state = 7 AND (?1 = '' OR d.recipient = ?1) "
+                                       "ORDER BY d.message_seq LIMIT ?2");
   if (!dead.ok()) return dead.status();
   stmts_->dead_letters = std::move(dead).value();
   return Status::Ok();
@@ -606,6 +621,71 @@ Status Store::Replay(uint64_t seq, std::string_view recipient) {
   }
   AdjustPending(std::string(recipient), +1);
   return Status::Ok();
+}
+
+Result<AckReceipt> Store::AcknowledgeDelivery(std::string_view recipient, uint64_t delivery_seq,
+                                              const MessageId& id, AckStage stage, std::string_view reason) {
+  Statement& st = stmts_->find_by_number;
+  st.Reset();
+  st.Bind(1, recipient).Bind(2, static_cast<int64_t>(delivery_seq));
+  Result<bool> row = st.Step();
+  if (!row.ok()) return row.status();
+  const std::string who = "delivery #" + std::to_string(delivery_seq) + " to '" + std::string(recipient) + "'";
+  if (!*row) return NotFound("no " + who);
+  auto seq = static_cast<uint64_t>(st.ColumnInt64(0));
+  auto stored = st.ColumnBlob(1);
+  Result<MessageId> mid = MessageId::FromBytes(stored.data(), stored.size());
+  st.Reset();
+  if (!mid.ok()) return mid.status();
+  if (*mid != id) return NotFound(who + " is message " + mid->ToHex() + ", not " + id.ToHex());
+  return Acknowledge(seq, recipient, stage, reason);
+}
+
+Result<int> Store::RequeueInFlight(std::string_view recipient) {
+  Statement& st = stmts_->requeue_in_flight;
+  st.Reset();
+  st.Bind(1, recipient).Bind(2, clock_.NowMs());
+  REGLINE_RETURN_IF_ERROR(st.Run());
+  return db_.Changes();  // pending is unchanged: in flight and queued both count
+}
+
+Result<int> Store::ReceivedUpTo(std::string_view recipient, uint64_t upto) {
+  // Pending shrinks by the rows that were queued or in flight; count them
+  // first, in the same transaction as the update.
+  int64_t leaving = 0;
+  int changed = 0;
+  Status s = InTransaction(db_, stmts_->begin, stmts_->commit, stmts_->rollback, [&]() -> Status {
+    Result<Statement> count = db_.Prepare(
+        "SELECT count(*) FROM deliveries WHERE recipient = ?1 AND delivery_seq > 0 AND delivery_seq <= ?2 "
+        "AND state IN (0, 1)");
+    if (!count.ok()) return count.status();
+    count->Bind(1, recipient).Bind(2, static_cast<int64_t>(upto));
+    Result<bool> row = count->Step();
+    if (!row.ok()) return row.status();
+    leaving = count->ColumnInt64(0);
+    Statement& up = stmts_->received_up_to;
+    up.Reset();
+    up.Bind(1, recipient).Bind(2, static_cast<int64_t>(upto)).Bind(3, clock_.NowMs());
+    REGLINE_RETURN_IF_ERROR(up.Run());
+    changed = db_.Changes();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s.WithContext("recording resume point for '" + std::string(recipient) + "'");
+  if (leaving > 0) AdjustPending(std::string(recipient), -leaving);
+  return changed;
+}
+
+Result<uint64_t> Store::FindSeqById(const MessageId& id) {
+  Statement& st = stmts_->find_seq_by_id;
+  st.Reset();
+  auto bytes = id.ToBytes();
+  st.BindBlob(1, bytes.data(), bytes.size());
+  Result<bool> row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFound("no message " + id.ToHex());
+  auto seq = static_cast<uint64_t>(st.ColumnInt64(0));
+  st.Reset();
+  return seq;
 }
 
 Result<uint64_t> Store::FindSeq(std::string_view sender, const MessageId& id) {

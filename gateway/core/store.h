@@ -146,6 +146,9 @@ struct DeliveryStatus {
   int64_t dead_lettered_ms = 0;
   std::string reason;        // rejection reason or why it was dead-lettered
   uint64_t delivery_seq = 0; // 0: never sent
+  MessageId message_id;      // of the message, for listings
+  std::string sender;
+  int kind = 0;
 };
 
 struct QueueDepth {
@@ -204,8 +207,26 @@ class Store {
   // fresh attempt count. kFailedPrecondition when it is in another state.
   Status Replay(uint64_t seq, std::string_view recipient);
 
+  // Acknowledges by the recipient's delivery number (as the wire does). The
+  // message id must match the delivery; kNotFound otherwise.
+  Result<AckReceipt> AcknowledgeDelivery(std::string_view recipient, uint64_t delivery_seq, const MessageId& id,
+                                         AckStage stage, std::string_view reason = {});
+
+  // A recipient's session ended or resumed: its in-flight deliveries go back
+  // to the queue at once, places kept (each already counted an attempt).
+  // Returns how many.
+  Result<int> RequeueInFlight(std::string_view recipient);
+
+  // The recipient says it holds every delivery numbered up to `upto`
+  // durably (Hello.resumeFrom): records stage received for those not yet
+  // acknowledged. Returns how many it recorded.
+  Result<int> ReceivedUpTo(std::string_view recipient, uint64_t upto);
+
   // Lookups for consoles.
   Result<uint64_t> FindSeq(std::string_view sender, const MessageId& id);
+  // Any sender's message with this id (ids are 128-bit random: in practice
+  // one); kNotFound when none.
+  Result<uint64_t> FindSeqById(const MessageId& id);
   Result<std::vector<DeliveryStatus>> Deliveries(uint64_t seq);
   Result<std::vector<QueueDepth>> Depths();
   Result<std::vector<DeliveryStatus>> DeadLetters(std::string_view recipient, int limit);

@@ -218,6 +218,49 @@ TEST_F(StoreTest, DeliveryNumbersAreDensePerRecipientAndKeptOnResend) {
   EXPECT_EQ(after[0].delivery_seq, 3u);
 }
 
+TEST_F(StoreTest, AcknowledgeByDeliveryNumberChecksTheMessageId) {
+  MustSubmit(Message(1));
+  auto leased = MustLease("douyin");
+  ASSERT_EQ(leased.size(), 1u);
+  EXPECT_EQ(store_->AcknowledgeDelivery("douyin", 1, MessageId{0x1000, 2}, AckStage::kReceived).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->AcknowledgeDelivery("douyin", 2, leased[0].id, AckStage::kReceived).status().code(),
+            StatusCode::kNotFound);
+  Result<AckReceipt> r = store_->AcknowledgeDelivery("douyin", 1, leased[0].id, AckStage::kReceived);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->state, DeliveryState::kDelivered);
+}
+
+TEST_F(StoreTest, RequeueInFlightPutsASessionsLeasesBackAtOnce) {
+  MustSubmit(Message(1));
+  MustSubmit(Message(2));
+  MustLease("douyin", 10, 60'000);
+  EXPECT_EQ(store_->RequeueInFlight("douyin").value(), 2);
+  auto again = MustLease("douyin");
+  ASSERT_EQ(Envelopes(again), (std::vector<std::string>{"envelope-1", "envelope-2"}));
+  EXPECT_EQ(again[0].delivery_seq, 1u);
+  EXPECT_EQ(again[0].attempt, 2);
+  EXPECT_EQ(store_->Pending("douyin"), 2);
+}
+
+TEST_F(StoreTest, ReceivedUpToRecordsTheResumePoint) {
+  for (uint64_t i = 1; i <= 4; ++i) MustSubmit(Message(i));
+  MustLease("douyin", 3);  // numbers 1..3 in flight
+  EXPECT_EQ(store_->ReceivedUpTo("douyin", 2).value(), 2);
+  EXPECT_EQ(StatusOf(1, "douyin").state, DeliveryState::kDelivered);
+  EXPECT_EQ(StatusOf(2, "douyin").state, DeliveryState::kDelivered);
+  EXPECT_EQ(StatusOf(3, "douyin").state, DeliveryState::kInFlight);
+  EXPECT_EQ(StatusOf(4, "douyin").state, DeliveryState::kQueued);
+  EXPECT_EQ(store_->Pending("douyin"), 2);
+  EXPECT_EQ(store_->ReceivedUpTo("douyin", 2).value(), 0);  // nothing new
+}
+
+TEST_F(StoreTest, FindSeqByIdAloneFindsAnySendersMessage) {
+  uint64_t seq = MustSubmit(Message(5));
+  EXPECT_EQ(store_->FindSeqById(MessageId{0x1000, 5}).value(), seq);
+  EXPECT_EQ(store_->FindSeqById(MessageId{0x1000, 6}).status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(StoreTest, RecipientsHaveIndependentQueues) {
   uint64_t seq = MustSubmit(Message(1, {"douyin", "kuaishou"}));
   ASSERT_EQ(MustLease("douyin").size(), 1u);

@@ -1,0 +1,156 @@
+#include "gateway/server/queries.h"
+
+#include <algorithm>
+
+#include "gateway/protocol/frames.h"
+
+namespace regline::server {
+namespace {
+
+schema::DeliveryState WireState(DeliveryState s) { return static_cast<schema::DeliveryState>(static_cast<int>(s)); }
+
+std::string MessageStatusAnswer(Store& store, const QueryRequest& q) {
+  Result<uint64_t> seq = store.FindSeqById(q.id);
+  if (!seq.ok()) return protocol::ErrorFrame(q.tag, seq.status(), q.id);
+  Result<std::vector<DeliveryStatus>> ds = store.Deliveries(*seq);
+  if (!ds.ok()) return protocol::ErrorFrame(q.tag, ds.status(), q.id);
+  capnp::MallocMessageBuilder m;
+  auto result = m.initRoot<schema::Frame>().initQueryResult();
+  result.setRequestTag(q.tag);
+  auto st = result.initMessageStatus();
+  protocol::ToWire(q.id, st.initMessageId());
+  st.setGatewaySeq(*seq);
+  if (!ds->empty()) {
+    st.setSender(ds->front().sender);
+    st.setKind(static_cast<schema::MessageKind>(ds->front().kind));
+  }
+  auto list = st.initRecipients(static_cast<unsigned>(ds->size()));
+  for (unsigned i = 0; i < ds->size(); ++i) {
+    const DeliveryStatus& d = (*ds)[i];
+    auto r = list[i];
+    r.setRecipient(d.recipient);
+    r.setState(WireState(d.state));
+    r.setAttempts(static_cast<uint32_t>(d.attempts));
+    r.setDeliverySeq(d.delivery_seq);
+    r.setQueuedMs(d.queued_ms);
+    r.setReceivedMs(d.received_ms);
+    r.setAcceptedMs(d.accepted_ms);
+    r.setCompletedMs(d.completed_ms);
+    r.setRejectedMs(d.rejected_ms);
+    r.setRejectReason(d.reason);
+    if (i == 0) st.setAcceptedMs(d.queued_ms);
+  }
+  return protocol::Encode(m);
+}
+
+std::string DepthsAnswer(Store& store, const QueryRequest& q, const std::vector<std::string>& connected) {
+  Result<std::vector<QueueDepth>> depths = store.Depths();
+  if (!depths.ok()) return protocol::ErrorFrame(q.tag, depths.status());
+  std::vector<QueueDepth> rows;
+  for (const auto& d : *depths) {
+    if (q.recipients.empty() || std::count(q.recipients.begin(), q.recipients.end(), d.recipient)) rows.push_back(d);
+  }
+  capnp::MallocMessageBuilder m;
+  auto result = m.initRoot<schema::Frame>().initQueryResult();
+  result.setRequestTag(q.tag);
+  auto list = result.initQueueDepths(static_cast<unsigned>(rows.size()));
+  for (unsigned i = 0; i < rows.size(); ++i) {
+    list[i].setRecipient(rows[i].recipient);
+    list[i].setQueued(static_cast<uint64_t>(rows[i].queued));
+    list[i].setInFlight(static_cast<uint64_t>(rows[i].in_flight));
+    list[i].setDeadLettered(static_cast<uint64_t>(rows[i].dead_lettered));
+    list[i].setOldestQueuedMs(rows[i].oldest_queued_ms);
+    list[i].setConnected(std::count(connected.begin(), connected.end(), rows[i].recipient) > 0);
+  }
+  return protocol::Encode(m);
+}
+
+std::string DeadLettersAnswer(Store& store, const QueryRequest& q) {
+  Result<std::vector<DeliveryStatus>> dead = store.DeadLetters(q.recipient, static_cast<int>(q.limit));
+  if (!dead.ok()) return protocol::ErrorFrame(q.tag, dead.status());
+  capnp::MallocMessageBuilder m;
+  auto result = m.initRoot<schema::Frame>().initQueryResult();
+  result.setRequestTag(q.tag);
+  auto list = result.initDeadLetters().initLetters(static_cast<unsigned>(dead->size()));
+  for (unsigned i = 0; i < dead->size(); ++i) {
+    const DeliveryStatus& d = (*dead)[i];
+    protocol::ToWire(d.message_id, list[i].initMessageId());
+    list[i].setRecipient(d.recipient);
+    list[i].setSender(d.sender);
+    list[i].setKind(static_cast<schema::MessageKind>(d.kind));
+    list[i].setAttempts(static_cast<uint32_t>(d.attempts));
+    list[i].setQueuedMs(d.queued_ms);
+    list[i].setDeadLetteredMs(d.dead_lettered_ms);
+    list[i].setLastError(d.reason);
+  }
+  return protocol::Encode(m);
+}
+
+std::string ReplayAnswer(Store& store, const QueryRequest& q) {
+  Result<uint64_t> seq = store.FindSeqById(q.id);
+  if (!seq.ok()) return protocol::ErrorFrame(q.tag, seq.status(), q.id);
+  Result<std::vector<DeliveryStatus>> ds = store.Deliveries(*seq);
+  if (!ds.ok()) return protocol::ErrorFrame(q.tag, ds.status(), q.id);
+  std::vector<std::string> requeued;
+  for (const auto& d : *ds) {
+    if (!q.recipient.empty() && d.recipient != q.recipient) continue;
+    if (d.state != DeliveryState::kDeadLettered) continue;
+    Status s = store.Replay(*seq, d.recipient);
+    if (!s.ok()) return protocol::ErrorFrame(q.tag, s, q.id);
+    requeued.push_back(d.recipient);
+  }
+  if (requeued.empty()) {
+    return protocol::ErrorFrame(q.tag, FailedPrecondition("message " + q.id.ToHex() + " has no dead-lettered delivery" +
+                                                          (q.recipient.empty() ? "" : " to '" + q.recipient + "'")),
+                                q.id);
+  }
+  capnp::MallocMessageBuilder m;
+  auto result = m.initRoot<schema::Frame>().initQueryResult();
+  result.setRequestTag(q.tag);
+  auto replay = result.initReplay();
+  protocol::ToWire(q.id, replay.initMessageId());
+  auto list = replay.initRequeued(static_cast<unsigned>(requeued.size()));
+  for (unsigned i = 0; i < requeued.size(); ++i) list.set(i, requeued[i]);
+  return protocol::Encode(m);
+}
+
+}  // namespace
+
+Result<QueryRequest> ReadQuery(schema::Query::Reader query) {
+  QueryRequest q;
+  q.tag = query.getRequestTag();
+  switch (query.which()) {
+    case schema::Query::MESSAGE_STATUS:
+      q.kind = QueryRequest::Kind::kMessageStatus;
+      q.id = protocol::FromWire(query.getMessageStatus());
+      return q;
+    case schema::Query::QUEUE_DEPTHS:
+      q.kind = QueryRequest::Kind::kQueueDepths;
+      for (auto r : query.getQueueDepths().getRecipients()) q.recipients.emplace_back(r.cStr());
+      return q;
+    case schema::Query::DEAD_LETTERS:
+      q.kind = QueryRequest::Kind::kDeadLetters;
+      q.recipient = query.getDeadLetters().getRecipient().cStr();
+      if (query.getDeadLetters().getLimit() > 0) q.limit = std::min<uint32_t>(query.getDeadLetters().getLimit(), 10000);
+      return q;
+    case schema::Query::REPLAY:
+      q.kind = QueryRequest::Kind::kReplay;
+      q.id = protocol::FromWire(query.getReplay().getMessageId());
+      q.recipient = query.getReplay().getRecipient().cStr();
+      return q;
+    default:
+      return Status(StatusCode::kUnimplemented, "this gateway does not answer that query yet");
+  }
+}
+
+std::string AnswerQuery(Store& store, const QueryRequest& q, const std::vector<std::string>& connected) {
+  switch (q.kind) {
+    case QueryRequest::Kind::kMessageStatus: return MessageStatusAnswer(store, q);
+    case QueryRequest::Kind::kQueueDepths: return DepthsAnswer(store, q, connected);
+    case QueryRequest::Kind::kDeadLetters: return DeadLettersAnswer(store, q);
+    case QueryRequest::Kind::kReplay: return ReplayAnswer(store, q);
+  }
+  return protocol::ErrorFrame(q.tag, Internal("unknown query kind"));
+}
+
+}  // namespace regline::server

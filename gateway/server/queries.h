@@ -1,0 +1,30 @@
+// Console queries (schemas/query.capnp): read on the session thread into a
+// plain QueryRequest, answered on the store's writer thread as an encoded
+// S:QUERY-RESULT or S:ERROR frame.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "gateway/core/store.h"
+#include "schemas/query.capnp.h"
+
+namespace regline::server {
+
+struct QueryRequest {
+  enum class Kind { kMessageStatus, kQueueDepths, kDeadLetters, kReplay };
+  Kind kind = Kind::kMessageStatus;
+  uint64_t tag = 0;
+  MessageId id;                         // status, replay
+  std::vector<std::string> recipients;  // depths filter; replay: one or none (all)
+  std::string recipient;                // dead letters filter
+  uint32_t limit = 100;
+};
+
+// kUnimplemented for query kinds this gateway does not answer yet.
+Result<QueryRequest> ReadQuery(schema::Query::Reader query);
+
+// Runs on the writer thread. `connected` lists identities with a session.
+std::string AnswerQuery(Store& store, const QueryRequest& request, const std::vector<std::string>& connected);
+
+}  // namespace regline::server

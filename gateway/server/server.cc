@@ -1,0 +1,478 @@
+#include "gateway/server/server.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "gateway/core/log.h"
+#include "gateway/server/queries.h"
+
+namespace regline::server {
+namespace {
+
+constexpr int64_t kTimerMs = 250;  // lease expiry, message expiry, heartbeats
+
+schema::Role WireRole(IdentityRole r) {
+  switch (r) {
+    case IdentityRole::kRegulator: return schema::Role::REGULATOR;
+    case IdentityRole::kPlatform: return schema::Role::PLATFORM;
+    case IdentityRole::kMcnAgency: return schema::Role::MCN_AGENCY;
+    case IdentityRole::kOperator: return schema::Role::GATEWAY_OPERATOR;
+  }
+  return schema::Role::UNSPECIFIED;
+}
+
+Result<AckStage> StoreStage(schema::AckStage s) {
+  switch (s) {
+    case schema::AckStage::RECEIVED: return AckStage::kReceived;
+    case schema::AckStage::ACCEPTED: return AckStage::kAccepted;
+    case schema::AckStage::COMPLETED: return AckStage::kCompleted;
+    case schema::AckStage::REJECTED: return AckStage::kRejected;
+    default: return InvalidArgument("acknowledgement stage must be received, accepted, completed or rejected");
+  }
+}
+
+Status WriteFileAtomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text << '\n';
+    if (!out) return IOError("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return IOError("cannot rename " + tmp + " to " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Gateway::Gateway(GatewayConfig config, const Clock& clock)
+    : config_(std::move(config)), clock_(clock), context_(1), router_(context_, zmq::socket_type::router) {}
+
+Gateway::~Gateway() {
+  if (committer_) committer_->Stop();
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
+
+Status Gateway::Start() {
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) return IOError("cannot create data directory " + config_.data_dir + ": " + ec.message());
+  Result<std::unique_ptr<Store>> store = Store::Open(config_.store, clock_);
+  if (!store.ok()) return store.status();
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd_ < 0) return IOError("eventfd failed");
+  try {
+    router_.set(zmq::sockopt::router_mandatory, 1);
+    router_.set(zmq::sockopt::linger, 2000);
+    router_.set(zmq::sockopt::sndhwm, 100'000);
+    router_.set(zmq::sockopt::rcvhwm, 100'000);
+    router_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(config_.max_frame_bytes) + 1024);
+    router_.bind(config_.listen);
+    endpoint_ = router_.get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t& e) {
+    return IOError("cannot listen on " + config_.listen + ": " + e.what());
+  }
+  REGLINE_RETURN_IF_ERROR(WriteFileAtomically(config_.data_dir + "/gateway.endpoint", endpoint_));
+  committer_ = std::make_unique<GroupCommitter>(std::move(store).value());
+  Log(LogLevel::kInfo, "gateway_started",
+      {{"endpoint", endpoint_}, {"store", config_.store.path}, {"identities", std::to_string(config_.identities.size())}});
+  return Status::Ok();
+}
+
+void Gateway::RequestStop() {
+  stop_requested_ = true;
+  uint64_t one = 1;
+  ssize_t ignored = write(wake_fd_, &one, sizeof one);
+  (void)ignored;
+}
+
+void Gateway::Post(std::function<void()> completion) {
+  {
+    std::lock_guard lock(completions_mu_);
+    completions_.push_back(std::move(completion));
+  }
+  uint64_t one = 1;
+  ssize_t ignored = write(wake_fd_, &one, sizeof one);
+  (void)ignored;
+}
+
+void Gateway::RunCompletions() {
+  uint64_t drained;
+  ssize_t ignored = read(wake_fd_, &drained, sizeof drained);
+  (void)ignored;
+  std::deque<std::function<void()>> ready;
+  {
+    std::lock_guard lock(completions_mu_);
+    ready.swap(completions_);
+  }
+  for (auto& c : ready) c();
+}
+
+Status Gateway::Run() {
+  zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+  next_timer_ms_ = clock_.NowMs() + kTimerMs;
+  while (!stop_requested_) {
+    int64_t wait = std::max<int64_t>(0, next_timer_ms_ - clock_.NowMs());
+    try {
+      zmq::poll(items, 2, std::chrono::milliseconds(wait));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) return IOError(std::string("polling the listener: ") + e.what());
+      continue;  // a signal: the loop condition sees a stop request
+    }
+    if (items[1].revents & ZMQ_POLLIN) RunCompletions();
+    // Read what is there now, a bounded number per pass so that completions
+    // and timers keep their turn under load.
+    for (int i = 0; i < 1024 && !stop_requested_; ++i) {
+      zmq::message_t rid, body;
+      if (!router_.recv(rid, zmq::recv_flags::dontwait)) break;
+      if (!rid.more()) continue;  // a routing id alone: nothing to answer
+      (void)router_.recv(body, zmq::recv_flags::none);
+      if (body.more()) {
+        // More than one part after the routing id: malformed. Swallow the
+        // rest and answer once.
+        zmq::message_t rest;
+        while (router_.get(zmq::sockopt::rcvmore)) (void)router_.recv(rest, zmq::recv_flags::none);
+        Send(rid.to_string(), protocol::ErrorFrame(0, InvalidArgument("malformed frame: one part expected after "
+                                                                       "the routing id")));
+        continue;
+      }
+      HandleMessage(rid.to_string(), body.to_string());
+    }
+    if (clock_.NowMs() >= next_timer_ms_) {
+      OnTimer();
+      next_timer_ms_ = clock_.NowMs() + kTimerMs;
+    }
+  }
+  // Drain: the committer answers everything queued, then we send it.
+  Log(LogLevel::kInfo, "gateway_stopping", {{"sessions", std::to_string(sessions_.size())}});
+  committer_->Stop();
+  RunCompletions();
+  for (auto& [rid, s] : sessions_) Send(rid, protocol::ByeFrame("gateway shutting down"));
+  sessions_.clear();
+  router_.close();
+  Log(LogLevel::kInfo, "gateway_stopped");
+  return Status::Ok();
+}
+
+Gateway::Session* Gateway::FindSession(const std::string& routing_id) {
+  auto it = sessions_.find(routing_id);
+  return it == sessions_.end() ? nullptr : &it->second;
+}
+
+Gateway::Session* Gateway::FindSessionFor(const std::string& identity) {
+  auto it = by_identity_.find(identity);
+  return it == by_identity_.end() ? nullptr : FindSession(it->second);
+}
+
+void Gateway::Send(const std::string& routing_id, const std::string& frame) {
+  try {
+    if (!router_.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return;
+    (void)router_.send(zmq::buffer(frame), zmq::send_flags::dontwait);
+  } catch (const zmq::error_t& e) {
+    // EHOSTUNREACH: the peer is gone. Its deliveries are re-sent next time.
+    Log(LogLevel::kDebug, "send_failed", {{"error", e.what()}});
+    return;
+  }
+  if (Session* s = FindSession(routing_id)) s->last_sent_ms = clock_.NowMs();
+}
+
+void Gateway::HandleMessage(std::string routing_id, std::string body) {
+  Session* s = FindSession(routing_id);
+  size_t limit = s != nullptr ? config_.max_frame_bytes : schema::MAX_HELLO_BYTES;
+  Result<protocol::DecodedFrame> frame = protocol::DecodedFrame::Parse(body, limit);
+  if (!frame.ok()) {
+    Log(LogLevel::kWarning, "malformed_frame",
+        {{"identity", s ? s->identity : "(no session)"}, {"error", frame.status().message()}});
+    Send(routing_id, protocol::ErrorFrame(0, frame.status()));
+    return;
+  }
+  auto f = frame->get();
+  if (s != nullptr) s->last_heard_ms = clock_.NowMs();
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
+    switch (f.which()) {
+      case schema::Frame::HELLO:
+        OnHello(routing_id, f.getHello());
+        return;
+      case schema::Frame::HEARTBEAT:
+        return;
+      case schema::Frame::BYE:
+        if (s != nullptr) EndSession(routing_id, "client said bye");
+        return;
+      default:
+        break;
+    }
+    if (s == nullptr || !s->ready) {
+      Send(routing_id, protocol::ErrorFrame(0, Status(StatusCode::kPermissionDenied,
+                                                       "no session: send HELLO first")));
+      return;
+    }
+    switch (f.which()) {
+      case schema::Frame::SUBMIT: OnSubmit(*s, f.getSubmit()); return;
+      case schema::Frame::ACK: OnAck(*s, f.getAck()); return;
+      case schema::Frame::QUERY: OnQuery(*s, f.getQuery()); return;
+      case schema::Frame::CREDIT:
+        s->credit += f.getCredit().getGrant();
+        Pump(*s);
+        return;
+      default:
+        Send(routing_id, protocol::ErrorFrame(0, FailedPrecondition("frame kind " +
+                                                                     std::to_string(static_cast<int>(f.which())) +
+                                                                     " is not one a client sends")));
+    }
+  });
+  KJ_IF_MAYBE(e, failure) {
+    // A field past the frame's end or the like: the peer's fault, not ours.
+    Send(routing_id, protocol::ErrorFrame(0, InvalidArgument(std::string("malformed frame: ") +
+                                                             e->getDescription().cStr())));
+  }
+}
+
+void Gateway::OnHello(const std::string& rid, schema::Hello::Reader hello) {
+  if (hello.getProtocolVersion() != schema::CURRENT_PROTOCOL_VERSION) {
+    Send(rid, protocol::ErrorFrame(0, Status(StatusCode::kUnimplemented,
+                                             "protocol version " + std::to_string(hello.getProtocolVersion()) +
+                                                 " is not supported; this gateway speaks version " +
+                                                 std::to_string(schema::CURRENT_PROTOCOL_VERSION))));
+    return;
+  }
+  std::string identity = hello.getIdentity().cStr();
+  const Identity* known = config_.FindIdentity(identity);
+  if (known == nullptr) {
+    Log(LogLevel::kWarning, "hello_refused", {{"identity", identity}, {"reason", "unknown identity"}});
+    Send(rid, protocol::ErrorFrame(0, PermissionDenied("unknown identity '" + identity + "'")));
+    return;
+  }
+  if (hello.getRole() != WireRole(known->role)) {
+    Send(rid, protocol::ErrorFrame(0, PermissionDenied("identity '" + identity + "' is registered as " +
+                                                       std::string(IdentityRoleName(known->role)))));
+    return;
+  }
+  if (Session* old = FindSessionFor(identity); old != nullptr && old->routing_id != rid) {
+    Send(old->routing_id, protocol::ByeFrame("replaced"));
+    sessions_.erase(old->routing_id);
+  }
+  if (FindSession(rid) != nullptr) sessions_.erase(rid);  // a second HELLO restarts the session
+  Session s;
+  s.id = next_session_id_++;
+  s.routing_id = rid;
+  s.identity = identity;
+  s.role = known->role;
+  s.credit = hello.getInitialCredit();
+  s.last_heard_ms = s.last_sent_ms = clock_.NowMs();
+  sessions_[rid] = s;
+  by_identity_[identity] = rid;
+  const uint64_t resume = hello.getResumeFrom();
+  const uint64_t session_id = s.id;
+  // Resume and re-send: what this identity had in flight goes back to the
+  // queue; what the client says it holds is recorded as received.
+  committer_->Run([this, rid, identity, resume, session_id](Store& store) -> Status {
+    Status st;
+    if (resume > 0) st = store.ReceivedUpTo(identity, resume).status();
+    if (st.ok()) st = store.RequeueInFlight(identity).status();
+    uint64_t last = store.LastDeliverySeq(identity);
+    int64_t pending = store.Pending(identity);
+    Post([this, rid, identity, session_id, st, last, pending, resume] {
+      Session* s = FindSession(rid);
+      if (s == nullptr || s->id != session_id) return;
+      if (!st.ok()) {
+        Send(rid, protocol::ErrorFrame(0, st));
+        sessions_.erase(rid);
+        return;
+      }
+      capnp::MallocMessageBuilder m;
+      auto ready = m.initRoot<schema::Frame>().initReady();
+      ready.setSessionId(session_id);
+      ready.setGatewayVersion(REGLINE_VERSION);
+      ready.setProtocolVersion(schema::CURRENT_PROTOCOL_VERSION);
+      ready.setHeartbeatIntervalMs(config_.heartbeat_interval_ms);
+      ready.setMaxFrameBytes(config_.max_frame_bytes);
+      ready.setServerTimeMs(clock_.NowMs());
+      ready.setIdentity(identity);
+      ready.setRole(WireRole(s->role));
+      ready.setResumedFrom(std::min(resume, last));
+      ready.setPendingDeliveries(static_cast<uint64_t>(pending));
+      Send(rid, protocol::Encode(m));
+      s->ready = true;
+      Log(LogLevel::kInfo, "session_started",
+          {{"identity", identity}, {"session", std::to_string(session_id)}, {"credit", std::to_string(s->credit)}});
+      Pump(*s);
+    });
+    return Status::Ok();
+  });
+}
+
+void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
+  const uint64_t tag = submit.getRequestTag();
+  auto bytes = submit.getEnvelope();
+  std::string_view envelope(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  Result<Submission> sub = protocol::ToSubmission(envelope, s.identity, config_.max_frame_bytes);
+  if (!sub.ok()) {
+    Send(s.routing_id, protocol::ErrorFrame(tag, sub.status()));
+    return;
+  }
+  Result<std::vector<std::string>> recipients = config_.ExpandRecipients(sub->recipients);
+  if (!recipients.ok()) {
+    Send(s.routing_id, protocol::ErrorFrame(tag, recipients.status(), sub->id));
+    return;
+  }
+  sub->recipients = *recipients;
+  const MessageId id = sub->id;
+  committer_->Submit(std::move(sub).value(), [this, rid = s.routing_id, tag, id,
+                                               recipients = *recipients](Result<SubmitReceipt> r) {
+    Post([this, rid, tag, id, recipients, r = std::move(r)] {
+      if (!r.ok()) {
+        if (r.status().code() != StatusCode::kOverloaded) {
+          Log(LogLevel::kWarning, "submit_refused", {{"id", id.ToHex()}, {"error", r.status().ToString()}});
+        }
+        Send(rid, protocol::ErrorFrame(tag, r.status(), id));
+        return;
+      }
+      capnp::MallocMessageBuilder m;
+      auto c = m.initRoot<schema::Frame>().initConfirm();
+      c.setRequestTag(tag);
+      protocol::ToWire(id, c.initMessageId());
+      c.setGatewaySeq(r->seq);
+      c.setAcceptedMs(r->accepted_ms);
+      c.setDuplicate(r->duplicate);
+      auto list = c.initRecipients(static_cast<unsigned>(recipients.size()));
+      for (unsigned i = 0; i < recipients.size(); ++i) list.set(i, recipients[i]);
+      Send(rid, protocol::Encode(m));
+      for (const auto& who : recipients) {
+        if (Session* target = FindSessionFor(who)) {
+          target->maybe_more = true;
+          Pump(*target);
+        }
+      }
+    });
+  });
+}
+
+void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
+  const uint64_t tag = ack.getRequestTag();
+  Result<AckStage> stage = StoreStage(ack.getStage());
+  MessageId id = protocol::FromWire(ack.getMessageId());
+  if (!stage.ok()) {
+    Send(s.routing_id, protocol::ErrorFrame(tag, stage.status(), id));
+    return;
+  }
+  uint64_t number = ack.getDeliverySeq();
+  std::string reason = ack.getReason().cStr();
+  auto wire_stage = ack.getStage();
+  committer_->Run([this, rid = s.routing_id, identity = s.identity, tag, id, number, stage = *stage, reason,
+                   wire_stage](Store& store) -> Status {
+    Result<AckReceipt> r = store.AcknowledgeDelivery(identity, number, id, stage, reason);
+    Post([this, rid, tag, id, wire_stage, r] {
+      if (!r.ok()) {
+        Send(rid, protocol::ErrorFrame(tag, r.status(), id));
+        return;
+      }
+      capnp::MallocMessageBuilder m;
+      auto receipt = m.initRoot<schema::Frame>().initAckReceipt();
+      receipt.setRequestTag(tag);
+      protocol::ToWire(id, receipt.initMessageId());
+      receipt.setStage(wire_stage);
+      receipt.setRecordedMs(r->recorded_ms);
+      receipt.setDuplicate(r->duplicate);
+      Send(rid, protocol::Encode(m));
+    });
+    return Status::Ok();
+  });
+}
+
+void Gateway::OnQuery(Session& s, schema::Query::Reader query) {
+  // The query is read here (on this thread, from the frame's bytes) into a
+  // plain request, answered on the writer thread, and sent from here.
+  Result<QueryRequest> request = ReadQuery(query);
+  if (!request.ok()) {
+    Send(s.routing_id, protocol::ErrorFrame(query.getRequestTag(), request.status()));
+    return;
+  }
+  std::vector<std::string> connected;
+  for (const auto& [rid, session] : sessions_) connected.push_back(session.identity);
+  committer_->Run([this, rid = s.routing_id, req = *request, connected](Store& store) -> Status {
+    std::string answer = AnswerQuery(store, req, connected);
+    Post([this, rid, answer = std::move(answer)] { Send(rid, answer); });
+    return Status::Ok();
+  });
+}
+
+void Gateway::Pump(Session& s) {
+  if (!s.ready || s.lease_pending || !s.maybe_more || s.credit <= 0) return;
+  s.lease_pending = true;
+  int want = static_cast<int>(std::min<int64_t>(s.credit, config_.max_deliveries_per_pass));
+  committer_->Run([this, rid = s.routing_id, session_id = s.id, identity = s.identity, want,
+                   lease_ms = config_.lease_ms](Store& store) -> Status {
+    Result<std::vector<LeasedDelivery>> leased = store.Lease(identity, want, lease_ms);
+    Post([this, rid, session_id, want, leased = std::move(leased)]() mutable {
+      Session* s = FindSession(rid);
+      if (s == nullptr || s->id != session_id) return;  // their leases run out and they are re-sent
+      s->lease_pending = false;
+      if (!leased.ok()) {
+        Log(LogLevel::kError, "lease_failed", {{"identity", s->identity}, {"error", leased.status().ToString()}});
+        return;  // retried on the next timer
+      }
+      for (const LeasedDelivery& d : *leased) {
+        capnp::MallocMessageBuilder m;
+        auto deliver = m.initRoot<schema::Frame>().initDeliver();
+        deliver.setDeliverySeq(d.delivery_seq);
+        deliver.setAttempt(static_cast<uint32_t>(d.attempt));
+        protocol::ToWire(d.id, deliver.initMessageId());
+        deliver.setKind(static_cast<schema::MessageKind>(d.kind));
+        deliver.setEnvelope(kj::arrayPtr(reinterpret_cast<const kj::byte*>(d.envelope.data()), d.envelope.size()));
+        Send(rid, protocol::Encode(m));
+        s->credit--;
+      }
+      s->maybe_more = static_cast<int>(leased->size()) == want;
+      Pump(*s);
+    });
+    return Status::Ok();
+  });
+}
+
+void Gateway::EndSession(const std::string& routing_id, std::string_view why) {
+  Session* s = FindSession(routing_id);
+  if (s == nullptr) return;
+  Log(LogLevel::kInfo, "session_ended", {{"identity", s->identity}, {"reason", std::string(why)}});
+  std::string identity = s->identity;
+  if (auto it = by_identity_.find(identity); it != by_identity_.end() && it->second == routing_id) {
+    by_identity_.erase(it);
+  }
+  sessions_.erase(routing_id);
+  committer_->Run([identity](Store& store) -> Status { return store.RequeueInFlight(identity).status(); });
+}
+
+void Gateway::OnTimer() {
+  const int64_t now = clock_.NowMs();
+  const int64_t dead_after = int64_t{config_.heartbeat_interval_ms} * config_.heartbeat_liveness;
+  std::vector<std::string> dead;
+  for (auto& [rid, s] : sessions_) {
+    if (now - s.last_heard_ms > dead_after) {
+      dead.push_back(rid);
+    } else if (now - s.last_sent_ms >= config_.heartbeat_interval_ms) {
+      Send(rid, protocol::HeartbeatFrame(now));
+    }
+  }
+  for (const auto& rid : dead) EndSession(rid, "no heartbeat");
+  committer_->Run([this](Store& store) -> Status {
+    Result<int> requeued = store.RequeueExpiredLeases();
+    Result<int> expired = store.ExpireDue();
+    if (!requeued.ok() || !expired.ok()) {
+      Log(LogLevel::kError, "maintenance_failed",
+          {{"error", (!requeued.ok() ? requeued.status() : expired.status()).ToString()}});
+    }
+    Post([this] {
+      for (auto& [rid, s] : sessions_) {
+        s.maybe_more = true;  // back-offs end and leases expire with time
+        Pump(s);
+      }
+    });
+    return Status::Ok();
+  });
+}
+
+}  // namespace regline::server

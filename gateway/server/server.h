@@ -1,0 +1,102 @@
+// Gateway: the regline-gateway daemon's engine. A ZeroMQ ROUTER speaking
+// the session protocol of schemas/session.capnp, over the durable store.
+//
+// Threads: Run() owns the ROUTER socket and every session; the store's
+// writer thread (GroupCommitter) does all store work. The two meet through
+// a queue of completions: the writer posts a closure when a commit or query
+// finishes, and Run() executes it (sending CONFIRM, DELIVER, ...). Nothing
+// else is shared. RequestStop() may be called from any thread or a signal
+// handler.
+//
+// Guarantees: CONFIRM only after the group commit holding the submission
+// returned; DELIVER never beyond the credit a session granted; a session
+// that ends or goes silent for heartbeat_liveness intervals has its
+// in-flight deliveries re-sent in its next session. A malformed frame gets
+// S:ERROR and the gateway goes on serving everyone else.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "gateway/core/clock.h"
+#include "gateway/core/group_commit.h"
+#include "gateway/protocol/frames.h"
+#include "gateway/server/config.h"
+
+namespace regline::server {
+
+class Gateway {
+ public:
+  Gateway(GatewayConfig config, const Clock& clock);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // Opens the store and binds the listener. Writes the bound endpoint (with
+  // the real port when the config says tcp://host:*) to
+  // <data_dir>/gateway.endpoint. kIOError / kCorruption / kInvalidArgument
+  // with the reason; nothing is left running on failure.
+  Status Start();
+  const std::string& endpoint() const { return endpoint_; }
+
+  // Serves until RequestStop(); then refuses new frames, commits and
+  // confirms what was already submitted, says BYE to every session and
+  // returns.
+  Status Run();
+  void RequestStop();  // async-signal-safe
+
+ private:
+  struct Session {
+    uint64_t id = 0;
+    std::string routing_id;
+    std::string identity;
+    IdentityRole role = IdentityRole::kPlatform;
+    int64_t credit = 0;
+    int64_t last_heard_ms = 0;
+    int64_t last_sent_ms = 0;
+    bool ready = false;          // READY sent
+    bool lease_pending = false;  // a Lease is at the writer
+    bool maybe_more = true;      // the queue may hold due deliveries
+  };
+
+  void HandleMessage(std::string routing_id, std::string body);
+  void OnHello(const std::string& rid, schema::Hello::Reader hello);
+  void OnSubmit(Session& s, schema::Submit::Reader submit);
+  void OnAck(Session& s, schema::Ack::Reader ack);
+  void OnQuery(Session& s, schema::Query::Reader query);
+  void EndSession(const std::string& routing_id, std::string_view why);
+  void Pump(Session& s);
+  void OnTimer();
+  void Send(const std::string& routing_id, const std::string& frame);
+  void Post(std::function<void()> completion);  // from the writer thread
+  void RunCompletions();
+  Session* FindSession(const std::string& routing_id);
+  Session* FindSessionFor(const std::string& identity);
+
+  GatewayConfig config_;
+  const Clock& clock_;
+  std::string endpoint_;
+  zmq::context_t context_;
+  zmq::socket_t router_;
+  int wake_fd_ = -1;  // eventfd: completions posted or stop requested
+  std::atomic<bool> stop_requested_{false};  // lock-free, so signal-safe
+  std::unique_ptr<GroupCommitter> committer_;
+
+  std::mutex completions_mu_;  // guards completions_
+  std::deque<std::function<void()>> completions_;
+
+  std::unordered_map<std::string, Session> sessions_;         // by routing id
+  std::unordered_map<std::string, std::string> by_identity_;  // identity -> routing id
+  uint64_t next_session_id_ = 1;
+  int64_t next_timer_ms_ = 0;
+};
+
+}  // namespace regline::server

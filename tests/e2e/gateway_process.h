@@ -1,0 +1,147 @@
+// Test helpers: a real regline-gateway process on 127.0.0.1 with a port the
+// OS picks, and a raw DEALER peer that speaks frames byte for byte. Used by
+// the end-to-end suites; never by the daemons.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <zmq.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gateway/protocol/frames.h"
+
+extern char** environ;
+
+namespace regline::testing {
+
+// The identities every end-to-end test config registers.
+inline constexpr const char* kTestIdentities = R"toml(
+[[identity]]
+name = "samr-console"
+role = "regulator"
+department = "SAMR"
+
+[[identity]]
+name = "douyin"
+role = "platform"
+
+[[identity]]
+name = "kuaishou"
+role = "platform"
+
+[[identity]]
+name = "example-mcn"
+role = "mcn-agency"
+)toml";
+
+class GatewayProcess {
+ public:
+  // Writes <dir>/gateway.toml (with `extra` TOML appended to the [delivery]
+  // table) and starts the binary; Start() waits for its endpoint file.
+  GatewayProcess(std::string binary, std::filesystem::path dir, std::string delivery_extra = "")
+      : binary_(std::move(binary)), dir_(std::move(dir)) {
+    std::ofstream cfg(dir_ / "gateway.toml");
+    cfg << "[gateway]\nlisten = \"tcp://127.0.0.1:*\"\ndata_dir = \"" << (dir_ / "data").string()
+        << "\"\nheartbeat_interval_ms = 1000\n[delivery]\nlease_ms = 5000\n"
+        << delivery_extra << "\n"
+        << kTestIdentities;
+  }
+  ~GatewayProcess() { Kill(SIGKILL); }
+
+  // Starts the process; true once it has written a fresh endpoint file.
+  bool Start() {
+    std::filesystem::remove(dir_ / "data" / "gateway.endpoint");
+    std::string config = (dir_ / "gateway.toml").string();
+    std::string log = (dir_ / "gateway.log").string();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    std::vector<char*> argv = {binary_.data(), const_cast<char*>("-c"), config.data(), nullptr};
+    int rc = posix_spawn(&pid_, binary_.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) return false;
+    for (int i = 0; i < 1000; ++i) {  // up to 10 s on a loaded machine
+      std::ifstream in(dir_ / "data" / "gateway.endpoint");
+      std::string line;
+      if (in && std::getline(in, line) && !line.empty()) {
+        endpoint_ = line;
+        return true;
+      }
+      if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  // Sends `sig` and reaps; returns the wait status (-1 when not running).
+  int Kill(int sig) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+  const std::string& endpoint() const { return endpoint_; }
+  std::string Log() const {
+    std::ifstream in(dir_ / "gateway.log");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+ private:
+  std::string binary_;
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+  std::string endpoint_;
+};
+
+// A DEALER connected to the gateway that sends and receives whole frames.
+class RawPeer {
+ public:
+  RawPeer(zmq::context_t& ctx, const std::string& endpoint) : socket_(ctx, zmq::socket_type::dealer) {
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.connect(endpoint);
+  }
+
+  void SendBytes(const std::string& bytes) { socket_.send(zmq::buffer(bytes), zmq::send_flags::none); }
+
+  // The next frame within `timeout_ms`, skipping heartbeats.
+  std::optional<protocol::DecodedFrame> Next(int timeout_ms = 5000) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, left);
+      if (!(item.revents & ZMQ_POLLIN)) continue;
+      zmq::message_t msg;
+      (void)socket_.recv(msg, zmq::recv_flags::none);
+      Result<protocol::DecodedFrame> f = protocol::DecodedFrame::Parse(msg.to_string(), 1 << 26);
+      if (!f.ok()) return std::nullopt;
+      if (f->get().which() == schema::Frame::HEARTBEAT) continue;
+      return std::move(f).value();
+    }
+  }
+
+  zmq::socket_t& socket() { return socket_; }
+
+ private:
+  zmq::socket_t socket_;
+};
+
+}  // namespace regline::testing

@@ -1,0 +1,259 @@
+// The real regline-gateway on 127.0.0.1, driven frame by frame over ZeroMQ:
+// the session protocol of schemas/session.capnp, durability across SIGKILL,
+// and bad input that must not stop the gateway serving others.
+#include <gtest/gtest.h>
+
+#include "gateway/core/test_util.h"
+#include "tests/e2e/gateway_process.h"
+
+namespace regline {
+namespace {
+
+using protocol::Encode;
+using schema::Frame;
+
+std::string Hello(const std::string& identity, schema::Role role, uint32_t credit = 0, uint64_t resume = 0,
+                  uint16_t version = schema::CURRENT_PROTOCOL_VERSION) {
+  capnp::MallocMessageBuilder m;
+  auto h = m.initRoot<Frame>().initHello();
+  h.setProtocolVersion(version);
+  h.setIdentity(identity);
+  h.setRole(role);
+  h.setInitialCredit(credit);
+  h.setResumeFrom(resume);
+  return Encode(m);
+}
+
+std::string Envelope(const std::string& sender, MessageId id, std::vector<std::string> recipients,
+                     const std::string& payload = "directive payload") {
+  capnp::MallocMessageBuilder m;
+  auto e = m.initRoot<schema::Envelope>();
+  protocol::ToWire(id, e.initId());
+  e.setSender(sender);
+  auto r = e.initRecipients(static_cast<unsigned>(recipients.size()));
+  for (unsigned i = 0; i < recipients.size(); ++i) r.set(i, recipients[i]);
+  e.setKind(schema::MessageKind::DIRECTIVE);
+  e.setCreatedMs(1);
+  e.setPayload(kj::arrayPtr(reinterpret_cast<const kj::byte*>(payload.data()), payload.size()));
+  return Encode(m);
+}
+
+std::string Submit(uint64_t tag, const std::string& envelope) {
+  capnp::MallocMessageBuilder m;
+  auto s = m.initRoot<Frame>().initSubmit();
+  s.setRequestTag(tag);
+  s.setEnvelope(kj::arrayPtr(reinterpret_cast<const kj::byte*>(envelope.data()), envelope.size()));
+  return Encode(m);
+}
+
+std::string Ack(uint64_t tag, uint64_t delivery_seq, MessageId id, schema::AckStage stage) {
+  capnp::MallocMessageBuilder m;
+  auto a = m.initRoot<Frame>().initAck();
+  a.setRequestTag(tag);
+  a.setDeliverySeq(delivery_seq);
+  protocol::ToWire(id, a.initMessageId());
+  a.setStage(stage);
+  return Encode(m);
+}
+
+std::string Credit(uint32_t n) {
+  capnp::MallocMessageBuilder m;
+  m.initRoot<Frame>().initCredit().setGrant(n);
+  return Encode(m);
+}
+
+std::string StatusQuery(uint64_t tag, MessageId id) {
+  capnp::MallocMessageBuilder m;
+  auto q = m.initRoot<Frame>().initQuery();
+  q.setRequestTag(tag);
+  protocol::ToWire(id, q.initMessageStatus());
+  return Encode(m);
+}
+
+class GatewaySessionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gateway_ = std::make_unique<testing::GatewayProcess>(REGLINE_GATEWAY_BINARY, dir_.path());
+    ASSERT_TRUE(gateway_->Start()) << gateway_->Log();
+  }
+
+  // A peer with a session (READY received).
+  std::unique_ptr<testing::RawPeer> Connect(const std::string& identity, schema::Role role, uint32_t credit = 0,
+                                            uint64_t resume = 0) {
+    auto peer = std::make_unique<testing::RawPeer>(ctx_, gateway_->endpoint());
+    peer->SendBytes(Hello(identity, role, credit, resume));
+    auto f = peer->Next();
+    EXPECT_TRUE(f && f->get().which() == Frame::READY) << identity << " got no READY; log:\n" << gateway_->Log();
+    return peer;
+  }
+
+  // Submits and returns the CONFIRM (or ERROR) frame.
+  std::optional<protocol::DecodedFrame> SubmitAndWait(testing::RawPeer& peer, uint64_t tag,
+                                                      const std::string& envelope) {
+    peer.SendBytes(Submit(tag, envelope));
+    return peer.Next();
+  }
+
+  static void ExpectError(const std::optional<protocol::DecodedFrame>& f, schema::ErrorCode code) {
+    ASSERT_TRUE(f.has_value()) << "no answer";
+    ASSERT_EQ(f->get().which(), Frame::ERROR);
+    EXPECT_EQ(f->get().getError().getCode(), code) << f->get().getError().getText().cStr();
+  }
+
+  testing::TempDir dir_;
+  zmq::context_t ctx_;
+  std::unique_ptr<testing::GatewayProcess> gateway_;
+};
+
+TEST_F(GatewaySessionTest, SubmitIsConfirmedAndResubmitIsADuplicate) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  std::string env = Envelope("samr-console", MessageId{7, 1}, {"douyin"});
+  auto first = SubmitAndWait(*samr, 11, env);
+  ASSERT_TRUE(first && first->get().which() == Frame::CONFIRM);
+  EXPECT_EQ(first->get().getConfirm().getRequestTag(), 11u);
+  EXPECT_FALSE(first->get().getConfirm().getDuplicate());
+  auto again = SubmitAndWait(*samr, 12, env);
+  ASSERT_TRUE(again && again->get().which() == Frame::CONFIRM);
+  EXPECT_TRUE(again->get().getConfirm().getDuplicate());
+  EXPECT_EQ(again->get().getConfirm().getGatewaySeq(), first->get().getConfirm().getGatewaySeq());
+}
+
+TEST_F(GatewaySessionTest, PlatformReceivesAcknowledgesAndConsoleSeesTheStages) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  MessageId id{7, 2};
+  ASSERT_EQ(SubmitAndWait(*samr, 1, Envelope("samr-console", id, {"douyin", "kuaishou"}))->get().which(),
+            Frame::CONFIRM);
+  auto douyin = Connect("douyin", schema::Role::PLATFORM, 10);
+  auto d = douyin->Next();
+  ASSERT_TRUE(d && d->get().which() == Frame::DELIVER);
+  EXPECT_EQ(d->get().getDeliver().getDeliverySeq(), 1u);
+  EXPECT_EQ(protocol::FromWire(d->get().getDeliver().getMessageId()), id);
+  for (auto stage : {schema::AckStage::RECEIVED, schema::AckStage::ACCEPTED, schema::AckStage::COMPLETED}) {
+    douyin->SendBytes(Ack(5, 1, id, stage));
+    auto receipt = douyin->Next();
+    ASSERT_TRUE(receipt && receipt->get().which() == Frame::ACK_RECEIPT);
+    EXPECT_EQ(receipt->get().getAckReceipt().getStage(), stage);
+  }
+  samr->SendBytes(StatusQuery(9, id));
+  auto status = samr->Next();
+  ASSERT_TRUE(status && status->get().which() == Frame::QUERY_RESULT);
+  auto recipients = status->get().getQueryResult().getMessageStatus().getRecipients();
+  ASSERT_EQ(recipients.size(), 2u);
+  EXPECT_EQ(std::string(recipients[0].getRecipient().cStr()), "douyin");
+  EXPECT_EQ(recipients[0].getState(), schema::DeliveryState::COMPLETED);
+  EXPECT_GT(recipients[0].getCompletedMs(), 0);
+  EXPECT_EQ(std::string(recipients[1].getRecipient().cStr()), "kuaishou");
+  EXPECT_EQ(recipients[1].getState(), schema::DeliveryState::QUEUED);
+}
+
+TEST_F(GatewaySessionTest, OfflinePlatformGetsEverythingInOrderWithinCredit) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  for (uint64_t i = 1; i <= 5; ++i) {
+    ASSERT_EQ(SubmitAndWait(*samr, i, Envelope("samr-console", MessageId{8, i}, {"all-platforms"}))->get().which(),
+              Frame::CONFIRM);
+  }
+  auto kuaishou = Connect("kuaishou", schema::Role::PLATFORM, 2);
+  std::vector<uint64_t> got;
+  for (int i = 0; i < 2; ++i) {
+    auto d = kuaishou->Next();
+    ASSERT_TRUE(d && d->get().which() == Frame::DELIVER);
+    got.push_back(protocol::FromWire(d->get().getDeliver().getMessageId()).lo);
+  }
+  EXPECT_FALSE(kuaishou->Next(500).has_value()) << "delivered beyond the credit granted";
+  kuaishou->SendBytes(Credit(10));
+  for (int i = 0; i < 3; ++i) {
+    auto d = kuaishou->Next();
+    ASSERT_TRUE(d && d->get().which() == Frame::DELIVER);
+    got.push_back(protocol::FromWire(d->get().getDeliver().getMessageId()).lo);
+  }
+  EXPECT_EQ(got, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+}
+
+TEST_F(GatewaySessionTest, ConfirmedMessagesSurviveSigkillAndAreResent) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  for (uint64_t i = 1; i <= 20; ++i) {
+    ASSERT_EQ(SubmitAndWait(*samr, i, Envelope("samr-console", MessageId{9, i}, {"douyin"}))->get().which(),
+              Frame::CONFIRM);
+  }
+  {
+    auto douyin = Connect("douyin", schema::Role::PLATFORM, 5);  // 5 in flight, never acknowledged
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(douyin->Next().has_value());
+  }
+  EXPECT_TRUE(WIFSIGNALED(gateway_->Kill(SIGKILL)));
+  ASSERT_TRUE(gateway_->Start()) << gateway_->Log();
+  auto douyin = Connect("douyin", schema::Role::PLATFORM, 100);
+  std::vector<uint64_t> got;
+  for (int i = 0; i < 20; ++i) {
+    auto d = douyin->Next();
+    ASSERT_TRUE(d && d->get().which() == Frame::DELIVER) << "after " << got.size();
+    got.push_back(protocol::FromWire(d->get().getDeliver().getMessageId()).lo);
+    if (got.size() <= 5) {
+      EXPECT_EQ(d->get().getDeliver().getAttempt(), 2u);
+    }
+  }
+  for (uint64_t i = 1; i <= 20; ++i) EXPECT_EQ(got[i - 1], i);
+}
+
+TEST_F(GatewaySessionTest, ResumePointRecordsReceiptAndResendsTheRest) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  for (uint64_t i = 1; i <= 4; ++i) SubmitAndWait(*samr, i, Envelope("samr-console", MessageId{10, i}, {"douyin"}));
+  {
+    auto douyin = Connect("douyin", schema::Role::PLATFORM, 4);
+    for (int i = 0; i < 4; ++i) ASSERT_TRUE(douyin->Next().has_value());
+  }
+  auto douyin = Connect("douyin", schema::Role::PLATFORM, 10, /*resume=*/2);
+  auto d = douyin->Next();
+  ASSERT_TRUE(d && d->get().which() == Frame::DELIVER);
+  EXPECT_EQ(d->get().getDeliver().getDeliverySeq(), 3u);
+  samr->SendBytes(StatusQuery(1, MessageId{10, 1}));
+  auto status = samr->Next();
+  ASSERT_TRUE(status && status->get().which() == Frame::QUERY_RESULT);
+  EXPECT_EQ(status->get().getQueryResult().getMessageStatus().getRecipients()[0].getState(),
+            schema::DeliveryState::DELIVERED);
+}
+
+TEST_F(GatewaySessionTest, BadInputGetsAnErrorAndOthersAreStillServed) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  testing::RawPeer garbage(ctx_, gateway_->endpoint());
+  garbage.SendBytes(std::string(48, '\xee'));
+  ExpectError(garbage.Next(), schema::ErrorCode::INVALID_ARGUMENT);
+  garbage.SendBytes("abc");
+  ExpectError(garbage.Next(), schema::ErrorCode::INVALID_ARGUMENT);
+  garbage.SendBytes(Hello("samr-console", schema::Role::REGULATOR).substr(0, 16));  // truncated
+  ExpectError(garbage.Next(), schema::ErrorCode::INVALID_ARGUMENT);
+  garbage.SendBytes(Hello("douyin", schema::Role::PLATFORM, 0, 0, /*version=*/99));
+  ExpectError(garbage.Next(), schema::ErrorCode::UNSUPPORTED_VERSION);
+  garbage.SendBytes(Hello("nobody", schema::Role::PLATFORM));
+  ExpectError(garbage.Next(), schema::ErrorCode::PERMISSION_DENIED);
+  garbage.SendBytes(Submit(1, Envelope("douyin", MessageId{1, 1}, {"samr-console"})));
+  ExpectError(garbage.Next(), schema::ErrorCode::PERMISSION_DENIED);  // no session yet
+  // Two parts in one message.
+  garbage.socket().send(zmq::buffer(std::string("x")), zmq::send_flags::sndmore);
+  garbage.socket().send(zmq::buffer(std::string("y")), zmq::send_flags::none);
+  ExpectError(garbage.Next(), schema::ErrorCode::INVALID_ARGUMENT);
+
+  ExpectError(SubmitAndWait(*samr, 2, Envelope("samr-console", MessageId{11, 1}, {"no-such-platform"})),
+              schema::ErrorCode::INVALID_ARGUMENT);
+  ExpectError(SubmitAndWait(*samr, 3, Envelope("cac-console", MessageId{11, 2}, {"douyin"})),
+              schema::ErrorCode::PERMISSION_DENIED);
+  ExpectError(SubmitAndWait(*samr, 4, "not an envelope at all!!"), schema::ErrorCode::INVALID_ARGUMENT);
+  auto ok = SubmitAndWait(*samr, 5, Envelope("samr-console", MessageId{11, 3}, {"douyin"}));
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->get().which(), Frame::CONFIRM);
+}
+
+TEST_F(GatewaySessionTest, SigtermDrainsAndExitsCleanly) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  ASSERT_EQ(SubmitAndWait(*samr, 1, Envelope("samr-console", MessageId{12, 1}, {"douyin"}))->get().which(),
+            Frame::CONFIRM);
+  int status = gateway_->Kill(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status)) << gateway_->Log();
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  auto bye = samr->Next(2000);
+  ASSERT_TRUE(bye.has_value());
+  EXPECT_EQ(bye->get().which(), Frame::BYE);
+  EXPECT_NE(gateway_->Log().find("event=gateway_stopped"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace regline
