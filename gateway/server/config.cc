@@ -134,6 +134,7 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
     REGLINE_RETURN_IF_ERROR(r.Get("max_frame_bytes", c.max_frame_bytes, 65536, 256 << 20));
     REGLINE_RETURN_IF_ERROR(r.Get("heartbeat_interval_ms", c.heartbeat_interval_ms, 100, 600'000));
     REGLINE_RETURN_IF_ERROR(r.Get("heartbeat_liveness", c.heartbeat_liveness, 2, 100));
+    REGLINE_RETURN_IF_ERROR(r.Get("disk_reserve_bytes", c.disk_reserve_bytes, 0, int64_t{1} << 40));
     REGLINE_RETURN_IF_ERROR(r.Finish());
     if (durability == "full") {
       c.durability = Durability::kFull;

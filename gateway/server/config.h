@@ -33,6 +33,7 @@ struct GatewayConfig {
   uint32_t max_frame_bytes = 16 * 1024 * 1024;
   uint32_t heartbeat_interval_ms = 5000;
   uint32_t heartbeat_liveness = 3;           // intervals of silence before a peer is dead
+  int64_t disk_reserve_bytes = 16 << 20;     // space held back for deliveries when the disk fills
   int64_t lease_ms = 30'000;                 // redelivery when a delivery is not acknowledged
   uint32_t max_deliveries_per_pass = 256;    // leased at once for one session
   StoreOptions store;                        // quotas, attempts, back-off (path is derived)

@@ -1,6 +1,8 @@
 #include "gateway/server/server.h"
 
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -48,6 +50,21 @@ Status WriteFileAtomically(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
+// Holds `bytes` of real disk blocks in `path` (posix_fallocate), so that
+// they can be handed back when the disk fills.
+Status CreateReserve(const std::string& path, int64_t bytes) {
+  if (bytes <= 0) return Status::Ok();
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return IOError("cannot create " + path);
+  int rc = posix_fallocate(fd, 0, bytes);
+  close(fd);
+  if (rc != 0) {
+    unlink(path.c_str());
+    return Status(StatusCode::kNoSpace, "cannot reserve " + std::to_string(bytes) + " bytes in " + path);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Gateway::Gateway(GatewayConfig config, const Clock& clock)
@@ -78,6 +95,10 @@ Status Gateway::Start() {
     return IOError("cannot listen on " + config_.listen + ": " + e.what());
   }
   REGLINE_RETURN_IF_ERROR(WriteFileAtomically(config_.data_dir + "/gateway.endpoint", endpoint_));
+  if (Status r = CreateReserve(config_.data_dir + "/space-reserve", config_.disk_reserve_bytes); !r.ok()) {
+    Log(LogLevel::kError, "disk_full", {{"error", r.ToString()}});
+    disk_full_ = true;  // start anyway: what is stored can still be delivered
+  }
   committer_ = std::make_unique<GroupCommitter>(std::move(store).value());
   Log(LogLevel::kInfo, "gateway_started",
       {{"endpoint", endpoint_}, {"store", config_.store.path}, {"identities", std::to_string(config_.identities.size())}});
@@ -310,6 +331,12 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
   const uint64_t tag = submit.getRequestTag();
   auto bytes = submit.getEnvelope();
   std::string_view envelope(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  if (disk_full_) {
+    Send(s.routing_id, protocol::ErrorFrame(tag, Status(StatusCode::kNoSpace,
+                                                        "the gateway's disk is full; submissions are refused until "
+                                                        "space is freed (nothing accepted is lost)")));
+    return;
+  }
   Result<Submission> sub = protocol::ToSubmission(envelope, s.identity, config_.max_frame_bytes);
   if (!sub.ok()) {
     Send(s.routing_id, protocol::ErrorFrame(tag, sub.status()));
@@ -326,6 +353,7 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
                                                recipients = *recipients](Result<SubmitReceipt> r) {
     Post([this, rid, tag, id, recipients, r = std::move(r)] {
       if (!r.ok()) {
+        if (r.status().code() == StatusCode::kNoSpace) EnterDiskFull();
         if (r.status().code() != StatusCode::kOverloaded) {
           Log(LogLevel::kWarning, "submit_refused", {{"id", id.ToHex()}, {"error", r.status().ToString()}});
         }
@@ -413,6 +441,7 @@ void Gateway::Pump(Session& s) {
       if (s == nullptr || s->id != session_id) return;  // their leases run out and they are re-sent
       s->lease_pending = false;
       if (!leased.ok()) {
+        if (leased.status().code() == StatusCode::kNoSpace) EnterDiskFull();
         Log(LogLevel::kError, "lease_failed", {{"identity", s->identity}, {"error", leased.status().ToString()}});
         return;  // retried on the next timer
       }
@@ -446,8 +475,28 @@ void Gateway::EndSession(const std::string& routing_id, std::string_view why) {
   committer_->Run([identity](Store& store) -> Status { return store.RequeueInFlight(identity).status(); });
 }
 
+void Gateway::EnterDiskFull() {
+  if (disk_full_) return;
+  disk_full_ = true;
+  unlink((config_.data_dir + "/space-reserve").c_str());
+  Log(LogLevel::kError, "disk_full",
+      {{"data_dir", config_.data_dir}, {"action", "refusing submissions; reserve released for deliveries"}});
+}
+
+void Gateway::CheckDiskRecovered() {
+  struct statvfs fs {};
+  if (statvfs(config_.data_dir.c_str(), &fs) != 0) return;
+  auto free_bytes = static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
+  int64_t needed = std::max<int64_t>(2 * config_.disk_reserve_bytes, 1 << 20);
+  if (free_bytes < needed) return;
+  if (!CreateReserve(config_.data_dir + "/space-reserve", config_.disk_reserve_bytes).ok()) return;
+  disk_full_ = false;
+  Log(LogLevel::kInfo, "disk_space_recovered", {{"free_bytes", std::to_string(free_bytes)}});
+}
+
 void Gateway::OnTimer() {
   const int64_t now = clock_.NowMs();
+  if (disk_full_) CheckDiskRecovered();
   const int64_t dead_after = int64_t{config_.heartbeat_interval_ms} * config_.heartbeat_liveness;
   std::vector<std::string> dead;
   for (auto& [rid, s] : sessions_) {

@@ -77,6 +77,8 @@ class Gateway {
   void OnTimer();
   void Send(const std::string& routing_id, const std::string& frame);
   void Post(std::function<void()> completion);  // from the writer thread
+  void EnterDiskFull();
+  void CheckDiskRecovered();
   void RunCompletions();
   Session* FindSession(const std::string& routing_id);
   Session* FindSessionFor(const std::string& identity);
@@ -96,6 +98,9 @@ class Gateway {
   std::unordered_map<std::string, Session> sessions_;         // by routing id
   std::unordered_map<std::string, std::string> by_identity_;  // identity -> routing id
   uint64_t next_session_id_ = 1;
+  // The disk filled: submissions are refused without touching the store
+  // and the space reserve is released, until space returns.
+  bool disk_full_ = false;
   int64_t next_timer_ms_ = 0;
 };
 

@@ -47,16 +47,19 @@ role = "mcn-agency"
 
 class GatewayProcess {
  public:
-  // Writes <dir>/gateway.toml (with `extra` TOML appended to the [delivery]
-  // table) and starts the binary; Start() waits for its endpoint file.
-  GatewayProcess(std::string binary, std::filesystem::path dir, std::string delivery_extra = "")
+  // Writes <dir>/gateway.toml (with extra lines for its [gateway] and
+  // [delivery] tables); Start() runs the binary on it.
+  GatewayProcess(std::string binary, std::filesystem::path dir, std::string gateway_extra = "",
+                 std::string delivery_extra = "")
       : binary_(std::move(binary)), dir_(std::move(dir)) {
     std::ofstream cfg(dir_ / "gateway.toml");
     cfg << "[gateway]\nlisten = \"tcp://127.0.0.1:*\"\ndata_dir = \"" << (dir_ / "data").string()
-        << "\"\nheartbeat_interval_ms = 1000\n[delivery]\nlease_ms = 5000\n"
+        << "\"\nheartbeat_interval_ms = 1000\ndisk_reserve_bytes = 1048576\n"
+        << gateway_extra << "\n[delivery]\nlease_ms = 5000\n"
         << delivery_extra << "\n"
         << kTestIdentities;
   }
+  std::filesystem::path data_dir() const { return dir_ / "data"; }
   ~GatewayProcess() { Kill(SIGKILL); }
 
   // Starts the process; true once it has written a fresh endpoint file.

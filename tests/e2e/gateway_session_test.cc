@@ -1,6 +1,8 @@
 // The real regline-gateway on 127.0.0.1, driven frame by frame over ZeroMQ:
 // the session protocol of schemas/session.capnp, durability across SIGKILL,
 // and bad input that must not stop the gateway serving others.
+#include <sys/mount.h>
+
 #include <gtest/gtest.h>
 
 #include "gateway/core/test_util.h"
@@ -253,6 +255,76 @@ TEST_F(GatewaySessionTest, SigtermDrainsAndExitsCleanly) {
   ASSERT_TRUE(bye.has_value());
   EXPECT_EQ(bye->get().which(), Frame::BYE);
   EXPECT_NE(gateway_->Log().find("event=gateway_stopped"), std::string::npos);
+}
+
+// The data directory on a small tmpfs that fills up: submissions are
+// refused with a clear error, the gateway stays up and delivers what it
+// holds, accepts again once space is freed, and loses nothing confirmed.
+TEST(GatewayDiskFull, RefusesSubmissionsKeepsDeliveringAndRecovers) {
+  testing::TempDir dir;
+  std::filesystem::path data = dir.path() / "data";
+  std::filesystem::create_directories(data);
+  ASSERT_EQ(mount("tmpfs", data.c_str(), "tmpfs", 0, "size=6m"), 0)
+      << "this test mounts a tmpfs and must run as root (as scripts/test.sh and CI do): " << strerror(errno);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+  } unmount{data.string()};
+
+  testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path());
+  ASSERT_TRUE(gateway.Start()) << gateway.Log();
+  zmq::context_t ctx;
+  testing::RawPeer samr(ctx, gateway.endpoint());
+  samr.SendBytes(Hello("samr-console", schema::Role::REGULATOR));
+  ASSERT_EQ(samr.Next()->get().which(), Frame::READY);
+
+  const std::string payload(32 * 1024, 'p');
+  std::vector<uint64_t> confirmed;
+  std::string refusal;
+  for (uint64_t i = 1; i <= 2000 && refusal.empty(); ++i) {
+    samr.SendBytes(Submit(i, Envelope("samr-console", MessageId{20, i}, {"douyin"}, payload)));
+    auto answer = samr.Next();
+    ASSERT_TRUE(answer.has_value()) << "gateway stopped answering; log:\n" << gateway.Log();
+    if (answer->get().which() == Frame::CONFIRM) {
+      confirmed.push_back(i);
+    } else {
+      ASSERT_EQ(answer->get().which(), Frame::ERROR);
+      refusal = answer->get().getError().getText().cStr();
+    }
+  }
+  ASSERT_FALSE(refusal.empty()) << "the 6 MiB disk never filled";
+  EXPECT_NE(refusal.find("no_space"), std::string::npos) << refusal;
+  ASSERT_GT(confirmed.size(), 10u);
+
+  // Still up, and what it holds is delivered.
+  testing::RawPeer douyin(ctx, gateway.endpoint());
+  douyin.SendBytes(Hello("douyin", schema::Role::PLATFORM, 100000));
+  ASSERT_EQ(douyin.Next()->get().which(), Frame::READY);
+  std::vector<uint64_t> delivered;
+  while (delivered.size() < confirmed.size()) {
+    auto d = douyin.Next();
+    ASSERT_TRUE(d.has_value()) << "delivered " << delivered.size() << " of " << confirmed.size() << "; log:\n"
+                               << gateway.Log();
+    ASSERT_EQ(d->get().which(), Frame::DELIVER);
+    delivered.push_back(protocol::FromWire(d->get().getDeliver().getMessageId()).lo);
+  }
+  EXPECT_EQ(delivered, confirmed);
+
+  // Space returns: submissions are accepted again.
+  ASSERT_EQ(mount("tmpfs", data.c_str(), "tmpfs", MS_REMOUNT, "size=64m"), 0) << strerror(errno);
+  bool accepted = false;
+  for (int attempt = 0; attempt < 100 && !accepted; ++attempt) {
+    samr.SendBytes(Submit(9000 + attempt, Envelope("samr-console", MessageId{21, 1}, {"douyin"}, payload)));
+    auto answer = samr.Next();
+    ASSERT_TRUE(answer.has_value());
+    accepted = answer->get().which() == Frame::CONFIRM;
+    if (!accepted) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(accepted) << gateway.Log();
+  EXPECT_NE(gateway.Log().find("event=disk_full"), std::string::npos);
+  EXPECT_NE(gateway.Log().find("event=disk_space_recovered"), std::string::npos);
+  int status = gateway.Kill(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << gateway.Log();
 }
 
 }  // namespace
