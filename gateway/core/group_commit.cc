@@ -2,7 +2,10 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <vector>
+
+#include "gateway/core/log.h"
 
 namespace regline {
 
@@ -63,30 +66,60 @@ void GroupCommitter::WriterLoop() {
   }
 }
 
-// Takes from the front of `batch` the submissions up to the next task (or
-// max_batch), commits them together, answers them; then runs that task.
+// Takes up to max_batch items from the front of `batch` and does them all
+// in one transaction: runs of submissions through SubmitBatch, tasks in
+// their place in the queue. Only after the commit does anyone hear back:
+// submitters get their results (or the commit's failure), tasks' completions
+// get the commit's status.
 void GroupCommitter::CommitBatch(std::deque<Item>& batch) {
-  if (batch.front().task) {
-    Item item = std::move(batch.front());
-    batch.pop_front();
-    item.task(*store_);
-    return;
+  const size_t n = std::min(batch.size(), options_.max_batch);
+  const Status begun = store_->Begin();
+  // Without a transaction of our own (BEGIN failed), each store call still
+  // commits by itself, so results are durable as they are returned.
+  std::vector<Result<SubmitReceipt>> results;
+  std::vector<Completion> completions;
+  results.reserve(n);
+  size_t submissions = 0;
+  std::vector<const Submission*> run;
+  auto flush = [&] {
+    if (run.empty()) return;
+    for (auto& r : store_->SubmitBatch(run)) results.push_back(std::move(r));
+    run.clear();
+  };
+  for (size_t i = 0; i < n; ++i) {
+    if (batch[i].task) {
+      flush();
+      completions.push_back(batch[i].task(*store_));
+    } else {
+      run.push_back(&batch[i].submission);
+      ++submissions;
+    }
   }
-  std::vector<const Submission*> subs;
-  size_t n = 0;
-  while (n < batch.size() && n < options_.max_batch && !batch[n].task) {
-    subs.push_back(&batch[n].submission);
-    ++n;
-  }
-  std::vector<Result<SubmitReceipt>> results = store_->SubmitBatch(subs);
+  flush();
+  const Status committed = begun.ok() ? store_->Commit() : Status::Ok();
   {
     std::lock_guard lock(mu_);
     stats_.batches++;
-    stats_.submissions += n;
-    if (n > stats_.largest_batch) stats_.largest_batch = n;
+    stats_.submissions += submissions;
+    if (submissions > stats_.largest_batch) stats_.largest_batch = submissions;
   }
-  for (size_t i = 0; i < n; ++i) batch[i].done(std::move(results[i]));
+  size_t next_result = 0, next_completion = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (batch[i].task) {
+      Completion& c = completions[next_completion++];
+      if (c) c(committed);
+    } else {
+      Result<SubmitReceipt>& r = results[next_result++];
+      batch[i].done(committed.ok() ? std::move(r) : Result<SubmitReceipt>(committed.WithContext("commit")));
+    }
+  }
   batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n));
+}
+
+void GroupCommitter::Execute(Task task) {
+  if (!Enqueue(Item{{}, {}, std::move(task)})) {
+    Log(LogLevel::kWarning, "store_task_dropped", {{"reason", "the store is shutting down"}});
+  }
 }
 
 }  // namespace regline

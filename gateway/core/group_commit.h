@@ -8,9 +8,11 @@
 // cost of an fsync is shared by every submission in it.
 //
 // Other work on the store (leases, acknowledgements, queries) goes through
-// Run(), which executes a function on the writer thread between batches, in
-// the order it was queued. The committer owns the Store; nothing else may
-// touch it while the committer runs.
+// Execute() or Run(), which run a function on the writer thread in the same
+// batch and transaction, in queue order, and report back only after the
+// commit. One fsync covers a whole batch of submissions, acknowledgements
+// and leases. The committer owns the Store; nothing else may touch it while
+// the committer runs.
 //
 // Callbacks run on the writer thread and must be quick and must not block
 // on the committer (they may queue more work, since Submit and Run never
@@ -62,17 +64,33 @@ class GroupCommitter {
   // The same, for callers that prefer to wait.
   std::future<Result<SubmitReceipt>> Submit(Submission submission);
 
-  // Runs fn(store) on the writer thread and returns its result.
+  // Work on the store as part of the writer's current batch. A Task runs on
+  // the writer thread inside the batch's transaction and returns the
+  // Completion to run once that transaction has committed, with the
+  // commit's status: only then are the task's changes durable, so only then
+  // may anyone be told of them. A failed commit undid them.
+  using Completion = std::function<void(const Status& commit)>;
+  using Task = std::function<Completion(Store&)>;
+
+  // Queues `task`. After Stop() it is not run but logged and dropped:
+  // callers that must hear back either way use Run().
+  void Execute(Task task);
+
+  // Runs fn(store) on the writer thread in the current batch and returns
+  // its result once committed (the commit's failure if it failed;
+  // kUnavailable after Stop()). R is Status or a Result<T>.
   template <typename Fn>
   auto Run(Fn fn) -> std::future<decltype(fn(std::declval<Store&>()))> {
     using R = decltype(fn(std::declval<Store&>()));
-    auto task = std::make_shared<std::packaged_task<R(Store&)>>(std::move(fn));
-    std::future<R> f = task->get_future();
-    if (!Enqueue(Item{{}, {}, [task](Store& s) { (*task)(s); }})) {
-      std::promise<R> refused;
-      refused.set_value(R(Unavailable("the store is shutting down")));
-      return refused.get_future();
-    }
+    auto promise = std::make_shared<std::promise<R>>();
+    std::future<R> f = promise->get_future();
+    Task task = [fn = std::move(fn), promise](Store& s) -> Completion {
+      auto result = std::make_shared<R>(fn(s));
+      return [promise, result](const Status& commit) {
+        promise->set_value(commit.ok() ? std::move(*result) : R(commit));
+      };
+    };
+    if (!Enqueue(Item{{}, {}, std::move(task)})) promise->set_value(R(Unavailable("the store is shutting down")));
     return f;
   }
 
@@ -85,7 +103,7 @@ class GroupCommitter {
   struct Item {
     Submission submission;
     SubmitCallback done;               // set for submissions
-    std::function<void(Store&)> task;  // set for Run()
+    Task task;                         // set for Execute() and Run()
   };
   // Queues `item` (moving from it) unless stopping; a refused item is left
   // untouched for the caller to answer.

@@ -106,6 +106,22 @@ TEST_F(GroupCommitTest, RunExecutesInOrderAfterEarlierSubmissions) {
   EXPECT_EQ(pending.get().value(), 10);
 }
 
+TEST_F(GroupCommitTest, TaskCompletionRunsAfterItsBatchCommitted) {
+  auto committer = Start();
+  std::promise<int64_t> seen;
+  committer->Submit(Message(0, 1), [](Result<SubmitReceipt>) {});
+  committer->Execute([&](Store& store) -> GroupCommitter::Completion {
+    EXPECT_TRUE(store.Lease("douyin", 10, 1000).ok());
+    return [&](const Status& commit) {
+      EXPECT_TRUE(commit.ok());
+      // Committed: another connection sees the lease.
+      Result<Database> db = Database::Open(options_.path);
+      seen.set_value(db->QueryInt("SELECT count(*) FROM deliveries WHERE state = 1").value());
+    };
+  });
+  EXPECT_EQ(seen.get_future().get(), 1);
+}
+
 TEST_F(GroupCommitTest, BatchesRespectMaxBatch) {
   auto committer = Start(GroupCommitOptions{.max_batch = 7});
   std::vector<std::future<Result<SubmitReceipt>>> futures;

@@ -65,29 +65,11 @@ DeliveryStatus ReadDeliveryStatus(const Statement& st) {
   return d;
 }
 
-// Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when the body or
-// the commit fails.
-template <typename Body>
-Status InTransaction(Database& db, Statement& begin, Statement& commit, Statement& rollback, Body&& body) {
-  begin.Reset();
-  REGLINE_RETURN_IF_ERROR(begin.Run());
-  Status s = body();
-  if (s.ok()) {
-    commit.Reset();
-    s = commit.Run();
-  }
-  if (!s.ok() && !sqlite3_get_autocommit(db.get())) {
-    rollback.Reset();
-    (void)rollback.Run();
-  }
-  return s;
-}
-
 }  // namespace
 
 // Prepared once at open; every statement the hot paths run.
 struct Store::Statements {
-  Statement begin, commit, rollback;
+  Statement begin, commit, rollback, savepoint, release, rollback_to;
   Statement find_message, insert_message, insert_delivery;
   Statement select_due, lease_delivery, expire_delivery, save_delivery_seq;
   Statement select_delivery, update_ack;
@@ -95,6 +77,62 @@ struct Store::Statements {
   Statement select_expired, find_seq, deliveries_of, depths, dead_letters, replay;
   Statement find_by_number, requeue_in_flight, received_up_to, find_seq_by_id;
 };
+
+// Runs `body` atomically: in a transaction of its own (BEGIN IMMEDIATE ...
+// COMMIT), or, when the caller opened one with Begin(), in a savepoint of
+// it. Rolls back what the body did when it or the commit fails.
+template <typename Body>
+Status Store::Atomically(Body&& body) {
+  const bool nested = !sqlite3_get_autocommit(db_.get());
+  Statement& open = nested ? stmts_->savepoint : stmts_->begin;
+  open.Reset();
+  REGLINE_RETURN_IF_ERROR(open.Run());
+  Status s = body();
+  if (s.ok()) {
+    Statement& close = nested ? stmts_->release : stmts_->commit;
+    close.Reset();
+    s = close.Run();
+  }
+  if (!s.ok() && !sqlite3_get_autocommit(db_.get())) {
+    Statement& undo = nested ? stmts_->rollback_to : stmts_->rollback;
+    undo.Reset();
+    (void)undo.Run();
+    if (nested) {
+      stmts_->release.Reset();
+      (void)stmts_->release.Run();
+    }
+  }
+  return s;
+}
+
+Status Store::Begin() {
+  if (!sqlite3_get_autocommit(db_.get())) return Internal("Store::Begin inside an open transaction");
+  stmts_->begin.Reset();
+  return stmts_->begin.Run();
+}
+
+Status Store::Commit() {
+  Status s;
+  if (sqlite3_get_autocommit(db_.get())) {
+    // SQLite already rolled the transaction back (it does so by itself
+    // after some I/O and disk-full errors): what it held is gone.
+    s = IOError("the transaction was rolled back by SQLite after an earlier failure");
+  } else {
+    stmts_->commit.Reset();
+    s = stmts_->commit.Run();
+    if (!s.ok() && !sqlite3_get_autocommit(db_.get())) {
+      stmts_->rollback.Reset();
+      (void)stmts_->rollback.Run();
+    }
+  }
+  if (!s.ok()) {
+    // The in-memory counters followed changes that are now undone.
+    Status reload = LoadCounters();
+    if (!reload.ok()) return reload.WithContext("after a failed commit (" + s.ToString() + ")");
+  }
+  return s;
+}
+
 
 Store::Store(StoreOptions options, const Clock& clock, Database db)
     : options_(std::move(options)), clock_(clock), db_(std::move(db)) {}
@@ -126,6 +164,9 @@ Status Store::Prepare() {
       {&stmts_->begin, "BEGIN IMMEDIATE"},
       {&stmts_->commit, "COMMIT"},
       {&stmts_->rollback, "ROLLBACK"},
+      {&stmts_->savepoint, "SAVEPOINT store_op"},
+      {&stmts_->release, "RELEASE store_op"},
+      {&stmts_->rollback_to, "ROLLBACK TO store_op"},
       {&stmts_->find_message, "SELECT seq, accepted_ms, envelope FROM messages WHERE sender = ?1 AND message_id = ?2"},
       {&stmts_->insert_message,
        "INSERT INTO messages(sender, message_id, kind, priority, created_ms, expires_ms, correlation_id, "
@@ -358,7 +399,7 @@ std::vector<Result<SubmitReceipt>> Store::SubmitBatch(std::span<const Submission
   results.reserve(batch.size());
   std::unordered_map<std::string, int64_t> added;
   const int64_t now = clock_.NowMs();
-  Status tx = InTransaction(db_, stmts_->begin, stmts_->commit, stmts_->rollback, [&]() -> Status {
+  Status tx = Atomically([&]() -> Status {
     for (const Submission* s : batch) {
       Result<SubmitReceipt> r = SubmitOne(*s, now, added);
       if (!r.ok() && IsTransactionFailure(r.status())) return r.status();
@@ -381,7 +422,7 @@ Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int
   const std::string who(recipient);
   const uint64_t last_seq = LastDeliverySeq(who);
   uint64_t next_seq = last_seq;
-  Status tx = InTransaction(db_, stmts_->begin, stmts_->commit, stmts_->rollback, [&]() -> Status {
+  Status tx = Atomically([&]() -> Status {
     Statement& due = stmts_->select_due;
     due.Reset();
     due.Bind(1, recipient).Bind(2, now).Bind(3, max);
@@ -541,7 +582,7 @@ Status Store::Release(uint64_t seq, std::string_view recipient, std::string_view
   }
   std::vector<std::string> dead;
   std::string why = "released by recipient: " + std::string(reason);
-  Status s = InTransaction(db_, stmts_->begin, stmts_->commit, stmts_->rollback, [&]() -> Status {
+  Status s = Atomically([&]() -> Status {
     Result<std::vector<std::string>> d = RetryOrDeadLetter({&r, 1}, now, true, why);
     if (!d.ok()) return d.status();
     dead = std::move(d).value();
@@ -570,7 +611,7 @@ Result<int> Store::RequeueExpiredLeases() {
   const int64_t now = clock_.NowMs();
   std::vector<std::string> dead;
   int moved = 0;
-  Status s = InTransaction(db_, stmts_->begin, stmts_->commit, stmts_->rollback, [&]() -> Status {
+  Status s = Atomically([&]() -> Status {
     Statement& sel = stmts_->select_expired_leases;
     sel.Reset();
     sel.Bind(1, now);
@@ -590,7 +631,7 @@ Result<int> Store::RequeueExpiredLeases() {
 Result<int> Store::ExpireDue() {
   const int64_t now = clock_.NowMs();
   std::vector<RetryRow> expired;
-  Status s = InTransaction(db_, stmts_->begin, stmts_->commit, stmts_->rollback, [&]() -> Status {
+  Status s = Atomically([&]() -> Status {
     Statement& sel = stmts_->select_expired;
     sel.Reset();
     sel.Bind(1, now);
@@ -654,7 +695,7 @@ Result<int> Store::ReceivedUpTo(std::string_view recipient, uint64_t upto) {
   // first, in the same transaction as the update.
   int64_t leaving = 0;
   int changed = 0;
-  Status s = InTransaction(db_, stmts_->begin, stmts_->commit, stmts_->rollback, [&]() -> Status {
+  Status s = Atomically([&]() -> Status {
     Result<Statement> count = db_.Prepare(
         "SELECT count(*) FROM deliveries WHERE recipient = ?1 AND delivery_seq > 0 AND delivery_seq <= ?2 "
         "AND state IN (0, 1)");

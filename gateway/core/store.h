@@ -170,7 +170,17 @@ class Store {
   // The current schema version this build writes.
   static int SchemaVersion();
 
-  // Stores one submission in its own transaction.
+  // Groups the calls that follow into one transaction, so that they share
+  // one commit (and one fsync). Until Commit() their changes are not
+  // durable, whatever they returned; each call is still atomic by itself
+  // (a savepoint), so one failing call leaves the others' changes in.
+  Status Begin();
+  // Commits what the calls since Begin() did. On failure nothing of it is
+  // stored, the in-memory counters are rebuilt from disk, and the callers
+  // must be told their results did not stick.
+  Status Commit();
+
+  // Stores one submission atomically.
   Result<SubmitReceipt> Submit(const Submission& s);
 
   // Stores many submissions in one transaction (group commit): each gets its
@@ -251,6 +261,8 @@ class Store {
   struct Statements;
   Store(StoreOptions options, const Clock& clock, Database db);
 
+  template <typename Body>
+  Status Atomically(Body&& body);
   Status Prepare();
   Status StartCheckpointer();
   Status Migrate();

@@ -261,6 +261,29 @@ TEST_F(StoreTest, FindSeqByIdAloneFindsAnySendersMessage) {
   EXPECT_EQ(store_->FindSeqById(MessageId{0x1000, 6}).status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(StoreTest, CallsBetweenBeginAndCommitShareOneTransaction) {
+  options_.default_quota = 2;
+  Reopen();
+  ASSERT_TRUE(store_->Begin().ok());
+  uint64_t seq = MustSubmit(Message(1));
+  MustSubmit(Message(2));
+  EXPECT_EQ(store_->Submit(Message(3)).status().code(), StatusCode::kOverloaded);  // refused alone
+  ASSERT_EQ(MustLease("douyin").size(), 2u);
+  ASSERT_TRUE(store_->Acknowledge(seq, "douyin", AckStage::kReceived).ok());
+  {
+    // Not committed yet: another connection sees nothing.
+    Result<Database> other = Database::Open(options_.path);
+    ASSERT_TRUE(other.ok());
+    EXPECT_EQ(other->QueryInt("SELECT count(*) FROM messages").value(), 0);
+  }
+  ASSERT_TRUE(store_->Commit().ok());
+  Reopen();
+  EXPECT_EQ(StatusOf(seq, "douyin").state, DeliveryState::kDelivered);
+  EXPECT_EQ(StatusOf(2, "douyin").state, DeliveryState::kInFlight);
+  EXPECT_EQ(store_->Pending("douyin"), 1);
+  EXPECT_EQ(store_->LastDeliverySeq("douyin"), 2u);
+}
+
 TEST_F(StoreTest, RecipientsHaveIndependentQueues) {
   uint64_t seq = MustSubmit(Message(1, {"douyin", "kuaishou"}));
   ASSERT_EQ(MustLease("douyin").size(), 1u);

@@ -136,6 +136,15 @@ std::string ErrorFrame(uint64_t request_tag, const Status& status, const Message
   return Encode(m);
 }
 
+std::string ErrorFrame(uint64_t request_tag, schema::ErrorCode code, const std::string& text) {
+  capnp::MallocMessageBuilder m;
+  auto err = m.initRoot<schema::Frame>().initError();
+  err.setRequestTag(request_tag);
+  err.setCode(code);
+  err.setText(text);
+  return Encode(m);
+}
+
 std::string HeartbeatFrame(int64_t now_ms) {
   capnp::MallocMessageBuilder m;
   m.initRoot<schema::Frame>().initHeartbeat().setSentMs(now_ms);

@@ -64,6 +64,9 @@ StatusCode FromWireError(schema::ErrorCode code);
 
 // Builders for the frames every party sends.
 std::string ErrorFrame(uint64_t request_tag, const Status& status, const MessageId& id = {});
+// An error whose wire code is not one a Status maps to (unauthenticated,
+// malformedFrame, ...).
+std::string ErrorFrame(uint64_t request_tag, schema::ErrorCode code, const std::string& text);
 std::string HeartbeatFrame(int64_t now_ms);
 std::string ByeFrame(std::string_view reason);
 

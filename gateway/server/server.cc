@@ -158,8 +158,8 @@ Status Gateway::Run() {
         // rest and answer once.
         zmq::message_t rest;
         while (router_.get(zmq::sockopt::rcvmore)) (void)router_.recv(rest, zmq::recv_flags::none);
-        Send(rid.to_string(), protocol::ErrorFrame(0, InvalidArgument("malformed frame: one part expected after "
-                                                                       "the routing id")));
+        Send(rid.to_string(), protocol::ErrorFrame(0, schema::ErrorCode::MALFORMED_FRAME,
+                                                   "malformed frame: one part expected after the routing id"));
         continue;
       }
       HandleMessage(rid.to_string(), body.to_string());
@@ -209,7 +209,7 @@ void Gateway::HandleMessage(std::string routing_id, std::string body) {
   if (!frame.ok()) {
     Log(LogLevel::kWarning, "malformed_frame",
         {{"identity", s ? s->identity : "(no session)"}, {"error", frame.status().message()}});
-    Send(routing_id, protocol::ErrorFrame(0, frame.status()));
+    Send(routing_id, protocol::ErrorFrame(0, schema::ErrorCode::MALFORMED_FRAME, frame.status().ToString()));
     return;
   }
   auto f = frame->get();
@@ -228,8 +228,8 @@ void Gateway::HandleMessage(std::string routing_id, std::string body) {
         break;
     }
     if (s == nullptr || !s->ready) {
-      Send(routing_id, protocol::ErrorFrame(0, Status(StatusCode::kPermissionDenied,
-                                                       "no session: send HELLO first")));
+      Send(routing_id,
+           protocol::ErrorFrame(0, schema::ErrorCode::UNAUTHENTICATED, "unauthenticated: no session: send HELLO first"));
       return;
     }
     switch (f.which()) {
@@ -248,8 +248,8 @@ void Gateway::HandleMessage(std::string routing_id, std::string body) {
   });
   KJ_IF_MAYBE(e, failure) {
     // A field past the frame's end or the like: the peer's fault, not ours.
-    Send(routing_id, protocol::ErrorFrame(0, InvalidArgument(std::string("malformed frame: ") +
-                                                             e->getDescription().cStr())));
+    Send(routing_id, protocol::ErrorFrame(0, schema::ErrorCode::MALFORMED_FRAME,
+                                          std::string("malformed frame: ") + e->getDescription().cStr()));
   }
 }
 
@@ -277,7 +277,14 @@ void Gateway::OnHello(const std::string& rid, schema::Hello::Reader hello) {
     Send(old->routing_id, protocol::ByeFrame("replaced"));
     sessions_.erase(old->routing_id);
   }
-  if (FindSession(rid) != nullptr) sessions_.erase(rid);  // a second HELLO restarts the session
+  if (Session* again = FindSession(rid); again != nullptr) {
+    // A second HELLO on the same connection restarts the session, possibly
+    // as another identity: the old identity must not point here any more.
+    if (auto it = by_identity_.find(again->identity); it != by_identity_.end() && it->second == rid) {
+      by_identity_.erase(it);
+    }
+    sessions_.erase(rid);
+  }
   Session s;
   s.id = next_session_id_++;
   s.routing_id = rid;
@@ -291,13 +298,13 @@ void Gateway::OnHello(const std::string& rid, schema::Hello::Reader hello) {
   const uint64_t session_id = s.id;
   // Resume and re-send: what this identity had in flight goes back to the
   // queue; what the client says it holds is recorded as received.
-  committer_->Run([this, rid, identity, resume, session_id](Store& store) -> Status {
-    Status st;
-    if (resume > 0) st = store.ReceivedUpTo(identity, resume).status();
-    if (st.ok()) st = store.RequeueInFlight(identity).status();
+  committer_->Execute([this, rid, identity, resume, session_id](Store& store) -> GroupCommitter::Completion {
+    Status done;
+    if (resume > 0) done = store.ReceivedUpTo(identity, resume).status();
+    if (done.ok()) done = store.RequeueInFlight(identity).status();
     uint64_t last = store.LastDeliverySeq(identity);
     int64_t pending = store.Pending(identity);
-    Post([this, rid, identity, session_id, st, last, pending, resume] {
+    return [=, this](const Status& commit) { Post([=, this, st = done.ok() ? commit : done] {
       Session* s = FindSession(rid);
       if (s == nullptr || s->id != session_id) return;
       if (!st.ok()) {
@@ -322,8 +329,7 @@ void Gateway::OnHello(const std::string& rid, schema::Hello::Reader hello) {
       Log(LogLevel::kInfo, "session_started",
           {{"identity", identity}, {"session", std::to_string(session_id)}, {"credit", std::to_string(s->credit)}});
       Pump(*s);
-    });
-    return Status::Ok();
+    }); };
   });
 }
 
@@ -391,10 +397,10 @@ void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
   uint64_t number = ack.getDeliverySeq();
   std::string reason = ack.getReason().cStr();
   auto wire_stage = ack.getStage();
-  committer_->Run([this, rid = s.routing_id, identity = s.identity, tag, id, number, stage = *stage, reason,
-                   wire_stage](Store& store) -> Status {
-    Result<AckReceipt> r = store.AcknowledgeDelivery(identity, number, id, stage, reason);
-    Post([this, rid, tag, id, wire_stage, r] {
+  committer_->Execute([this, rid = s.routing_id, identity = s.identity, tag, id, number, stage = *stage, reason,
+                   wire_stage](Store& store) -> GroupCommitter::Completion {
+    Result<AckReceipt> recorded = store.AcknowledgeDelivery(identity, number, id, stage, reason);
+    return [=, this](const Status& commit) { Post([=, this, r = commit.ok() ? recorded : Result<AckReceipt>(commit)] {
       if (!r.ok()) {
         Send(rid, protocol::ErrorFrame(tag, r.status(), id));
         return;
@@ -407,8 +413,7 @@ void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
       receipt.setRecordedMs(r->recorded_ms);
       receipt.setDuplicate(r->duplicate);
       Send(rid, protocol::Encode(m));
-    });
-    return Status::Ok();
+    }); };
   });
 }
 
@@ -422,10 +427,11 @@ void Gateway::OnQuery(Session& s, schema::Query::Reader query) {
   }
   std::vector<std::string> connected;
   for (const auto& [rid, session] : sessions_) connected.push_back(session.identity);
-  committer_->Run([this, rid = s.routing_id, req = *request, connected](Store& store) -> Status {
+  committer_->Execute([this, rid = s.routing_id, req = *request, connected](Store& store) -> GroupCommitter::Completion {
     std::string answer = AnswerQuery(store, req, connected);
-    Post([this, rid, answer = std::move(answer)] { Send(rid, answer); });
-    return Status::Ok();
+    return [=, this](const Status& commit) {
+      Post([=, this] { Send(rid, commit.ok() ? answer : protocol::ErrorFrame(req.tag, commit)); });
+    };
   });
 }
 
@@ -433,10 +439,13 @@ void Gateway::Pump(Session& s) {
   if (!s.ready || s.lease_pending || !s.maybe_more || s.credit <= 0) return;
   s.lease_pending = true;
   int want = static_cast<int>(std::min<int64_t>(s.credit, config_.max_deliveries_per_pass));
-  committer_->Run([this, rid = s.routing_id, session_id = s.id, identity = s.identity, want,
-                   lease_ms = config_.lease_ms](Store& store) -> Status {
-    Result<std::vector<LeasedDelivery>> leased = store.Lease(identity, want, lease_ms);
-    Post([this, rid, session_id, want, leased = std::move(leased)]() mutable {
+  committer_->Execute([this, rid = s.routing_id, session_id = s.id, identity = s.identity, want,
+                       lease_ms = config_.lease_ms](Store& store) -> GroupCommitter::Completion {
+    auto result = std::make_shared<Result<std::vector<LeasedDelivery>>>(store.Lease(identity, want, lease_ms));
+    return [=, this](const Status& commit) {
+      if (!commit.ok()) *result = commit;
+      Post([=, this] {
+      const Result<std::vector<LeasedDelivery>>& leased = *result;
       Session* s = FindSession(rid);
       if (s == nullptr || s->id != session_id) return;  // their leases run out and they are re-sent
       s->lease_pending = false;
@@ -458,8 +467,8 @@ void Gateway::Pump(Session& s) {
       }
       s->maybe_more = static_cast<int>(leased->size()) == want;
       Pump(*s);
-    });
-    return Status::Ok();
+      });
+    };
   });
 }
 
@@ -472,7 +481,11 @@ void Gateway::EndSession(const std::string& routing_id, std::string_view why) {
     by_identity_.erase(it);
   }
   sessions_.erase(routing_id);
-  committer_->Run([identity](Store& store) -> Status { return store.RequeueInFlight(identity).status(); });
+  committer_->Execute([identity](Store& store) -> GroupCommitter::Completion {
+    Status requeued = store.RequeueInFlight(identity).status();
+    if (!requeued.ok()) Log(LogLevel::kError, "requeue_failed", {{"identity", identity}, {"error", requeued.ToString()}});
+    return nullptr;  // if it did not stick, the leases run out and do the same
+  });
 }
 
 void Gateway::EnterDiskFull() {
@@ -507,20 +520,21 @@ void Gateway::OnTimer() {
     }
   }
   for (const auto& rid : dead) EndSession(rid, "no heartbeat");
-  committer_->Run([this](Store& store) -> Status {
+  committer_->Execute([this](Store& store) -> GroupCommitter::Completion {
     Result<int> requeued = store.RequeueExpiredLeases();
     Result<int> expired = store.ExpireDue();
     if (!requeued.ok() || !expired.ok()) {
       Log(LogLevel::kError, "maintenance_failed",
           {{"error", (!requeued.ok() ? requeued.status() : expired.status()).ToString()}});
     }
-    Post([this] {
-      for (auto& [rid, s] : sessions_) {
-        s.maybe_more = true;  // back-offs end and leases expire with time
-        Pump(s);
-      }
-    });
-    return Status::Ok();
+    return [this](const Status&) {
+      Post([this] {
+        for (auto& [rid, s] : sessions_) {
+          s.maybe_more = true;  // back-offs end and leases expire with time
+          Pump(s);
+        }
+      });
+    };
   });
 }
 

@@ -218,21 +218,21 @@ TEST_F(GatewaySessionTest, BadInputGetsAnErrorAndOthersAreStillServed) {
   auto samr = Connect("samr-console", schema::Role::REGULATOR);
   testing::RawPeer garbage(ctx_, gateway_->endpoint());
   garbage.SendBytes(std::string(48, '\xee'));
-  ExpectError(garbage.Next(), schema::ErrorCode::INVALID_ARGUMENT);
+  ExpectError(garbage.Next(), schema::ErrorCode::MALFORMED_FRAME);
   garbage.SendBytes("abc");
-  ExpectError(garbage.Next(), schema::ErrorCode::INVALID_ARGUMENT);
+  ExpectError(garbage.Next(), schema::ErrorCode::MALFORMED_FRAME);
   garbage.SendBytes(Hello("samr-console", schema::Role::REGULATOR).substr(0, 16));  // truncated
-  ExpectError(garbage.Next(), schema::ErrorCode::INVALID_ARGUMENT);
+  ExpectError(garbage.Next(), schema::ErrorCode::MALFORMED_FRAME);
   garbage.SendBytes(Hello("douyin", schema::Role::PLATFORM, 0, 0, /*version=*/99));
   ExpectError(garbage.Next(), schema::ErrorCode::UNSUPPORTED_VERSION);
   garbage.SendBytes(Hello("nobody", schema::Role::PLATFORM));
   ExpectError(garbage.Next(), schema::ErrorCode::PERMISSION_DENIED);
   garbage.SendBytes(Submit(1, Envelope("douyin", MessageId{1, 1}, {"samr-console"})));
-  ExpectError(garbage.Next(), schema::ErrorCode::PERMISSION_DENIED);  // no session yet
+  ExpectError(garbage.Next(), schema::ErrorCode::UNAUTHENTICATED);  // no session yet
   // Two parts in one message.
   garbage.socket().send(zmq::buffer(std::string("x")), zmq::send_flags::sndmore);
   garbage.socket().send(zmq::buffer(std::string("y")), zmq::send_flags::none);
-  ExpectError(garbage.Next(), schema::ErrorCode::INVALID_ARGUMENT);
+  ExpectError(garbage.Next(), schema::ErrorCode::MALFORMED_FRAME);
 
   ExpectError(SubmitAndWait(*samr, 2, Envelope("samr-console", MessageId{11, 1}, {"no-such-platform"})),
               schema::ErrorCode::INVALID_ARGUMENT);
