@@ -210,7 +210,9 @@ Status Store::Prepare() {
       {&stmts_->find_seq_by_id, "SELECT seq FROM messages WHERE message_id = ?1 ORDER BY seq LIMIT 1"},
       {&stmts_->find_by_number,
        "SELECT d.message_seq, m.message_id FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
-       "WHERE d.recipient = ?1 AND d.delivery_seq = ?2"},
+       // "delivery_seq > 0" lets SQLite use the partial index; without it,
+       // every acknowledgement scanned the whole table.
+       "WHERE d.recipient = ?1 AND d.delivery_seq = ?2 AND d.delivery_seq > 0"},
       {&stmts_->requeue_in_flight,
        "UPDATE deliveries SET state = 0, lease_until_ms = 0, next_attempt_ms = ?2 WHERE recipient = ?1 AND state = 1"},
       {&stmts_->received_up_to,

@@ -1,1 +1,375 @@
+// protocol::Client against a scripted fake gateway (ctl/testing) and
+// against an endpoint where nothing listens.
+#include "gateway/protocol/client.h"
+
 #include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "ctl/testing/fake_gateway.h"
+
+namespace regline::protocol {
+namespace {
+
+using schema::Frame;
+using testing::FakeGateway;
+
+const MessageId kId{0x0190a1b2c3d4e5f6ull, 0x1122334455667788ull};
+
+ClientOptions Options(const std::string& endpoint, int64_t timeout_ms = 2000) {
+  ClientOptions o;
+  o.endpoint = endpoint;
+  o.identity = "samr-console";
+  o.timeout_ms = timeout_ms;
+  return o;
+}
+
+std::string DeliverFrame(uint64_t seq) {
+  capnp::MallocMessageBuilder m;
+  auto d = m.initRoot<Frame>().initDeliver();
+  d.setDeliverySeq(seq);
+  d.setAttempt(1);
+  ToWire(kId, d.initMessageId());
+  d.setKind(schema::MessageKind::DIRECTIVE);
+  return Encode(m);
+}
+
+int64_t ElapsedMs(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since).count();
+}
+
+TEST(ClientTest, ConnectFailsUnavailableWithinTheTimeoutWhenNothingListens) {
+  zmq::context_t context;
+  const std::string endpoint = "tcp://127.0.0.1:" + std::to_string(testing::FreeLoopbackPort());
+  auto start = std::chrono::steady_clock::now();
+  Result<std::unique_ptr<Client>> client = Client::Connect(context, Options(endpoint, 300));
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(client.status().message(), "gateway at " + endpoint + " did not answer HELLO within 300 ms");
+  EXPECT_GE(ElapsedMs(start), 290);
+  EXPECT_LT(ElapsedMs(start), 1500);  // linger 0: closing does not wait either
+}
+
+TEST(ClientTest, OpenRejectsBadOptions) {
+  zmq::context_t context;
+  ClientOptions no_identity = Options("tcp://127.0.0.1:1");
+  no_identity.identity.clear();
+  EXPECT_EQ(Client::Open(context, no_identity).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Client::Open(context, Options("nonsense://x")).status().code(), StatusCode::kInvalidArgument);
+  ClientOptions half_curve = Options("tcp://127.0.0.1:1");
+  half_curve.curve.server_public = std::string(40, 'a');
+  EXPECT_EQ(Client::Open(context, half_curve).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ClientTest, ConnectSendsHelloAndReadsReady) {
+  FakeGateway gateway;
+  gateway.Start();
+  zmq::context_t context;
+  ClientOptions o = Options(gateway.endpoint());
+  o.role = schema::Role::PLATFORM;
+  o.resume_from = 41;
+  o.initial_credit = 16;
+  Result<std::unique_ptr<Client>> client = Client::Connect(context, o);
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  EXPECT_TRUE((*client)->has_session());
+  EXPECT_EQ((*client)->ready().session_id, 7u);
+  EXPECT_EQ((*client)->ready().gateway_version, "fake-1");
+  EXPECT_EQ((*client)->ready().heartbeat_interval_ms, 5000u);
+  EXPECT_EQ((*client)->ready().pending_deliveries, 3u);
+
+  auto hello = gateway.ReceivedFrame(0).get().getHello();
+  EXPECT_EQ(hello.getProtocolVersion(), schema::CURRENT_PROTOCOL_VERSION);
+  EXPECT_EQ(std::string(hello.getIdentity().cStr()), "samr-console");
+  EXPECT_EQ(hello.getRole(), schema::Role::PLATFORM);
+  EXPECT_EQ(hello.getResumeFrom(), 41u);
+  EXPECT_EQ(hello.getInitialCredit(), 16u);
+  EXPECT_EQ(std::string(hello.getClientName().cStr()), "reglinectl");
+}
+
+TEST(ClientTest, RefusedHelloBecomesTheMatchingStatusWithTheGatewaysText) {
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isHello()) out.push_back(FakeGateway::Error(0, schema::ErrorCode::PERMISSION_DENIED, "role mismatch"));
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  Result<std::unique_ptr<Client>> client = Client::Open(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  Status hello = (*client)->Hello();
+  EXPECT_EQ(hello.code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(hello.message(), "role mismatch");
+  ASSERT_TRUE((*client)->last_refusal().has_value());
+  EXPECT_EQ((*client)->last_refusal()->code, schema::ErrorCode::PERMISSION_DENIED);
+  EXPECT_FALSE((*client)->has_session());
+}
+
+TEST(ClientTest, SubmitReturnsTheConfirmCarryingItsTag) {
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isSubmit()) {
+      out.push_back(FakeGateway::Confirm(f.getSubmit().getRequestTag(), kId, 42, false, {"douyin", "kuaishou"}));
+    }
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  Result<ConfirmInfo> confirm = (*client)->Submit("envelope bytes");
+  ASSERT_TRUE(confirm.ok()) << confirm.status().ToString();
+  EXPECT_EQ(confirm->id, kId);
+  EXPECT_EQ(confirm->gateway_seq, 42u);
+  EXPECT_FALSE(confirm->duplicate);
+  EXPECT_EQ(confirm->recipients, (std::vector<std::string>{"douyin", "kuaishou"}));
+  auto submit = gateway.ReceivedFrame(1).get().getSubmit();
+  EXPECT_EQ(submit.getRequestTag(), 1u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(submit.getEnvelope().begin()), submit.getEnvelope().size()),
+            "envelope bytes");
+}
+
+TEST(ClientTest, FramesArrivingBeforeTheAnswerAreQueuedForReceiveAndStaleAnswersDropped) {
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isSubmit()) {
+      uint64_t tag = f.getSubmit().getRequestTag();
+      out = {DeliverFrame(5), FakeGateway::Confirm(tag + 100, kId, 1, false, {}), DeliverFrame(6),
+             FakeGateway::Confirm(tag, kId, 2, false, {})};
+    }
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  Result<ConfirmInfo> confirm = (*client)->Submit("x");
+  ASSERT_TRUE(confirm.ok());
+  EXPECT_EQ(confirm->gateway_seq, 2u);
+  for (uint64_t seq : {5u, 6u}) {
+    auto next = (*client)->Receive(0);
+    ASSERT_TRUE(next.ok());
+    ASSERT_TRUE(next->has_value());
+    EXPECT_EQ((*next)->get().getDeliver().getDeliverySeq(), seq);
+  }
+  auto none = (*client)->Receive(50);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST(ClientTest, RefusedSubmitKeepsTheGatewaysCodeTextAndRetryHint) {
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isSubmit()) {
+      out.push_back(FakeGateway::Error(f.getSubmit().getRequestTag(), schema::ErrorCode::OVERLOADED,
+                                       "overloaded: queue douyin is full", 1500));
+    }
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  Result<ConfirmInfo> confirm = (*client)->Submit("x");
+  EXPECT_EQ(confirm.status().code(), StatusCode::kOverloaded);
+  ASSERT_TRUE((*client)->last_refusal().has_value());
+  EXPECT_EQ((*client)->last_refusal()->retry_after_ms, 1500);
+  EXPECT_EQ(WireErrorName((*client)->last_refusal()->code), "overloaded");
+}
+
+TEST(ClientTest, SubmitFailsUnavailableWhenTheGatewayNeverAnswers) {
+  FakeGateway gateway;  // answers HELLO only
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint(), 300));
+  ASSERT_TRUE(client.ok());
+  auto start = std::chrono::steady_clock::now();
+  Result<ConfirmInfo> confirm = (*client)->Submit("x");
+  EXPECT_EQ(confirm.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(confirm.status().message().find("did not answer SUBMIT within 300 ms"), std::string::npos);
+  EXPECT_LT(ElapsedMs(start), 1500);
+  EXPECT_FALSE((*client)->last_refusal().has_value());
+}
+
+TEST(ClientTest, FramesLargerThanTheSessionLimitAreRefusedLocally) {
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isHello()) out.push_back(FakeGateway::Ready(5000, 1024));
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  Result<ConfirmInfo> confirm = (*client)->Submit(std::string(4096, 'x'));
+  EXPECT_EQ(confirm.status().code(), StatusCode::kInvalidArgument);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(gateway.Count(Frame::SUBMIT), 0u);
+}
+
+TEST(ClientTest, UnauthenticatedAnswerLeadsToOneNewHelloAndAResend) {
+  std::atomic<int> submits{0};
+  FakeGateway gateway([&submits](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isSubmit()) {
+      if (submits++ == 0) {
+        out.push_back(FakeGateway::Error(0, schema::ErrorCode::UNAUTHENTICATED, "no session"));
+      } else {
+        out.push_back(FakeGateway::Confirm(f.getSubmit().getRequestTag(), kId, 9, true, {"douyin"}));
+      }
+    }
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  Result<ConfirmInfo> confirm = (*client)->Submit("x");
+  ASSERT_TRUE(confirm.ok()) << confirm.status().ToString();
+  EXPECT_TRUE(confirm->duplicate);
+  EXPECT_EQ(gateway.Count(Frame::HELLO), 2u);
+  EXPECT_EQ(gateway.Count(Frame::SUBMIT), 2u);
+}
+
+TEST(ClientTest, QueryReturnsTheResultAndRejectsAMismatchedOne) {
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (!f.isQuery()) return out;
+    capnp::MallocMessageBuilder m;
+    auto result = m.initRoot<Frame>().initQueryResult();
+    result.setRequestTag(f.getQuery().getRequestTag());
+    // Answers every query with queue depths, right or wrong.
+    auto depths = result.initQueueDepths(1);
+    depths[0].setRecipient("douyin");
+    depths[0].setQueued(12);
+    out.push_back(Encode(m));
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  Result<DecodedFrame> depths = (*client)->Query([](schema::Query::Builder q) { q.initQueueDepths(); });
+  ASSERT_TRUE(depths.ok()) << depths.status().ToString();
+  EXPECT_EQ(depths->get().getQueryResult().getQueueDepths()[0].getQueued(), 12u);
+  Result<DecodedFrame> status =
+      (*client)->Query([](schema::Query::Builder q) { ToWire(kId, q.initMessageStatus()); });
+  EXPECT_EQ(status.status().code(), StatusCode::kInternal);
+}
+
+TEST(ClientTest, AckSendsTheStageAndReturnsTheReceipt) {
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (!f.isAck()) return out;
+    capnp::MallocMessageBuilder m;
+    auto receipt = m.initRoot<Frame>().initAckReceipt();
+    receipt.setRequestTag(f.getAck().getRequestTag());
+    receipt.setMessageId(f.getAck().getMessageId());
+    receipt.setStage(f.getAck().getStage());
+    receipt.setRecordedMs(1'700'000'000'000);
+    receipt.setLateByMs(60'000);
+    out.push_back(Encode(m));
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  AckRequest ack;
+  ack.delivery_seq = 5;
+  ack.message_id = kId;
+  ack.stage = schema::AckStage::ACCEPTED;
+  Result<AckReceiptInfo> receipt = (*client)->Ack(ack);
+  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+  EXPECT_EQ(receipt->message_id, kId);
+  EXPECT_EQ(receipt->stage, schema::AckStage::ACCEPTED);
+  EXPECT_EQ(receipt->late_by_ms, 60'000);
+  EXPECT_EQ(gateway.ReceivedFrame(1).get().getAck().getDeliverySeq(), 5u);
+
+  AckRequest no_stage = ack;
+  no_stage.stage = schema::AckStage::UNSPECIFIED;
+  EXPECT_EQ((*client)->Ack(no_stage).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ClientTest, RequestTagsAreUniqueAndIncreasing) {
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isSubmit()) out.push_back(FakeGateway::Confirm(f.getSubmit().getRequestTag(), kId, 1, false, {}));
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*client)->Submit("x").ok());
+  EXPECT_EQ(gateway.ReceivedFrame(1).get().getSubmit().getRequestTag(), 1u);
+  EXPECT_EQ(gateway.ReceivedFrame(2).get().getSubmit().getRequestTag(), 2u);
+  EXPECT_EQ(gateway.ReceivedFrame(3).get().getSubmit().getRequestTag(), 3u);
+}
+
+TEST(ClientTest, ReceiveSendsHeartbeatsWhenIdle) {
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isHello()) out.push_back(FakeGateway::Ready(40));
+    if (f.isHeartbeat()) out.push_back(HeartbeatFrame(1));  // keeps the session alive
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  auto none = (*client)->Receive(300);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_FALSE(none->has_value());  // heartbeats are consumed, not returned
+  EXPECT_GE(gateway.Count(Frame::HEARTBEAT), 3u);
+  EXPECT_TRUE((*client)->has_session());
+}
+
+TEST(ClientTest, ReceiveReportsASilentGatewayAsDisconnected) {
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isHello()) out.push_back(FakeGateway::Ready(30));
+    return out;  // never answers heartbeats
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  auto start = std::chrono::steady_clock::now();
+  auto next = (*client)->Receive(2000);
+  EXPECT_EQ(next.status().code(), StatusCode::kDisconnected);
+  EXPECT_LT(ElapsedMs(start), 1000);
+  EXPECT_FALSE((*client)->has_session());
+}
+
+TEST(ClientTest, ByeFromTheGatewayIsReceivedAndEndsTheSession) {
+  FakeGateway gateway;
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  gateway.Push(ByeFrame("replaced"));
+  auto bye = (*client)->Receive(2000);
+  ASSERT_TRUE(bye.ok());
+  ASSERT_TRUE(bye->has_value());
+  EXPECT_EQ(std::string((*bye)->get().getBye().getReason().cStr()), "replaced");
+  EXPECT_FALSE((*client)->has_session());
+  EXPECT_EQ((*client)->Submit("x").status().code(), StatusCode::kDisconnected);
+}
+
+TEST(ClientTest, CloseSaysBye) {
+  FakeGateway gateway;
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  (*client)->Close("done");
+  for (int i = 0; i < 100 && gateway.Count(Frame::BYE) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(gateway.Count(Frame::BYE), 1u);
+  EXPECT_EQ((*client)->Submit("x").status().code(), StatusCode::kDisconnected);
+}
+
+}  // namespace
+}  // namespace regline::protocol

@@ -379,6 +379,7 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
       for (const auto& who : recipients) {
         if (Session* target = FindSessionFor(who)) {
           target->maybe_more = true;
+          target->arrivals++;
           Pump(*target);
         }
       }
@@ -439,7 +440,8 @@ void Gateway::Pump(Session& s) {
   if (!s.ready || s.lease_pending || !s.maybe_more || s.credit <= 0) return;
   s.lease_pending = true;
   int want = static_cast<int>(std::min<int64_t>(s.credit, config_.max_deliveries_per_pass));
-  committer_->Execute([this, rid = s.routing_id, session_id = s.id, identity = s.identity, want,
+  const uint64_t arrivals = s.arrivals;
+  committer_->Execute([this, rid = s.routing_id, session_id = s.id, identity = s.identity, want, arrivals,
                        lease_ms = config_.lease_ms](Store& store) -> GroupCommitter::Completion {
     auto result = std::make_shared<Result<std::vector<LeasedDelivery>>>(store.Lease(identity, want, lease_ms));
     return [=, this](const Status& commit) {
@@ -465,7 +467,9 @@ void Gateway::Pump(Session& s) {
         Send(rid, protocol::Encode(m));
         s->credit--;
       }
-      s->maybe_more = static_cast<int>(leased->size()) == want;
+      // More may be due if the lease came back full, or if messages for this
+      // identity committed while it was at the writer.
+      s->maybe_more = static_cast<int>(leased->size()) == want || s->arrivals != arrivals;
       Pump(*s);
       });
     };

@@ -65,6 +65,7 @@ class Gateway {
     bool ready = false;          // READY sent
     bool lease_pending = false;  // a Lease is at the writer
     bool maybe_more = true;      // the queue may hold due deliveries
+    uint64_t arrivals = 0;       // bumped when a message for this identity commits
   };
 
   void HandleMessage(std::string routing_id, std::string body);

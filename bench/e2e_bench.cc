@@ -1,0 +1,270 @@
+// e2e_bench: end-to-end throughput and latency through the real gateway.
+//
+// Starts regline-gateway (synchronous=FULL) on 127.0.0.1 in a fresh
+// directory under /var/tmp, then runs in this process one regulator client
+// that submits 1 KiB directives to one platform, and one platform session
+// that takes deliveries, acknowledges each as received and grants credit
+// back. (With --connector, the platform side is a real regline-connector
+// with its own durable store; see --help.)
+//
+// Two runs: full speed (submissions pipelined up to --window outstanding),
+// printing messages/s from first submit to last acknowledgement receipt and
+// submit->delivery latency p50/p99/max; and a fixed offered rate
+// (--rate, default 5000/s) for --seconds, printing the same latencies.
+// Not a test: figures depend on the machine.
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+
+#include "gateway/protocol/frames.h"
+
+extern char** environ;
+
+namespace regline {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Args {
+  std::string gateway = REGLINE_GATEWAY_BINARY;
+  int64_t messages = 100'000;
+  int window = 4096;
+  int credit = 4096;
+  int rate = 5000;
+  int seconds = 5;
+  size_t payload = 1024;
+};
+
+[[noreturn]] void Usage(int rc) {
+  std::fprintf(rc == 0 ? stdout : stderr,
+               "usage: e2e_bench [--messages N] [--window N] [--credit N] [--rate N] [--seconds N] [--payload B]\n"
+               "                 [--gateway PATH]\n"
+               "End-to-end messages/s and submit->delivery latency through a real regline-gateway.\n");
+  std::exit(rc);
+}
+
+Args Parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    if (k == "--help" || k == "-h") Usage(0);
+    if (i + 1 >= argc) Usage(2);
+    std::string v = argv[++i];
+    if (k == "--messages") a.messages = std::stoll(v);
+    else if (k == "--window") a.window = std::stoi(v);
+    else if (k == "--credit") a.credit = std::stoi(v);
+    else if (k == "--rate") a.rate = std::stoi(v);
+    else if (k == "--seconds") a.seconds = std::stoi(v);
+    else if (k == "--payload") a.payload = std::stoul(v);
+    else if (k == "--gateway") a.gateway = v;
+    else Usage(2);
+  }
+  return a;
+}
+
+std::string Frame(const std::function<void(schema::Frame::Builder)>& fill) {
+  capnp::MallocMessageBuilder m;
+  fill(m.initRoot<schema::Frame>());
+  return protocol::Encode(m);
+}
+
+std::string Hello(const std::string& identity, schema::Role role, uint32_t credit) {
+  return Frame([&](schema::Frame::Builder f) {
+    auto h = f.initHello();
+    h.setProtocolVersion(schema::CURRENT_PROTOCOL_VERSION);
+    h.setIdentity(identity);
+    h.setRole(role);
+    h.setInitialCredit(credit);
+  });
+}
+
+std::string SubmitFrame(uint64_t n, const std::string& payload) {
+  capnp::MallocMessageBuilder em;
+  auto e = em.initRoot<schema::Envelope>();
+  protocol::ToWire(MessageId{0xbe7c, n}, e.initId());
+  e.setSender("samr-console");
+  e.initRecipients(1).set(0, "douyin");
+  e.setKind(schema::MessageKind::DIRECTIVE);
+  e.setPayload(kj::arrayPtr(reinterpret_cast<const kj::byte*>(payload.data()), payload.size()));
+  std::string env = protocol::Encode(em);
+  return Frame([&](schema::Frame::Builder f) {
+    auto s = f.initSubmit();
+    s.setRequestTag(n);
+    s.setEnvelope(kj::arrayPtr(reinterpret_cast<const kj::byte*>(env.data()), env.size()));
+  });
+}
+
+std::optional<protocol::DecodedFrame> Recv(zmq::socket_t& s, int timeout_ms) {
+  zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, std::chrono::milliseconds(timeout_ms)) <= 0) return std::nullopt;
+  zmq::message_t m;
+  (void)s.recv(m, zmq::recv_flags::none);
+  Result<protocol::DecodedFrame> f = protocol::DecodedFrame::Parse(m.to_string(), 1 << 26);
+  if (!f.ok()) return std::nullopt;
+  return std::move(f).value();
+}
+
+struct Gateway {
+  pid_t pid = -1;
+  std::string endpoint;
+  ~Gateway() {
+    if (pid > 0) {
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+};
+
+bool StartGateway(const Args& a, const std::filesystem::path& dir, Gateway& g) {
+  {
+    std::ofstream cfg(dir / "gateway.toml");
+    cfg << "[gateway]\nlisten = \"tcp://127.0.0.1:*\"\ndata_dir = \"" << (dir / "data").string()
+        << "\"\ndisk_reserve_bytes = 0\n[delivery]\ndefault_quota = 100000000\n"
+        << "[[identity]]\nname = \"samr-console\"\nrole = \"regulator\"\n"
+        << "[[identity]]\nname = \"douyin\"\nrole = \"platform\"\n";
+  }
+  std::string cfg = (dir / "gateway.toml").string();
+  std::vector<char*> argv = {const_cast<char*>(a.gateway.c_str()), const_cast<char*>("-c"), cfg.data(), nullptr};
+  if (posix_spawn(&g.pid, a.gateway.c_str(), nullptr, nullptr, argv.data(), environ) != 0) return false;
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream in(dir / "data" / "gateway.endpoint");
+    if (in && std::getline(in, g.endpoint) && !g.endpoint.empty()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+struct RunResult {
+  int64_t delivered = 0;
+  double seconds = 0;
+  std::vector<double> latency_ms;
+};
+
+// Submits `count` messages (ids from `first`), paced at `rate` per second
+// when rate > 0, and waits until the platform has acknowledged them all.
+RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, uint64_t first, int64_t count,
+              int rate) {
+  std::vector<Clock::time_point> sent(static_cast<size_t>(count));
+  std::vector<double> latency(static_cast<size_t>(count), -1);
+  std::atomic<int64_t> acked{0};
+  std::atomic<bool> platform_ready{false};
+  std::thread platform([&] {
+    zmq::socket_t s(ctx, zmq::socket_type::dealer);
+    s.set(zmq::sockopt::linger, 0);
+    s.connect(endpoint);
+    s.send(zmq::buffer(Hello("douyin", schema::Role::PLATFORM, static_cast<uint32_t>(a.credit))),
+           zmq::send_flags::none);
+    while (acked < count) {
+      auto f = Recv(s, 10000);
+      if (!f) break;
+      auto r = f->get();
+      if (r.which() == schema::Frame::READY) platform_ready = true;
+      if (r.which() == schema::Frame::ACK_RECEIPT) acked++;
+      if (r.which() != schema::Frame::DELIVER) continue;
+      auto d = r.getDeliver();
+      uint64_t n = protocol::FromWire(d.getMessageId()).lo;
+      if (n >= first && n < first + static_cast<uint64_t>(count) && latency[n - first] < 0) {
+        latency[n - first] = std::chrono::duration<double, std::milli>(Clock::now() - sent[n - first]).count();
+      }
+      s.send(zmq::buffer(Frame([&](schema::Frame::Builder fb) {
+               auto ack = fb.initAck();
+               ack.setRequestTag(n);
+               ack.setDeliverySeq(d.getDeliverySeq());
+               ack.setMessageId(d.getMessageId());
+               ack.setStage(schema::AckStage::RECEIVED);
+             })),
+             zmq::send_flags::none);
+      s.send(zmq::buffer(Frame([&](schema::Frame::Builder fb) { fb.initCredit().setGrant(1); })),
+             zmq::send_flags::none);
+    }
+  });
+  while (!platform_ready) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  zmq::socket_t reg(ctx, zmq::socket_type::dealer);
+  reg.set(zmq::sockopt::linger, 0);
+  reg.connect(endpoint);
+  reg.send(zmq::buffer(Hello("samr-console", schema::Role::REGULATOR, 0)), zmq::send_flags::none);
+  Recv(reg, 5000);
+  const std::string payload(a.payload, 'd');
+  auto start = Clock::now();
+  int64_t confirmed = 0, submitted = 0, refused = 0;
+  while (confirmed + refused < count) {
+    while (submitted < count && submitted - confirmed - refused < a.window) {
+      if (rate > 0) {
+        auto due = start + std::chrono::nanoseconds(static_cast<int64_t>(1e9 * submitted / rate));
+        if (Clock::now() < due) break;
+      }
+      sent[static_cast<size_t>(submitted)] = Clock::now();
+      reg.send(zmq::buffer(SubmitFrame(first + static_cast<uint64_t>(submitted), payload)), zmq::send_flags::none);
+      submitted++;
+    }
+    auto f = Recv(reg, rate > 0 ? 1 : 1000);
+    if (!f) continue;
+    if (f->get().which() == schema::Frame::CONFIRM) confirmed++;
+    if (f->get().which() == schema::Frame::ERROR) refused++;
+  }
+  platform.join();
+  RunResult r;
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.delivered = acked;
+  for (double l : latency)
+    if (l >= 0) r.latency_ms.push_back(l);
+  std::sort(r.latency_ms.begin(), r.latency_ms.end());
+  if (refused > 0) std::printf("  (%lld submissions refused)\n", static_cast<long long>(refused));
+  return r;
+}
+
+double Percentile(const std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())))];
+}
+
+void Print(const char* name, const RunResult& r) {
+  std::printf("%-26s %8lld messages in %6.2f s = %8.0f msg/s   latency submit->delivery p50 %.2f ms  p99 %.2f ms  "
+              "max %.2f ms\n",
+              name, static_cast<long long>(r.delivered), r.seconds, r.delivered / r.seconds,
+              Percentile(r.latency_ms, 0.50), Percentile(r.latency_ms, 0.99),
+              r.latency_ms.empty() ? 0 : r.latency_ms.back());
+}
+
+}  // namespace
+}  // namespace regline
+
+int main(int argc, char** argv) {
+  using namespace regline;
+  signal(SIGPIPE, SIG_IGN);
+  Args a = Parse(argc, argv);
+  std::string tmpl = "/var/tmp/regline-e2e-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) return 1;
+  std::filesystem::path dir = tmpl;
+  int rc = 0;
+  {
+    Gateway g;
+    if (!StartGateway(a, dir, g)) {
+      std::fprintf(stderr, "e2e_bench: the gateway did not start (%s)\n", a.gateway.c_str());
+      rc = 1;
+    } else {
+      std::printf("e2e_bench: gateway %s, synchronous=FULL, %zu B payloads, %u hardware threads\n",
+                  g.endpoint.c_str(), a.payload, std::thread::hardware_concurrency());
+      zmq::context_t ctx;
+      Print("full speed", Run(a, ctx, g.endpoint, 1, a.messages, 0));
+      Print("offered rate", Run(a, ctx, g.endpoint, 1'000'000'000, int64_t{a.rate} * a.seconds, a.rate));
+    }
+  }
+  std::filesystem::remove_all(dir);
+  return rc;
+}
