@@ -78,7 +78,8 @@ TEST(ClientTest, ConnectSendsHelloAndReadsReady) {
   EXPECT_EQ((*client)->ready().heartbeat_interval_ms, 5000u);
   EXPECT_EQ((*client)->ready().pending_deliveries, 3u);
 
-  auto hello = gateway.ReceivedFrame(0).get().getHello();
+  DecodedFrame first = gateway.ReceivedFrame(0);
+  auto hello = first.get().getHello();
   EXPECT_EQ(hello.getProtocolVersion(), schema::CURRENT_PROTOCOL_VERSION);
   EXPECT_EQ(std::string(hello.getIdentity().cStr()), "samr-console");
   EXPECT_EQ(hello.getRole(), schema::Role::PLATFORM);
@@ -123,7 +124,8 @@ TEST(ClientTest, SubmitReturnsTheConfirmCarryingItsTag) {
   EXPECT_EQ(confirm->gateway_seq, 42u);
   EXPECT_FALSE(confirm->duplicate);
   EXPECT_EQ(confirm->recipients, (std::vector<std::string>{"douyin", "kuaishou"}));
-  auto submit = gateway.ReceivedFrame(1).get().getSubmit();
+  DecodedFrame second = gateway.ReceivedFrame(1);
+  auto submit = second.get().getSubmit();
   EXPECT_EQ(submit.getRequestTag(), 1u);
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(submit.getEnvelope().begin()), submit.getEnvelope().size()),
             "envelope bytes");
@@ -252,8 +254,7 @@ TEST(ClientTest, QueryReturnsTheResultAndRejectsAMismatchedOne) {
   Result<DecodedFrame> depths = (*client)->Query([](schema::Query::Builder q) { q.initQueueDepths(); });
   ASSERT_TRUE(depths.ok()) << depths.status().ToString();
   EXPECT_EQ(depths->get().getQueryResult().getQueueDepths()[0].getQueued(), 12u);
-  Result<DecodedFrame> status =
-      (*client)->Query([](schema::Query::Builder q) { ToWire(kId, q.initMessageStatus()); });
+  Result<DecodedFrame> status = (*client)->Query([](schema::Query::Builder q) { ToWire(kId, q.initMessageStatus()); });
   EXPECT_EQ(status.status().code(), StatusCode::kInternal);
 }
 

@@ -1,0 +1,49 @@
+// reglinectl's subcommands. Each Add* function adds its commands and their
+// flags to the parser; the flags live in shared structs that the command's
+// action (handed to Console::Then) reads once parsing is done. Usage is in
+// ctl/README.md and in each command's --help.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+#include "ctl/console.h"
+#include "ctl/envelopes.h"
+
+namespace regline::ctl {
+
+// directive send, catalog publish, tax request (commands_regulator.cc).
+void AddRegulatorCommands(CLI::App& app, Console& console);
+
+// status, queues, dead-letters, replay (commands_query.cc).
+void AddQueryCommands(CLI::App& app, Console& console);
+
+// submit, agreement submit, and the platform side: ack, report complaints,
+// attest, tax answer (commands_upstream.cc).
+void AddUpstreamCommands(CLI::App& app, Console& console);
+
+// --- helpers shared by the command files (commands_common.cc) ---
+
+// The subcommand `name` of `parent`, created (requiring a subcommand of its
+// own) if it does not exist yet.
+CLI::App* Group(CLI::App& parent, const std::string& name, const std::string& description);
+
+// Adds --to (required unless default_to is given), --expires-in,
+// --priority and --correlation, bound to `flags`.
+void AddSendFlags(CLI::App* command, SendFlags& flags, const std::string& default_to = "");
+
+// Submits `sealed` in the console's session and prints the confirmation;
+// returns the exit code.
+int SubmitAndReport(Console& console, const Result<SealedEnvelope>& sealed);
+
+// Serializes a family struct built by `build` into a payload and seals it.
+template <typename T, typename Flags>
+Result<SealedEnvelope> BuildAndSeal(Status (*build)(const Flags&, int64_t, typename T::Builder), const Flags& flags,
+                                    const EnvelopeHeader& header) {
+  capnp::MallocMessageBuilder message;
+  REGLINE_RETURN_IF_ERROR(build(flags, header.created_ms, message.initRoot<T>()));
+  return Seal(header, protocol::Encode(message));
+}
+
+}  // namespace regline::ctl

@@ -1,0 +1,123 @@
+// status, queues, dead-letters, replay: questions to the gateway (QUERY).
+#include <kj/encoding.h>
+
+#include "ctl/commands.h"
+#include "ctl/parse.h"
+
+namespace regline::ctl {
+namespace {
+
+using QueryFill = std::function<void(schema::Query::Builder)>;
+
+// Runs one query in the console's session; on success hands the result to
+// `render`.
+int RunQuery(Console& console, const QueryFill& fill,
+             const std::function<Rendered(schema::QueryResult::Reader)>& render) {
+  Result<protocol::Client*> session = console.Session();
+  if (!session.ok()) return console.Fail(session.status());
+  Result<protocol::DecodedFrame> answer = (*session)->Query(fill);
+  if (!answer.ok()) return console.Fail(answer.status());
+  return console.Done(render(answer->get().getQueryResult()));
+}
+
+void AddStatus(CLI::App& app, Console& console) {
+  CLI::App* status = app.add_subcommand("status", "Where a message stands for each recipient");
+  auto id_text = std::make_shared<std::string>();
+  status->add_option("MESSAGE_ID", *id_text, "The message's id (32 hex digits)")->required();
+  status->callback([&console, id_text] {
+    console.Then([&console, id_text] {
+      Result<MessageId> id = ParseMessageId("MESSAGE_ID", *id_text);
+      if (!id.ok()) return console.Fail(id.status());
+      return RunQuery(
+          console, [&](schema::Query::Builder q) { protocol::ToWire(*id, q.initMessageStatus()); },
+          [](schema::QueryResult::Reader r) { return RenderMessageStatus(r.getMessageStatus()); });
+    });
+  });
+}
+
+void AddQueues(CLI::App& app, Console& console) {
+  CLI::App* queues = app.add_subcommand("queues", "Queue depths per recipient");
+  auto recipients = std::make_shared<std::vector<std::string>>();
+  queues->add_option("RECIPIENT", *recipients, "Recipients to show (default: every one you may see)");
+  queues->callback([&console, recipients] {
+    console.Then([&console, recipients] {
+      return RunQuery(
+          console,
+          [&](schema::Query::Builder q) {
+            auto list = q.initQueueDepths().initRecipients(static_cast<unsigned>(recipients->size()));
+            for (unsigned i = 0; i < recipients->size(); ++i) list.set(i, (*recipients)[i]);
+          },
+          [](schema::QueryResult::Reader r) { return RenderQueueDepths(r.getQueueDepths()); });
+    });
+  });
+}
+
+struct DeadLetterFlags {
+  std::string recipient;
+  int64_t limit = 0;
+  std::string cursor;
+};
+
+void AddDeadLetters(CLI::App& app, Console& console) {
+  CLI::App* dead = app.add_subcommand("dead-letters", "Dead-lettered deliveries, newest first (gateway operators)");
+  auto f = std::make_shared<DeadLetterFlags>();
+  dead->add_option("--recipient", f->recipient, "Only this recipient's")->type_name("NAME");
+  dead->add_option("--limit", f->limit, "At most this many (default 100, at most 1000)")->type_name("N");
+  dead->add_option("--cursor", f->cursor, "Continue after a previous page (printed as 'more: --cursor ...')")
+      ->type_name("CURSOR");
+  dead->callback([&console, f] {
+    console.Then([&console, f] {
+      console.SetUsualRole("operator");
+      if (f->limit < 0 || f->limit > UINT32_MAX) {
+        return console.Fail(InvalidArgument("--limit: " + std::to_string(f->limit) + " is not a count"));
+      }
+      kj::EncodingResult<kj::Array<kj::byte>> cursor = kj::decodeBase64(kj::StringPtr(f->cursor.c_str()));
+      if (cursor.hadErrors) return console.Fail(InvalidArgument("--cursor: '" + f->cursor + "' is not a cursor"));
+      return RunQuery(
+          console,
+          [&](schema::Query::Builder q) {
+            auto query = q.initDeadLetters();
+            query.setRecipient(f->recipient);
+            query.setLimit(static_cast<uint32_t>(f->limit));
+            query.setCursor(capnp::Data::Reader(cursor.begin(), cursor.size()));
+          },
+          [](schema::QueryResult::Reader r) { return RenderDeadLetters(r.getDeadLetters()); });
+    });
+  });
+}
+
+void AddReplay(CLI::App& app, Console& console) {
+  CLI::App* replay =
+      app.add_subcommand("replay", "Move a dead-lettered message back to its queues (gateway operators)");
+  auto id_text = std::make_shared<std::string>();
+  auto recipient = std::make_shared<std::string>();
+  replay->add_option("MESSAGE_ID", *id_text, "The dead-lettered message (32 hex digits)")->required();
+  replay->add_option("--recipient", *recipient, "Only for this recipient (default: every dead-lettered one)")
+      ->type_name("NAME");
+  replay->callback([&console, id_text, recipient] {
+    console.Then([&console, id_text, recipient] {
+      console.SetUsualRole("operator");
+      Result<MessageId> id = ParseMessageId("MESSAGE_ID", *id_text);
+      if (!id.ok()) return console.Fail(id.status());
+      return RunQuery(
+          console,
+          [&](schema::Query::Builder q) {
+            auto request = q.initReplay();
+            protocol::ToWire(*id, request.initMessageId());
+            request.setRecipient(*recipient);
+          },
+          [](schema::QueryResult::Reader r) { return RenderReplay(r.getReplay()); });
+    });
+  });
+}
+
+}  // namespace
+
+void AddQueryCommands(CLI::App& app, Console& console) {
+  AddStatus(app, console);
+  AddQueues(app, console);
+  AddDeadLetters(app, console);
+  AddReplay(app, console);
+}
+
+}  // namespace regline::ctl

@@ -1,0 +1,217 @@
+// submit (any family from JSON), agreement submit (MCN agencies), and the
+// platform side sent directly: ack, report complaints, attest, tax answer.
+// (The platform connector will normally send the platform side.)
+#include <capnp/message.h>
+
+#include "ctl/commands.h"
+#include "ctl/json_input.h"
+#include "ctl/parse.h"
+#include "schemas/agreement.capnp.h"
+
+namespace regline::ctl {
+namespace {
+
+using schema::MessageKind;
+
+// Who usually sends a kind, for --role's default.
+std::string UsualSenderRole(MessageKind kind) {
+  switch (kind) {
+    case MessageKind::TAX_ASSISTANCE_RESPONSE:
+    case MessageKind::COMPLAINT_STATISTICS:
+    case MessageKind::COMPLIANCE_ATTESTATION:
+    case MessageKind::ACKNOWLEDGEMENT:
+      return "platform";
+    case MessageKind::SIGNED_AGREEMENT:
+      return "mcn-agency";
+    default:
+      return "regulator";
+  }
+}
+
+void AddSubmit(CLI::App& app, Console& console) {
+  CLI::App* submit = app.add_subcommand("submit", "Submit any message family from a JSON file");
+  auto s = std::make_shared<SendFlags>();
+  auto file = std::make_shared<std::string>();
+  auto kind = std::make_shared<std::string>();
+  submit->add_option("--file", *file, "An Envelope in JSON (with a base64 \"payload\"), or a payload of --kind")
+      ->required()
+      ->type_name("FILE");
+  submit->add_option("--kind", *kind, "The payload's kind: " + JoinChoices(EnumNames<MessageKind>()))
+      ->type_name("KIND");
+  submit->add_option("--to", s->to, "Recipients, comma-separated (required for a payload; replaces an envelope's)")
+      ->delimiter(',')
+      ->type_name("NAME[,NAME...]");
+  submit->add_option("--expires-in", s->expires_in, "For a payload: expiry from now (e.g. 24h)")->type_name("DURATION");
+  submit->add_option("--priority", s->priority, "For a payload: low, normal (default), high or urgent")
+      ->type_name("PRIORITY");
+  submit->add_option("--correlation", s->correlation, "For a payload: the message this one follows up")
+      ->type_name("MESSAGE_ID");
+  submit->callback([&console, s, file, kind] {
+    console.Then([&console, s, file, kind] {
+      if (*kind == "acknowledgement") {
+        return console.Fail(InvalidArgument("--kind acknowledgement: acknowledgements go with `reglinectl ack`"));
+      }
+      Result<SealedEnvelope> sealed = EnvelopeFromFile(*file, *kind, *s, console.options().identity, console.NowMs());
+      if (sealed.ok()) console.SetUsualRole(UsualSenderRole(sealed->kind));
+      return SubmitAndReport(console, sealed);
+    });
+  });
+}
+
+// A platform report: the payload of `kind` from --file, to --to.
+void AddReport(CLI::App* parent, const std::string& name, const std::string& description, MessageKind kind,
+               Console& console) {
+  CLI::App* command = parent->add_subcommand(name, description);
+  auto s = std::make_shared<SendFlags>();
+  auto file = std::make_shared<std::string>();
+  AddSendFlags(command, *s);
+  command->add_option("--file", *file, "The " + EnumName(kind) + " in JSON (Cap'n Proto's JSON mapping)")
+      ->required()
+      ->type_name("FILE");
+  command->callback([&console, s, file, kind] {
+    console.Then([&console, s, file, kind] {
+      console.SetUsualRole("platform");
+      Result<EnvelopeHeader> header = MakeHeader(*s, kind, console.options().identity, console.NowMs());
+      if (!header.ok()) return console.Fail(header.status());
+      return SubmitAndReport(console, EnvelopeFromPayloadFile(*file, *header));
+    });
+  });
+}
+
+Result<SealedEnvelope> TaxAnswer(const std::string& path, const std::string& request, const EnvelopeHeader& base) {
+  Result<MessageId> request_id = ParseMessageId("--request", request);
+  if (!request_id.ok()) return request_id.status();
+  capnp::MallocMessageBuilder message;
+  auto response = message.initRoot<schema::TaxAssistanceResponse>();
+  REGLINE_RETURN_IF_ERROR(DecodeJsonFile(path, response));
+  MessageId in_file = protocol::FromWire(response.getRequestId());
+  if (in_file.IsZero()) protocol::ToWire(*request_id, response.initRequestId());
+  if (!in_file.IsZero() && in_file != *request_id) {
+    return InvalidArgument(path + ": requestId " + in_file.ToHex() + " is not --request " + request_id->ToHex());
+  }
+  EnvelopeHeader header = base;
+  header.correlation_id = *request_id;
+  return Seal(header, protocol::Encode(message));
+}
+
+void AddTaxAnswer(CLI::App& app, Console& console) {
+  CLI::App* answer =
+      Group(app, "tax", "Tax assistance")->add_subcommand("answer", "Answer a tax-assistance request (platforms)");
+  auto s = std::make_shared<SendFlags>();
+  auto file = std::make_shared<std::string>();
+  auto request = std::make_shared<std::string>();
+  AddSendFlags(answer, *s);
+  answer->add_option("--request", *request, "Id of the request answered")->required()->type_name("MESSAGE_ID");
+  answer->add_option("--file", *file, "The TaxAssistanceResponse in JSON")->required()->type_name("FILE");
+  answer->callback([&console, s, file, request] {
+    console.Then([&console, s, file, request] {
+      console.SetUsualRole("platform");
+      Result<EnvelopeHeader> header =
+          MakeHeader(*s, MessageKind::TAX_ASSISTANCE_RESPONSE, console.options().identity, console.NowMs());
+      if (!header.ok()) return console.Fail(header.status());
+      return SubmitAndReport(console, TaxAnswer(*file, *request, *header));
+    });
+  });
+}
+
+Result<SealedEnvelope> Agreement(const std::string& path, const SendFlags& flags, std::string_view sender,
+                                 int64_t now_ms) {
+  capnp::MallocMessageBuilder message;
+  auto agreement = message.initRoot<schema::SignedAgreement>();
+  REGLINE_RETURN_IF_ERROR(DecodeJsonFile(path, agreement));
+  SendFlags with_recipients = flags;
+  if (with_recipients.to.empty()) {
+    for (auto platform : agreement.getPlatforms()) with_recipients.to.emplace_back(platform.cStr());
+  }
+  if (with_recipients.to.empty()) return InvalidArgument(path + ": platforms: none (or give --to)");
+  Result<EnvelopeHeader> header = MakeHeader(with_recipients, MessageKind::SIGNED_AGREEMENT, sender, now_ms);
+  if (!header.ok()) return header.status();
+  return Seal(*header, protocol::Encode(message));
+}
+
+void AddAgreementSubmit(CLI::App& app, Console& console) {
+  CLI::App* submit = Group(app, "agreement", "MCN agencies' signed agreements")
+                         ->add_subcommand("submit", "File a signed agreement (MCN agencies)");
+  auto s = std::make_shared<SendFlags>();
+  auto file = std::make_shared<std::string>();
+  submit->add_option("--file", *file, "The SignedAgreement in JSON")->required()->type_name("FILE");
+  submit->add_option("--to", s->to, "Recipients (default: the agreement's platforms)")
+      ->delimiter(',')
+      ->type_name("NAME[,NAME...]");
+  submit->callback([&console, s, file] {
+    console.Then([&console, s, file] {
+      console.SetUsualRole("mcn-agency");
+      return SubmitAndReport(console, Agreement(*file, *s, console.options().identity, console.NowMs()));
+    });
+  });
+}
+
+struct AckCommandFlags {
+  AckFlags ack;
+  int64_t delivery_seq = 0;
+};
+
+int RunAck(Console& console, const AckCommandFlags& f) {
+  console.SetUsualRole("platform");
+  const int64_t now = console.NowMs();
+  capnp::MallocMessageBuilder message;
+  auto payload = message.initRoot<schema::Acknowledgement>();
+  Status built = BuildAcknowledgement(f.ack, now, payload);
+  if (!built.ok()) return console.Fail(built);
+  if (f.delivery_seq < 0) return console.Fail(InvalidArgument("--delivery-seq: must not be negative"));
+  protocol::AckRequest request;
+  request.delivery_seq = static_cast<uint64_t>(f.delivery_seq);
+  request.message_id = protocol::FromWire(payload.getMessageId());
+  request.stage = payload.getStage();
+  request.reason_code = payload.getReasonCode();
+  request.reason = f.ack.reason;
+  request.at_ms = now;
+  EnvelopeHeader header;
+  header.sender = console.options().identity;
+  header.recipients = {f.ack.original_sender};
+  header.kind = MessageKind::ACKNOWLEDGEMENT;
+  header.created_ms = now;
+  header.correlation_id = request.message_id;
+  Result<SealedEnvelope> sealed = Seal(header, protocol::Encode(message));
+  if (!sealed.ok()) return console.Fail(sealed.status());
+  request.acknowledgement = sealed->bytes;
+  Result<protocol::Client*> session = console.Session();
+  if (!session.ok()) return console.Fail(session.status());
+  Result<protocol::AckReceiptInfo> receipt = (*session)->Ack(request);
+  if (!receipt.ok()) return console.Fail(receipt.status());
+  return console.Done(RenderAckReceipt(*receipt));
+}
+
+void AddAck(CLI::App& app, Console& console) {
+  CLI::App* ack = app.add_subcommand("ack", "Acknowledge a delivered message by stage (platforms)");
+  auto f = std::make_shared<AckCommandFlags>();
+  ack->add_option("MESSAGE_ID", f->ack.message_id, "The acknowledged message (32 hex digits)")->required();
+  ack->add_option("--stage", f->ack.stage, "received, accepted, completed or rejected")->required()->type_name("STAGE");
+  ack->add_option("--original-sender", f->ack.original_sender, "Identity that sent the message")
+      ->required()
+      ->type_name("NAME");
+  ack->add_option("--original-kind", f->ack.original_kind, "Kind of the message (default: directive)")
+      ->type_name("KIND");
+  ack->add_option("--delivery-seq", f->delivery_seq, "The DELIVER's deliverySeq (default 0: unknown)")->type_name("N");
+  ack->add_option("--reason-code", f->ack.reason_code,
+                  "For rejected: " + JoinChoices(EnumNames<schema::RejectReason>()))
+      ->type_name("CODE");
+  ack->add_option("--reason", f->ack.reason, "Why, in words")->type_name("TEXT");
+  ack->add_option("--actions-taken", f->ack.actions_taken, "For completed: what was done")->type_name("TEXT");
+  ack->callback([&console, f] { console.Then([&console, f] { return RunAck(console, *f); }); });
+}
+
+}  // namespace
+
+void AddUpstreamCommands(CLI::App& app, Console& console) {
+  AddSubmit(app, console);
+  AddAgreementSubmit(app, console);
+  AddAck(app, console);
+  AddReport(Group(app, "report", "Platform reports"), "complaints", "Report complaint statistics (platforms)",
+            MessageKind::COMPLAINT_STATISTICS, console);
+  AddReport(&app, "attest", "Submit a signed compliance attestation (platforms)", MessageKind::COMPLIANCE_ATTESTATION,
+            console);
+  AddTaxAnswer(app, console);
+}
+
+}  // namespace regline::ctl

@@ -1,0 +1,257 @@
+#include "ctl/output.h"
+
+#include <kj/encoding.h>
+
+#include <ctime>
+
+#include "ctl/parse.h"
+
+namespace regline::ctl {
+namespace {
+
+using nlohmann::json;
+
+// Decodes one UTF-8 code point at s[i], advancing i; invalid bytes count as
+// one narrow character each.
+char32_t NextCodePoint(std::string_view s, size_t& i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char b = byte(i);
+  int extra = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : b >= 0xC0 ? 1 : 0;
+  if (extra == 0 || i + extra >= s.size()) {
+    ++i;
+    return b;
+  }
+  char32_t cp = b & (0x3F >> extra);
+  for (int k = 1; k <= extra; ++k) {
+    if ((byte(i + k) & 0xC0) != 0x80) {
+      ++i;
+      return b;
+    }
+    cp = (cp << 6) | (byte(i + k) & 0x3F);
+  }
+  i += extra + 1;
+  return cp;
+}
+
+bool IsWide(char32_t c) {
+  return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) || (c >= 0xAC00 && c <= 0xD7A3) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+         (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1FAFF) || (c >= 0x20000 && c <= 0x3FFFD);
+}
+
+bool IsZeroWidth(char32_t c) { return (c >= 0x0300 && c <= 0x036F) || c == 0x200B || (c >= 0xFE00 && c <= 0xFE0F); }
+
+std::string Text(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
+
+std::string LocalTime(int64_t unix_ms, bool with_ms) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  int64_t millis = unix_ms % 1000;
+  if (millis < 0) {
+    millis += 1000;
+    seconds -= 1;
+  }
+  std::tm tm{};
+  localtime_r(&seconds, &tm);
+  char base[32];
+  std::strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out = base;
+  if (with_ms) {
+    char frac[8];
+    std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(millis));
+    out += frac;
+  }
+  // The offset is at most a day, so hours and minutes have two digits.
+  const int offset_minutes = static_cast<int>(std::labs(tm.tm_gmtoff) / 60) % (24 * 60);
+  char zone[16];
+  std::snprintf(zone, sizeof zone, "%c%02d:%02d", tm.tm_gmtoff < 0 ? '-' : '+', offset_minutes / 60,
+                offset_minutes % 60);
+  return out + zone;
+}
+
+std::string Hex(schema::MessageId::Reader id) { return protocol::FromWire(id).ToHex(); }
+
+std::string YesNo(bool b) { return b ? "yes" : "no"; }
+
+}  // namespace
+
+size_t DisplayWidth(std::string_view utf8) {
+  size_t width = 0;
+  for (size_t i = 0; i < utf8.size();) {
+    char32_t c = NextCodePoint(utf8, i);
+    width += IsZeroWidth(c) ? 0 : IsWide(c) ? 2 : 1;
+  }
+  return width;
+}
+
+void Table::AddRow(std::vector<std::string> cells) {
+  cells.resize(headers_.size());
+  rows_.push_back(std::move(cells));
+}
+
+std::string Table::Render() const {
+  std::vector<size_t> widths(headers_.size());
+  for (size_t c = 0; c < headers_.size(); ++c) widths[c] = DisplayWidth(headers_[c]);
+  for (const auto& row : rows_) {
+    for (size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], DisplayWidth(row[c]));
+  }
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string l;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (c > 0) l += "  ";
+      l += cells[c];
+      if (c + 1 < cells.size()) l.append(widths[c] - DisplayWidth(cells[c]), ' ');
+    }
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+    out += l + "\n";
+  };
+  line(headers_);
+  for (const auto& row : rows_) line(row);
+  return out;
+}
+
+std::string FormatTime(int64_t unix_ms) { return unix_ms == 0 ? "-" : LocalTime(unix_ms, false); }
+
+json TimeJson(int64_t unix_ms) { return unix_ms == 0 ? json(nullptr) : json(LocalTime(unix_ms, true)); }
+
+std::string FormatDuration(int64_t ms) {
+  struct Unit {
+    int64_t ms;
+    const char* suffix;
+  };
+  constexpr Unit kUnits[] = {{86400000, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
+  // The largest unit that fits, and the next one if it is not zero: "1d 2h".
+  for (size_t k = 0; k < std::size(kUnits); ++k) {
+    if (ms < kUnits[k].ms) continue;
+    std::string out = std::to_string(ms / kUnits[k].ms) + kUnits[k].suffix;
+    const int64_t rest = ms % kUnits[k].ms;
+    if (k + 1 < std::size(kUnits) && rest >= kUnits[k + 1].ms) {
+      out += " " + std::to_string(rest / kUnits[k + 1].ms) + kUnits[k + 1].suffix;
+    }
+    return out;
+  }
+  return std::to_string(ms) + "ms";
+}
+
+std::string DumpJson(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+Rendered RenderConfirm(const protocol::ConfirmInfo& c, schema::MessageKind kind) {
+  Rendered r;
+  std::string recipients;
+  for (const auto& name : c.recipients) recipients += (recipients.empty() ? "" : ", ") + name;
+  r.text = "message     " + c.id.ToHex() + "\n" + "kind        " + EnumName(kind) + "\n" + "gateway seq " +
+           std::to_string(c.gateway_seq) + "\n" + "accepted    " + FormatTime(c.accepted_ms) + "\n" + "duplicate   " +
+           YesNo(c.duplicate) + (c.duplicate ? " (already accepted; nothing new stored)" : "") + "\n" + "recipients  " +
+           (recipients.empty() ? "-" : recipients) + "\n";
+  r.json = {{"message_id", c.id.ToHex()},          {"kind", EnumName(kind)},   {"gateway_seq", c.gateway_seq},
+            {"accepted", TimeJson(c.accepted_ms)}, {"duplicate", c.duplicate}, {"recipients", c.recipients}};
+  return r;
+}
+
+Rendered RenderMessageStatus(schema::MessageStatus::Reader s) {
+  Rendered r;
+  Table table({"RECIPIENT", "STATE", "ATTEMPTS", "SEQ", "RECEIVED", "ACCEPTED", "COMPLETED", "REJECTED", "REASON"});
+  json recipients = json::array();
+  for (auto line : s.getRecipients()) {
+    table.AddRow({Text(line.getRecipient()), EnumName(line.getState()), std::to_string(line.getAttempts()),
+                  line.getDeliverySeq() == 0 ? "-" : std::to_string(line.getDeliverySeq()),
+                  FormatTime(line.getReceivedMs()), FormatTime(line.getAcceptedMs()), FormatTime(line.getCompletedMs()),
+                  FormatTime(line.getRejectedMs()),
+                  line.getRejectReason().size() == 0 ? "-" : Text(line.getRejectReason())});
+    recipients.push_back({{"recipient", Text(line.getRecipient())},
+                          {"state", EnumName(line.getState())},
+                          {"attempts", line.getAttempts()},
+                          {"delivery_seq", line.getDeliverySeq()},
+                          {"queued", TimeJson(line.getQueuedMs())},
+                          {"last_sent", TimeJson(line.getLastSentMs())},
+                          {"received", TimeJson(line.getReceivedMs())},
+                          {"accepted", TimeJson(line.getAcceptedMs())},
+                          {"completed", TimeJson(line.getCompletedMs())},
+                          {"rejected", TimeJson(line.getRejectedMs())},
+                          {"reject_reason", Text(line.getRejectReason())},
+                          {"ack_deadline", TimeJson(line.getAckDeadlineMs())},
+                          {"completion_deadline", TimeJson(line.getCompletionDeadlineMs())},
+                          {"escalations", line.getEscalations()}});
+  }
+  r.text = "message " + Hex(s.getMessageId()) + "  " + EnumName(s.getKind()) + " from " + Text(s.getSender()) +
+           ", gateway seq " + std::to_string(s.getGatewaySeq()) + ", accepted " + FormatTime(s.getAcceptedMs()) +
+           ", expires " + (s.getExpiresMs() == 0 ? "never" : FormatTime(s.getExpiresMs())) + "\n\n" + table.Render();
+  r.json = {{"message_id", Hex(s.getMessageId())},
+            {"sender", Text(s.getSender())},
+            {"kind", EnumName(s.getKind())},
+            {"gateway_seq", s.getGatewaySeq()},
+            {"accepted", TimeJson(s.getAcceptedMs())},
+            {"expires", TimeJson(s.getExpiresMs())},
+            {"recipients", recipients}};
+  return r;
+}
+
+Rendered RenderQueueDepths(capnp::List<schema::QueueDepth>::Reader depths) {
+  Rendered r;
+  Table table({"RECIPIENT", "QUEUED", "IN-FLIGHT", "DEAD-LETTERED", "OLDEST QUEUED", "CONNECTED"});
+  json queues = json::array();
+  for (auto q : depths) {
+    table.AddRow({Text(q.getRecipient()), std::to_string(q.getQueued()), std::to_string(q.getInFlight()),
+                  std::to_string(q.getDeadLettered()), FormatTime(q.getOldestQueuedMs()), YesNo(q.getConnected())});
+    queues.push_back({{"recipient", Text(q.getRecipient())},
+                      {"queued", q.getQueued()},
+                      {"in_flight", q.getInFlight()},
+                      {"dead_lettered", q.getDeadLettered()},
+                      {"oldest_queued", TimeJson(q.getOldestQueuedMs())},
+                      {"connected", q.getConnected()}});
+  }
+  r.text = table.rows() == 0 ? "no queues\n" : table.Render();
+  r.json = {{"queues", queues}};
+  return r;
+}
+
+Rendered RenderDeadLetters(schema::DeadLetterPage::Reader page) {
+  Rendered r;
+  Table table({"MESSAGE", "RECIPIENT", "SENDER", "KIND", "ATTEMPTS", "DEAD-LETTERED", "LAST ERROR"});
+  json letters = json::array();
+  for (auto d : page.getLetters()) {
+    table.AddRow({Hex(d.getMessageId()), Text(d.getRecipient()), Text(d.getSender()), EnumName(d.getKind()),
+                  std::to_string(d.getAttempts()), FormatTime(d.getDeadLetteredMs()), Text(d.getLastError())});
+    letters.push_back({{"message_id", Hex(d.getMessageId())},
+                       {"recipient", Text(d.getRecipient())},
+                       {"sender", Text(d.getSender())},
+                       {"kind", EnumName(d.getKind())},
+                       {"attempts", d.getAttempts()},
+                       {"queued", TimeJson(d.getQueuedMs())},
+                       {"dead_lettered", TimeJson(d.getDeadLetteredMs())},
+                       {"last_error", Text(d.getLastError())}});
+  }
+  auto cursor = page.getNextCursor();
+  std::string next = cursor.size() == 0 ? std::string() : std::string(kj::encodeBase64(cursor).cStr());
+  r.text = table.rows() == 0 ? "no dead letters\n" : table.Render();
+  if (!next.empty()) r.text += "more: add --cursor " + next + "\n";
+  r.json = {{"dead_letters", letters}, {"next_cursor", next.empty() ? json(nullptr) : json(next)}};
+  return r;
+}
+
+Rendered RenderReplay(schema::ReplayResult::Reader replay) {
+  Rendered r;
+  std::vector<std::string> requeued;
+  for (auto name : replay.getRequeued()) requeued.push_back(Text(name));
+  std::string list;
+  for (const auto& name : requeued) list += (list.empty() ? "" : ", ") + name;
+  r.text = "message " + Hex(replay.getMessageId()) + ": " +
+           (requeued.empty() ? std::string("nothing re-queued") : "re-queued for " + list) + "\n";
+  r.json = {{"message_id", Hex(replay.getMessageId())}, {"requeued", requeued}};
+  return r;
+}
+
+Rendered RenderAckReceipt(const protocol::AckReceiptInfo& a) {
+  Rendered r;
+  r.text = "message  " + a.message_id.ToHex() + "\n" + "stage    " + EnumName(a.stage) +
+           (a.duplicate ? " (already recorded)" : "") + "\n" + "recorded " + FormatTime(a.recorded_ms) + "\n" +
+           "late     " + (a.late_by_ms > 0 ? FormatDuration(a.late_by_ms) : std::string("no")) + "\n";
+  r.json = {{"message_id", a.message_id.ToHex()},
+            {"stage", EnumName(a.stage)},
+            {"recorded", TimeJson(a.recorded_ms)},
+            {"duplicate", a.duplicate},
+            {"late_by_ms", a.late_by_ms}};
+  return r;
+}
+
+}  // namespace regline::ctl
