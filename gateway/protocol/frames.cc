@@ -94,7 +94,9 @@ schema::ErrorCode ToWireError(StatusCode code) {
     case StatusCode::kNotFound: return E::NOT_FOUND;
     case StatusCode::kAlreadyExists: return E::ALREADY_EXISTS;
     case StatusCode::kPermissionDenied: return E::PERMISSION_DENIED;
-    case StatusCode::kFailedPrecondition: return E::PROTOCOL_VIOLATION;
+    // Not allowed in the current state (replay of nothing dead-lettered, a
+    // rejected delivery completed): the request is wrong as it stands.
+    case StatusCode::kFailedPrecondition: return E::INVALID_ARGUMENT;
     case StatusCode::kOverloaded: return E::OVERLOADED;
     case StatusCode::kNoSpace: return E::OVERLOADED;
     case StatusCode::kIOError: return E::IO_ERROR;

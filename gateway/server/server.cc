@@ -241,9 +241,10 @@ void Gateway::HandleMessage(std::string routing_id, std::string body) {
         Pump(*s);
         return;
       default:
-        Send(routing_id, protocol::ErrorFrame(0, FailedPrecondition("frame kind " +
-                                                                     std::to_string(static_cast<int>(f.which())) +
-                                                                     " is not one a client sends")));
+        Send(routing_id, protocol::ErrorFrame(0, schema::ErrorCode::PROTOCOL_VIOLATION,
+                                              "protocol violation: frame kind " +
+                                                  std::to_string(static_cast<int>(f.which())) +
+                                                  " is not one a client sends"));
     }
   });
   KJ_IF_MAYBE(e, failure) {
