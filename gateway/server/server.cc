@@ -386,6 +386,16 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
       }
     });
   });
+  // Lease for the recipients that are online right behind the submission:
+  // the writer runs both in the same transaction, so one fsync covers the
+  // message and its first transmission, and DELIVER leaves with CONFIRM.
+  for (const auto& who : *recipients) {
+    if (Session* target = FindSessionFor(who)) {
+      target->maybe_more = true;
+      target->arrivals++;
+      Pump(*target);
+    }
+  }
 }
 
 void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
