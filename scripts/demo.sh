@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds Regline (Release) and runs its main job.
-#
-# At this stage of the project the main job is the durable store at full
-# speed: the store benchmark submits 1 KiB messages through group commit
-# (fsync per commit, synchronous=FULL) and one by one, and prints durable
-# submissions per second. When the gateway daemon lands, this script starts
-# the gateway, two platform connectors and a regulator's traffic instead.
+# Installs what is missing, builds Regline (Release) and runs the demo: a
+# gateway and two platform connectors on loopback, a regulator's directive,
+# catalog version and tax request down, a platform's complaint statistics
+# and attestation up, and each message's acknowledgement stages per platform.
+# Everything it starts is stopped when it ends. See scripts/demo/run.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc 2>/dev/null || echo 2)" --target store_bench
-./build/release/bench/store_bench "$@"
+cmake --build --preset release -j "$(nproc 2>/dev/null || echo 2)" \
+  --target regline-gateway regline-connector reglinectl
+exec bash scripts/demo/run.sh build/release

@@ -1,0 +1,117 @@
+#include "connectors/connector.h"
+
+#include <fcntl.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "gateway/core/log.h"
+
+namespace regline::connector {
+
+Connector::Connector(ConnectorConfig config, const Clock& clock, std::string version)
+    : config_(std::move(config)), clock_(clock), version_(std::move(version)), context_(1) {
+  stop_fd_ = UniqueFd(eventfd(0, EFD_CLOEXEC));
+}
+
+Connector::~Connector() { Stop(); }
+
+Status Connector::Start() {
+  if (!stop_fd_.valid()) return ErrnoStatus(errno, "eventfd");
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) return IOError("cannot create data directory " + config_.data_dir + ": " + ec.message());
+  const std::string lock_path = config_.data_dir + "/connector.lock";
+  lock_fd_ = UniqueFd(open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640));
+  if (!lock_fd_.valid()) return ErrnoStatus(errno, "opening " + lock_path);
+  if (flock(lock_fd_.get(), LOCK_EX | LOCK_NB) != 0) {
+    return FailedPrecondition("another regline-connector is using " + config_.data_dir + " (" + lock_path +
+                              " is locked)");
+  }
+
+  Result<std::unique_ptr<Inbox>> inbox = Inbox::Open({config_.inbox_path(), config_.durability}, clock_);
+  if (!inbox.ok()) return inbox.status();
+  inbox_ = std::move(inbox).value();
+  Result<std::unique_ptr<Outbox>> outbox =
+      Outbox::Open({config_.outbox_path(), config_.durability, config_.outbox_quota}, clock_);
+  if (!outbox.ok()) return outbox.status();
+  outbox_ = std::move(outbox).value();
+  Result<std::unique_ptr<Sink>> sink = MakeSink(config_.sink);
+  if (!sink.ok()) return sink.status();
+  sink_ = std::move(sink).value();
+
+  // The link is built before the worker so that the worker's callback can
+  // name it; it starts after the worker.
+  GatewayLinkOptions lo;
+  lo.client.endpoint = config_.gateway_endpoint;
+  lo.client.identity = config_.identity;
+  lo.client.timeout_ms = config_.request_timeout_ms;
+  lo.client.heartbeat_interval_ms = config_.heartbeat_interval_ms;
+  lo.client.client_name = "regline-connector";
+  lo.client.client_version = version_;
+  lo.client.curve = config_.curve;
+  lo.client.clock = &clock_;
+  lo.credit_window = config_.credit_window;
+  lo.reconnect_min_ms = config_.reconnect_min_ms;
+  lo.reconnect_max_ms = config_.reconnect_max_ms;
+  link_ = std::make_unique<GatewayLink>(lo, context_, *inbox_, *outbox_, [this] { worker_->Notify(); });
+  worker_ = std::make_unique<SinkWorker>(*inbox_, *sink_,
+                                         SinkWorkerOptions{config_.sink.retry_min_ms, config_.sink.retry_max_ms},
+                                         [this] { link_->Notify(); });
+  worker_->Start();
+  link_->Start();
+
+  LocalEndpointOptions eo;
+  eo.bind = config_.local_endpoint;
+  eo.identity = config_.identity;
+  eo.max_frame_bytes = config_.local_max_frame_bytes;
+  eo.endpoint_file = config_.endpoint_file();
+  eo.version = version_;
+  local_ = std::make_unique<LocalEndpoint>(
+      eo, context_, *inbox_, *outbox_, [this] { link_->Notify(); }, clock_);
+  REGLINE_RETURN_IF_ERROR(local_->Start());
+
+  Result<InboxCounts> counts = inbox_->Counts();
+  Log(LogLevel::kInfo, "connector_started",
+      {{"identity", config_.identity},
+       {"gateway", config_.gateway_endpoint},
+       {"local_endpoint", local_->endpoint()},
+       {"sink", std::string(sink_->name())},
+       {"resume_from", std::to_string(inbox_->ResumePoint())},
+       {"inbox_messages", counts.ok() ? std::to_string(counts->messages) : "?"},
+       {"awaiting_sink", counts.ok() ? std::to_string(counts->awaiting_sink) : "?"},
+       {"acks_due", counts.ok() ? std::to_string(counts->pending_acks) : "?"},
+       {"outbox_pending", std::to_string(outbox_->Pending())}});
+  return Status::Ok();
+}
+
+void Connector::Run() {
+  uint64_t value = 0;
+  while (read(stop_fd_.get(), &value, sizeof value) < 0 && errno == EINTR) {
+  }
+}
+
+void Connector::RequestStop() {
+  uint64_t one = 1;
+  ssize_t ignored = write(stop_fd_.get(), &one, sizeof one);
+  (void)ignored;
+}
+
+void Connector::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  const bool started = local_ != nullptr;
+  if (started) Log(LogLevel::kInfo, "connector_stopping");
+  if (local_) local_->Stop();
+  if (worker_) worker_->Stop();
+  if (link_) link_->Stop();
+  if (outbox_) outbox_->Stop();  // answers any submission the endpoint gave up waiting for
+  if (started) Log(LogLevel::kInfo, "connector_stopped");
+}
+
+std::string Connector::local_endpoint() const { return local_ ? local_->endpoint() : std::string(); }
+
+}  // namespace regline::connector

@@ -1,0 +1,85 @@
+#include "connectors/files.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace regline::connector {
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
+  if (this != &o) {
+    reset();
+    fd_ = o.release();
+  }
+  return *this;
+}
+
+int UniqueFd::release() {
+  int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+void UniqueFd::reset() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+Status ErrnoStatus(int err, std::string_view what) {
+  std::string message = std::string(what) + ": " + std::strerror(err);
+  if (err == ENOSPC || err == EDQUOT) return Status(StatusCode::kNoSpace, std::move(message));
+  return IOError(std::move(message));
+}
+
+namespace {
+
+Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    ssize_t n = write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(errno, "writing " + path);
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WriteFileDurably(const std::string& directory, int directory_fd, const std::string& temp_name,
+                        const std::string& name, std::string_view bytes) {
+  const std::string temp = directory + "/" + temp_name;
+  const std::string final_path = directory + "/" + name;
+  UniqueFd fd(open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  if (!fd.valid()) return ErrnoStatus(errno, "creating " + temp);
+  Status s = WriteAll(fd.get(), bytes, temp);
+  if (s.ok() && fsync(fd.get()) != 0) s = ErrnoStatus(errno, "fsync of " + temp);
+  if (s.ok()) {
+    int rc = close(fd.release());
+    if (rc != 0) s = ErrnoStatus(errno, "closing " + temp);
+  }
+  if (s.ok() && rename(temp.c_str(), final_path.c_str()) != 0) {
+    s = ErrnoStatus(errno, "renaming " + temp + " to " + final_path);
+  }
+  if (!s.ok()) {
+    unlink(temp.c_str());
+    return s;
+  }
+  if (fsync(directory_fd) != 0) return ErrnoStatus(errno, "fsync of directory " + directory);
+  return Status::Ok();
+}
+
+Status WriteFileDurably(const std::string& path, std::string_view bytes) {
+  std::filesystem::path p(path);
+  std::string directory = p.has_parent_path() ? p.parent_path().string() : ".";
+  UniqueFd dir(open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) return ErrnoStatus(errno, "opening directory " + directory);
+  std::string name = p.filename().string();
+  return WriteFileDurably(directory, dir.get(), "." + name + ".tmp", name, bytes);
+}
+
+}  // namespace regline::connector

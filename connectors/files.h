@@ -1,0 +1,55 @@
+// Small file-system helpers for the connector: an owning file descriptor
+// and a write that is atomic and durable (temp file, fsync, rename, fsync
+// of the directory).
+//
+// UniqueFd is the one RAII wrapper for a POSIX file descriptor in
+// connectors/: move-only, closes on destruction. The functions are values
+// in, Status out; any thread may call them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "gateway/core/status.h"
+
+namespace regline::connector {
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
+  UniqueFd& operator=(UniqueFd&& o) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { reset(); }
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  // Gives up ownership without closing.
+  int release();
+  // Closes the descriptor held (if any).
+  void reset();
+
+ private:
+  int fd_ = -1;
+};
+
+// Status for a failed system call: kNoSpace for ENOSPC/EDQUOT, kIOError
+// otherwise; the message names `what` and strerror(err).
+Status ErrnoStatus(int err, std::string_view what);
+
+// Writes `bytes` to `directory`/`name` so that a reader (or a crash) sees
+// either no file or the whole file: writes `directory`/`temp_name`, fsyncs
+// it, renames it over `name`, then fsyncs the directory so that the rename
+// itself survives a crash. `directory_fd` is an open descriptor of the
+// directory (for the final fsync). On failure the temp file is removed and
+// nothing named `name` is changed.
+Status WriteFileDurably(const std::string& directory, int directory_fd, const std::string& temp_name,
+                        const std::string& name, std::string_view bytes);
+
+// The same for a one-off file: opens the directory itself. Used for
+// <data_dir>/connector.endpoint.
+Status WriteFileDurably(const std::string& path, std::string_view bytes);
+
+}  // namespace regline::connector

@@ -1,0 +1,340 @@
+#include "connectors/gateway_link.h"
+
+#include <kj/exception.h>
+#include <pthread.h>
+
+#include <chrono>
+
+#include "gateway/core/log.h"
+
+namespace regline::connector {
+namespace {
+
+using protocol::Client;
+using protocol::DecodedFrame;
+using schema::Frame;
+
+constexpr int64_t kIdleReceiveMs = 50;     // longest wait for a frame while nothing else is due
+constexpr int64_t kPeriodicPassMs = 1000;  // acks and outbox are retried at least this often
+constexpr int64_t kNoDeadline = INT64_MAX;
+
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// A failure that says nothing about the request itself: no answer, no
+// session, an untagged ERROR (the gateway could not read it or lost the
+// session). The session is over; the request stays due.
+bool EndsSession(const Status& s, const std::optional<protocol::Refusal>& refusal) {
+  if (refusal.has_value()) {
+    return refusal->request_tag == 0 || refusal->code == schema::ErrorCode::UNAVAILABLE ||
+           refusal->code == schema::ErrorCode::UNAUTHENTICATED;
+  }
+  // Failed here: no answer in time, no session, a closed or broken socket.
+  return s.code() == StatusCode::kDisconnected || s.code() == StatusCode::kUnavailable ||
+         s.code() == StatusCode::kFailedPrecondition;
+}
+
+// The gateway is busy or its disk failed: try again on a later pass.
+bool TryLater(const Status& s) {
+  return s.code() == StatusCode::kOverloaded || s.code() == StatusCode::kIOError || s.code() == StatusCode::kNoSpace;
+}
+
+std::string StageName(schema::AckStage s) {
+  switch (s) {
+    case schema::AckStage::RECEIVED:
+      return "received";
+    case schema::AckStage::ACCEPTED:
+      return "accepted";
+    case schema::AckStage::COMPLETED:
+      return "completed";
+    case schema::AckStage::REJECTED:
+      return "rejected";
+    default:
+      return "unspecified";
+  }
+}
+
+}  // namespace
+
+GatewayLink::GatewayLink(GatewayLinkOptions options, zmq::context_t& context, Inbox& inbox, Outbox& outbox,
+                         std::function<void()> on_stored)
+    : options_(std::move(options)),
+      context_(context),
+      inbox_(inbox),
+      outbox_(outbox),
+      on_stored_(std::move(on_stored)),
+      jitter_(static_cast<uint32_t>(std::random_device{}())) {}
+
+GatewayLink::~GatewayLink() { Stop(); }
+
+void GatewayLink::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "gateway-link");
+    Loop();
+  });
+}
+
+void GatewayLink::Stop() {
+  {
+    std::lock_guard lock(sleep_mu_);
+    stopping_ = true;
+  }
+  sleep_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool GatewayLink::SleepFor(int64_t ms) {
+  std::unique_lock lock(sleep_mu_);
+  return sleep_cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_.load(); });
+}
+
+bool GatewayLink::OutOfTime(int64_t deadline_ms) const {
+  // Serving passes have no deadline but end at Stop(); the drain pass after
+  // Stop() has one.
+  return deadline_ms == kNoDeadline ? stopping() : SteadyMs() >= deadline_ms;
+}
+
+int64_t GatewayLink::NextBackoffMs() {
+  int64_t base = options_.reconnect_min_ms;
+  for (int i = 0; i < failed_connects_ && base < options_.reconnect_max_ms; ++i) base *= 2;
+  base = std::min(base, options_.reconnect_max_ms);
+  ++failed_connects_;
+  std::uniform_int_distribution<int64_t> half(0, base / 2);
+  return std::max(base - half(jitter_), reconnect_after_ms_);
+}
+
+void GatewayLink::Loop() {
+  while (!stopping()) {
+    protocol::ClientOptions o = options_.client;
+    o.role = schema::Role::PLATFORM;
+    o.resume_from = inbox_.ResumePoint();
+    o.initial_credit = options_.credit_window;
+    Result<std::unique_ptr<Client>> client = Client::Connect(context_, o);
+    if (!client.ok()) {
+      int64_t wait = NextBackoffMs();
+      Log(failed_connects_ <= 1 ? LogLevel::kWarning : LogLevel::kDebug, "gateway_unreachable",
+          {{"endpoint", o.endpoint}, {"error", client.status().ToString()}, {"retry_in_ms", std::to_string(wait)}});
+      if (SleepFor(wait)) break;
+      continue;
+    }
+    failed_connects_ = 0;
+    reconnect_after_ms_ = 0;
+    const protocol::ReadyInfo& ready = (*client)->ready();
+    Log(LogLevel::kInfo, "session_started",
+        {{"endpoint", o.endpoint},
+         {"session", std::to_string(ready.session_id)},
+         {"resume_from", std::to_string(o.resume_from)},
+         {"pending", std::to_string(ready.pending_deliveries)}});
+    work_ = true;
+    Status ended = Serve(**client);
+    if (stopping()) {
+      const int64_t deadline = SteadyMs() + options_.drain_timeout_ms;
+      if ((*client)->has_session()) {
+        Status drained = SendAcks(**client, deadline);
+        if (drained.ok()) drained = SendOutbox(**client, deadline);
+        if (!drained.ok()) Log(LogLevel::kWarning, "drain_incomplete", {{"error", drained.ToString()}});
+      }
+      (*client)->Close("connector stopping");
+      break;
+    }
+    (*client)->Close("connector reconnecting");
+    int64_t wait = NextBackoffMs();
+    Log(LogLevel::kWarning, "session_ended", {{"reason", ended.ToString()}, {"reconnect_in_ms", std::to_string(wait)}});
+    if (SleepFor(wait)) break;
+  }
+  Log(LogLevel::kInfo, "gateway_link_stopped");
+}
+
+Status GatewayLink::Serve(Client& client) {
+  int64_t last_pass = 0;
+  while (!stopping()) {
+    const int64_t now = SteadyMs();
+    if (work_.exchange(false) || now - last_pass >= kPeriodicPassMs) {
+      last_pass = now;
+      REGLINE_RETURN_IF_ERROR(SendAcks(client, kNoDeadline));
+      REGLINE_RETURN_IF_ERROR(SendOutbox(client, kNoDeadline));
+    }
+    Result<std::optional<DecodedFrame>> frame = client.Receive(work_ ? 0 : kIdleReceiveMs);
+    if (!frame.ok()) return frame.status();
+    if (!frame->has_value()) continue;
+    REGLINE_RETURN_IF_ERROR(TakeDeliveries(client, std::move(**frame)));
+  }
+  return Status::Ok();
+}
+
+Status GatewayLink::TakeDeliveries(Client& client, DecodedFrame first) {
+  std::vector<Delivery> batch;
+  uint32_t consumed = 0;  // DELIVER frames, readable or not: each took a credit
+  std::optional<Status> bye;
+  std::optional<DecodedFrame> next(std::move(first));
+  while (next.has_value()) {
+    Frame::Reader f = next->get();
+    kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
+      switch (f.which()) {
+        case Frame::DELIVER: {
+          ++consumed;
+          auto d = f.getDeliver();
+          Delivery out;
+          out.delivery_seq = d.getDeliverySeq();
+          out.attempt = d.getAttempt();
+          out.id = protocol::FromWire(d.getMessageId());
+          out.kind = static_cast<int>(d.getKind());
+          auto env = d.getEnvelope();
+          out.envelope.assign(reinterpret_cast<const char*>(env.begin()), env.size());
+          if (out.id.IsZero() || out.delivery_seq == 0) {
+            Log(LogLevel::kWarning, "deliver_ignored", {{"reason", "zero message id or delivery number"}});
+          } else {
+            batch.push_back(std::move(out));
+          }
+          return;
+        }
+        case Frame::BYE: {
+          auto b = f.getBye();
+          reconnect_after_ms_ = std::max<int64_t>(0, b.getReconnectAfterMs());
+          bye = Status(StatusCode::kDisconnected, std::string("gateway said bye: ") + b.getReason().cStr());
+          return;
+        }
+        case Frame::ERROR:
+          Log(LogLevel::kWarning, "gateway_error",
+              {{"code", std::string(protocol::WireErrorName(f.getError().getCode()))},
+               {"text", f.getError().getText().cStr()}});
+          return;
+        default:
+          return;
+      }
+    });
+    KJ_IF_MAYBE (e, failure) {
+      Log(LogLevel::kWarning, "frame_unreadable", {{"error", e->getDescription().cStr()}});
+    }
+    next.reset();
+    if (bye.has_value() || consumed >= options_.credit_window) break;
+    Result<std::optional<DecodedFrame>> more = client.Receive(0);
+    if (!more.ok()) {
+      bye = more.status();
+      break;
+    }
+    if (more->has_value()) next.emplace(std::move(**more));
+  }
+  if (!batch.empty()) {
+    Result<std::vector<bool>> stored = inbox_.Insert(batch);
+    if (!stored.ok()) {
+      // Not stored, not acknowledged: the gateway sends them again in the
+      // next session.
+      Log(LogLevel::kError, "inbox_write_failed", {{"error", stored.status().ToString()}});
+      return stored.status();
+    }
+    size_t duplicates = 0;
+    for (bool d : *stored) duplicates += d ? 1 : 0;
+    Log(LogLevel::kDebug, "deliveries_stored",
+        {{"count", std::to_string(batch.size())},
+         {"duplicates", std::to_string(duplicates)},
+         {"first_seq", std::to_string(batch.front().delivery_seq)},
+         {"last_seq", std::to_string(batch.back().delivery_seq)}});
+    if (duplicates < batch.size()) on_stored_();
+    work_ = true;  // stage received is due for each
+  }
+  if (consumed > 0 && client.has_session()) REGLINE_RETURN_IF_ERROR(client.GrantCredit(consumed));
+  if (bye.has_value()) return *bye;
+  return Status::Ok();
+}
+
+Status GatewayLink::SendAcks(Client& client, int64_t deadline_ms) {
+  for (;;) {
+    Result<std::vector<PendingAck>> due = inbox_.PendingAcks(options_.ack_batch);
+    if (!due.ok()) {
+      Log(LogLevel::kError, "inbox_read_failed", {{"error", due.status().ToString()}});
+      return Status::Ok();  // tried again on the next pass
+    }
+    if (due->empty()) return Status::Ok();
+    std::vector<SentAck> answered;
+    Status session_over;
+    bool later = false;
+    for (const PendingAck& a : *due) {
+      if (OutOfTime(deadline_ms)) break;
+      protocol::AckRequest req;
+      req.delivery_seq = a.delivery_seq;
+      req.message_id = a.id;
+      req.stage = a.stage;
+      req.reason_code = a.reason_code;
+      req.reason = a.reason;
+      req.at_ms = a.at_ms;
+      Result<protocol::AckReceiptInfo> receipt = client.Ack(req);
+      if (receipt.ok()) {
+        answered.push_back({a.id, a.stage, ""});
+        continue;
+      }
+      const Status& s = receipt.status();
+      if (EndsSession(s, client.last_refusal())) {
+        session_over = s;
+        break;
+      }
+      if (TryLater(s)) {
+        later = true;
+        break;
+      }
+      Log(LogLevel::kWarning, "ack_refused",
+          {{"id", a.id.ToHex()},
+           {"delivery_seq", std::to_string(a.delivery_seq)},
+           {"stage", StageName(a.stage)},
+           {"error", s.ToString()}});
+      answered.push_back({a.id, a.stage, s.ToString()});
+    }
+    if (Status marked = inbox_.MarkAcksSent(answered); !marked.ok()) {
+      Log(LogLevel::kError, "inbox_write_failed", {{"error", marked.ToString()}});
+      return Status::Ok();  // they are sent again (the gateway says duplicate)
+    }
+    if (!session_over.ok()) return session_over;
+    if (later || answered.size() < due->size() || due->size() < static_cast<size_t>(options_.ack_batch)) {
+      return Status::Ok();
+    }
+  }
+}
+
+Status GatewayLink::SendOutbox(Client& client, int64_t deadline_ms) {
+  if (SteadyMs() < outbox_pause_until_ms_) return Status::Ok();
+  for (;;) {
+    Result<std::vector<LeasedDelivery>> leased = outbox_.Lease(options_.outbox_batch);
+    if (!leased.ok()) {
+      Log(LogLevel::kError, "outbox_read_failed", {{"error", leased.status().ToString()}});
+      return Status::Ok();
+    }
+    if (leased->empty()) return Status::Ok();
+    for (const LeasedDelivery& d : *leased) {
+      Status stop_pass;
+      if (OutOfTime(deadline_ms)) stop_pass = Unavailable("stopping, or the drain time is up");
+      Result<protocol::ConfirmInfo> confirm =
+          stop_pass.ok() ? client.Submit(d.envelope) : Result<protocol::ConfirmInfo>(stop_pass);
+      if (confirm.ok()) {
+        Status marked = outbox_.MarkSent(d.seq);
+        Log(LogLevel::kInfo, "upstream_sent",
+            {{"id", d.id.ToHex()},
+             {"gateway_seq", std::to_string(confirm->gateway_seq)},
+             {"duplicate", confirm->duplicate ? "true" : "false"}});
+        if (!marked.ok()) Log(LogLevel::kError, "outbox_write_failed", {{"error", marked.ToString()}});
+        continue;
+      }
+      const Status& s = confirm.status();
+      const bool ends = stop_pass.ok() && EndsSession(s, client.last_refusal());
+      if (!stop_pass.ok() || ends || TryLater(s)) {
+        // Everything leased goes back in its place; order holds.
+        if (Status r = outbox_.Requeue(); !r.ok())
+          Log(LogLevel::kError, "outbox_write_failed", {{"error", r.ToString()}});
+        if (TryLater(s)) {
+          int64_t after = client.last_refusal() ? client.last_refusal()->retry_after_ms : 0;
+          outbox_pause_until_ms_ = SteadyMs() + std::max<int64_t>(after, kPeriodicPassMs);
+          Log(LogLevel::kWarning, "upstream_deferred", {{"id", d.id.ToHex()}, {"error", s.ToString()}});
+        }
+        return ends ? s : Status::Ok();
+      }
+      Log(LogLevel::kError, "upstream_refused", {{"id", d.id.ToHex()}, {"error", s.ToString()}});
+      if (Status r = outbox_.MarkRefused(d.seq, s.ToString()); !r.ok()) {
+        Log(LogLevel::kError, "outbox_write_failed", {{"error", r.ToString()}});
+      }
+    }
+    if (leased->size() < static_cast<size_t>(options_.outbox_batch)) return Status::Ok();
+  }
+}
+
+}  // namespace regline::connector

@@ -1,0 +1,107 @@
+// GatewayLink: the connector's one session with the gateway, kept up for
+// as long as the connector runs.
+//
+// One thread owns the protocol::Client (a DEALER) and does everything that
+// crosses the link, in this order of priority:
+//   1. DELIVER frames: every frame already waiting (up to the credit window)
+//      is stored in the inbox in one transaction, then the same number of
+//      credits is granted back (duplicates included: each consumed one), and
+//      the sink worker is told (on_stored).
+//   2. Acknowledgements the inbox holds as due (stage received for each new
+//      or redelivered message, and the stages the sink or the platform's
+//      people reached), sent with C:ACK in delivery order and marked sent in
+//      the inbox once the gateway's ACK-RECEIPT came.
+//   3. The outbox: envelopes leased in order and sent with C:SUBMIT; marked
+//      sent on CONFIRM, refused when the gateway refuses them for good,
+//      requeued in place when the gateway is unreachable or overloaded.
+// Hello.resumeFrom is the inbox's resume point and Hello.initialCredit the
+// credit window. When the gateway cannot be reached, says BYE, or falls
+// silent, the link reconnects after an exponential back-off with jitter
+// (reconnect_min_ms doubling to reconnect_max_ms, each wait a random
+// 50-100% of that; at least the gateway's Bye.reconnectAfterMs) and
+// resumes.
+//
+// An answer that says the request itself is wrong (invalid, not found,
+// not permitted) settles it for good and is logged; a missing answer, an
+// untagged ERROR or BYE ends the session; overloaded and I/O errors at the
+// gateway leave the request due for the next pass (about a second later).
+//
+// Threads: Start() runs the loop; Notify() (any thread) says acks or
+// outbox entries are due; Stop() (any thread) ends the loop: with a session
+// up, what is due is sent for at most drain_timeout_ms, then BYE.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <zmq.hpp>
+
+#include "connectors/inbox.h"
+#include "connectors/outbox.h"
+#include "gateway/protocol/client.h"
+
+namespace regline::connector {
+
+struct GatewayLinkOptions {
+  // endpoint, identity, timeout_ms, heartbeat_interval_ms, curve, client
+  // name and version, clock; role, resume_from and initial_credit are set
+  // by the link.
+  protocol::ClientOptions client;
+  uint32_t credit_window = 256;
+  int64_t reconnect_min_ms = 200;
+  int64_t reconnect_max_ms = 30'000;
+  int ack_batch = 256;    // acknowledgements read from the inbox per pass
+  int outbox_batch = 64;  // envelopes leased from the outbox per pass
+  int64_t drain_timeout_ms = 5'000;
+};
+
+class GatewayLink {
+ public:
+  GatewayLink(GatewayLinkOptions options, zmq::context_t& context, Inbox& inbox, Outbox& outbox,
+              std::function<void()> on_stored);
+  ~GatewayLink();
+  GatewayLink(const GatewayLink&) = delete;
+  GatewayLink& operator=(const GatewayLink&) = delete;
+
+  void Start();
+  void Notify() { work_ = true; }
+  void Stop();
+
+ private:
+  void Loop();
+  // Serves one session until it ends (the Status says why) or Stop().
+  Status Serve(protocol::Client& client);
+  Status TakeDeliveries(protocol::Client& client, protocol::DecodedFrame first);
+  Status SendAcks(protocol::Client& client, int64_t deadline_ms);
+  Status SendOutbox(protocol::Client& client, int64_t deadline_ms);
+  int64_t NextBackoffMs();
+  // True when a pass with this deadline should stop sending.
+  bool OutOfTime(int64_t deadline_ms) const;
+  bool stopping() const { return stopping_.load(); }
+  // Sleeps up to `ms`; true when Stop() came meanwhile.
+  bool SleepFor(int64_t ms);
+
+  const GatewayLinkOptions options_;
+  zmq::context_t& context_;
+  Inbox& inbox_;
+  Outbox& outbox_;
+  std::function<void()> on_stored_;
+
+  std::atomic<bool> work_{true};
+  std::atomic<bool> stopping_{false};
+  std::mutex sleep_mu_;  // with sleep_cv_: wakes SleepFor on Stop
+  std::condition_variable sleep_cv_;
+
+  // Used by the link thread only.
+  int failed_connects_ = 0;
+  int64_t reconnect_after_ms_ = 0;  // the gateway's Bye.reconnectAfterMs
+  int64_t outbox_pause_until_ms_ = 0;
+  std::minstd_rand jitter_;
+  std::thread thread_;
+};
+
+}  // namespace regline::connector

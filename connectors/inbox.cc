@@ -1,0 +1,372 @@
+#include "connectors/inbox.h"
+
+#include <array>
+
+#include "connectors/inbox_schema.h"
+
+namespace regline::connector {
+
+std::string_view SinkVerdictName(SinkVerdict v) {
+  switch (v) {
+    case SinkVerdict::kAccepted:
+      return "accepted";
+    case SinkVerdict::kCompleted:
+      return "completed";
+    case SinkVerdict::kRejected:
+      return "rejected";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using schema::AckStage;
+
+// received < accepted < completed; rejected is final like completed.
+int Rank(AckStage s) {
+  switch (s) {
+    case AckStage::RECEIVED:
+      return 1;
+    case AckStage::ACCEPTED:
+      return 2;
+    case AckStage::COMPLETED:
+    case AckStage::REJECTED:
+      return 3;
+    default:
+      return 0;
+  }
+}
+
+bool Conflicts(AckStage asked, AckStage held) {
+  if (held == AckStage::REJECTED) return asked == AckStage::ACCEPTED || asked == AckStage::COMPLETED;
+  return held == AckStage::COMPLETED && asked == AckStage::REJECTED;
+}
+
+AckStage StageFor(SinkVerdict v) {
+  switch (v) {
+    case SinkVerdict::kAccepted:
+      return AckStage::ACCEPTED;
+    case SinkVerdict::kCompleted:
+      return AckStage::COMPLETED;
+    case SinkVerdict::kRejected:
+      return AckStage::REJECTED;
+  }
+  return AckStage::ACCEPTED;
+}
+
+// Statement::BindBlob does not copy: the key must outlive the statement's
+// run, so callers keep it in a local.
+using IdKey = std::array<uint8_t, 16>;
+void BindId(Statement& st, int index, const IdKey& key) { st.BindBlob(index, key.data(), key.size()); }
+
+std::string Bytes(std::span<const uint8_t> blob) {
+  return std::string(reinterpret_cast<const char*>(blob.data()), blob.size());
+}
+
+}  // namespace
+
+struct Inbox::Statements {
+  Statement insert, select_stage, update_stage, update_sink, next_for_sink, pending_acks, mark_sent;
+  Statement add_held_above, remove_held_above, save_held_upto;
+};
+
+Inbox::Inbox(InboxOptions options, const Clock& clock, Database db)
+    : options_(std::move(options)), clock_(clock), db_(std::move(db)) {}
+
+Inbox::~Inbox() = default;
+
+Result<std::unique_ptr<Inbox>> Inbox::Open(const InboxOptions& options, const Clock& clock) {
+  Result<Database> db = Database::Open(options.path);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<Inbox> inbox(new Inbox(options, clock, std::move(db).value()));
+  Status s = inbox_schema::PrepareDatabase(inbox->db_, options.durability == Durability::kFull);
+  if (s.ok()) s = inbox->Prepare();
+  if (s.ok()) s = inbox->LoadResumePoint();
+  if (!s.ok()) return s.WithContext("opening inbox " + options.path);
+  return inbox;
+}
+
+Status Inbox::Prepare() {
+  stmts_ = std::make_unique<Statements>();
+  const std::pair<Statement*, const char*> sql[] = {
+      {&stmts_->insert,
+       "INSERT INTO inbox(message_id, delivery_seq, ack_seq, attempt, kind, envelope, received_ms, stage_ms) "
+       "VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?6) "
+       "ON CONFLICT(message_id) DO UPDATE SET ack_seq = excluded.ack_seq, deliveries = deliveries + 1, "
+       "stage_sent = 0 RETURNING deliveries"},
+      {&stmts_->select_stage, "SELECT stage_wanted, stage_ms, delivery_seq, ack_seq FROM inbox WHERE message_id = ?1"},
+      {&stmts_->update_stage,
+       "UPDATE inbox SET stage_wanted = ?2, stage_ms = ?3, reason_code = ?4, reason = ?5 WHERE message_id = ?1"},
+      {&stmts_->update_sink, "UPDATE inbox SET sink_state = ?2, sink_reason = ?3, sink_ms = ?4 WHERE message_id = ?1"},
+      {&stmts_->next_for_sink,
+       "SELECT delivery_seq, attempt, message_id, kind, envelope, received_ms FROM inbox "
+       "WHERE sink_state = 0 ORDER BY delivery_seq LIMIT 1"},
+      {&stmts_->pending_acks,
+       "SELECT message_id, ack_seq, stage_wanted, reason_code, reason, stage_ms FROM inbox "
+       "WHERE stage_wanted <> stage_sent ORDER BY ack_seq LIMIT ?1"},
+      {&stmts_->mark_sent, "UPDATE inbox SET stage_sent = ?2, ack_error = ?3 WHERE message_id = ?1"},
+      {&stmts_->add_held_above, "INSERT OR IGNORE INTO held_above(delivery_seq) VALUES (?1)"},
+      {&stmts_->remove_held_above, "DELETE FROM held_above WHERE delivery_seq <= ?1"},
+      {&stmts_->save_held_upto, "UPDATE resume SET held_upto = ?1 WHERE id = 1"},
+  };
+  for (const auto& [stmt, text] : sql) {
+    Result<Statement> prepared = db_.Prepare(text);
+    if (!prepared.ok()) return prepared.status();
+    *stmt = std::move(prepared).value();
+  }
+  return Status::Ok();
+}
+
+Status Inbox::LoadResumePoint() {
+  Result<int64_t> upto = db_.QueryInt("SELECT held_upto FROM resume WHERE id = 1");
+  if (!upto.ok()) return upto.status();
+  held_upto_ = static_cast<uint64_t>(*upto);
+  Result<Statement> above = db_.Prepare("SELECT delivery_seq FROM held_above ORDER BY delivery_seq");
+  if (!above.ok()) return above.status();
+  for (;;) {
+    Result<bool> row = above->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    held_above_.insert(static_cast<uint64_t>(above->ColumnInt64(0)));
+  }
+  return Status::Ok();
+}
+
+Status Inbox::Begin() { return db_.Exec("BEGIN IMMEDIATE"); }
+
+Status Inbox::Commit() {
+  if (sqlite3_get_autocommit(db_.get())) {
+    return IOError("the inbox transaction was rolled back by SQLite after an earlier failure");
+  }
+  Status s = db_.Exec("COMMIT");
+  if (!s.ok()) Rollback();
+  return s;
+}
+
+void Inbox::Rollback() {
+  if (!sqlite3_get_autocommit(db_.get())) (void)db_.Exec("ROLLBACK");
+}
+
+Result<std::vector<bool>> Inbox::Insert(std::span<const Delivery> batch) {
+  std::lock_guard lock(mu_);
+  std::vector<bool> duplicate;
+  duplicate.reserve(batch.size());
+  // The resume point after this batch, and the numbers it adds above it;
+  // the members change only once the commit succeeded.
+  uint64_t upto = held_upto_;
+  std::set<uint64_t> added;
+  auto held = [&](uint64_t seq) { return held_above_.count(seq) > 0 || added.count(seq) > 0; };
+  const int64_t now = clock_.NowMs();
+  REGLINE_RETURN_IF_ERROR(Begin());
+  Status s = [&]() -> Status {
+    for (const Delivery& d : batch) {
+      const IdKey key = d.id.ToBytes();
+      Statement& ins = stmts_->insert;
+      ins.Reset();
+      BindId(ins, 1, key);
+      ins.Bind(2, static_cast<int64_t>(d.delivery_seq))
+          .Bind(3, static_cast<int64_t>(d.attempt))
+          .Bind(4, static_cast<int64_t>(d.kind))
+          .BindBlob(5, d.envelope.data(), d.envelope.size())
+          .Bind(6, now);
+      Result<bool> row = ins.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return Internal("inbox insert returned no row");
+      duplicate.push_back(ins.ColumnInt64(0) > 1);
+      ins.Reset();
+      if (d.delivery_seq > upto && !held(d.delivery_seq)) added.insert(d.delivery_seq);
+      while (held(upto + 1)) ++upto;
+    }
+    for (auto it = added.upper_bound(upto); it != added.end(); ++it) {
+      Statement& add = stmts_->add_held_above;
+      add.Reset();
+      add.Bind(1, static_cast<int64_t>(*it));
+      REGLINE_RETURN_IF_ERROR(add.Run());
+    }
+    if (upto != held_upto_) {
+      Statement& save = stmts_->save_held_upto;
+      save.Reset();
+      save.Bind(1, static_cast<int64_t>(upto));
+      REGLINE_RETURN_IF_ERROR(save.Run());
+      Statement& remove = stmts_->remove_held_above;
+      remove.Reset();
+      remove.Bind(1, static_cast<int64_t>(upto));
+      REGLINE_RETURN_IF_ERROR(remove.Run());
+    }
+    return Commit();
+  }();
+  if (!s.ok()) {
+    Rollback();
+    return s.WithContext("storing " + std::to_string(batch.size()) + " deliveries in the inbox");
+  }
+  held_upto_ = upto;
+  held_above_.erase(held_above_.begin(), held_above_.upper_bound(upto));
+  held_above_.insert(added.upper_bound(upto), added.end());
+  return duplicate;
+}
+
+uint64_t Inbox::ResumePoint() const {
+  std::lock_guard lock(mu_);
+  return held_upto_;
+}
+
+Result<std::optional<InboxMessage>> Inbox::NextForSink() {
+  std::lock_guard lock(mu_);
+  Statement& st = stmts_->next_for_sink;
+  st.Reset();
+  Result<bool> row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<InboxMessage>();
+  InboxMessage m;
+  m.delivery_seq = static_cast<uint64_t>(st.ColumnInt64(0));
+  m.attempt = static_cast<uint32_t>(st.ColumnInt64(1));
+  auto id = st.ColumnBlob(2);
+  Result<MessageId> mid = MessageId::FromBytes(id.data(), id.size());
+  if (!mid.ok()) return mid.status();
+  m.id = *mid;
+  m.kind = static_cast<int>(st.ColumnInt64(3));
+  m.envelope = Bytes(st.ColumnBlob(4));
+  m.received_ms = st.ColumnInt64(5);
+  st.Reset();
+  return std::optional<InboxMessage>(std::move(m));
+}
+
+// Caller holds mu_ and has opened a transaction.
+Result<StageReceipt> Inbox::RaiseStage(const MessageId& id, uint64_t delivery_seq, AckStage stage,
+                                       schema::RejectReason reason_code, std::string_view reason, int64_t at_ms) {
+  const IdKey key = id.ToBytes();
+  Statement& sel = stmts_->select_stage;
+  sel.Reset();
+  BindId(sel, 1, key);
+  Result<bool> row = sel.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFound("no message " + id.ToHex() + " in the inbox");
+  auto held = static_cast<AckStage>(sel.ColumnInt64(0));
+  int64_t held_ms = sel.ColumnInt64(1);
+  auto first_seq = static_cast<uint64_t>(sel.ColumnInt64(2));
+  auto latest_seq = static_cast<uint64_t>(sel.ColumnInt64(3));
+  sel.Reset();
+  if (delivery_seq != 0 && delivery_seq != first_seq && delivery_seq != latest_seq) {
+    return NotFound("message " + id.ToHex() + " is delivery #" + std::to_string(latest_seq) + ", not #" +
+                    std::to_string(delivery_seq));
+  }
+  if (Conflicts(stage, held)) {
+    return FailedPrecondition("message " + id.ToHex() + " is already " +
+                              (held == AckStage::REJECTED ? std::string("rejected") : std::string("completed")) +
+                              "; it cannot also be " +
+                              (stage == AckStage::REJECTED    ? "rejected"
+                               : stage == AckStage::COMPLETED ? "completed"
+                                                              : "accepted"));
+  }
+  if (Rank(stage) <= Rank(held)) return StageReceipt{held, held_ms, true};
+  Statement& up = stmts_->update_stage;
+  up.Reset();
+  BindId(up, 1, key);
+  up.Bind(2, static_cast<int64_t>(stage))
+      .Bind(3, at_ms)
+      .Bind(4, static_cast<int64_t>(stage == AckStage::REJECTED ? reason_code : schema::RejectReason::UNSPECIFIED))
+      .Bind(5, reason);
+  REGLINE_RETURN_IF_ERROR(up.Run());
+  return StageReceipt{stage, at_ms, false};
+}
+
+Status Inbox::RecordSinkOutcome(const MessageId& id, SinkVerdict verdict, std::string_view reason) {
+  std::lock_guard lock(mu_);
+  const int64_t now = clock_.NowMs();
+  REGLINE_RETURN_IF_ERROR(Begin());
+  Status s = [&]() -> Status {
+    const IdKey key = id.ToBytes();
+    Statement& up = stmts_->update_sink;
+    up.Reset();
+    BindId(up, 1, key);
+    up.Bind(2, static_cast<int64_t>(verdict)).Bind(3, reason).Bind(4, now);
+    REGLINE_RETURN_IF_ERROR(up.Run());
+    if (db_.Changes() == 0) return NotFound("no message " + id.ToHex() + " in the inbox");
+    Result<StageReceipt> raised = RaiseStage(id, 0, StageFor(verdict), schema::RejectReason::OTHER, reason, now);
+    // A stage set further by hand stands; the sink's outcome is still kept.
+    if (!raised.ok() && raised.status().code() != StatusCode::kFailedPrecondition) return raised.status();
+    return Commit();
+  }();
+  if (!s.ok()) Rollback();
+  return s;
+}
+
+Result<StageReceipt> Inbox::RecordStage(const MessageId& id, uint64_t delivery_seq, AckStage stage,
+                                        schema::RejectReason reason_code, std::string_view reason, int64_t at_ms) {
+  if (Rank(stage) == 0) return InvalidArgument("stage must be received, accepted, completed or rejected");
+  if (stage == AckStage::REJECTED && reason_code == schema::RejectReason::UNSPECIFIED) {
+    reason_code = schema::RejectReason::OTHER;
+  }
+  std::lock_guard lock(mu_);
+  REGLINE_RETURN_IF_ERROR(Begin());
+  Result<StageReceipt> r =
+      RaiseStage(id, delivery_seq, stage, reason_code, reason, at_ms != 0 ? at_ms : clock_.NowMs());
+  Status s = r.ok() ? Commit() : r.status();
+  if (!s.ok()) {
+    Rollback();
+    return s;
+  }
+  return r;
+}
+
+Result<std::vector<PendingAck>> Inbox::PendingAcks(int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<PendingAck> out;
+  Statement& st = stmts_->pending_acks;
+  st.Reset();
+  st.Bind(1, static_cast<int64_t>(limit));
+  for (;;) {
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    PendingAck a;
+    auto id = st.ColumnBlob(0);
+    Result<MessageId> mid = MessageId::FromBytes(id.data(), id.size());
+    if (!mid.ok()) return mid.status();
+    a.id = *mid;
+    a.delivery_seq = static_cast<uint64_t>(st.ColumnInt64(1));
+    a.stage = static_cast<AckStage>(st.ColumnInt64(2));
+    a.reason_code = static_cast<schema::RejectReason>(st.ColumnInt64(3));
+    a.reason = st.ColumnText(4);
+    a.at_ms = st.ColumnInt64(5);
+    out.push_back(std::move(a));
+  }
+  st.Reset();
+  return out;
+}
+
+Status Inbox::MarkAcksSent(std::span<const SentAck> sent) {
+  if (sent.empty()) return Status::Ok();
+  std::lock_guard lock(mu_);
+  REGLINE_RETURN_IF_ERROR(Begin());
+  Status s = [&]() -> Status {
+    for (const SentAck& a : sent) {
+      const IdKey key = a.id.ToBytes();
+      Statement& st = stmts_->mark_sent;
+      st.Reset();
+      BindId(st, 1, key);
+      st.Bind(2, static_cast<int64_t>(a.stage)).Bind(3, a.error);
+      REGLINE_RETURN_IF_ERROR(st.Run());
+    }
+    return Commit();
+  }();
+  if (!s.ok()) Rollback();
+  return s;
+}
+
+Result<InboxCounts> Inbox::Counts() {
+  std::lock_guard lock(mu_);
+  InboxCounts c;
+  Result<int64_t> n = db_.QueryInt("SELECT count(*) FROM inbox");
+  if (!n.ok()) return n.status();
+  c.messages = *n;
+  n = db_.QueryInt("SELECT count(*) FROM inbox WHERE sink_state = 0");
+  if (!n.ok()) return n.status();
+  c.awaiting_sink = *n;
+  n = db_.QueryInt("SELECT count(*) FROM inbox WHERE stage_wanted <> stage_sent");
+  if (!n.ok()) return n.status();
+  c.pending_acks = *n;
+  return c;
+}
+
+}  // namespace regline::connector

@@ -1,0 +1,180 @@
+// Inbox: the connector's durable record of every message the gateway
+// delivered to this platform, in its own SQLite file (<data_dir>/inbox.db).
+//
+// One row per message id (UNIQUE): the first delivery stores the envelope
+// bytes; a redelivery of the same id stores nothing new but marks the
+// acknowledgement as due again (the gateway re-sent it because it has no
+// acknowledgement), so the platform's systems see each message once while
+// the gateway still hears "received" again. Each row also carries the
+// sink's outcome and the acknowledgement stage the gateway should hear
+// (stage_wanted) against the one it confirmed (stage_sent): a stage is
+// recorded here, durably, before it is sent, so that it is sent again after
+// a crash.
+//
+// Resume point: the largest delivery number S such that every delivery
+// numbered <= S is held durably (Hello.resumeFrom). Numbers held above a
+// gap are kept apart until the gap fills.
+//
+// Stages only move forward: received < accepted < completed, and rejected
+// after received or accepted; completed and rejected exclude each other.
+//
+// Threads: every call takes the inbox's mutex, so any thread may call any
+// method (the gateway link inserts and sends acknowledgements, the sink
+// worker records outcomes, the local endpoint records stages set by hand).
+// Every call that returns ok has committed; with Durability::kFull the
+// commit was fsynced.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "gateway/core/clock.h"
+#include "gateway/core/message_id.h"
+#include "gateway/core/sqlite.h"
+#include "gateway/core/status.h"
+#include "gateway/core/store.h"
+#include "schemas/acknowledgement.capnp.h"
+
+namespace regline::connector {
+
+// "RGLC" in ASCII: PRAGMA application_id of a connector inbox (the
+// gateway's store is "RGLN"; neither opens the other's file).
+inline constexpr int kInboxApplicationId = 0x52474C43;
+
+struct InboxOptions {
+  std::string path;  // the SQLite file; created when absent
+  Durability durability = Durability::kFull;
+};
+
+// One DELIVER as it came off the wire.
+struct Delivery {
+  uint64_t delivery_seq = 0;
+  uint32_t attempt = 0;
+  MessageId id;
+  int kind = 0;          // schema MessageKind ordinal
+  std::string envelope;  // exact bytes
+};
+
+// What the sink worker is handed: a held message, never handed over before
+// with a final outcome.
+struct InboxMessage {
+  uint64_t delivery_seq = 0;  // the number it first arrived with
+  uint32_t attempt = 0;       // the attempt it first arrived with
+  MessageId id;
+  int kind = 0;
+  std::string envelope;
+  int64_t received_ms = 0;
+};
+
+// What the sink decided.
+enum class SinkVerdict : int { kAccepted = 1, kCompleted = 2, kRejected = 3 };
+std::string_view SinkVerdictName(SinkVerdict v);
+
+// An acknowledgement the gateway has not confirmed yet.
+struct PendingAck {
+  MessageId id;
+  uint64_t delivery_seq = 0;  // the number to acknowledge (the latest it came with)
+  schema::AckStage stage = schema::AckStage::RECEIVED;
+  schema::RejectReason reason_code = schema::RejectReason::UNSPECIFIED;
+  std::string reason;
+  int64_t at_ms = 0;  // when the stage was reached
+};
+
+// An acknowledgement the gateway answered.
+struct SentAck {
+  MessageId id;
+  schema::AckStage stage = schema::AckStage::RECEIVED;
+  std::string error;  // empty: confirmed; else why it was refused for good
+};
+
+// The answer to RecordStage.
+struct StageReceipt {
+  schema::AckStage stage = schema::AckStage::RECEIVED;  // the stage now wanted (may be later than asked)
+  int64_t recorded_ms = 0;                              // when the asked stage (or the later one held) was recorded
+  bool duplicate = false;                               // the stage, or a later one, was already recorded
+};
+
+// Counters for logs and tests.
+struct InboxCounts {
+  int64_t messages = 0;       // rows
+  int64_t awaiting_sink = 0;  // no sink outcome yet
+  int64_t pending_acks = 0;   // stage_wanted != stage_sent
+};
+
+class Inbox {
+ public:
+  // Opens or creates the inbox and runs its migrations. kCorruption for a
+  // file that is not a connector inbox; kFailedPrecondition for one from a
+  // newer Regline; kIOError when WAL mode is unavailable.
+  static Result<std::unique_ptr<Inbox>> Open(const InboxOptions& options, const Clock& clock);
+  ~Inbox();
+  Inbox(const Inbox&) = delete;
+  Inbox& operator=(const Inbox&) = delete;
+
+  // Stores the batch in one transaction (one fsync). For each delivery,
+  // true when its message id was already held (a duplicate: nothing stored
+  // but the acknowledgement made due again). A failed transaction stores
+  // nothing of the batch.
+  Result<std::vector<bool>> Insert(std::span<const Delivery> batch);
+
+  // Hello.resumeFrom: every delivery numbered <= this is held durably.
+  uint64_t ResumePoint() const;
+
+  // The held message with the lowest delivery number that has no sink
+  // outcome yet; nullopt when there is none.
+  Result<std::optional<InboxMessage>> NextForSink();
+
+  // Records the sink's outcome and raises the wanted stage to match
+  // (accepted, completed, or rejected with RejectReason::OTHER and
+  // `reason`). A stage already set further by hand is kept (the outcome is
+  // still recorded). kNotFound for an unknown id.
+  Status RecordSinkOutcome(const MessageId& id, SinkVerdict verdict, std::string_view reason);
+
+  // A stage set by the platform's people (local ACK). `delivery_seq` 0 =
+  // identify by id alone; otherwise it must match. kNotFound for an unknown
+  // message or a mismatched number, kInvalidArgument for an unspecified
+  // stage, kFailedPrecondition for completed after rejected or the reverse.
+  Result<StageReceipt> RecordStage(const MessageId& id, uint64_t delivery_seq, schema::AckStage stage,
+                                   schema::RejectReason reason_code, std::string_view reason, int64_t at_ms);
+
+  // Up to `limit` acknowledgements the gateway has not confirmed, in
+  // delivery order.
+  Result<std::vector<PendingAck>> PendingAcks(int limit);
+
+  // The gateway confirmed each `stage` for its `id` (or refused it for
+  // good, with `error` saying why), all recorded in one transaction: they
+  // are not sent again unless a later stage is recorded or the message is
+  // delivered again.
+  Status MarkAcksSent(std::span<const SentAck> sent);
+
+  Result<InboxCounts> Counts();
+
+ private:
+  struct Statements;
+  Inbox(InboxOptions options, const Clock& clock, Database db);
+
+  Status Prepare();
+  Status LoadResumePoint();
+  Status Begin();
+  Status Commit();
+  void Rollback();
+  Result<StageReceipt> RaiseStage(const MessageId& id, uint64_t delivery_seq, schema::AckStage stage,
+                                  schema::RejectReason reason_code, std::string_view reason, int64_t at_ms);
+
+  const InboxOptions options_;
+  const Clock& clock_;
+  mutable std::mutex mu_;  // guards everything below
+  Database db_;
+  std::unique_ptr<Statements> stmts_;
+  // Mirrors the resume table; changed only after a commit succeeds.
+  uint64_t held_upto_ = 0;
+  std::set<uint64_t> held_above_;
+};
+
+}  // namespace regline::connector

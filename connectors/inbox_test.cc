@@ -1,0 +1,228 @@
+// Inbox: each message held once, the resume point over contiguous
+// delivery numbers, acknowledgements due until the gateway confirms them,
+// all of it across a reopen.
+#include "connectors/inbox.h"
+
+#include <gtest/gtest.h>
+
+#include "gateway/core/test_util.h"
+
+namespace regline::connector {
+namespace {
+
+using schema::AckStage;
+
+Delivery D(uint64_t seq, uint64_t id_lo, const std::string& envelope = "envelope bytes") {
+  return Delivery{seq, 1, MessageId{0xabc, id_lo}, static_cast<int>(schema::MessageKind::DIRECTIVE), envelope};
+}
+
+class InboxTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Inbox> Open() {
+    Result<std::unique_ptr<Inbox>> inbox = Inbox::Open({dir_.File("inbox.db"), Durability::kFull}, clock_);
+    EXPECT_TRUE(inbox.ok()) << inbox.status().ToString();
+    return inbox.ok() ? std::move(inbox).value() : nullptr;
+  }
+
+  std::vector<bool> Insert(Inbox& inbox, std::vector<Delivery> batch) {
+    Result<std::vector<bool>> r = inbox.Insert(batch);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::vector<bool>{};
+  }
+
+  static std::vector<std::pair<uint64_t, AckStage>> Due(Inbox& inbox) {
+    std::vector<std::pair<uint64_t, AckStage>> out;
+    Result<std::vector<PendingAck>> due = inbox.PendingAcks(100);
+    EXPECT_TRUE(due.ok());
+    for (const auto& a : *due) out.emplace_back(a.delivery_seq, a.stage);
+    return out;
+  }
+
+  static void Confirm(Inbox& inbox) {
+    Result<std::vector<PendingAck>> due = inbox.PendingAcks(100);
+    ASSERT_TRUE(due.ok());
+    std::vector<SentAck> sent;
+    for (const auto& a : *due) sent.push_back({a.id, a.stage, ""});
+    ASSERT_TRUE(inbox.MarkAcksSent(sent).ok());
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_;
+};
+
+TEST_F(InboxTest, StoresEachMessageOnceAndFlagsRedeliveries) {
+  auto inbox = Open();
+  EXPECT_EQ(Insert(*inbox, {D(1, 1), D(2, 2)}), (std::vector<bool>{false, false}));
+  EXPECT_EQ(Insert(*inbox, {D(2, 2, "other bytes"), D(3, 3)}), (std::vector<bool>{true, false}));
+  Result<InboxCounts> counts = inbox->Counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->messages, 3);
+  EXPECT_EQ(counts->awaiting_sink, 3);
+}
+
+TEST_F(InboxTest, ADuplicateWithinOneBatchIsStoredOnce) {
+  auto inbox = Open();
+  EXPECT_EQ(Insert(*inbox, {D(1, 1), D(1, 1)}), (std::vector<bool>{false, true}));
+  EXPECT_EQ(inbox->Counts()->messages, 1);
+}
+
+TEST_F(InboxTest, ResumePointCoversOnlyContiguousNumbers) {
+  auto inbox = Open();
+  EXPECT_EQ(inbox->ResumePoint(), 0u);
+  Insert(*inbox, {D(1, 1), D(2, 2), D(4, 4), D(6, 6)});
+  EXPECT_EQ(inbox->ResumePoint(), 2u);
+  Insert(*inbox, {D(3, 3)});
+  EXPECT_EQ(inbox->ResumePoint(), 4u);
+  Insert(*inbox, {D(5, 5)});
+  EXPECT_EQ(inbox->ResumePoint(), 6u);
+}
+
+TEST_F(InboxTest, ResumePointAndNumbersAboveAGapSurviveAReopen) {
+  {
+    auto inbox = Open();
+    Insert(*inbox, {D(1, 1), D(3, 3), D(4, 4)});
+    EXPECT_EQ(inbox->ResumePoint(), 1u);
+  }
+  auto inbox = Open();
+  EXPECT_EQ(inbox->ResumePoint(), 1u);
+  Insert(*inbox, {D(2, 2)});
+  EXPECT_EQ(inbox->ResumePoint(), 4u);
+}
+
+TEST_F(InboxTest, ARedeliveryOfAHeldMessageStillCountsForTheResumePoint) {
+  auto inbox = Open();
+  Insert(*inbox, {D(2, 2)});
+  Insert(*inbox, {D(1, 1), D(2, 2)});
+  EXPECT_EQ(inbox->ResumePoint(), 2u);
+}
+
+TEST_F(InboxTest, EveryNewMessageIsDueAsReceivedUntilConfirmed) {
+  auto inbox = Open();
+  Insert(*inbox, {D(1, 1), D(2, 2)});
+  EXPECT_EQ(Due(*inbox),
+            (std::vector<std::pair<uint64_t, AckStage>>{{1, AckStage::RECEIVED}, {2, AckStage::RECEIVED}}));
+  Confirm(*inbox);
+  EXPECT_TRUE(Due(*inbox).empty());
+}
+
+TEST_F(InboxTest, ARedeliveryMakesTheAcknowledgementDueAgain) {
+  auto inbox = Open();
+  Insert(*inbox, {D(1, 1)});
+  Confirm(*inbox);
+  EXPECT_EQ(Insert(*inbox, {D(1, 1)}), std::vector<bool>{true});
+  EXPECT_EQ(Due(*inbox), (std::vector<std::pair<uint64_t, AckStage>>{{1, AckStage::RECEIVED}}));
+  // Handed to the sink only once.
+  ASSERT_TRUE(inbox->RecordSinkOutcome(MessageId{0xabc, 1}, SinkVerdict::kAccepted, "").ok());
+  EXPECT_FALSE(inbox->NextForSink()->has_value());
+}
+
+TEST_F(InboxTest, AcknowledgementsStillDueSurviveAReopen) {
+  {
+    auto inbox = Open();
+    Insert(*inbox, {D(1, 1), D(2, 2)});
+    Confirm(*inbox);
+    ASSERT_TRUE(inbox->RecordSinkOutcome(MessageId{0xabc, 1}, SinkVerdict::kAccepted, "").ok());
+    ASSERT_TRUE(inbox->RecordSinkOutcome(MessageId{0xabc, 2}, SinkVerdict::kRejected, "no such live room").ok());
+  }
+  auto inbox = Open();
+  Result<std::vector<PendingAck>> due = inbox->PendingAcks(10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].stage, AckStage::ACCEPTED);
+  EXPECT_EQ((*due)[1].stage, AckStage::REJECTED);
+  EXPECT_EQ((*due)[1].reason_code, schema::RejectReason::OTHER);
+  EXPECT_EQ((*due)[1].reason, "no such live room");
+  EXPECT_EQ((*due)[1].at_ms, clock_.NowMs());
+}
+
+TEST_F(InboxTest, ALaterStageRecordedBeforeSendingReplacesTheEarlierOne) {
+  auto inbox = Open();
+  Insert(*inbox, {D(1, 1)});
+  ASSERT_TRUE(inbox->RecordSinkOutcome(MessageId{0xabc, 1}, SinkVerdict::kCompleted, "").ok());
+  EXPECT_EQ(Due(*inbox), (std::vector<std::pair<uint64_t, AckStage>>{{1, AckStage::COMPLETED}}));
+}
+
+TEST_F(InboxTest, AStageRecordedWhileAnEarlierOneIsInFlightStaysDue) {
+  auto inbox = Open();
+  Insert(*inbox, {D(1, 1)});
+  Result<std::vector<PendingAck>> due = inbox->PendingAcks(10);  // "received" goes out...
+  ASSERT_TRUE(inbox->RecordSinkOutcome(MessageId{0xabc, 1}, SinkVerdict::kAccepted, "").ok());
+  std::vector<SentAck> sent{{(*due)[0].id, (*due)[0].stage, ""}};  // ... and is confirmed
+  ASSERT_TRUE(inbox->MarkAcksSent(sent).ok());
+  EXPECT_EQ(Due(*inbox), (std::vector<std::pair<uint64_t, AckStage>>{{1, AckStage::ACCEPTED}}));
+}
+
+TEST_F(InboxTest, TheSinkGetsMessagesInDeliveryOrder) {
+  auto inbox = Open();
+  Insert(*inbox, {D(2, 20), D(1, 10), D(3, 30)});
+  for (uint64_t seq : {1, 2, 3}) {
+    Result<std::optional<InboxMessage>> next = inbox->NextForSink();
+    ASSERT_TRUE(next.ok() && next->has_value());
+    EXPECT_EQ((*next)->delivery_seq, seq);
+    EXPECT_EQ((*next)->id, (MessageId{0xabc, seq * 10}));
+    EXPECT_EQ((*next)->envelope, "envelope bytes");
+    ASSERT_TRUE(inbox->RecordSinkOutcome((*next)->id, SinkVerdict::kAccepted, "").ok());
+  }
+  EXPECT_FALSE(inbox->NextForSink()->has_value());
+}
+
+TEST_F(InboxTest, StagesSetByHandOnlyMoveForward) {
+  auto inbox = Open();
+  Insert(*inbox, {D(1, 1), D(2, 2)});
+  const MessageId one{0xabc, 1}, two{0xabc, 2};
+  using RR = schema::RejectReason;
+  Result<StageReceipt> accepted = inbox->RecordStage(one, 1, AckStage::ACCEPTED, RR::UNSPECIFIED, "", 5);
+  ASSERT_TRUE(accepted.ok());
+  EXPECT_FALSE(accepted->duplicate);
+  EXPECT_EQ(accepted->recorded_ms, 5);
+  EXPECT_TRUE(inbox->RecordStage(one, 0, AckStage::RECEIVED, RR::UNSPECIFIED, "", 6)->duplicate);
+  EXPECT_TRUE(inbox->RecordStage(one, 0, AckStage::ACCEPTED, RR::UNSPECIFIED, "", 7)->duplicate);
+  EXPECT_FALSE(inbox->RecordStage(one, 0, AckStage::COMPLETED, RR::UNSPECIFIED, "", 8)->duplicate);
+  EXPECT_EQ(inbox->RecordStage(one, 0, AckStage::REJECTED, RR::MALFORMED, "late", 9).status().code(),
+            StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(inbox->RecordStage(two, 2, AckStage::REJECTED, RR::SUBJECT_NOT_FOUND, "no room 8812", 10).ok());
+  EXPECT_EQ(inbox->RecordStage(two, 2, AckStage::COMPLETED, RR::UNSPECIFIED, "", 11).status().code(),
+            StatusCode::kFailedPrecondition);
+  Result<std::vector<PendingAck>> due = inbox->PendingAcks(10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 2u);
+  EXPECT_EQ((*due)[0].stage, AckStage::COMPLETED);
+  EXPECT_EQ((*due)[1].stage, AckStage::REJECTED);
+  EXPECT_EQ((*due)[1].reason_code, RR::SUBJECT_NOT_FOUND);
+  EXPECT_EQ((*due)[1].reason, "no room 8812");
+}
+
+TEST_F(InboxTest, StagesForUnknownMessagesOrWrongNumbersAreNotFound) {
+  auto inbox = Open();
+  Insert(*inbox, {D(1, 1)});
+  using RR = schema::RejectReason;
+  EXPECT_EQ(inbox->RecordStage(MessageId{9, 9}, 0, AckStage::ACCEPTED, RR::UNSPECIFIED, "", 1).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(inbox->RecordStage(MessageId{0xabc, 1}, 7, AckStage::ACCEPTED, RR::UNSPECIFIED, "", 1).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(inbox->RecordStage(MessageId{0xabc, 1}, 1, AckStage::UNSPECIFIED, RR::UNSPECIFIED, "", 1).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(InboxTest, TheSinkOutcomeDoesNotUndoAStageSetByHand) {
+  auto inbox = Open();
+  Insert(*inbox, {D(1, 1)});
+  const MessageId id{0xabc, 1};
+  ASSERT_TRUE(inbox->RecordStage(id, 0, AckStage::COMPLETED, schema::RejectReason::UNSPECIFIED, "", 3).ok());
+  ASSERT_TRUE(inbox->RecordSinkOutcome(id, SinkVerdict::kRejected, "handler said no").ok());
+  EXPECT_EQ(Due(*inbox), (std::vector<std::pair<uint64_t, AckStage>>{{1, AckStage::COMPLETED}}));
+  EXPECT_FALSE(inbox->NextForSink()->has_value());
+}
+
+TEST_F(InboxTest, RefusesAFileThatIsNotAnInbox) {
+  {
+    Result<Database> db = Database::Open(dir_.File("inbox.db"));
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("CREATE TABLE foreign_data(x)").ok());
+  }
+  Result<std::unique_ptr<Inbox>> inbox = Inbox::Open({dir_.File("inbox.db"), Durability::kFull}, clock_);
+  EXPECT_EQ(inbox.status().code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace regline::connector

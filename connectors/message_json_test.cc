@@ -1,0 +1,109 @@
+// The message JSON that every sink hands over: header, exact envelope
+// bytes, and the payload rendered per kind.
+#include "connectors/message_json.h"
+
+#include <gtest/gtest.h>
+#include <kj/encoding.h>
+
+#include "connectors/test_envelopes.h"
+
+namespace regline::connector {
+namespace {
+
+using schema::MessageKind;
+
+InboxMessage Message(const std::string& envelope, MessageKind kind, uint64_t seq = 7) {
+  return InboxMessage{seq, 2, MessageId{0x0123456789abcdef, 0x42}, static_cast<int>(kind), envelope, 1};
+}
+
+TEST(SpoolJsonTest, ADirectiveHasItsHeaderAndItsPayloadRendered) {
+  const MessageId id{0x0123456789abcdef, 0x42};
+  std::string envelope = testing::DirectiveEnvelope(id);
+  nlohmann::ordered_json j = MessageJson(Message(envelope, MessageKind::DIRECTIVE));
+  EXPECT_EQ(j["id"], "0123456789abcdef0000000000000042");
+  EXPECT_EQ(j["sender"], "samr-console");
+  EXPECT_EQ(j["kind"], "directive");
+  EXPECT_EQ(j["recipients"], nlohmann::ordered_json::array({"douyin"}));
+  EXPECT_EQ(j["createdMs"], schema::samples::kIssuedMs);
+  EXPECT_EQ(j["expiresMs"], 0);
+  EXPECT_EQ(j["priority"], "high");
+  EXPECT_TRUE(j["correlationId"].is_null());
+  EXPECT_EQ(j["deliverySeq"], 7);
+  EXPECT_EQ(j["attempt"], 2);
+  EXPECT_FALSE(j.contains("payloadError"));
+  const auto& p = j["payload"];
+  EXPECT_EQ(p["platformId"], "douyin");
+  EXPECT_EQ(p["action"], "suspendBroadcast");
+  EXPECT_EQ(p["severity"], "high");
+  EXPECT_EQ(p["reference"], "沪市监网监〔2024〕12号");
+  EXPECT_EQ(p["subject"]["liveRoom"]["roomId"], "8812");
+  // 64-bit integers are strings in Cap'n Proto's JSON mapping.
+  EXPECT_EQ(p["ackDeadlineMs"], std::to_string(schema::samples::kIssuedMs + 2 * schema::samples::kHourMs));
+}
+
+TEST(SpoolJsonTest, TheEnvelopeBytesComeBackExactlyFromBase64) {
+  std::string envelope = testing::DirectiveEnvelope(MessageId{1, 2});
+  nlohmann::ordered_json j = MessageJson(Message(envelope, MessageKind::DIRECTIVE));
+  std::string base64 = j["envelopeBase64"].get<std::string>();
+  kj::Array<kj::byte> decoded = kj::decodeBase64(kj::arrayPtr(base64.data(), base64.size()));
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(decoded.begin()), decoded.size()), envelope);
+}
+
+TEST(SpoolJsonTest, KeysComeInTheDocumentedOrder) {
+  nlohmann::ordered_json j = MessageJson(Message(testing::DirectiveEnvelope(MessageId{1, 2}), MessageKind::DIRECTIVE));
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : j.items()) keys.push_back(k);
+  EXPECT_EQ(keys, (std::vector<std::string>{"id", "sender", "kind", "recipients", "createdMs", "expiresMs", "priority",
+                                            "correlationId", "deliverySeq", "attempt", "envelopeBase64", "payload"}));
+}
+
+TEST(SpoolJsonTest, EachKnownKindRendersItsOwnFamily) {
+  for (MessageKind kind : {MessageKind::CATALOG_UPDATE, MessageKind::TAX_ASSISTANCE_REQUEST,
+                           MessageKind::COMPLAINT_STATISTICS, MessageKind::COMPLIANCE_ATTESTATION}) {
+    std::string env =
+        testing::MakeEnvelope("samr-console", MessageId{1, 3}, {"douyin"}, kind, testing::SamplePayload(kind));
+    nlohmann::ordered_json j = MessageJson(Message(env, kind));
+    EXPECT_TRUE(j["payload"].is_object()) << MessageKindName(static_cast<int>(kind)) << ": " << j.dump();
+  }
+  std::string update = testing::MakeEnvelope("samr-console", MessageId{1, 4}, {"douyin"}, MessageKind::CATALOG_UPDATE,
+                                             testing::SamplePayload(MessageKind::CATALOG_UPDATE));
+  EXPECT_EQ(MessageJson(Message(update, MessageKind::CATALOG_UPDATE))["payload"]["version"], "2");
+}
+
+TEST(SpoolJsonTest, AnUnknownKindGivesANullPayloadAndTheReason) {
+  std::string env = testing::MakeEnvelope("samr-console", MessageId{1, 5}, {"douyin"}, static_cast<MessageKind>(99),
+                                          testing::SamplePayload(MessageKind::DIRECTIVE));
+  nlohmann::ordered_json j = MessageJson(Message(env, static_cast<MessageKind>(99)));
+  EXPECT_EQ(j["kind"], "kind99");
+  EXPECT_TRUE(j["payload"].is_null());
+  EXPECT_NE(j["payloadError"].get<std::string>().find("kind99"), std::string::npos);
+}
+
+TEST(SpoolJsonTest, APayloadThatDoesNotDecodeGivesANullPayloadAndTheReason) {
+  std::string env =
+      testing::MakeEnvelope("samr-console", MessageId{1, 6}, {"douyin"}, MessageKind::DIRECTIVE, "twelve bytes");
+  nlohmann::ordered_json j = MessageJson(Message(env, MessageKind::DIRECTIVE));
+  EXPECT_EQ(j["sender"], "samr-console");
+  EXPECT_TRUE(j["payload"].is_null());
+  EXPECT_FALSE(j["payloadError"].get<std::string>().empty());
+}
+
+TEST(SpoolJsonTest, AnEnvelopeThatDoesNotDecodeStillGivesWhatTheDeliverySaid) {
+  nlohmann::ordered_json j = MessageJson(Message("garbage!", MessageKind::DIRECTIVE, 9));
+  EXPECT_EQ(j["id"], "0123456789abcdef0000000000000042");
+  EXPECT_EQ(j["kind"], "directive");
+  EXPECT_EQ(j["deliverySeq"], 9);
+  EXPECT_TRUE(j["payload"].is_null());
+  EXPECT_NE(j["payloadError"].get<std::string>().find("envelope"), std::string::npos);
+}
+
+TEST(SpoolJsonTest, TextIsIndentedAndEndsWithANewline) {
+  std::string text = MessageJsonText(Message(testing::DirectiveEnvelope(MessageId{1, 2}), MessageKind::DIRECTIVE));
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  EXPECT_EQ(text.rfind("{\n  \"id\": ", 0), 0u);
+  EXPECT_FALSE(nlohmann::json::parse(text, nullptr, false).is_discarded());
+}
+
+}  // namespace
+}  // namespace regline::connector

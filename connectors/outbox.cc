@@ -1,0 +1,73 @@
+#include "connectors/outbox.h"
+
+namespace regline::connector {
+
+namespace {
+// Leases are returned explicitly (Requeue) or settled; this only bounds how
+// long a lease could linger if that were ever missed.
+constexpr int64_t kLeaseMs = 3'600'000;
+}  // namespace
+
+Result<std::unique_ptr<Outbox>> Outbox::Open(const OutboxOptions& options, const Clock& clock) {
+  StoreOptions so;
+  so.path = options.path;
+  so.durability = options.durability;
+  so.default_quota = options.quota;
+  so.max_attempts = 1'000'000'000;  // an outage must never dead-letter anything
+  Result<std::unique_ptr<Store>> store = Store::Open(so, clock);
+  if (!store.ok()) return store.status().WithContext("opening outbox " + options.path);
+  Result<int> requeued = (*store)->RequeueInFlight(kOutboxRecipient);
+  if (!requeued.ok()) return requeued.status().WithContext("opening outbox " + options.path);
+  return std::unique_ptr<Outbox>(new Outbox(std::make_unique<GroupCommitter>(std::move(store).value())));
+}
+
+Outbox::~Outbox() { Stop(); }
+
+void Outbox::Submit(const std::string& sender, const MessageId& id, int kind, int64_t expires_ms, std::string envelope,
+                    SubmitCallback done) {
+  Submission s;
+  s.sender = sender;
+  s.id = id;
+  s.kind = kind;
+  s.priority = 1;  // one priority: the outbox is first in, first out
+  s.expires_ms = expires_ms;
+  s.recipients = {kOutboxRecipient};
+  s.envelope = std::move(envelope);
+  committer_->Submit(std::move(s), std::move(done));
+}
+
+Result<std::vector<LeasedDelivery>> Outbox::Lease(int max) {
+  return committer_->Run([max](Store& store) { return store.Lease(kOutboxRecipient, max, kLeaseMs); }).get();
+}
+
+Status Outbox::MarkSent(uint64_t seq) {
+  return committer_
+      ->Run([seq](Store& store) -> Status {
+        return store.Acknowledge(seq, kOutboxRecipient, AckStage::kReceived).status();
+      })
+      .get();
+}
+
+Status Outbox::MarkRefused(uint64_t seq, std::string_view reason) {
+  return committer_
+      ->Run([seq, reason = std::string(reason)](Store& store) -> Status {
+        return store.Acknowledge(seq, kOutboxRecipient, AckStage::kRejected, reason).status();
+      })
+      .get();
+}
+
+Status Outbox::Requeue() {
+  return committer_->Run([](Store& store) -> Status { return store.RequeueInFlight(kOutboxRecipient).status(); }).get();
+}
+
+int64_t Outbox::Pending() {
+  Result<int64_t> n =
+      committer_->Run([](Store& store) -> Result<int64_t> { return store.Pending(kOutboxRecipient); }).get();
+  return n.ok() ? *n : 0;
+}
+
+void Outbox::Stop() {
+  if (committer_) committer_->Stop();
+}
+
+}  // namespace regline::connector

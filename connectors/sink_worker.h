@@ -1,0 +1,61 @@
+// SinkWorker: the thread that hands held messages to the sink, one at a
+// time, in delivery order, and records each outcome in the inbox.
+//
+// Loop: take the inbox's next message without a sink outcome, hand it to
+// the sink, record the verdict durably (which makes the matching
+// acknowledgement due), then tell the gateway link (on_outcome). A failed
+// hand-over (the sink's retryable Status) is retried for the same message
+// after a back-off that doubles from retry_min_ms to retry_max_ms; later
+// messages wait, so the sink sees messages in order. An inbox failure is
+// retried the same way.
+//
+// Threads: Start() runs the loop on its own thread; Notify() (any thread)
+// says new messages are held; Stop() (any thread) lets a hand-over in
+// progress finish and record its outcome, then joins. The sink is used only
+// by the worker's thread.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "connectors/inbox.h"
+#include "connectors/sink.h"
+
+namespace regline::connector {
+
+struct SinkWorkerOptions {
+  int64_t retry_min_ms = 1'000;
+  int64_t retry_max_ms = 60'000;
+};
+
+class SinkWorker {
+ public:
+  SinkWorker(Inbox& inbox, Sink& sink, SinkWorkerOptions options, std::function<void()> on_outcome);
+  ~SinkWorker();
+  SinkWorker(const SinkWorker&) = delete;
+  SinkWorker& operator=(const SinkWorker&) = delete;
+
+  void Start();
+  void Notify();
+  void Stop();
+
+ private:
+  void Loop();
+  // Waits up to `ms` or until notified or stopping; true when stopping.
+  bool Wait(int64_t ms);
+
+  Inbox& inbox_;
+  Sink& sink_;
+  const SinkWorkerOptions options_;
+  std::function<void()> on_outcome_;
+
+  std::mutex mu_;  // guards notified_ and stopping_
+  std::condition_variable wake_;
+  bool notified_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace regline::connector
