@@ -106,6 +106,10 @@ local_douyin=$(cat "$work/douyin/data/connector.endpoint")
 "$ctl_bin" --gateway "$local_douyin" --identity douyin report complaints --file "$here/complaints-2026-10.json" --to samr-console
 "$ctl_bin" --gateway "$local_douyin" --identity douyin attest --file "$here/attestation-2026h2.json" --to samr-console
 
+step "douyin's staff report the suspension done, through the connector (stage completed)"
+"$ctl_bin" --gateway "$local_douyin" --identity douyin ack "$directive" --stage completed \
+  --original-sender samr-console --delivery-seq 1 --actions-taken "room 8812 suspended for 7 days"
+
 step "Acknowledgement stages as they arrive (the connectors accept on hand-over to their spool)"
 for round in $(seq 1 50); do
   done_count=0
