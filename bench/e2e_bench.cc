@@ -1,17 +1,24 @@
 // e2e_bench: end-to-end throughput and latency through the real gateway.
 //
 // Starts regline-gateway (synchronous=FULL) on 127.0.0.1 in a fresh
-// directory under /var/tmp, then runs in this process one regulator client
-// that submits 1 KiB directives to one platform, and one platform session
-// that takes deliveries, acknowledges each as received and grants credit
-// back. (With --connector, the platform side is a real regline-connector
-// with its own durable store; see --help.)
+// directory under /var/tmp and one regulator client in this process that
+// submits 1 KiB directives to one platform. The platform side is either
+// (--platform connector, the default) a real regline-connector with its own
+// durable inbox (synchronous=FULL) and a sink that accepts at once, or
+// (--platform raw) a session in this process that acknowledges each
+// delivery as received without storing it.
+//
+// Latency: with raw, submit -> DELIVER at the platform, measured here; with
+// the connector, the gateway's own record from a message's durable
+// acceptance to the platform's "accepted" acknowledgement (millisecond
+// resolution), for a sample of the messages.
 //
 // Two runs: full speed (submissions pipelined up to --window outstanding),
 // printing messages/s from first submit to last acknowledgement receipt and
 // submit->delivery latency p50/p99/max; and a fixed offered rate
 // (--rate, default 5000/s) for --seconds, printing the same latencies.
 // Not a test: figures depend on the machine.
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -41,6 +48,8 @@ using Clock = std::chrono::steady_clock;
 
 struct Args {
   std::string gateway = REGLINE_GATEWAY_BINARY;
+  std::string connector = REGLINE_CONNECTOR_BINARY;
+  std::string platform = "connector";
   int64_t messages = 100'000;
   int window = 4096;
   int credit = 4096;
@@ -51,8 +60,8 @@ struct Args {
 
 [[noreturn]] void Usage(int rc) {
   std::fprintf(rc == 0 ? stdout : stderr,
-               "usage: e2e_bench [--messages N] [--window N] [--credit N] [--rate N] [--seconds N] [--payload B]\n"
-               "                 [--gateway PATH]\n"
+               "usage: e2e_bench [--platform connector|raw] [--messages N] [--window N] [--credit N] [--rate N]\n"
+               "                 [--seconds N] [--payload B] [--gateway PATH] [--connector PATH]\n"
                "End-to-end messages/s and submit->delivery latency through a real regline-gateway.\n");
   std::exit(rc);
 }
@@ -71,6 +80,8 @@ Args Parse(int argc, char** argv) {
     else if (k == "--seconds") a.seconds = std::stoi(v);
     else if (k == "--payload") a.payload = std::stoul(v);
     else if (k == "--gateway") a.gateway = v;
+    else if (k == "--connector") a.connector = v;
+    else if (k == "--platform") a.platform = v;
     else Usage(2);
   }
   return a;
@@ -139,7 +150,13 @@ bool StartGateway(const Args& a, const std::filesystem::path& dir, Gateway& g) {
   }
   std::string cfg = (dir / "gateway.toml").string();
   std::vector<char*> argv = {const_cast<char*>(a.gateway.c_str()), const_cast<char*>("-c"), cfg.data(), nullptr};
-  if (posix_spawn(&g.pid, a.gateway.c_str(), nullptr, nullptr, argv.data(), environ) != 0) return false;
+  posix_spawn_file_actions_t quiet;
+  posix_spawn_file_actions_init(&quiet);
+  std::string log = (dir / "gateway.log").string();
+  posix_spawn_file_actions_addopen(&quiet, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  int rc = posix_spawn(&g.pid, a.gateway.c_str(), &quiet, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&quiet);
+  if (rc != 0) return false;
   for (int i = 0; i < 500; ++i) {
     std::ifstream in(dir / "data" / "gateway.endpoint");
     if (in && std::getline(in, g.endpoint) && !g.endpoint.empty()) return true;
@@ -154,44 +171,101 @@ struct RunResult {
   std::vector<double> latency_ms;
 };
 
+bool StartConnector(const Args& a, const std::filesystem::path& dir, const std::string& gateway, Gateway& c) {
+  {
+    std::ofstream cfg(dir / "connector.toml");
+    cfg << "[connector]\nidentity = \"douyin\"\ndata_dir = \"" << (dir / "connector").string()
+        << "\"\n[gateway]\nendpoint = \"" << gateway << "\"\ncredit_window = " << a.credit
+        << "\n[sink]\ntype = \"discard\"\n";
+  }
+  std::string cfg = (dir / "connector.toml").string();
+  std::vector<char*> argv = {const_cast<char*>(a.connector.c_str()), const_cast<char*>("-c"), cfg.data(), nullptr};
+  posix_spawn_file_actions_t quiet;
+  posix_spawn_file_actions_init(&quiet);
+  std::string log = (dir / "connector.log").string();
+  posix_spawn_file_actions_addopen(&quiet, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  int rc = posix_spawn(&c.pid, a.connector.c_str(), &quiet, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&quiet);
+  if (rc != 0) return false;
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream in(dir / "connector" / "connector.endpoint");
+    if (in && std::getline(in, c.endpoint) && !c.endpoint.empty()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+struct Stage {
+  schema::DeliveryState state = schema::DeliveryState::QUEUED;
+  int64_t queued_ms = 0;
+  int64_t accepted_ms = 0;
+};
+
+// douyin's line of a message's status, asked on the regulator's socket.
+std::optional<Stage> StatusOf(zmq::socket_t& reg, uint64_t n) {
+  reg.send(zmq::buffer(Frame([&](schema::Frame::Builder f) {
+             auto q = f.initQuery();
+             q.setRequestTag(n);
+             protocol::ToWire(MessageId{0xbe7c, n}, q.initMessageStatus());
+           })),
+           zmq::send_flags::none);
+  for (;;) {
+    auto f = Recv(reg, 5000);
+    if (!f) return std::nullopt;
+    if (f->get().which() != schema::Frame::QUERY_RESULT) continue;
+    for (auto r : f->get().getQueryResult().getMessageStatus().getRecipients()) {
+      return Stage{r.getState(), r.getQueuedMs(), r.getAcceptedMs()};
+    }
+    return std::nullopt;
+  }
+}
+
+// Acknowledges each delivery as received and grants the credit back,
+// without storing anything: the gateway's side alone.
+void RawPlatform(const Args& a, zmq::context_t& ctx, const std::string& endpoint, uint64_t first, int64_t count,
+                 const std::vector<Clock::time_point>& sent, std::vector<double>& latency, std::atomic<int64_t>& acked,
+                 std::atomic<bool>& ready) {
+  zmq::socket_t s(ctx, zmq::socket_type::dealer);
+  s.set(zmq::sockopt::linger, 0);
+  s.connect(endpoint);
+  s.send(zmq::buffer(Hello("douyin", schema::Role::PLATFORM, static_cast<uint32_t>(a.credit))), zmq::send_flags::none);
+  while (acked < count) {
+    auto f = Recv(s, 10000);
+    if (!f) break;
+    auto r = f->get();
+    if (r.which() == schema::Frame::READY) ready = true;
+    if (r.which() == schema::Frame::ACK_RECEIPT) acked++;
+    if (r.which() != schema::Frame::DELIVER) continue;
+    auto d = r.getDeliver();
+    uint64_t n = protocol::FromWire(d.getMessageId()).lo;
+    if (n >= first && n < first + static_cast<uint64_t>(count) && latency[n - first] < 0) {
+      latency[n - first] = std::chrono::duration<double, std::milli>(Clock::now() - sent[n - first]).count();
+    }
+    s.send(zmq::buffer(Frame([&](schema::Frame::Builder fb) {
+             auto ack = fb.initAck();
+             ack.setRequestTag(n);
+             ack.setDeliverySeq(d.getDeliverySeq());
+             ack.setMessageId(d.getMessageId());
+             ack.setStage(schema::AckStage::RECEIVED);
+           })),
+           zmq::send_flags::none);
+    s.send(zmq::buffer(Frame([&](schema::Frame::Builder fb) { fb.initCredit().setGrant(1); })), zmq::send_flags::none);
+  }
+}
+
 // Submits `count` messages (ids from `first`), paced at `rate` per second
-// when rate > 0, and waits until the platform has acknowledged them all.
+// when rate > 0, and waits until the platform has them all.
 RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, uint64_t first, int64_t count,
               int rate) {
+  const bool raw = a.platform == "raw";
   std::vector<Clock::time_point> sent(static_cast<size_t>(count));
   std::vector<double> latency(static_cast<size_t>(count), -1);
   std::atomic<int64_t> acked{0};
-  std::atomic<bool> platform_ready{false};
-  std::thread platform([&] {
-    zmq::socket_t s(ctx, zmq::socket_type::dealer);
-    s.set(zmq::sockopt::linger, 0);
-    s.connect(endpoint);
-    s.send(zmq::buffer(Hello("douyin", schema::Role::PLATFORM, static_cast<uint32_t>(a.credit))),
-           zmq::send_flags::none);
-    while (acked < count) {
-      auto f = Recv(s, 10000);
-      if (!f) break;
-      auto r = f->get();
-      if (r.which() == schema::Frame::READY) platform_ready = true;
-      if (r.which() == schema::Frame::ACK_RECEIPT) acked++;
-      if (r.which() != schema::Frame::DELIVER) continue;
-      auto d = r.getDeliver();
-      uint64_t n = protocol::FromWire(d.getMessageId()).lo;
-      if (n >= first && n < first + static_cast<uint64_t>(count) && latency[n - first] < 0) {
-        latency[n - first] = std::chrono::duration<double, std::milli>(Clock::now() - sent[n - first]).count();
-      }
-      s.send(zmq::buffer(Frame([&](schema::Frame::Builder fb) {
-               auto ack = fb.initAck();
-               ack.setRequestTag(n);
-               ack.setDeliverySeq(d.getDeliverySeq());
-               ack.setMessageId(d.getMessageId());
-               ack.setStage(schema::AckStage::RECEIVED);
-             })),
-             zmq::send_flags::none);
-      s.send(zmq::buffer(Frame([&](schema::Frame::Builder fb) { fb.initCredit().setGrant(1); })),
-             zmq::send_flags::none);
-    }
-  });
+  std::atomic<bool> platform_ready{!raw};
+  std::thread platform;
+  if (raw) {
+    platform = std::thread([&] { RawPlatform(a, ctx, endpoint, first, count, sent, latency, acked, platform_ready); });
+  }
   while (!platform_ready) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
   zmq::socket_t reg(ctx, zmq::socket_type::dealer);
@@ -217,10 +291,29 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, u
     if (f->get().which() == schema::Frame::CONFIRM) confirmed++;
     if (f->get().which() == schema::Frame::ERROR) refused++;
   }
-  platform.join();
   RunResult r;
+  if (raw) {
+    platform.join();
+    r.delivered = acked;
+  } else {
+    // The connector works in delivery order: the last message accepted
+    // means all are. Then the gateway's record gives each one's latency.
+    const uint64_t last = first + static_cast<uint64_t>(count) - 1;
+    for (;;) {
+      std::optional<Stage> st = StatusOf(reg, last);
+      if (st && st->state == schema::DeliveryState::ACCEPTED) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    r.delivered = count;
+  }
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  r.delivered = acked;
+  if (!raw) {
+    const int64_t step = std::max<int64_t>(1, count / 2000);
+    for (int64_t i = 0; i < count; i += step) {
+      std::optional<Stage> st = StatusOf(reg, first + static_cast<uint64_t>(i));
+      if (st && st->accepted_ms > 0) latency[static_cast<size_t>(i)] = static_cast<double>(st->accepted_ms - st->queued_ms);
+    }
+  }
   for (double l : latency)
     if (l >= 0) r.latency_ms.push_back(l);
   std::sort(r.latency_ms.begin(), r.latency_ms.end());
@@ -234,7 +327,7 @@ double Percentile(const std::vector<double>& sorted, double p) {
 }
 
 void Print(const char* name, const RunResult& r) {
-  std::printf("%-26s %8lld messages in %6.2f s = %8.0f msg/s   latency submit->delivery p50 %.2f ms  p99 %.2f ms  "
+  std::printf("%-14s %8lld messages in %6.2f s = %8.0f msg/s   latency p50 %.2f ms  p99 %.2f ms  "
               "max %.2f ms\n",
               name, static_cast<long long>(r.delivered), r.seconds, r.delivered / r.seconds,
               Percentile(r.latency_ms, 0.50), Percentile(r.latency_ms, 0.99),
@@ -260,6 +353,14 @@ int main(int argc, char** argv) {
     } else {
       std::printf("e2e_bench: gateway %s, synchronous=FULL, %zu B payloads, %u hardware threads\n",
                   g.endpoint.c_str(), a.payload, std::thread::hardware_concurrency());
+      Gateway connector;
+      if (a.platform != "raw" && !StartConnector(a, dir, g.endpoint, connector)) {
+        std::fprintf(stderr, "e2e_bench: the connector did not start (%s)\n", a.connector.c_str());
+        return 1;
+      }
+      std::printf("platform: %s\n", a.platform == "raw"
+                                          ? "raw session in this process (acknowledges received, stores nothing)"
+                                          : "regline-connector, durable inbox (synchronous=FULL), discard sink");
       zmq::context_t ctx;
       Print("full speed", Run(a, ctx, g.endpoint, 1, a.messages, 0));
       Print("offered rate", Run(a, ctx, g.endpoint, 1'000'000'000, int64_t{a.rate} * a.seconds, a.rate));

@@ -14,6 +14,8 @@ std::string_view SinkTypeName(SinkType t) {
       return "spool";
     case SinkType::kCommand:
       return "command";
+    case SinkType::kDiscard:
+      return "discard";
   }
   return "unknown";
 }
@@ -168,7 +170,7 @@ Status ReadSink(TableReader& r, const toml::table& t, SinkConfig& s) {
   REGLINE_RETURN_IF_ERROR(r.GetInt("retry_min_ms", s.retry_min_ms, 1, kDayMs));
   REGLINE_RETURN_IF_ERROR(r.GetInt("retry_max_ms", s.retry_max_ms, 1, kDayMs));
   if (type.empty()) {
-    if (const toml::node* n = r.Find("type")) return r.Error(*n, "type", "must be \"spool\" or \"command\"");
+    if (const toml::node* n = r.Find("type")) return r.Error(*n, "type", "must be \"spool\", \"command\" or \"discard\"");
     return r.Missing("type");
   }
   // Keys of the other sink type are refused by name, not silently ignored.
@@ -190,8 +192,15 @@ Status ReadSink(TableReader& r, const toml::table& t, SinkConfig& s) {
     if (s.argv[0].empty() || s.argv[0][0] != '/') {
       return r.Error(*r.Find("argv"), "argv", "the program must be an absolute path, not '" + s.argv[0] + "'");
     }
+  } else if (type == "discard") {
+    s.type = SinkType::kDiscard;
+    for (const char* other : {"directory", "argv", "timeout_ms"}) {
+      if (const toml::node* n = r.Find(other)) return r.Error(*n, other, "is not used by type \"discard\"");
+    }
+    REGLINE_RETURN_IF_ERROR(r.Finish());
   } else {
-    return r.Error(*r.Find("type"), "type", "must be \"spool\" or \"command\", not \"" + type + "\"");
+    return r.Error(*r.Find("type"), "type",
+                   "must be \"spool\", \"command\" or \"discard\", not \"" + type + "\"");
   }
   if (s.retry_max_ms < s.retry_min_ms) {
     return r.Error(r.Find("retry_max_ms") ? *r.Find("retry_max_ms") : t, "retry_max_ms",

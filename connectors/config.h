@@ -21,6 +21,7 @@ namespace regline::connector {
 enum class SinkType {
   kSpool,    // one JSON file per message in a directory
   kCommand,  // a program run per message, the JSON on its stdin
+  kDiscard,  // accepts every message at once and keeps nothing (benchmarks, trials)
   // kWebhook (HTTPS POST via libcurl) comes with its own issue; see sink.h.
 };
 std::string_view SinkTypeName(SinkType t);

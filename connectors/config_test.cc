@@ -73,6 +73,27 @@ timeout_ms = 1500
   EXPECT_EQ(c->sink.timeout_ms, 1500);
 }
 
+TEST_F(ConnectorConfigTest, ADiscardSinkTakesNoOtherKeys) {
+  Result<ConnectorConfig> c = Load(R"toml(
+[connector]
+identity = "douyin"
+[sink]
+type = "discard"
+)toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sink.type, SinkType::kDiscard);
+  Result<ConnectorConfig> bad = Load(R"toml(
+[connector]
+identity = "douyin"
+[sink]
+type = "discard"
+directory = "/tmp/x"
+)toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("sink.directory: is not used by type \"discard\""), std::string::npos)
+      << bad.status().ToString();
+}
+
 struct BadCase {
   const char* text;
   const char* expected;  // must appear in the message, after "c.toml:"
@@ -97,7 +118,7 @@ TEST_F(ConnectorConfigTest, MistakesNameTheFileTheLineAndTheKey) {
        ":1: connector.identity: is required"},
       {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"spool\"\n", ":3: sink.directory: is required"},
       {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"webhook\"\n",
-       ":4: sink.type: must be \"spool\" or \"command\""},
+       ":4: sink.type: must be \"spool\", \"command\" or \"discard\""},
       {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"spool\"\ndirectory = \"/s\"\nargv = [\"/bin/true\"]\n",
        ":6: sink.argv: is only for type \"command\""},
       {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"command\"\nargv = [\"intake\"]\n",

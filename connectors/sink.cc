@@ -5,6 +5,19 @@
 
 namespace regline::connector {
 
+namespace {
+
+// Accepts at once and keeps nothing: for benchmarks, and for trying the
+// connector before the platform's systems are ready. The inbox still holds
+// each message and its acknowledgements.
+class DiscardSink final : public Sink {
+ public:
+  Result<SinkOutcome> Deliver(const InboxMessage&) override { return SinkOutcome{}; }
+  std::string_view name() const override { return "discard"; }
+};
+
+}  // namespace
+
 Result<std::unique_ptr<Sink>> MakeSink(const SinkConfig& config) {
   switch (config.type) {
     case SinkType::kSpool: {
@@ -14,6 +27,8 @@ Result<std::unique_ptr<Sink>> MakeSink(const SinkConfig& config) {
     }
     case SinkType::kCommand:
       return std::unique_ptr<Sink>(std::make_unique<CommandSink>(config.argv, config.timeout_ms));
+    case SinkType::kDiscard:
+      return std::unique_ptr<Sink>(std::make_unique<DiscardSink>());
       // case SinkType::kWebhook: the HTTPS sink (later issue) is built here.
   }
   return InvalidArgument("unknown sink type");
