@@ -111,15 +111,13 @@ step "douyin's staff report the suspension done, through the connector (stage co
   --original-sender samr-console --delivery-seq 1 --actions-taken "room 8812 suspended for 7 days"
 
 step "Acknowledgement stages as they arrive (the connectors accept on hand-over to their spool)"
-for round in $(seq 1 50); do
-  done_count=0
-  for m in "$directive" "$catalog" "$tax"; do
-    out=$(ctl --identity samr-console status "$m")
-    if ! grep -qE 'queued|in_flight|delivered' <<<"$out"; then done_count=$((done_count + 1)); fi
+settled() {  # every platform has at least accepted; the directive is completed
+  ctl --identity samr-console status "$directive" | grep -q '^douyin  *completed' || return 1
+  for m in "$catalog" "$tax"; do
+    ! ctl --identity samr-console status "$m" | grep -qE '^[a-z-]+ +(queued|in_flight|delivered) ' || return 1
   done
-  [[ $done_count -eq 3 ]] && break
-  sleep 0.2
-done
+}
+for _ in $(seq 1 100); do settled && break; sleep 0.2; done
 for m in "$directive" "$catalog" "$tax"; do
   echo; ctl --identity samr-console status "$m"
 done
@@ -132,6 +130,10 @@ echo; echo "the directive as douyin's systems read it (the payload part of its s
 sed -n '/"payload"/,$p' "$work/douyin/spool/"*"$directive"*.json | head -40
 
 step "Queues at the gateway (the regulator's inbox holds the platform's reports)"
+for _ in $(seq 1 100); do
+  ctl --identity samr-console queues | grep -qE '^samr-console +2 ' && break
+  sleep 0.2
+done
 ctl --identity samr-console queues
 
 step "Done: stopping the gateway and the connectors"
