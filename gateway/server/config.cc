@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include "gateway/core/toml_table.h"
+
 #include <set>
 
 namespace regline::server {
@@ -46,51 +48,7 @@ Result<std::vector<std::string>> GatewayConfig::ExpandRecipients(const std::vect
 
 namespace {
 
-// Reads one table's keys, refusing any it does not know.
-class TableReader {
- public:
-  TableReader(const std::string& file, const toml::table& t, std::string prefix)
-      : file_(file), table_(t), prefix_(std::move(prefix)) {}
-
-  Status Finish() const {
-    for (const auto& [k, v] : table_) {
-      if (!used_.count(std::string(k.str()))) return Error(v, std::string(k.str()), "unknown key");
-    }
-    return Status::Ok();
-  }
-
-  // A key read by other means (a sub-table).
-  void MarkKnown(const char* key) { used_.insert(key); }
-
-  template <typename T>
-  Status Get(const char* key, T& out, int64_t min = INT64_MIN, int64_t max = INT64_MAX) {
-    used_.insert(key);
-    const toml::node* n = table_.get(key);
-    if (n == nullptr) return Status::Ok();
-    if constexpr (std::is_same_v<T, std::string>) {
-      if (!n->is_string()) return Error(*n, key, "must be a string");
-      out = n->as_string()->get();
-    } else {
-      if (!n->is_integer()) return Error(*n, key, "must be an integer");
-      int64_t v = n->as_integer()->get();
-      if (v < min || v > max) {
-        return Error(*n, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-      }
-      out = static_cast<T>(v);
-    }
-    return Status::Ok();
-  }
-
-  Status Error(const toml::node& n, const std::string& key, const std::string& what) const {
-    return InvalidArgument(file_ + ":" + std::to_string(n.source().begin.line) + ": " + prefix_ + key + ": " + what);
-  }
-
- private:
-  const std::string& file_;
-  const toml::table& table_;
-  std::string prefix_;
-  std::set<std::string> used_;
-};
+using TableReader = TomlTableReader;
 
 Status ReadIdentity(const std::string& file, const toml::table& t, GatewayConfig& c) {
   TableReader r(file, t, "identity.");
@@ -131,10 +89,10 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
     REGLINE_RETURN_IF_ERROR(r.Get("listen", c.listen));
     REGLINE_RETURN_IF_ERROR(r.Get("data_dir", c.data_dir));
     REGLINE_RETURN_IF_ERROR(r.Get("durability", durability));
-    REGLINE_RETURN_IF_ERROR(r.Get("max_frame_bytes", c.max_frame_bytes, 65536, 256 << 20));
-    REGLINE_RETURN_IF_ERROR(r.Get("heartbeat_interval_ms", c.heartbeat_interval_ms, 100, 600'000));
-    REGLINE_RETURN_IF_ERROR(r.Get("heartbeat_liveness", c.heartbeat_liveness, 2, 100));
-    REGLINE_RETURN_IF_ERROR(r.Get("disk_reserve_bytes", c.disk_reserve_bytes, 0, int64_t{1} << 40));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("max_frame_bytes", c.max_frame_bytes, 65536, 256 << 20));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("heartbeat_interval_ms", c.heartbeat_interval_ms, 100, 600'000));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("heartbeat_liveness", c.heartbeat_liveness, 2, 100));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("disk_reserve_bytes", c.disk_reserve_bytes, 0, int64_t{1} << 40));
     REGLINE_RETURN_IF_ERROR(r.Finish());
     if (durability == "full") {
       c.durability = Durability::kFull;
@@ -146,12 +104,12 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
   }
   if (const toml::table* d = root["delivery"].as_table()) {
     TableReader r(file, *d, "delivery.");
-    REGLINE_RETURN_IF_ERROR(r.Get("lease_ms", c.lease_ms, 100, 86'400'000));
-    REGLINE_RETURN_IF_ERROR(r.Get("max_deliveries_per_pass", c.max_deliveries_per_pass, 1, 65536));
-    REGLINE_RETURN_IF_ERROR(r.Get("max_attempts", c.store.max_attempts, 1, 1000));
-    REGLINE_RETURN_IF_ERROR(r.Get("retry_base_ms", c.store.retry_base_ms, 1, 86'400'000));
-    REGLINE_RETURN_IF_ERROR(r.Get("retry_max_ms", c.store.retry_max_ms, 1, 86'400'000 * 7LL));
-    REGLINE_RETURN_IF_ERROR(r.Get("default_quota", c.store.default_quota, 1, INT64_MAX));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("lease_ms", c.lease_ms, 100, 86'400'000));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("max_deliveries_per_pass", c.max_deliveries_per_pass, 1, 65536));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("max_attempts", c.store.max_attempts, 1, 1000));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("retry_base_ms", c.store.retry_base_ms, 1, 86'400'000));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("retry_max_ms", c.store.retry_max_ms, 1, 86'400'000 * 7LL));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("default_quota", c.store.default_quota, 1, INT64_MAX));
     REGLINE_RETURN_IF_ERROR(r.Finish());
   }
   if (const toml::node* ids = root.get("identity")) {
