@@ -1,8 +1,10 @@
 #include "connectors/inbox_schema.h"
 
+#include <iterator>
 #include <string>
 
 #include "connectors/inbox.h"
+#include "gateway/core/versioned_db.h"
 
 namespace regline::connector::inbox_schema {
 namespace {
@@ -46,59 +48,13 @@ constexpr const char* kMigrations[] = {
     )sql",
 };
 
-constexpr int kLatest = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
-
-Status CheckIdentity(Database& db) {
-  Result<int64_t> app = db.QueryInt("PRAGMA application_id");
-  if (!app.ok()) return app.status();
-  if (*app == kInboxApplicationId) return Status::Ok();
-  Result<int64_t> objects = db.QueryInt("SELECT count(*) FROM sqlite_schema");
-  if (!objects.ok()) return objects.status();
-  if (*app == 0 && *objects == 0) return Status::Ok();  // a new, empty file
-  return Corruption("the file is an SQLite database but not a connector inbox (application_id " + std::to_string(*app) +
-                    ")");
-}
-
-Status Migrate(Database& db) {
-  Result<int64_t> version = db.QueryInt("PRAGMA user_version");
-  if (!version.ok()) return version.status();
-  if (*version > kLatest) {
-    return FailedPrecondition("the inbox has schema version " + std::to_string(*version) +
-                              ", newer than this build's " + std::to_string(kLatest) +
-                              "; run the Regline release that wrote it, or a newer one");
-  }
-  for (int v = static_cast<int>(*version) + 1; v <= kLatest; ++v) {
-    std::string sql = "BEGIN IMMEDIATE;";
-    sql += kMigrations[v - 1];
-    sql += "PRAGMA application_id = " + std::to_string(kInboxApplicationId) + ";";
-    sql += "PRAGMA user_version = " + std::to_string(v) + ";";
-    sql += "COMMIT;";
-    Status s = db.Exec(sql);
-    if (!s.ok()) {
-      (void)db.Exec("ROLLBACK");
-      return s.WithContext("migrating the inbox to schema version " + std::to_string(v));
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
-int LatestVersion() { return kLatest; }
+int LatestVersion() { return static_cast<int>(std::size(kMigrations)); }
 
 Status PrepareDatabase(Database& db, bool full_sync) {
-  REGLINE_RETURN_IF_ERROR(db.Exec("PRAGMA busy_timeout = 5000"));
-  REGLINE_RETURN_IF_ERROR(CheckIdentity(db));
-  Result<Statement> wal = db.Prepare("PRAGMA journal_mode = WAL");
-  if (!wal.ok()) return wal.status();
-  Result<bool> row = wal->Step();
-  if (!row.ok()) return row.status();
-  if (!*row || wal->ColumnText(0) != "wal")
-    return IOError("the inbox's file system does not support SQLite's WAL mode");
-  wal->Reset();
-  REGLINE_RETURN_IF_ERROR(db.Exec(full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
-  REGLINE_RETURN_IF_ERROR(db.Exec("PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 67108864"));
-  return Migrate(db);
+  return PrepareVersionedDatabase(db, VersionedSchema{kInboxApplicationId, "connector inbox", kMigrations, 0},
+                                  full_sync);
 }
 
 }  // namespace regline::connector::inbox_schema

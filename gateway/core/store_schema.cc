@@ -1,6 +1,9 @@
 #include "gateway/core/store_schema.h"
 
+#include <iterator>
 #include <string>
+
+#include "gateway/core/versioned_db.h"
 
 namespace regline::store_schema {
 namespace {
@@ -59,68 +62,17 @@ constexpr const char* kMigrations[] = {
     )sql",
 };
 
-constexpr int kLatest = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
-
-Status CheckIdentity(Database& db) {
-  Result<int64_t> app = db.QueryInt("PRAGMA application_id");
-  if (!app.ok()) return app.status();
-  if (*app == kApplicationId) return Status::Ok();
-  Result<int64_t> objects = db.QueryInt("SELECT count(*) FROM sqlite_schema");
-  if (!objects.ok()) return objects.status();
-  if (*app == 0 && *objects == 0) return Status::Ok();  // a new, empty file
-  return Corruption("the file is an SQLite database but not a Regline store (application_id " +
-                    std::to_string(*app) + ")");
-}
-
-Status Migrate(Database& db) {
-  Result<int64_t> version = db.QueryInt("PRAGMA user_version");
-  if (!version.ok()) return version.status();
-  if (*version > kLatest) {
-    return FailedPrecondition("the store has schema version " + std::to_string(*version) +
-                              ", newer than this build's " + std::to_string(kLatest) +
-                              "; run the Regline release that wrote it, or a newer one");
-  }
-  for (int v = static_cast<int>(*version) + 1; v <= kLatest; ++v) {
-    std::string sql = "BEGIN IMMEDIATE;";
-    sql += kMigrations[v - 1];
-    sql += "PRAGMA application_id = " + std::to_string(kApplicationId) + ";";
-    sql += "PRAGMA user_version = " + std::to_string(v) + ";";
-    sql += "COMMIT;";
-    Status s = db.Exec(sql);
-    if (!s.ok()) {
-      (void)db.Exec("ROLLBACK");
-      return s.WithContext("migrating the store to schema version " + std::to_string(v));
-    }
-  }
-  return Status::Ok();
-}
-
 }  // namespace
 
-int LatestVersion() { return kLatest; }
+int LatestVersion() { return static_cast<int>(std::size(kMigrations)); }
 
 Status PrepareDatabase(Database& db, bool full_sync) {
-  // busy_timeout first: a backup or a console may hold a read lock briefly.
-  REGLINE_RETURN_IF_ERROR(db.Exec("PRAGMA busy_timeout = 5000"));
-  REGLINE_RETURN_IF_ERROR(CheckIdentity(db));
   // 16 KiB pages hold a dozen 1 KiB envelopes each, which cuts per-page work
-  // on the submit path by a third against the 4 KiB default. Takes effect
-  // only on a new file (before the first table), as SQLite allows.
-  REGLINE_RETURN_IF_ERROR(db.Exec("PRAGMA page_size = 16384"));
-  Result<Statement> wal = db.Prepare("PRAGMA journal_mode = WAL");
-  if (!wal.ok()) return wal.status();
-  Result<bool> row = wal->Step();
-  if (!row.ok()) return row.status();
-  if (!*row || wal->ColumnText(0) != "wal") {
-    return IOError("the store's file system does not support SQLite's WAL mode");
-  }
-  wal->Reset();  // a statement left mid-step would block the migrations' COMMIT
-  REGLINE_RETURN_IF_ERROR(db.Exec(full_sync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL"));
-  // 64 MiB of page cache; temp tables in memory; cap the log file's size
-  // after checkpoints so a burst does not leave a huge file behind.
-  REGLINE_RETURN_IF_ERROR(db.Exec(
-      "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA journal_size_limit = 67108864"));
-  return Migrate(db);
+  // on the submit path by a third against the 4 KiB default.
+  REGLINE_RETURN_IF_ERROR(PrepareVersionedDatabase(
+      db, VersionedSchema{kApplicationId, "Regline store", kMigrations, 16384}, full_sync));
+  // 64 MiB of page cache for the store's hot indexes.
+  return db.Exec("PRAGMA cache_size = -65536");
 }
 
 }  // namespace regline::store_schema
