@@ -70,7 +70,7 @@ DeliveryStatus ReadDeliveryStatus(const Statement& st) {
 // Prepared once at open; every statement the hot paths run.
 struct Store::Statements {
   Statement begin, commit, rollback, savepoint, release, rollback_to;
-  Statement find_message, insert_message, insert_delivery;
+  Statement find_message, insert_message, insert_delivery, insert_delivery_leased, queue_head;
   Statement select_due, lease_delivery, expire_delivery, save_delivery_seq;
   Statement select_delivery, update_ack;
   Statement select_expired_leases, requeue, dead_letter;
@@ -174,6 +174,10 @@ Status Store::Prepare() {
       {&stmts_->insert_delivery,
        "INSERT INTO deliveries(message_seq, recipient, priority, state, expires_ms, queued_ms, next_attempt_ms) "
        "VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5)"},
+      {&stmts_->insert_delivery_leased,
+       "INSERT INTO deliveries(message_seq, recipient, priority, state, attempts, expires_ms, queued_ms, "
+       "next_attempt_ms, lease_until_ms, delivery_seq) VALUES (?1, ?2, ?3, 1, 1, ?4, ?5, ?5, ?6, ?7)"},
+      {&stmts_->queue_head, "SELECT 1 FROM deliveries WHERE recipient = ?1 AND state = 0 LIMIT 1"},
       {&stmts_->select_due,
        "SELECT d.message_seq, d.attempts, d.expires_ms, m.sender, m.message_id, m.kind, m.priority, m.envelope, "
        "d.delivery_seq "
@@ -209,7 +213,8 @@ Status Store::Prepare() {
       {&stmts_->find_seq, "SELECT seq FROM messages WHERE sender = ?1 AND message_id = ?2"},
       {&stmts_->find_seq_by_id, "SELECT seq FROM messages WHERE message_id = ?1 ORDER BY seq LIMIT 1"},
       {&stmts_->find_by_number,
-       "SELECT d.message_seq, m.message_id FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+       "SELECT d.message_seq, m.message_id, d.state, d.received_ms, d.accepted_ms, d.completed_ms, d.rejected_ms, "
+       "d.reason FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
        // "delivery_seq > 0" lets SQLite use the partial index; without it,
        // every acknowledgement scanned the whole table.
        "WHERE d.recipient = ?1 AND d.delivery_seq = ?2 AND d.delivery_seq > 0"},
@@ -327,7 +332,7 @@ Result<SubmitReceipt> Store::ExistingReceipt(const Submission& s) {
     return AlreadyExists("message id " + s.id.ToHex() + " from '" + s.sender +
                          "' was already used for a different message");
   }
-  SubmitReceipt r{static_cast<uint64_t>(st.ColumnInt64(0)), st.ColumnInt64(1), true};
+  SubmitReceipt r{static_cast<uint64_t>(st.ColumnInt64(0)), st.ColumnInt64(1), true, {}};
   st.Reset();
   return r;
 }
@@ -349,7 +354,8 @@ bool IsTransactionFailure(const Status& s) {
 }  // namespace
 
 Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
-                                       std::unordered_map<std::string, int64_t>& added) {
+                                       std::unordered_map<std::string, int64_t>& added,
+                                       std::unordered_map<std::string, uint64_t>& next_seq) {
   REGLINE_RETURN_IF_ERROR(ValidateSubmission(s));
   Result<SubmitReceipt> existing = ExistingReceipt(s);
   if (existing.ok() || existing.status().code() != StatusCode::kNotFound) return existing;
@@ -381,14 +387,37 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
   auto fatal = [](Status st) { return IsTransactionFailure(st) ? st : Internal(st.ToString()); };
   if (Status st = ins.Run(); !st.ok()) return fatal(st);
   int64_t seq = db_.LastInsertRowId();
-  Statement& del = stmts_->insert_delivery;
+  SubmitReceipt receipt{static_cast<uint64_t>(seq), now, false, {}};
   for (const auto& r : s.recipients) {
+    bool lease = false;
+    if (!s.lease_to.empty() && std::find(s.lease_to.begin(), s.lease_to.end(), r) != s.lease_to.end()) {
+      // Leased at once only when nothing is queued for r (back-offs
+      // included): then this message is r's next in any order.
+      Statement& head = stmts_->queue_head;
+      head.Reset();
+      head.Bind(1, r);
+      Result<bool> queued = head.Step();
+      head.Reset();
+      if (!queued.ok()) return fatal(queued.status());
+      lease = !*queued;
+    }
+    Statement& del = lease ? stmts_->insert_delivery_leased : stmts_->insert_delivery;
     del.Reset();
     del.Bind(1, seq).Bind(2, r).Bind(3, s.priority).Bind(4, s.expires_ms).Bind(5, now);
+    uint64_t number = 0;
+    if (lease) {
+      auto it = next_seq.find(r);
+      number = (it == next_seq.end() ? LastDeliverySeq(r) : it->second) + 1;
+      del.Bind(6, now + s.lease_ms).Bind(7, static_cast<int64_t>(number));
+    }
     if (Status st = del.Run(); !st.ok()) return fatal(st);
     ++added[r];
+    if (lease) {
+      next_seq[r] = number;
+      receipt.leased.push_back({r, number});
+    }
   }
-  return SubmitReceipt{static_cast<uint64_t>(seq), now, false};
+  return receipt;
 }
 
 Result<SubmitReceipt> Store::Submit(const Submission& s) {
@@ -400,12 +429,19 @@ std::vector<Result<SubmitReceipt>> Store::SubmitBatch(std::span<const Submission
   std::vector<Result<SubmitReceipt>> results;
   results.reserve(batch.size());
   std::unordered_map<std::string, int64_t> added;
+  std::unordered_map<std::string, uint64_t> next_seq;
   const int64_t now = clock_.NowMs();
   Status tx = Atomically([&]() -> Status {
     for (const Submission* s : batch) {
-      Result<SubmitReceipt> r = SubmitOne(*s, now, added);
+      Result<SubmitReceipt> r = SubmitOne(*s, now, added, next_seq);
       if (!r.ok() && IsTransactionFailure(r.status())) return r.status();
       results.push_back(std::move(r));
+    }
+    for (const auto& [recipient, number] : next_seq) {
+      Statement& save = stmts_->save_delivery_seq;
+      save.Reset();
+      save.Bind(1, recipient).Bind(2, static_cast<int64_t>(number));
+      REGLINE_RETURN_IF_ERROR(save.Run());
     }
     return Status::Ok();
   });
@@ -414,6 +450,7 @@ std::vector<Result<SubmitReceipt>> Store::SubmitBatch(std::span<const Submission
     return results;
   }
   for (const auto& [recipient, n] : added) AdjustPending(recipient, n);
+  for (const auto& [recipient, number] : next_seq) last_delivery_seq_[recipient] = number;
   return results;
 }
 
@@ -485,19 +522,28 @@ Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int
 
 Result<AckReceipt> Store::Acknowledge(uint64_t seq, std::string_view recipient, AckStage stage,
                                       std::string_view reason) {
-  const int64_t now = clock_.NowMs();
-  const std::string who = "delivery of message #" + std::to_string(seq) + " to '" + std::string(recipient) + "'";
   Statement& sel = stmts_->select_delivery;
   sel.Reset();
   sel.Bind(1, static_cast<int64_t>(seq)).Bind(2, recipient);
   Result<bool> row = sel.Step();
   if (!row.ok()) return row.status();
-  if (!*row) return NotFound("no " + who);
-  auto old_state = static_cast<DeliveryState>(sel.ColumnInt64(0));
-  int64_t received = sel.ColumnInt64(1), accepted = sel.ColumnInt64(2);
-  int64_t completed = sel.ColumnInt64(3), rejected = sel.ColumnInt64(4);
-  std::string stored_reason = sel.ColumnText(5);
-  sel.Reset();
+  if (!*row) {
+    return NotFound("no delivery of message #" + std::to_string(seq) + " to '" + std::string(recipient) + "'");
+  }
+  return RecordAck(sel, 0, seq, recipient, stage, reason);
+}
+
+Result<AckReceipt> Store::RecordAck(Statement& row, int first, uint64_t seq, std::string_view recipient,
+                                    AckStage stage, std::string_view reason) {
+  const int64_t now = clock_.NowMs();
+  auto old_state = static_cast<DeliveryState>(row.ColumnInt64(first));
+  int64_t received = row.ColumnInt64(first + 1), accepted = row.ColumnInt64(first + 2);
+  int64_t completed = row.ColumnInt64(first + 3), rejected = row.ColumnInt64(first + 4);
+  std::string stored_reason = row.ColumnText(first + 5);
+  row.Reset();
+  auto who = [&] {
+    return "delivery of message #" + std::to_string(seq) + " to '" + std::string(recipient) + "'";
+  };
 
   int64_t* slot = nullptr;
   switch (stage) {
@@ -508,10 +554,10 @@ Result<AckReceipt> Store::Acknowledge(uint64_t seq, std::string_view recipient, 
   }
   if (*slot != 0) return AckReceipt{old_state, *slot, true};
   if (stage != AckStage::kRejected && stage != AckStage::kReceived && rejected != 0) {
-    return FailedPrecondition(who + " was rejected; it cannot be " + std::string(AckStageName(stage)));
+    return FailedPrecondition(who() + " was rejected; it cannot be " + std::string(AckStageName(stage)));
   }
   if (stage == AckStage::kRejected && completed != 0) {
-    return FailedPrecondition(who + " was completed; it cannot be rejected");
+    return FailedPrecondition(who() + " was completed; it cannot be rejected");
   }
   *slot = now;
   if (received == 0) received = now;  // any later stage implies receipt
@@ -673,15 +719,17 @@ Result<AckReceipt> Store::AcknowledgeDelivery(std::string_view recipient, uint64
   st.Bind(1, recipient).Bind(2, static_cast<int64_t>(delivery_seq));
   Result<bool> row = st.Step();
   if (!row.ok()) return row.status();
-  const std::string who = "delivery #" + std::to_string(delivery_seq) + " to '" + std::string(recipient) + "'";
-  if (!*row) return NotFound("no " + who);
+  auto who = [&] { return "delivery #" + std::to_string(delivery_seq) + " to '" + std::string(recipient) + "'"; };
+  if (!*row) return NotFound("no " + who());
   auto seq = static_cast<uint64_t>(st.ColumnInt64(0));
   auto stored = st.ColumnBlob(1);
   Result<MessageId> mid = MessageId::FromBytes(stored.data(), stored.size());
-  st.Reset();
-  if (!mid.ok()) return mid.status();
-  if (*mid != id) return NotFound(who + " is message " + mid->ToHex() + ", not " + id.ToHex());
-  return Acknowledge(seq, recipient, stage, reason);
+  if (!mid.ok() || *mid != id) {
+    st.Reset();
+    if (!mid.ok()) return mid.status();
+    return NotFound(who() + " is message " + mid->ToHex() + ", not " + id.ToHex());
+  }
+  return RecordAck(st, 2, seq, recipient, stage, reason);
 }
 
 Result<int> Store::RequeueInFlight(std::string_view recipient) {

@@ -101,12 +101,27 @@ struct Submission {
   MessageId correlation_id;          // zero: none
   std::vector<std::string> recipients;  // identities; groups already expanded
   std::string envelope;              // the serialized envelope, as received
+  // Recipients (a subset of `recipients`) that are online with credit to
+  // spare: for each one whose queue is empty, the delivery is stored
+  // already leased for lease_ms with its next delivery number, so the
+  // message leaves with its first transmission in the same transaction
+  // (no separate Lease). With anything queued for that recipient, the
+  // delivery is queued behind it as usual and per-recipient order holds.
+  std::vector<std::string> lease_to;
+  int64_t lease_ms = 0;
+};
+
+// A delivery stored already leased by Submit (see Submission::lease_to).
+struct DirectLease {
+  std::string recipient;
+  uint64_t delivery_seq = 0;
 };
 
 struct SubmitReceipt {
   uint64_t seq = 0;          // the gateway's sequence number for the message
   int64_t accepted_ms = 0;   // when it was first made durable
   bool duplicate = false;    // true: an earlier identical submission's receipt
+  std::vector<DirectLease> leased;  // attempt 1 of each, to be transmitted now
 };
 
 // A delivery handed out under a lease.
@@ -268,8 +283,17 @@ class Store {
   Status Migrate();
   Status LoadCounters();
   int64_t QuotaFor(std::string_view recipient) const;
+  // `added`: deliveries added per recipient by this batch so far;
+  // `next_seq`: the last delivery number given out per recipient by this
+  // batch's direct leases (applied to last_delivery_seq_ once it holds).
   Result<SubmitReceipt> SubmitOne(const Submission& s, int64_t now,
-                                  std::unordered_map<std::string, int64_t>& added);
+                                  std::unordered_map<std::string, int64_t>& added,
+                                  std::unordered_map<std::string, uint64_t>& next_seq);
+  // Reads what AcknowledgeDelivery needs from the current row of
+  // find_by_number (or select_delivery, from column `first`) and records
+  // the stage.
+  Result<AckReceipt> RecordAck(Statement& row, int first, uint64_t seq, std::string_view recipient,
+                               AckStage stage, std::string_view reason);
   Result<SubmitReceipt> ExistingReceipt(const Submission& s);
   Status ValidateSubmission(const Submission& s) const;
   int64_t BackoffMs(int attempts) const;

@@ -604,3 +604,78 @@ TEST(StoreCheckpoints, RunInTheBackgroundAndKeepTheLogSmall) {
 
 }  // namespace
 }  // namespace regline
+
+namespace regline {
+namespace {
+
+// Submission::lease_to: stored already leased when nothing is queued.
+class DirectLeaseTest : public StoreTest {
+ protected:
+  Submission Leased(uint64_t n, std::vector<std::string> lease_to, std::vector<std::string> recipients = {"douyin"}) {
+    Submission s = Message(n, std::move(recipients));
+    s.lease_to = std::move(lease_to);
+    s.lease_ms = 30'000;
+    return s;
+  }
+};
+
+TEST_F(DirectLeaseTest, AnEmptyQueueGetsTheMessageLeasedWithTheNextNumber) {
+  Result<SubmitReceipt> r = store_->Submit(Leased(1, {"douyin"}, {"douyin", "kuaishou"}));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->leased.size(), 1u);
+  EXPECT_EQ(r->leased[0].recipient, "douyin");
+  EXPECT_EQ(r->leased[0].delivery_seq, 1u);
+  DeliveryStatus d = StatusOf(r->seq, "douyin");
+  EXPECT_EQ(d.state, DeliveryState::kInFlight);
+  EXPECT_EQ(d.attempts, 1);
+  EXPECT_EQ(d.delivery_seq, 1u);
+  EXPECT_EQ(d.lease_until_ms, clock_.NowMs() + 30'000);
+  EXPECT_EQ(StatusOf(r->seq, "kuaishou").state, DeliveryState::kQueued);  // not named in lease_to
+  EXPECT_TRUE(MustLease("douyin").empty()) << "a directly leased delivery was handed out again";
+  EXPECT_EQ(store_->Pending("douyin"), 1);
+
+  // Numbers stay dense across direct leases and ordinary ones, and survive a reopen.
+  ASSERT_EQ(MustSubmit(Message(2)), 2u);
+  std::vector<LeasedDelivery> next = MustLease("douyin");
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].delivery_seq, 2u);
+  Reopen();
+  Result<SubmitReceipt> third = store_->Submit(Leased(3, {"douyin"}));
+  ASSERT_TRUE(third.ok());
+  ASSERT_EQ(third->leased.size(), 1u);
+  EXPECT_EQ(third->leased[0].delivery_seq, 3u);
+
+  // The directly leased delivery is acknowledged like any other.
+  Result<AckReceipt> ack = store_->AcknowledgeDelivery("douyin", 1, MessageId{0x1000, 1}, AckStage::kAccepted);
+  ASSERT_TRUE(ack.ok()) << ack.status().ToString();
+  EXPECT_EQ(ack->state, DeliveryState::kAccepted);
+  EXPECT_GT(StatusOf(r->seq, "douyin").received_ms, 0) << "accepted implies received";
+}
+
+TEST_F(DirectLeaseTest, AQueuedMessageKeepsItsPlace) {
+  ASSERT_EQ(MustSubmit(Message(1)), 1u);  // queued, not leased
+  Result<SubmitReceipt> r = store_->Submit(Leased(2, {"douyin"}));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->leased.empty()) << "message 2 would have overtaken message 1";
+  EXPECT_EQ(StatusOf(r->seq, "douyin").state, DeliveryState::kQueued);
+  EXPECT_EQ(Envelopes(MustLease("douyin")), (std::vector<std::string>{"envelope-1", "envelope-2"}));
+}
+
+TEST_F(DirectLeaseTest, ABatchNumbersItsDirectLeasesInOrderAndADuplicateGetsNone) {
+  Submission a = Leased(1, {"douyin"}), b = Leased(2, {"douyin"});
+  const Submission* batch[] = {&a, &b};
+  std::vector<Result<SubmitReceipt>> rs = store_->SubmitBatch(batch);
+  ASSERT_TRUE(rs[0].ok() && rs[1].ok());
+  ASSERT_EQ(rs[0]->leased.size(), 1u);
+  ASSERT_EQ(rs[1]->leased.size(), 1u);
+  EXPECT_EQ(rs[0]->leased[0].delivery_seq, 1u);
+  EXPECT_EQ(rs[1]->leased[0].delivery_seq, 2u);
+  Result<SubmitReceipt> again = store_->Submit(Leased(1, {"douyin"}));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_TRUE(again->leased.empty());
+  EXPECT_EQ(store_->LastDeliverySeq("douyin"), 2u);
+}
+
+}  // namespace
+}  // namespace regline

@@ -153,6 +153,18 @@ std::string HeartbeatFrame(int64_t now_ms) {
   return Encode(m);
 }
 
+std::string DeliverFrame(uint64_t delivery_seq, uint32_t attempt, const MessageId& id, int kind,
+                         std::string_view envelope) {
+  capnp::MallocMessageBuilder m;
+  auto d = m.initRoot<schema::Frame>().initDeliver();
+  d.setDeliverySeq(delivery_seq);
+  d.setAttempt(attempt);
+  ToWire(id, d.initMessageId());
+  d.setKind(static_cast<schema::MessageKind>(kind));
+  d.setEnvelope(kj::arrayPtr(reinterpret_cast<const kj::byte*>(envelope.data()), envelope.size()));
+  return Encode(m);
+}
+
 std::string ByeFrame(std::string_view reason) {
   capnp::MallocMessageBuilder m;
   m.initRoot<schema::Frame>().initBye().setReason(capnp::Text::Reader(reason.data(), reason.size()));

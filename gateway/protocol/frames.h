@@ -68,6 +68,9 @@ std::string ErrorFrame(uint64_t request_tag, const Status& status, const Message
 // malformedFrame, ...).
 std::string ErrorFrame(uint64_t request_tag, schema::ErrorCode code, const std::string& text);
 std::string HeartbeatFrame(int64_t now_ms);
+// S:DELIVER of `envelope` (kind: schema MessageKind ordinal).
+std::string DeliverFrame(uint64_t delivery_seq, uint32_t attempt, const MessageId& id, int kind,
+                         std::string_view envelope);
 std::string ByeFrame(std::string_view reason);
 
 }  // namespace regline::protocol

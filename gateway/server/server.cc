@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -113,10 +114,15 @@ void Gateway::RequestStop() {
 }
 
 void Gateway::Post(std::function<void()> completion) {
+  bool was_empty;
   {
     std::lock_guard lock(completions_mu_);
+    was_empty = completions_.empty();
     completions_.push_back(std::move(completion));
   }
+  // One wake-up per batch: RunCompletions takes the whole queue, so only
+  // the first completion after it needs to wake the loop.
+  if (!was_empty) return;
   uint64_t one = 1;
   ssize_t ignored = write(wake_fd_, &one, sizeof one);
   (void)ignored;
@@ -356,46 +362,77 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
   }
   sub->recipients = *recipients;
   const MessageId id = sub->id;
-  committer_->Submit(std::move(sub).value(), [this, rid = s.routing_id, tag, id,
-                                               recipients = *recipients](Result<SubmitReceipt> r) {
-    Post([this, rid, tag, id, recipients, r = std::move(r)] {
+  const int kind = sub->kind;
+  // Recipients online with credit to spare get the message leased in the
+  // submission's own transaction (Submission::lease_to); one credit each
+  // is set aside now and given back if the store queued it instead.
+  struct Reserved {
+    std::string identity;
+    uint64_t session_id;
+  };
+  std::vector<Reserved> reserved;
+  for (const auto& who : *recipients) {
+    Session* target = FindSessionFor(who);
+    if (target == nullptr || !target->ready || target->credit <= 0) continue;
+    target->credit--;
+    reserved.push_back({who, target->id});
+    sub->lease_to.push_back(who);
+  }
+  sub->lease_ms = config_.lease_ms;
+  std::string envelope_copy = reserved.empty() ? std::string() : sub->envelope;
+  committer_->Submit(std::move(sub).value(), [this, rid = s.routing_id, tag, id, kind, recipients = *recipients,
+                                               reserved = std::move(reserved),
+                                               envelope = std::move(envelope_copy)](Result<SubmitReceipt> r) mutable {
+    Post([this, rid, tag, id, kind, recipients = std::move(recipients), reserved = std::move(reserved),
+          envelope = std::move(envelope), r = std::move(r)] {
+      // Deliveries leased with the submission leave first: they hold the
+      // next delivery numbers of their recipients.
+      for (const Reserved& res : reserved) {
+        Session* target = FindSessionFor(res.identity);
+        if (target == nullptr || target->id != res.session_id) continue;  // its lease runs out; re-sent later
+        const DirectLease* leased = nullptr;
+        if (r.ok()) {
+          for (const DirectLease& d : r->leased) {
+            if (d.recipient == res.identity) leased = &d;
+          }
+        }
+        if (leased == nullptr) {
+          target->credit++;  // queued (or refused): the credit goes back
+          continue;
+        }
+        Send(target->routing_id, protocol::DeliverFrame(leased->delivery_seq, 1, id, kind, envelope));
+      }
       if (!r.ok()) {
         if (r.status().code() == StatusCode::kNoSpace) EnterDiskFull();
         if (r.status().code() != StatusCode::kOverloaded) {
           Log(LogLevel::kWarning, "submit_refused", {{"id", id.ToHex()}, {"error", r.status().ToString()}});
         }
         Send(rid, protocol::ErrorFrame(tag, r.status(), id));
-        return;
+      } else {
+        capnp::MallocMessageBuilder m;
+        auto c = m.initRoot<schema::Frame>().initConfirm();
+        c.setRequestTag(tag);
+        protocol::ToWire(id, c.initMessageId());
+        c.setGatewaySeq(r->seq);
+        c.setAcceptedMs(r->accepted_ms);
+        c.setDuplicate(r->duplicate);
+        auto list = c.initRecipients(static_cast<unsigned>(recipients.size()));
+        for (unsigned i = 0; i < recipients.size(); ++i) list.set(i, recipients[i]);
+        Send(rid, protocol::Encode(m));
       }
-      capnp::MallocMessageBuilder m;
-      auto c = m.initRoot<schema::Frame>().initConfirm();
-      c.setRequestTag(tag);
-      protocol::ToWire(id, c.initMessageId());
-      c.setGatewaySeq(r->seq);
-      c.setAcceptedMs(r->accepted_ms);
-      c.setDuplicate(r->duplicate);
-      auto list = c.initRecipients(static_cast<unsigned>(recipients.size()));
-      for (unsigned i = 0; i < recipients.size(); ++i) list.set(i, recipients[i]);
-      Send(rid, protocol::Encode(m));
       for (const auto& who : recipients) {
         if (Session* target = FindSessionFor(who)) {
-          target->maybe_more = true;
-          target->arrivals++;
+          bool direct = r.ok() && std::any_of(r->leased.begin(), r->leased.end(),
+                                              [&](const DirectLease& d) { return d.recipient == who; });
+          if (!direct) {
+            target->maybe_more = true;
+            target->arrivals++;
+          }
           Pump(*target);
         }
       }
     });
   });
-  // Lease for the recipients that are online right behind the submission:
-  // the writer runs both in the same transaction, so one fsync covers the
-  // message and its first transmission, and DELIVER leaves with CONFIRM.
-  for (const auto& who : *recipients) {
-    if (Session* target = FindSessionFor(who)) {
-      target->maybe_more = true;
-      target->arrivals++;
-      Pump(*target);
-    }
-  }
 }
 
 void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
@@ -451,6 +488,10 @@ void Gateway::Pump(Session& s) {
   if (!s.ready || s.lease_pending || !s.maybe_more || s.credit <= 0) return;
   s.lease_pending = true;
   int want = static_cast<int>(std::min<int64_t>(s.credit, config_.max_deliveries_per_pass));
+  // Set aside now, so that a submission leased directly meanwhile
+  // (OnSubmit) cannot take the same credit; what the lease did not use
+  // comes back when it answers.
+  s.credit -= want;
   const uint64_t arrivals = s.arrivals;
   committer_->Execute([this, rid = s.routing_id, session_id = s.id, identity = s.identity, want, arrivals,
                        lease_ms = config_.lease_ms](Store& store) -> GroupCommitter::Completion {
@@ -462,21 +503,14 @@ void Gateway::Pump(Session& s) {
       Session* s = FindSession(rid);
       if (s == nullptr || s->id != session_id) return;  // their leases run out and they are re-sent
       s->lease_pending = false;
+      s->credit += want - (leased.ok() ? static_cast<int64_t>(leased->size()) : 0);
       if (!leased.ok()) {
         if (leased.status().code() == StatusCode::kNoSpace) EnterDiskFull();
         Log(LogLevel::kError, "lease_failed", {{"identity", s->identity}, {"error", leased.status().ToString()}});
         return;  // retried on the next timer
       }
       for (const LeasedDelivery& d : *leased) {
-        capnp::MallocMessageBuilder m;
-        auto deliver = m.initRoot<schema::Frame>().initDeliver();
-        deliver.setDeliverySeq(d.delivery_seq);
-        deliver.setAttempt(static_cast<uint32_t>(d.attempt));
-        protocol::ToWire(d.id, deliver.initMessageId());
-        deliver.setKind(static_cast<schema::MessageKind>(d.kind));
-        deliver.setEnvelope(kj::arrayPtr(reinterpret_cast<const kj::byte*>(d.envelope.data()), d.envelope.size()));
-        Send(rid, protocol::Encode(m));
-        s->credit--;
+        Send(rid, protocol::DeliverFrame(d.delivery_seq, static_cast<uint32_t>(d.attempt), d.id, d.kind, d.envelope));
       }
       // More may be due if the lease came back full, or if messages for this
       // identity committed while it was at the writer.

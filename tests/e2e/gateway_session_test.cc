@@ -171,6 +171,45 @@ TEST_F(GatewaySessionTest, OfflinePlatformGetsEverythingInOrderWithinCredit) {
   EXPECT_EQ(got, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
 }
 
+// An online platform: deliveries leave with the submission's commit, but
+// never beyond the credit granted, in order, with dense numbers.
+TEST_F(GatewaySessionTest, OnlinePlatformGetsPipelinedSubmissionsWithinCreditInOrder) {
+  auto douyin = Connect("douyin", schema::Role::PLATFORM, 3);
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  for (uint64_t i = 1; i <= 10; ++i) samr->SendBytes(Submit(i, Envelope("samr-console", MessageId{11, i}, {"douyin"})));
+  int confirmed = 0;
+  while (confirmed < 10) {
+    auto f = samr->Next();
+    ASSERT_TRUE(f && f->get().which() == Frame::CONFIRM) << gateway_->Log();
+    ++confirmed;
+  }
+  std::vector<uint64_t> ids, numbers;
+  auto take = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      auto d = douyin->Next();
+      ASSERT_TRUE(d && d->get().which() == Frame::DELIVER) << "delivery " << ids.size() + 1 << " missing";
+      ids.push_back(protocol::FromWire(d->get().getDeliver().getMessageId()).lo);
+      numbers.push_back(d->get().getDeliver().getDeliverySeq());
+    }
+  };
+  take(3);
+  EXPECT_FALSE(douyin->Next(500).has_value()) << "delivered beyond the credit granted";
+  douyin->SendBytes(Credit(4));
+  take(4);
+  EXPECT_FALSE(douyin->Next(500).has_value()) << "delivered beyond the credit granted";
+  douyin->SendBytes(Credit(100));
+  take(3);
+  EXPECT_EQ(ids, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  EXPECT_EQ(numbers, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  // Submitted while credit is free: leased with the submission, still one DELIVER each.
+  ASSERT_EQ(SubmitAndWait(*samr, 11, Envelope("samr-console", MessageId{11, 11}, {"douyin"}))->get().which(),
+            Frame::CONFIRM);
+  take(1);
+  EXPECT_EQ(ids.back(), 11u);
+  EXPECT_EQ(numbers.back(), 11u);
+  EXPECT_FALSE(douyin->Next(300).has_value()) << "a message was delivered twice";
+}
+
 TEST_F(GatewaySessionTest, ConfirmedMessagesSurviveSigkillAndAreResent) {
   auto samr = Connect("samr-console", schema::Role::REGULATOR);
   for (uint64_t i = 1; i <= 20; ++i) {
