@@ -3,6 +3,7 @@
 #include <kj/exception.h>
 #include <pthread.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "gateway/core/log.h"
@@ -128,11 +129,14 @@ void GatewayLink::Loop() {
          {"resume_from", std::to_string(o.resume_from)},
          {"pending", std::to_string(ready.pending_deliveries)}});
     work_ = true;
+    acks_in_flight_.clear();
+    ack_ids_in_flight_.clear();
+    ack_pause_until_ms_ = 0;
     Status ended = Serve(**client);
     if (stopping()) {
       const int64_t deadline = SteadyMs() + options_.drain_timeout_ms;
       if ((*client)->has_session()) {
-        Status drained = SendAcks(**client, deadline);
+        Status drained = DrainAcks(**client, deadline);
         if (drained.ok()) drained = SendOutbox(**client, deadline);
         if (!drained.ok()) Log(LogLevel::kWarning, "drain_incomplete", {{"error", drained.ToString()}});
       }
@@ -150,13 +154,20 @@ void GatewayLink::Loop() {
 Status GatewayLink::Serve(Client& client) {
   int64_t last_pass = 0;
   while (!stopping()) {
+    REGLINE_RETURN_IF_ERROR(TakeAckAnswers(client));
     const int64_t now = SteadyMs();
+    if (received_due_steady_ms_ != 0 && now >= received_due_steady_ms_) {
+      received_due_steady_ms_ = 0;
+      work_ = true;  // delayed "received" acks are due now
+    }
     if (work_.exchange(false) || now - last_pass >= kPeriodicPassMs) {
       last_pass = now;
       REGLINE_RETURN_IF_ERROR(SendAcks(client, kNoDeadline));
       REGLINE_RETURN_IF_ERROR(SendOutbox(client, kNoDeadline));
     }
-    Result<std::optional<DecodedFrame>> frame = client.Receive(work_ ? 0 : kIdleReceiveMs);
+    int64_t wait = work_ ? 0 : kIdleReceiveMs;
+    if (received_due_steady_ms_ != 0) wait = std::clamp<int64_t>(received_due_steady_ms_ - SteadyMs(), 0, wait);
+    Result<std::optional<DecodedFrame>> frame = client.Receive(wait);
     if (!frame.ok()) return frame.status();
     if (!frame->has_value()) continue;
     REGLINE_RETURN_IF_ERROR(TakeDeliveries(client, std::move(**frame)));
@@ -226,14 +237,26 @@ Status GatewayLink::TakeDeliveries(Client& client, DecodedFrame first) {
       return stored.status();
     }
     size_t duplicates = 0;
-    for (bool d : *stored) duplicates += d ? 1 : 0;
+    for (size_t i = 0; i < stored->size(); ++i) {
+      if (!(*stored)[i]) continue;
+      ++duplicates;
+      // A receipt for an ack sent before this redelivery must not settle it.
+      if (ack_ids_in_flight_.count(batch[i].id) != 0) {
+        for (auto& [tag, a] : acks_in_flight_) {
+          if (a.id == batch[i].id) a.redelivered = true;
+        }
+      }
+    }
     Log(LogLevel::kDebug, "deliveries_stored",
         {{"count", std::to_string(batch.size())},
          {"duplicates", std::to_string(duplicates)},
          {"first_seq", std::to_string(batch.front().delivery_seq)},
          {"last_seq", std::to_string(batch.back().delivery_seq)}});
     if (duplicates < batch.size()) on_stored_();
-    work_ = true;  // stage received is due for each
+    work_ = true;  // stage received is due for each (redeliveries at once)
+    if (options_.received_delay_ms > 0 && received_due_steady_ms_ == 0) {
+      received_due_steady_ms_ = SteadyMs() + options_.received_delay_ms + 1;
+    }
   }
   if (consumed > 0 && client.has_session()) REGLINE_RETURN_IF_ERROR(client.GrantCredit(consumed));
   if (bye.has_value()) return *bye;
@@ -241,18 +264,25 @@ Status GatewayLink::TakeDeliveries(Client& client, DecodedFrame first) {
 }
 
 Status GatewayLink::SendAcks(Client& client, int64_t deadline_ms) {
-  for (;;) {
-    Result<std::vector<PendingAck>> due = inbox_.PendingAcks(options_.ack_batch);
+  if (SteadyMs() < ack_pause_until_ms_) return Status::Ok();
+  const size_t window = static_cast<size_t>(std::max(options_.ack_window, 1));
+  while (acks_in_flight_.size() < window) {
+    // Rows already in flight come first in the inbox's order; read past them.
+    const int limit = static_cast<int>(acks_in_flight_.size()) + options_.ack_batch;
+    // While serving, a bare "received" waits for the sink a moment; the
+    // drain after Stop() sends everything.
+    const int64_t received_before = deadline_ms == kNoDeadline ? WallMs() - options_.received_delay_ms : INT64_MAX;
+    Result<std::vector<PendingAck>> due = inbox_.PendingAcks(limit, received_before);
     if (!due.ok()) {
       Log(LogLevel::kError, "inbox_read_failed", {{"error", due.status().ToString()}});
       return Status::Ok();  // tried again on the next pass
     }
-    if (due->empty()) return Status::Ok();
-    std::vector<SentAck> answered;
+    std::vector<SentAck> refused;
     Status session_over;
-    bool later = false;
+    size_t sent = 0;
     for (const PendingAck& a : *due) {
-      if (OutOfTime(deadline_ms)) break;
+      if (acks_in_flight_.size() >= window || OutOfTime(deadline_ms)) break;
+      if (ack_ids_in_flight_.count(a.id) != 0) continue;  // one ack per message at a time, in stage order
       protocol::AckRequest req;
       req.delivery_seq = a.delivery_seq;
       req.message_id = a.id;
@@ -260,40 +290,105 @@ Status GatewayLink::SendAcks(Client& client, int64_t deadline_ms) {
       req.reason_code = a.reason_code;
       req.reason = a.reason;
       req.at_ms = a.at_ms;
-      Result<protocol::AckReceiptInfo> receipt = client.Ack(req);
-      if (receipt.ok()) {
-        answered.push_back({a.id, a.stage, ""});
+      Result<uint64_t> tag = client.SendAck(req);
+      if (tag.ok()) {
+        acks_in_flight_[*tag] = AckInFlight{a.id, a.stage, a.delivery_seq, SteadyMs(), false};
+        ack_ids_in_flight_.insert(a.id);
+        ++sent;
         continue;
       }
-      const Status& s = receipt.status();
+      const Status& s = tag.status();
       if (EndsSession(s, client.last_refusal())) {
         session_over = s;
         break;
       }
-      if (TryLater(s)) {
-        later = true;
-        break;
-      }
+      // Refused locally (e.g. a frame over the session's limit): for good.
       Log(LogLevel::kWarning, "ack_refused",
           {{"id", a.id.ToHex()},
            {"delivery_seq", std::to_string(a.delivery_seq)},
            {"stage", StageName(a.stage)},
            {"error", s.ToString()}});
-      answered.push_back({a.id, a.stage, s.ToString()});
+      refused.push_back({a.id, a.stage, s.ToString()});
     }
-    if (Status marked = inbox_.MarkAcksSent(answered); !marked.ok()) {
+    if (Status marked = inbox_.MarkAcksSent(refused); !marked.ok()) {
       Log(LogLevel::kError, "inbox_write_failed", {{"error", marked.ToString()}});
-      return Status::Ok();  // they are sent again (the gateway says duplicate)
     }
     if (!session_over.ok()) return session_over;
-    if (later || answered.size() < due->size() || due->size() < static_cast<size_t>(options_.ack_batch)) {
-      return Status::Ok();
+    if (sent == 0 || OutOfTime(deadline_ms) || due->size() < static_cast<size_t>(limit)) return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+Status GatewayLink::TakeAckAnswers(Client& client) {
+  std::vector<protocol::AckAnswer> answers = client.TakeAckAnswers();
+  std::vector<SentAck> answered;
+  Status session_over;
+  for (protocol::AckAnswer& answer : answers) {
+    auto it = acks_in_flight_.find(answer.request_tag);
+    if (it == acks_in_flight_.end()) continue;
+    const AckInFlight a = it->second;
+    acks_in_flight_.erase(it);
+    ack_ids_in_flight_.erase(a.id);
+    const Status& s = answer.status;
+    if (s.ok()) {
+      if (!a.redelivered) answered.push_back({a.id, a.stage, ""});
+      continue;
     }
+    if (EndsSession(s, answer.refusal)) {
+      if (session_over.ok()) session_over = s;
+      continue;  // stays due
+    }
+    if (TryLater(s)) {
+      // Stays due; no new acks until the next pass, about a second later.
+      const int64_t after = answer.refusal ? answer.refusal->retry_after_ms : 0;
+      ack_pause_until_ms_ = std::max(ack_pause_until_ms_, SteadyMs() + std::max<int64_t>(after, kPeriodicPassMs));
+      continue;
+    }
+    Log(LogLevel::kWarning, "ack_refused",
+        {{"id", a.id.ToHex()},
+         {"delivery_seq", std::to_string(a.delivery_seq)},
+         {"stage", StageName(a.stage)},
+         {"error", s.ToString()}});
+    answered.push_back({a.id, a.stage, s.ToString()});
+  }
+  if (!answers.empty()) work_ = true;  // the window has room again, or a later stage may be due
+  if (Status marked = inbox_.MarkAcksSent(answered); !marked.ok()) {
+    Log(LogLevel::kError, "inbox_write_failed", {{"error", marked.ToString()}});
+    // They stay due and are sent again (the gateway says duplicate).
+  }
+  if (!session_over.ok()) return session_over;
+  if (!acks_in_flight_.empty()) {
+    const int64_t oldest = acks_in_flight_.begin()->second.sent_steady_ms;
+    if (SteadyMs() - oldest > options_.client.timeout_ms) {
+      return Unavailable("gateway at " + options_.client.endpoint + " did not answer ACK within " +
+                         std::to_string(options_.client.timeout_ms) + " ms");
+    }
+  }
+  return Status::Ok();
+}
+
+Status GatewayLink::DrainAcks(Client& client, int64_t deadline_ms) {
+  for (;;) {
+    REGLINE_RETURN_IF_ERROR(TakeAckAnswers(client));
+    REGLINE_RETURN_IF_ERROR(SendAcks(client, deadline_ms));
+    if (acks_in_flight_.empty()) return Status::Ok();
+    const int64_t left = deadline_ms - SteadyMs();
+    if (left <= 0)
+      return Unavailable(std::to_string(acks_in_flight_.size()) + " acks unanswered at the drain deadline");
+    // Deliveries read here are not stored: the gateway sends them again.
+    Result<std::optional<DecodedFrame>> frame = client.Receive(std::min<int64_t>(left, 20));
+    if (!frame.ok()) return frame.status();
   }
 }
 
+int64_t GatewayLink::WallMs() const {
+  if (options_.client.clock != nullptr) return options_.client.clock->NowMs();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 Status GatewayLink::SendOutbox(Client& client, int64_t deadline_ms) {
-  if (SteadyMs() < outbox_pause_until_ms_) return Status::Ok();
+  if (SteadyMs() < outbox_pause_until_ms_ || !outbox_.MaybePending()) return Status::Ok();
   for (;;) {
     Result<std::vector<LeasedDelivery>> leased = outbox_.Lease(options_.outbox_batch);
     if (!leased.ok()) {

@@ -9,8 +9,16 @@
 //      the sink worker is told (on_stored).
 //   2. Acknowledgements the inbox holds as due (stage received for each new
 //      or redelivered message, and the stages the sink or the platform's
-//      people reached), sent with C:ACK in delivery order and marked sent in
-//      the inbox once the gateway's ACK-RECEIPT came.
+//      people reached), sent with C:ACK in delivery order, pipelined: up to
+//      ack_window are in flight at once (at most one per message), so the
+//      gateway's group commit records many in one transaction. A bare
+//      "received" waits up to received_delay_ms for the sink's outcome so
+//      that one ACK carries both stages. Each is
+//      marked sent in the inbox only once its ACK-RECEIPT came (answers
+//      read together are marked in one transaction); one still unanswered
+//      when the session ends stays due and is sent again (the gateway says
+//      duplicate). An ack unanswered for the request timeout ends the
+//      session.
 //   3. The outbox: envelopes leased in order and sent with C:SUBMIT; marked
 //      sent on CONFIRM, refused when the gateway refuses them for good,
 //      requeued in place when the gateway is unreachable or overloaded.
@@ -35,8 +43,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 #include <zmq.hpp>
 
@@ -54,7 +64,11 @@ struct GatewayLinkOptions {
   uint32_t credit_window = 256;
   int64_t reconnect_min_ms = 200;
   int64_t reconnect_max_ms = 30'000;
-  int ack_batch = 256;    // acknowledgements read from the inbox per pass
+  int ack_batch = 256;   // acknowledgements read from the inbox per pass
+  int ack_window = 256;  // acknowledgements in flight (sent, unanswered) at most
+  // A bare "received" waits this long for the sink's outcome, so that one
+  // ACK carries both (Inbox::PendingAcks); 0 sends it at once.
+  int64_t received_delay_ms = 10;
   int outbox_batch = 64;  // envelopes leased from the outbox per pass
   int64_t drain_timeout_ms = 5'000;
 };
@@ -76,7 +90,16 @@ class GatewayLink {
   // Serves one session until it ends (the Status says why) or Stop().
   Status Serve(protocol::Client& client);
   Status TakeDeliveries(protocol::Client& client, protocol::DecodedFrame first);
+  // Sends due acks not in flight yet, up to ack_window in flight.
   Status SendAcks(protocol::Client& client, int64_t deadline_ms);
+  int64_t WallMs() const;
+  // Records the ack answers the client read (marks them sent in the
+  // inbox); fails when one says the session is over or an ack went
+  // unanswered for the request timeout.
+  Status TakeAckAnswers(protocol::Client& client);
+  // After Stop(): sends what is due and waits for the answers, until all
+  // came or `deadline_ms`.
+  Status DrainAcks(protocol::Client& client, int64_t deadline_ms);
   Status SendOutbox(protocol::Client& client, int64_t deadline_ms);
   int64_t NextBackoffMs();
   // True when a pass with this deadline should stop sending.
@@ -100,6 +123,17 @@ class GatewayLink {
   int failed_connects_ = 0;
   int64_t reconnect_after_ms_ = 0;  // the gateway's Bye.reconnectAfterMs
   int64_t outbox_pause_until_ms_ = 0;
+  int64_t ack_pause_until_ms_ = 0;      // no new acks before this (gateway overloaded)
+  int64_t received_due_steady_ms_ = 0;  // a delayed "received" falls due then; 0 none
+  struct AckInFlight {
+    MessageId id;
+    schema::AckStage stage = schema::AckStage::UNSPECIFIED;
+    uint64_t delivery_seq = 0;
+    int64_t sent_steady_ms = 0;
+    bool redelivered = false;  // delivered again meanwhile: stays due after the receipt
+  };
+  std::map<uint64_t, AckInFlight> acks_in_flight_;  // by requestTag, i.e. in sending order
+  std::set<MessageId> ack_ids_in_flight_;
   std::minstd_rand jitter_;
   std::thread thread_;
 };

@@ -66,8 +66,10 @@ std::string Bytes(std::span<const uint8_t> blob) {
 }  // namespace
 
 struct Inbox::Statements {
-  Statement insert, select_stage, update_stage, update_sink, next_for_sink, pending_acks, mark_sent;
+  Statement insert, select_stage, update_stage, update_sink, mark_sent;
   Statement add_held_above, remove_held_above, save_held_upto;
+  // On the read connection.
+  Statement next_for_sink, pending_acks;
 };
 
 Inbox::Inbox(InboxOptions options, const Clock& clock, Database db)
@@ -80,6 +82,15 @@ Result<std::unique_ptr<Inbox>> Inbox::Open(const InboxOptions& options, const Cl
   if (!db.ok()) return db.status();
   std::unique_ptr<Inbox> inbox(new Inbox(options, clock, std::move(db).value()));
   Status s = inbox_schema::PrepareDatabase(inbox->db_, options.durability == Durability::kFull);
+  if (s.ok()) {
+    // A second connection for the sink's and the link's reads: in WAL mode
+    // it reads the last commit without waiting for a write (and its fsync)
+    // in progress on the first.
+    Result<Database> reader = Database::Open(options.path);
+    if (!reader.ok()) return reader.status().WithContext("opening inbox " + options.path);
+    inbox->reader_ = std::move(reader).value();
+    s = inbox->reader_.Exec("PRAGMA busy_timeout = 5000");
+  }
   if (s.ok()) s = inbox->Prepare();
   if (s.ok()) s = inbox->LoadResumePoint();
   if (!s.ok()) return s.WithContext("opening inbox " + options.path);
@@ -100,17 +111,18 @@ Status Inbox::Prepare() {
       {&stmts_->update_sink, "UPDATE inbox SET sink_state = ?2, sink_reason = ?3, sink_ms = ?4 WHERE message_id = ?1"},
       {&stmts_->next_for_sink,
        "SELECT delivery_seq, attempt, message_id, kind, envelope, received_ms FROM inbox "
-       "WHERE sink_state = 0 ORDER BY delivery_seq LIMIT 1"},
+       "WHERE sink_state = 0 ORDER BY delivery_seq LIMIT ?1"},
       {&stmts_->pending_acks,
        "SELECT message_id, ack_seq, stage_wanted, reason_code, reason, stage_ms FROM inbox "
-       "WHERE stage_wanted <> stage_sent ORDER BY ack_seq LIMIT ?1"},
+       "WHERE stage_wanted <> stage_sent AND (stage_wanted <> 1 OR stage_ms <= ?2) ORDER BY ack_seq LIMIT ?1"},
       {&stmts_->mark_sent, "UPDATE inbox SET stage_sent = ?2, ack_error = ?3 WHERE message_id = ?1"},
       {&stmts_->add_held_above, "INSERT OR IGNORE INTO held_above(delivery_seq) VALUES (?1)"},
       {&stmts_->remove_held_above, "DELETE FROM held_above WHERE delivery_seq <= ?1"},
       {&stmts_->save_held_upto, "UPDATE resume SET held_upto = ?1 WHERE id = 1"},
   };
   for (const auto& [stmt, text] : sql) {
-    Result<Statement> prepared = db_.Prepare(text);
+    Result<Statement> prepared =
+        (stmt == &stmts_->next_for_sink || stmt == &stmts_->pending_acks) ? reader_.Prepare(text) : db_.Prepare(text);
     if (!prepared.ok()) return prepared.status();
     *stmt = std::move(prepared).value();
   }
@@ -211,24 +223,36 @@ uint64_t Inbox::ResumePoint() const {
 }
 
 Result<std::optional<InboxMessage>> Inbox::NextForSink() {
-  std::lock_guard lock(mu_);
+  Result<std::vector<InboxMessage>> one = NextBatchForSink(1);
+  if (!one.ok()) return one.status();
+  if (one->empty()) return std::optional<InboxMessage>();
+  return std::optional<InboxMessage>(std::move(one->front()));
+}
+
+Result<std::vector<InboxMessage>> Inbox::NextBatchForSink(int limit) {
+  std::lock_guard lock(read_mu_);
+  std::vector<InboxMessage> out;
   Statement& st = stmts_->next_for_sink;
   st.Reset();
-  Result<bool> row = st.Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return std::optional<InboxMessage>();
-  InboxMessage m;
-  m.delivery_seq = static_cast<uint64_t>(st.ColumnInt64(0));
-  m.attempt = static_cast<uint32_t>(st.ColumnInt64(1));
-  auto id = st.ColumnBlob(2);
-  Result<MessageId> mid = MessageId::FromBytes(id.data(), id.size());
-  if (!mid.ok()) return mid.status();
-  m.id = *mid;
-  m.kind = static_cast<int>(st.ColumnInt64(3));
-  m.envelope = Bytes(st.ColumnBlob(4));
-  m.received_ms = st.ColumnInt64(5);
+  st.Bind(1, static_cast<int64_t>(limit));
+  for (;;) {
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    InboxMessage m;
+    m.delivery_seq = static_cast<uint64_t>(st.ColumnInt64(0));
+    m.attempt = static_cast<uint32_t>(st.ColumnInt64(1));
+    auto id = st.ColumnBlob(2);
+    Result<MessageId> mid = MessageId::FromBytes(id.data(), id.size());
+    if (!mid.ok()) return mid.status();
+    m.id = *mid;
+    m.kind = static_cast<int>(st.ColumnInt64(3));
+    m.envelope = Bytes(st.ColumnBlob(4));
+    m.received_ms = st.ColumnInt64(5);
+    out.push_back(std::move(m));
+  }
   st.Reset();
-  return std::optional<InboxMessage>(std::move(m));
+  return out;
 }
 
 // Caller holds mu_ and has opened a transaction.
@@ -271,20 +295,29 @@ Result<StageReceipt> Inbox::RaiseStage(const MessageId& id, uint64_t delivery_se
 }
 
 Status Inbox::RecordSinkOutcome(const MessageId& id, SinkVerdict verdict, std::string_view reason) {
+  const SinkOutcomeRecord one{id, verdict, std::string(reason)};
+  return RecordSinkOutcomes(std::span<const SinkOutcomeRecord>(&one, 1));
+}
+
+Status Inbox::RecordSinkOutcomes(std::span<const SinkOutcomeRecord> outcomes) {
+  if (outcomes.empty()) return Status::Ok();
   std::lock_guard lock(mu_);
   const int64_t now = clock_.NowMs();
   REGLINE_RETURN_IF_ERROR(Begin());
   Status s = [&]() -> Status {
-    const IdKey key = id.ToBytes();
-    Statement& up = stmts_->update_sink;
-    up.Reset();
-    BindId(up, 1, key);
-    up.Bind(2, static_cast<int64_t>(verdict)).Bind(3, reason).Bind(4, now);
-    REGLINE_RETURN_IF_ERROR(up.Run());
-    if (db_.Changes() == 0) return NotFound("no message " + id.ToHex() + " in the inbox");
-    Result<StageReceipt> raised = RaiseStage(id, 0, StageFor(verdict), schema::RejectReason::OTHER, reason, now);
-    // A stage set further by hand stands; the sink's outcome is still kept.
-    if (!raised.ok() && raised.status().code() != StatusCode::kFailedPrecondition) return raised.status();
+    for (const SinkOutcomeRecord& o : outcomes) {
+      const IdKey key = o.id.ToBytes();
+      Statement& up = stmts_->update_sink;
+      up.Reset();
+      BindId(up, 1, key);
+      up.Bind(2, static_cast<int64_t>(o.verdict)).Bind(3, o.reason).Bind(4, now);
+      REGLINE_RETURN_IF_ERROR(up.Run());
+      if (db_.Changes() == 0) return NotFound("no message " + o.id.ToHex() + " in the inbox");
+      Result<StageReceipt> raised =
+          RaiseStage(o.id, 0, StageFor(o.verdict), schema::RejectReason::OTHER, o.reason, now);
+      // A stage set further by hand stands; the sink's outcome is still kept.
+      if (!raised.ok() && raised.status().code() != StatusCode::kFailedPrecondition) return raised.status();
+    }
     return Commit();
   }();
   if (!s.ok()) Rollback();
@@ -309,12 +342,12 @@ Result<StageReceipt> Inbox::RecordStage(const MessageId& id, uint64_t delivery_s
   return r;
 }
 
-Result<std::vector<PendingAck>> Inbox::PendingAcks(int limit) {
-  std::lock_guard lock(mu_);
+Result<std::vector<PendingAck>> Inbox::PendingAcks(int limit, int64_t received_before_ms) {
+  std::lock_guard lock(read_mu_);
   std::vector<PendingAck> out;
   Statement& st = stmts_->pending_acks;
   st.Reset();
-  st.Bind(1, static_cast<int64_t>(limit));
+  st.Bind(1, static_cast<int64_t>(limit)).Bind(2, received_before_ms);
   for (;;) {
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
@@ -338,6 +371,19 @@ Result<std::vector<PendingAck>> Inbox::PendingAcks(int limit) {
 Status Inbox::MarkAcksSent(std::span<const SentAck> sent) {
   if (sent.empty()) return Status::Ok();
   std::lock_guard lock(mu_);
+  // This commit alone is not fsynced (synchronous=NORMAL for it): losing it
+  // in a crash only means the acks are sent again and the gateway answers
+  // "duplicate". The next fsynced commit makes it durable too (WAL frames
+  // are written in order).
+  const bool relax = options_.durability == Durability::kFull;
+  if (relax) REGLINE_RETURN_IF_ERROR(db_.Exec("PRAGMA synchronous = NORMAL"));
+  struct Restore {
+    Database& db;
+    bool on;
+    ~Restore() {
+      if (on) (void)db.Exec("PRAGMA synchronous = FULL");
+    }
+  } restore{db_, relax};
   REGLINE_RETURN_IF_ERROR(Begin());
   Status s = [&]() -> Status {
     for (const SentAck& a : sent) {

@@ -18,11 +18,12 @@
 // Stages only move forward: received < accepted < completed, and rejected
 // after received or accepted; completed and rejected exclude each other.
 //
-// Threads: every call takes the inbox's mutex, so any thread may call any
-// method (the gateway link inserts and sends acknowledgements, the sink
+// Threads: every call takes the inbox's mutex (the two read-only calls
+// NextBatchForSink and PendingAcks take the read connection's), so any
+// thread may call any method (the gateway link inserts and sends acknowledgements, the sink
 // worker records outcomes, the local endpoint records stages set by hand).
 // Every call that returns ok has committed; with Durability::kFull the
-// commit was fsynced.
+// commit was fsynced (except MarkAcksSent's, see there).
 #pragma once
 
 #include <cstdint>
@@ -75,6 +76,13 @@ struct InboxMessage {
 // What the sink decided.
 enum class SinkVerdict : int { kAccepted = 1, kCompleted = 2, kRejected = 3 };
 std::string_view SinkVerdictName(SinkVerdict v);
+
+// One sink outcome to record.
+struct SinkOutcomeRecord {
+  MessageId id;
+  SinkVerdict verdict = SinkVerdict::kAccepted;
+  std::string reason;
+};
 
 // An acknowledgement the gateway has not confirmed yet.
 struct PendingAck {
@@ -129,12 +137,17 @@ class Inbox {
   // The held message with the lowest delivery number that has no sink
   // outcome yet; nullopt when there is none.
   Result<std::optional<InboxMessage>> NextForSink();
+  // Up to `limit` such messages, lowest delivery number first.
+  Result<std::vector<InboxMessage>> NextBatchForSink(int limit);
 
   // Records the sink's outcome and raises the wanted stage to match
   // (accepted, completed, or rejected with RejectReason::OTHER and
   // `reason`). A stage already set further by hand is kept (the outcome is
   // still recorded). kNotFound for an unknown id.
   Status RecordSinkOutcome(const MessageId& id, SinkVerdict verdict, std::string_view reason);
+  // The same for several outcomes, all in one transaction (one fsync): all
+  // are recorded or none.
+  Status RecordSinkOutcomes(std::span<const SinkOutcomeRecord> outcomes);
 
   // A stage set by the platform's people (local ACK). `delivery_seq` 0 =
   // identify by id alone; otherwise it must match. kNotFound for an unknown
@@ -145,12 +158,17 @@ class Inbox {
 
   // Up to `limit` acknowledgements the gateway has not confirmed, in
   // delivery order.
-  Result<std::vector<PendingAck>> PendingAcks(int limit);
+  // A "received" that is the only stage due is left out while it was
+  // reached after `received_before_ms` (inbox clock): the sink usually
+  // decides within moments, and then one ACK with the later stage says
+  // both (the gateway records receipt with any later stage).
+  Result<std::vector<PendingAck>> PendingAcks(int limit, int64_t received_before_ms = INT64_MAX);
 
   // The gateway confirmed each `stage` for its `id` (or refused it for
   // good, with `error` saying why), all recorded in one transaction: they
   // are not sent again unless a later stage is recorded or the message is
-  // delivered again.
+  // delivered again. The one commit that is not fsynced on its own (a
+  // crash may undo it; the acks are then sent again).
   Status MarkAcksSent(std::span<const SentAck> sent);
 
   Result<InboxCounts> Counts();
@@ -169,9 +187,13 @@ class Inbox {
 
   const InboxOptions options_;
   const Clock& clock_;
-  mutable std::mutex mu_;  // guards everything below
+  mutable std::mutex mu_;  // guards everything below but reader_
   Database db_;
-  std::unique_ptr<Statements> stmts_;
+  // Read-only connection for NextBatchForSink and PendingAcks (what they
+  // return was committed), so that they never wait for a write's fsync.
+  std::mutex read_mu_;  // guards reader_ and its statements
+  Database reader_;
+  std::unique_ptr<Statements> stmts_;  // last: finalized before either connection closes
   // Mirrors the resume table; changed only after a commit succeeds.
   uint64_t held_upto_ = 0;
   std::set<uint64_t> held_above_;

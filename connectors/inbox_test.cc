@@ -224,5 +224,49 @@ TEST_F(InboxTest, RefusesAFileThatIsNotAnInbox) {
   EXPECT_EQ(inbox.status().code(), StatusCode::kCorruption);
 }
 
+TEST_F(InboxTest, SinkBatchesComeInDeliveryOrderAndTheirOutcomesCommitTogether) {
+  auto inbox = Open();
+  Insert(*inbox, {D(3, 3), D(1, 1), D(2, 2), D(4, 4)});
+  Result<std::vector<InboxMessage>> batch = inbox->NextBatchForSink(3);
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->size(), 3u);
+  EXPECT_EQ((*batch)[0].delivery_seq, 1u);
+  EXPECT_EQ((*batch)[1].delivery_seq, 2u);
+  EXPECT_EQ((*batch)[2].delivery_seq, 3u);
+  std::vector<SinkOutcomeRecord> outcomes = {{(*batch)[0].id, SinkVerdict::kAccepted, ""},
+                                             {(*batch)[1].id, SinkVerdict::kRejected, "unknown live room"},
+                                             {(*batch)[2].id, SinkVerdict::kCompleted, ""}};
+  ASSERT_TRUE(inbox->RecordSinkOutcomes(outcomes).ok());
+  Result<std::vector<InboxMessage>> rest = inbox->NextBatchForSink(10);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ(rest->front().delivery_seq, 4u);
+  EXPECT_EQ(Due(*inbox),
+            (std::vector<std::pair<uint64_t, AckStage>>{
+                {1, AckStage::ACCEPTED}, {2, AckStage::REJECTED}, {3, AckStage::COMPLETED}, {4, AckStage::RECEIVED}}));
+
+  // One unknown id fails the whole batch: nothing of it is recorded.
+  std::vector<SinkOutcomeRecord> bad = {{MessageId{0xabc, 4}, SinkVerdict::kAccepted, ""},
+                                        {MessageId{0xabc, 99}, SinkVerdict::kAccepted, ""}};
+  EXPECT_EQ(inbox->RecordSinkOutcomes(bad).code(), StatusCode::kNotFound);
+  EXPECT_EQ(inbox->NextBatchForSink(10)->size(), 1u);
+}
+
+TEST_F(InboxTest, ABareReceivedCanWaitForTheSinkWhileLaterStagesGoAtOnce) {
+  auto inbox = Open();
+  Insert(*inbox, {D(1, 1), D(2, 2)});
+  ASSERT_TRUE(inbox->RecordSinkOutcome(MessageId{0xabc, 2}, SinkVerdict::kAccepted, "").ok());
+  // Both reached their stage "now": a cut-off before now holds back the bare received only.
+  Result<std::vector<PendingAck>> due = inbox->PendingAcks(10, clock_.NowMs() - 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ(due->front().delivery_seq, 2u);
+  EXPECT_EQ(due->front().stage, AckStage::ACCEPTED);
+  clock_.Advance(11);
+  due = inbox->PendingAcks(10, clock_.NowMs() - 10);
+  ASSERT_TRUE(due.ok());
+  EXPECT_EQ(due->size(), 2u);
+}
+
 }  // namespace
 }  // namespace regline::connector

@@ -33,11 +33,19 @@ void Outbox::Submit(const std::string& sender, const MessageId& id, int kind, in
   s.expires_ms = expires_ms;
   s.recipients = {kOutboxRecipient};
   s.envelope = std::move(envelope);
-  committer_->Submit(std::move(s), std::move(done));
+  // Set once the entry is committed, so that a Lease() after that sees it.
+  committer_->Submit(std::move(s), [this, done = std::move(done)](Result<SubmitReceipt> r) {
+    if (r.ok()) maybe_pending_ = true;
+    done(std::move(r));
+  });
 }
 
 Result<std::vector<LeasedDelivery>> Outbox::Lease(int max) {
-  return committer_->Run([max](Store& store) { return store.Lease(kOutboxRecipient, max, kLeaseMs); }).get();
+  maybe_pending_ = false;  // before looking: a submission committed after this sets it again
+  Result<std::vector<LeasedDelivery>> leased =
+      committer_->Run([max](Store& store) { return store.Lease(kOutboxRecipient, max, kLeaseMs); }).get();
+  if (!leased.ok() || !leased->empty()) maybe_pending_ = true;
+  return leased;
 }
 
 Status Outbox::MarkSent(uint64_t seq) {
@@ -57,6 +65,7 @@ Status Outbox::MarkRefused(uint64_t seq, std::string_view reason) {
 }
 
 Status Outbox::Requeue() {
+  maybe_pending_ = true;
   return committer_->Run([](Store& store) -> Status { return store.RequeueInFlight(kOutboxRecipient).status(); }).get();
 }
 

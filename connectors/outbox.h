@@ -18,6 +18,7 @@
 // committer's writer thread. Submit's callback runs on that thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -72,6 +73,11 @@ class Outbox {
   // Entries waiting (queued + being sent).
   int64_t Pending();
 
+  // False only when the last Lease() found nothing and nothing was
+  // submitted or requeued since: the link skips the outbox then, without
+  // a round trip to the outbox's writer thread.
+  bool MaybePending() const { return maybe_pending_.load(); }
+
   // Stops taking work, commits and answers what is queued. Idempotent.
   void Stop();
 
@@ -79,6 +85,7 @@ class Outbox {
   explicit Outbox(std::unique_ptr<GroupCommitter> committer) : committer_(std::move(committer)) {}
 
   std::unique_ptr<GroupCommitter> committer_;
+  std::atomic<bool> maybe_pending_{true};
 };
 
 }  // namespace regline::connector

@@ -3,6 +3,8 @@
 #include <pthread.h>
 
 #include <chrono>
+#include <optional>
+#include <vector>
 
 #include "gateway/core/log.h"
 
@@ -59,39 +61,56 @@ void SinkWorker::Loop() {
       std::lock_guard lock(mu_);
       if (stopping_) return;
     }
-    Result<std::optional<InboxMessage>> next = inbox_.NextForSink();
+    Result<std::vector<InboxMessage>> next = inbox_.NextBatchForSink(options_.batch);
     if (!next.ok()) {
       failed(next.status(), "inbox_read_failed", nullptr);
       if (Wait(backoff_ms)) return;
       continue;
     }
-    if (!next->has_value()) {
+    if (next->empty()) {
       if (Wait(1000)) return;
       continue;
     }
-    const InboxMessage& m = **next;
-    Result<SinkOutcome> outcome = sink_.Deliver(m);
-    if (!outcome.ok()) {
-      failed(outcome.status(), "sink_failed", &m.id);
-      if (Wait(backoff_ms)) return;
-      continue;
+    // Hand over in order until the batch ends or the sink fails; then record
+    // every outcome reached in one transaction.
+    std::vector<SinkOutcomeRecord> outcomes;
+    outcomes.reserve(next->size());
+    std::optional<Status> sink_failure;
+    const MessageId* failed_id = nullptr;
+    for (const InboxMessage& m : *next) {
+      Result<SinkOutcome> outcome = sink_.Deliver(m);
+      if (!outcome.ok()) {
+        sink_failure = outcome.status();
+        failed_id = &m.id;
+        break;
+      }
+      Log(LogLevel::kDebug, "sink_delivered",
+          {{"sink", std::string(sink_.name())},
+           {"id", m.id.ToHex()},
+           {"delivery_seq", std::to_string(m.delivery_seq)},
+           {"outcome", std::string(SinkVerdictName(outcome->verdict))},
+           {"reason", outcome->reason}});
+      outcomes.push_back({m.id, outcome->verdict, std::move(outcome->reason)});
+      std::lock_guard lock(mu_);
+      if (stopping_) break;  // record what was handed over, then stop
     }
-    Status recorded = inbox_.RecordSinkOutcome(m.id, outcome->verdict, outcome->reason);
-    if (!recorded.ok()) {
-      // Handed over but not recorded: the next pass hands it over again
-      // (same JSON, same spool name).
-      failed(recorded, "sink_outcome_not_recorded", &m.id);
+    if (!outcomes.empty()) {
+      Status recorded = inbox_.RecordSinkOutcomes(outcomes);
+      if (!recorded.ok()) {
+        // Handed over but not recorded: the next pass hands them over again
+        // (same JSON, same spool names).
+        failed(recorded, "sink_outcome_not_recorded", &outcomes.front().id);
+        if (Wait(backoff_ms)) return;
+        continue;
+      }
+      on_outcome_();
+    }
+    if (sink_failure.has_value()) {
+      failed(*sink_failure, "sink_failed", failed_id);
       if (Wait(backoff_ms)) return;
       continue;
     }
     backoff_ms = 0;
-    Log(LogLevel::kDebug, "sink_delivered",
-        {{"sink", std::string(sink_.name())},
-         {"id", m.id.ToHex()},
-         {"delivery_seq", std::to_string(m.delivery_seq)},
-         {"outcome", std::string(SinkVerdictName(outcome->verdict))},
-         {"reason", outcome->reason}});
-    on_outcome_();
   }
 }
 

@@ -45,6 +45,31 @@ std::optional<uint64_t> AnswerTag(Frame::Reader frame) {
 
 bool ValidZ85Key(const std::string& key) { return key.size() == 40; }
 
+Status ReadRefusal(schema::Error::Reader error, Refusal& r) {
+  return Guard("ERROR frame from the gateway", [&]() {
+    r.code = error.getCode();
+    r.text = error.getText().cStr();
+    r.message_id = FromWire(error.getMessageId());
+    r.retry_after_ms = error.getRetryAfterMs();
+    r.request_tag = error.getRequestTag();
+  });
+}
+
+Status RefusalStatus(const Refusal& r) {
+  return Status(FromWireError(r.code), r.text.empty() ? std::string(WireErrorName(r.code)) : r.text);
+}
+
+Status ReadReceipt(Frame::Reader f, AckReceiptInfo& info) {
+  return Guard("ACK-RECEIPT frame from the gateway", [&]() {
+    auto r = f.getAckReceipt();
+    info.message_id = FromWire(r.getMessageId());
+    info.stage = r.getStage();
+    info.recorded_ms = r.getRecordedMs();
+    info.duplicate = r.getDuplicate();
+    info.late_by_ms = r.getLateByMs();
+  });
+}
+
 }  // namespace
 
 std::string_view WireErrorName(schema::ErrorCode code) {
@@ -163,15 +188,9 @@ Status Client::HeartbeatIfDue() {
 
 Status Client::Refused(schema::Error::Reader error) {
   Refusal r;
-  Status read = Guard("ERROR frame from the gateway", [&]() {
-    r.code = error.getCode();
-    r.text = error.getText().cStr();
-    r.message_id = FromWire(error.getMessageId());
-    r.retry_after_ms = error.getRetryAfterMs();
-    r.request_tag = error.getRequestTag();
-  });
+  Status read = ReadRefusal(error, r);
   if (!read.ok()) return read;
-  Status status(FromWireError(r.code), r.text.empty() ? std::string(WireErrorName(r.code)) : r.text);
+  Status status = RefusalStatus(r);
   last_refusal_ = std::move(r);
   return status;
 }
@@ -196,6 +215,14 @@ Status Client::Hello() {
                            std::to_string(schema::MAX_HELLO_BYTES));
   }
   REGLINE_RETURN_IF_ERROR(Send(frame));
+  // Acks of the session this HELLO replaces will not be answered.
+  for (uint64_t tag : acks_in_flight_) {
+    AckAnswer lost;
+    lost.request_tag = tag;
+    lost.status = Disconnected("a new session started before gateway at " + options_.endpoint + " answered the ACK");
+    ack_answers_.push_back(std::move(lost));
+  }
+  acks_in_flight_.clear();
 
   const int64_t deadline = SteadyMs() + options_.timeout_ms;
   for (int64_t left = options_.timeout_ms; left > 0; left = deadline - SteadyMs()) {
@@ -268,6 +295,7 @@ Result<DecodedFrame> Client::AwaitAnswer(std::string_view what, uint64_t tag) {
     // An untagged ERROR while a request is out: the gateway could not read
     // it or has no session for us; either way it is this request's answer.
     if (answer_tag == 0u && f.which() == Frame::ERROR) return frame;
+    if (FileAckAnswer(frame, answer_tag)) continue;
     if (answer_tag.has_value()) continue;  // a late answer to a request that timed out
     bool bye = f.which() == Frame::BYE;
     FileUnsolicited(std::move(frame));
@@ -341,11 +369,9 @@ Result<DecodedFrame> Client::Query(const std::function<void(schema::Query::Build
   return answer;
 }
 
-Result<AckReceiptInfo> Client::Ack(const AckRequest& ack) {
-  last_refusal_.reset();
+Result<std::string> Client::AckFrame(const AckRequest& ack, uint64_t tag) {
   if (ack.stage == schema::AckStage::UNSPECIFIED) return InvalidArgument("ACK needs a stage");
   if (ack.message_id.IsZero()) return InvalidArgument("ACK needs the acknowledged message's id");
-  const uint64_t tag = NextTag();
   capnp::MallocMessageBuilder message;
   auto a = message.initRoot<Frame>().initAck();
   a.setRequestTag(tag);
@@ -359,20 +385,66 @@ Result<AckReceiptInfo> Client::Ack(const AckRequest& ack) {
     a.setAcknowledgement(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(ack.acknowledgement.data()),
                                              ack.acknowledgement.size()));
   }
-  Result<DecodedFrame> answer = Call("ACK", tag, Encode(message));
+  return Encode(message);
+}
+
+Result<AckReceiptInfo> Client::Ack(const AckRequest& ack) {
+  last_refusal_.reset();
+  const uint64_t tag = NextTag();
+  Result<std::string> frame = AckFrame(ack, tag);
+  if (!frame.ok()) return frame.status();
+  Result<DecodedFrame> answer = Call("ACK", tag, *frame);
   if (!answer.ok()) return answer.status();
   Frame::Reader f = answer->get();
   if (f.which() != Frame::ACK_RECEIPT) return Internal("gateway answered ACK with an unexpected frame");
   AckReceiptInfo info;
-  REGLINE_RETURN_IF_ERROR(Guard("ACK-RECEIPT frame from the gateway", [&]() {
-    auto r = f.getAckReceipt();
-    info.message_id = FromWire(r.getMessageId());
-    info.stage = r.getStage();
-    info.recorded_ms = r.getRecordedMs();
-    info.duplicate = r.getDuplicate();
-    info.late_by_ms = r.getLateByMs();
-  }));
+  REGLINE_RETURN_IF_ERROR(ReadReceipt(f, info));
   return info;
+}
+
+Result<uint64_t> Client::SendAck(const AckRequest& ack) {
+  last_refusal_.reset();
+  if (!has_session_) return Disconnected("no session with gateway at " + options_.endpoint + "; send HELLO first");
+  const uint64_t tag = NextTag();
+  Result<std::string> frame = AckFrame(ack, tag);
+  if (!frame.ok()) return frame.status();
+  if (frame->size() > ready_.max_frame_bytes) {
+    return InvalidArgument("ACK frame of " + std::to_string(frame->size()) + " bytes exceeds the session's limit of " +
+                           std::to_string(ready_.max_frame_bytes));
+  }
+  REGLINE_RETURN_IF_ERROR(Send(*frame));
+  acks_in_flight_.insert(tag);
+  return tag;
+}
+
+std::vector<AckAnswer> Client::TakeAckAnswers() {
+  std::vector<AckAnswer> out;
+  out.swap(ack_answers_);
+  return out;
+}
+
+bool Client::FileAckAnswer(DecodedFrame& frame, std::optional<uint64_t> tag) {
+  if (!tag.has_value() || *tag == 0) return false;
+  auto it = acks_in_flight_.find(*tag);
+  if (it == acks_in_flight_.end()) return false;
+  acks_in_flight_.erase(it);
+  Frame::Reader f = frame.get();
+  AckAnswer answer;
+  answer.request_tag = *tag;
+  if (f.which() == Frame::ACK_RECEIPT) {
+    answer.status = ReadReceipt(f, answer.receipt);
+  } else if (f.which() == Frame::ERROR) {
+    Refusal r;
+    answer.status = ReadRefusal(f.getError(), r);
+    if (answer.status.ok()) {
+      answer.status = RefusalStatus(r);
+      answer.refusal = std::move(r);
+    }
+  } else {
+    answer.status = Internal("gateway answered ACK with an unexpected frame");
+  }
+  ack_answers_.push_back(std::move(answer));
+  return true;
 }
 
 Status Client::GrantCredit(uint32_t grant) {
@@ -411,13 +483,15 @@ Result<std::optional<DecodedFrame>> Client::Receive(int64_t timeout_ms) {
     }
     int64_t left = deadline - now;
     if (left < 0) return std::optional<DecodedFrame>();
+    if (!ack_answers_.empty()) left = 0;  // the caller has answers to take: do not wait
     if (has_session_) left = std::min<int64_t>(left, ready_.heartbeat_interval_ms);
     Result<std::optional<DecodedFrame>> read = ReadOne(left);
     if (!read.ok()) return read;
     if (read->has_value()) {
       DecodedFrame frame = std::move(**read);
       std::optional<uint64_t> tag = AnswerTag(frame.get());
-      // Tagged answers here are late answers to requests that timed out.
+      // Other tagged answers here are late answers to requests that timed out.
+      if (FileAckAnswer(frame, tag)) continue;
       if (!tag.has_value() || *tag == 0) FileUnsolicited(std::move(frame));
     } else if (left == 0) {
       return std::optional<DecodedFrame>();

@@ -25,6 +25,16 @@
 // nothing (DELIVER, BYE, ERROR without a tag) are queued, in order, for
 // Receive(); answers to requests that already timed out are dropped.
 //
+// Pipelined acknowledgements: SendAck() sends C:ACK with a fresh tag and
+// returns the tag at once. Its answer (ACK-RECEIPT, or ERROR carrying that
+// tag) is read by whichever call reads frames next (Receive, or a
+// synchronous request waiting for its own answer) and kept, in arrival
+// order, for TakeAckAnswers(); the caller matches answers to acks by tag.
+// Nothing times out on the client's side: a caller that needs a bound on
+// the wait keeps its own clock (acks_in_flight() says how many are out).
+// A new HELLO answers every ack still in flight with kDisconnected (send
+// them again: ACK is idempotent, the gateway says duplicate).
+//
 // Failures: a request the gateway answers with S:ERROR fails with the
 // Status that FromWireError() gives for its code and the gateway's text as
 // message; the ERROR itself stays readable in last_refusal() until the next
@@ -44,6 +54,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -152,6 +163,19 @@ struct Refusal {
   uint64_t request_tag = 0;
 };
 
+// The answer to one ack sent with SendAck().
+struct AckAnswer {
+  uint64_t request_tag = 0;  // as SendAck returned it
+  // ok: `receipt` holds the ACK-RECEIPT. Otherwise the Status the
+  // synchronous Ack() would have failed with: the gateway's refusal
+  // (`refusal` set, as last_refusal() would be), kInvalidArgument for an
+  // unreadable receipt, kDisconnected when a new HELLO came before any
+  // answer.
+  Status status;
+  AckReceiptInfo receipt;
+  std::optional<Refusal> refusal;
+};
+
 // The stable snake_case name of a wire error code, e.g. "permission_denied",
 // "overloaded", "unauthenticated"; "error_<n>" for a code this build does
 // not know.
@@ -192,6 +216,20 @@ class Client {
   // unspecified or a zero message id. Failures as for Submit.
   Result<AckReceiptInfo> Ack(const AckRequest& ack);
 
+  // C:ACK without waiting: checks the ack as Ack() does, sends it with a
+  // fresh requestTag and returns that tag. The answer comes later through
+  // TakeAckAnswers(). kInvalidArgument (nothing sent) as for Ack() or for a
+  // frame over ready().max_frame_bytes; kDisconnected without a session;
+  // kUnavailable when the frame cannot be queued. Never re-sends HELLO.
+  Result<uint64_t> SendAck(const AckRequest& ack);
+
+  // The answers to SendAck() acks read so far, in arrival order; each
+  // returned once. Reads nothing from the socket itself (Receive does).
+  std::vector<AckAnswer> TakeAckAnswers();
+  bool has_ack_answers() const { return !ack_answers_.empty(); }
+  // Acks sent with SendAck() and not answered (taken or not) yet.
+  size_t acks_in_flight() const { return acks_in_flight_.size(); }
+
   // C:CREDIT: lets the gateway send `grant` more DELIVER frames. No answer
   // is expected; fails only when the frame cannot be queued (kUnavailable)
   // or there is no session (kDisconnected).
@@ -201,7 +239,9 @@ class Client {
   // a requestTag), queued ones first; nullopt when none arrives within
   // timeout_ms (0 = only what is already there). Sends HEARTBEAT whenever
   // nothing was sent for the heartbeat interval; heartbeats received are
-  // consumed here. Fails with kDisconnected when the gateway was silent for
+  // consumed here, and answers to SendAck() acks kept for TakeAckAnswers();
+  // while such answers wait to be taken, Receive reads only what is already
+  // there and does not wait. Fails with kDisconnected when the gateway was silent for
   // heartbeatLiveness intervals or answered ERROR{unauthenticated} (call
   // Hello() to start again). After a BYE, the session is over: Hello()
   // starts a new one.
@@ -249,6 +289,10 @@ class Client {
   // everything else queued for Receive().
   void FileUnsolicited(DecodedFrame frame);
   Status Refused(schema::Error::Reader error);
+  // The C:ACK frame for `ack` with `tag`; kInvalidArgument for a bad ack.
+  Result<std::string> AckFrame(const AckRequest& ack, uint64_t tag);
+  // Keeps `frame` for TakeAckAnswers() when it answers an ack in flight.
+  bool FileAckAnswer(DecodedFrame& frame, std::optional<uint64_t> tag);
 
   zmq::socket_t socket_;
   ClientOptions options_;
@@ -257,6 +301,8 @@ class Client {
   bool has_session_ = false;
   uint64_t next_tag_ = 1;
   std::deque<DecodedFrame> inbox_;
+  std::set<uint64_t> acks_in_flight_;  // tags from SendAck() not answered yet
+  std::vector<AckAnswer> ack_answers_;
   std::optional<Refusal> last_refusal_;
   uint64_t dropped_frames_ = 0;
   int64_t last_sent_steady_ms_ = 0;

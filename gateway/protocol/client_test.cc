@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "ctl/testing/fake_gateway.h"
@@ -290,6 +291,166 @@ TEST(ClientTest, AckSendsTheStageAndReturnsTheReceipt) {
   AckRequest no_stage = ack;
   no_stage.stage = schema::AckStage::UNSPECIFIED;
   EXPECT_EQ((*client)->Ack(no_stage).status().code(), StatusCode::kInvalidArgument);
+}
+
+std::string AckReceiptFrame(uint64_t tag, const MessageId& id, schema::AckStage stage, bool duplicate) {
+  capnp::MallocMessageBuilder m;
+  auto receipt = m.initRoot<Frame>().initAckReceipt();
+  receipt.setRequestTag(tag);
+  ToWire(id, receipt.initMessageId());
+  receipt.setStage(stage);
+  receipt.setRecordedMs(1'700'000'000'000);
+  receipt.setDuplicate(duplicate);
+  return Encode(m);
+}
+
+// Collects answers until `n` came or `wait_ms` passed, reading via Receive.
+std::vector<AckAnswer> AwaitAckAnswers(Client& client, size_t n, int64_t wait_ms = 2000) {
+  std::vector<AckAnswer> all;
+  auto start = std::chrono::steady_clock::now();
+  while (all.size() < n && ElapsedMs(start) < wait_ms) {
+    auto frame = client.Receive(20);
+    EXPECT_TRUE(frame.ok()) << frame.status().ToString();
+    if (!frame.ok()) break;
+    for (AckAnswer& a : client.TakeAckAnswers()) all.push_back(std::move(a));
+  }
+  return all;
+}
+
+TEST(ClientTest, SendAckPipelinesAcksAndAnswersComeBackByTagInAnyOrder) {
+  // Holds the answers until the third ACK, then answers 3, 2 (refused), 1,
+  // with a DELIVER in between.
+  auto tags = std::make_shared<std::vector<uint64_t>>();
+  FakeGateway gateway([tags](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (!f.isAck()) return out;
+    tags->push_back(f.getAck().getRequestTag());
+    if (tags->size() < 3) return out;
+    const MessageId id = FromWire(f.getAck().getMessageId());
+    out.push_back(AckReceiptFrame((*tags)[2], id, schema::AckStage::RECEIVED, false));
+    out.push_back(FakeGateway::Error((*tags)[1], schema::ErrorCode::NOT_FOUND, "no such delivery"));
+    out.push_back(DeliverFrame(8));
+    out.push_back(AckReceiptFrame((*tags)[0], id, schema::AckStage::RECEIVED, true));
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+
+  std::vector<uint64_t> sent;
+  for (uint64_t seq : {1u, 2u, 3u}) {
+    AckRequest ack;
+    ack.delivery_seq = seq;
+    ack.message_id = kId;
+    ack.stage = schema::AckStage::RECEIVED;
+    Result<uint64_t> tag = (*client)->SendAck(ack);
+    ASSERT_TRUE(tag.ok()) << tag.status().ToString();
+    sent.push_back(*tag);
+  }
+  EXPECT_LT(sent[0], sent[1]);
+  EXPECT_LT(sent[1], sent[2]);
+  EXPECT_EQ((*client)->acks_in_flight(), 3u);
+
+  // The DELIVER still comes through Receive; the answers through
+  // TakeAckAnswers, in arrival order.
+  std::vector<AckAnswer> answers;
+  bool delivered = false;
+  auto start = std::chrono::steady_clock::now();
+  while ((answers.size() < 3 || !delivered) && ElapsedMs(start) < 2000) {
+    auto frame = (*client)->Receive(20);
+    ASSERT_TRUE(frame.ok()) << frame.status().ToString();
+    if (frame->has_value()) {
+      EXPECT_EQ((*frame)->get().getDeliver().getDeliverySeq(), 8u);
+      delivered = true;
+    }
+    for (AckAnswer& a : (*client)->TakeAckAnswers()) answers.push_back(std::move(a));
+  }
+  EXPECT_TRUE(delivered);
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ((*client)->acks_in_flight(), 0u);
+  EXPECT_FALSE((*client)->has_ack_answers());
+
+  EXPECT_EQ(answers[0].request_tag, sent[2]);
+  ASSERT_TRUE(answers[0].status.ok());
+  EXPECT_EQ(answers[0].receipt.message_id, kId);
+  EXPECT_EQ(answers[0].receipt.stage, schema::AckStage::RECEIVED);
+  EXPECT_FALSE(answers[0].receipt.duplicate);
+  EXPECT_FALSE(answers[0].refusal.has_value());
+
+  EXPECT_EQ(answers[1].request_tag, sent[1]);
+  EXPECT_EQ(answers[1].status.code(), StatusCode::kNotFound);
+  EXPECT_EQ(answers[1].status.message(), "no such delivery");
+  ASSERT_TRUE(answers[1].refusal.has_value());
+  EXPECT_EQ(answers[1].refusal->code, schema::ErrorCode::NOT_FOUND);
+  EXPECT_EQ(answers[1].refusal->request_tag, sent[1]);
+
+  EXPECT_EQ(answers[2].request_tag, sent[0]);
+  ASSERT_TRUE(answers[2].status.ok());
+  EXPECT_TRUE(answers[2].receipt.duplicate);
+
+  // The acks went out in order, with their delivery numbers.
+  ASSERT_EQ(gateway.Count(Frame::ACK), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    auto a = gateway.ReceivedFrame(1 + i).get().getAck();
+    EXPECT_EQ(a.getRequestTag(), sent[i]);
+    EXPECT_EQ(a.getDeliverySeq(), i + 1);
+  }
+}
+
+TEST(ClientTest, AckAnswersReadDuringASynchronousRequestAreKept) {
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isSubmit()) {
+      // The receipt for the pipelined ack (tag 1) comes before the CONFIRM.
+      out.push_back(AckReceiptFrame(1, kId, schema::AckStage::ACCEPTED, false));
+      out.push_back(FakeGateway::Confirm(f.getSubmit().getRequestTag(), kId, 3, false, {}));
+    }
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  AckRequest ack;
+  ack.message_id = kId;
+  ack.stage = schema::AckStage::ACCEPTED;
+  Result<uint64_t> tag = (*client)->SendAck(ack);
+  ASSERT_TRUE(tag.ok());
+  EXPECT_EQ(*tag, 1u);
+  Result<ConfirmInfo> confirm = (*client)->Submit("x");
+  ASSERT_TRUE(confirm.ok()) << confirm.status().ToString();
+  std::vector<AckAnswer> answers = (*client)->TakeAckAnswers();
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].request_tag, 1u);
+  EXPECT_TRUE(answers[0].status.ok());
+  EXPECT_EQ(answers[0].receipt.stage, schema::AckStage::ACCEPTED);
+}
+
+TEST(ClientTest, SendAckChecksTheAckAndANewHelloAnswersAcksInFlight) {
+  FakeGateway gateway;  // answers HELLO only
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  AckRequest ack;
+  ack.message_id = kId;
+  EXPECT_EQ((*client)->SendAck(ack).status().code(), StatusCode::kInvalidArgument);  // no stage
+  ack.stage = schema::AckStage::RECEIVED;
+  Result<uint64_t> tag = (*client)->SendAck(ack);
+  ASSERT_TRUE(tag.ok());
+  EXPECT_TRUE(AwaitAckAnswers(**client, 1, 100).empty());
+  EXPECT_EQ((*client)->acks_in_flight(), 1u);
+
+  ASSERT_TRUE((*client)->Hello().ok());
+  EXPECT_EQ((*client)->acks_in_flight(), 0u);
+  std::vector<AckAnswer> answers = (*client)->TakeAckAnswers();
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].request_tag, *tag);
+  EXPECT_EQ(answers[0].status.code(), StatusCode::kDisconnected);
+
+  (*client)->Close();
+  EXPECT_EQ((*client)->SendAck(ack).status().code(), StatusCode::kDisconnected);
 }
 
 TEST(ClientTest, RequestTagsAreUniqueAndIncreasing) {
