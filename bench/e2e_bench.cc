@@ -8,10 +8,12 @@
 // (--platform raw) a session in this process that acknowledges each
 // delivery as received without storing it.
 //
-// Latency: with raw, submit -> DELIVER at the platform, measured here; with
-// the connector, the gateway's own record from a message's durable
-// acceptance to the platform's "accepted" acknowledgement (millisecond
-// resolution), for a sample of the messages.
+// Latency, for a sample of the messages: with raw, submit -> DELIVER read
+// here; with the connector, submit -> sink (this process's wall clock at
+// submission against the sink_ms the connector's inbox recorded when its
+// sink took the message, millisecond resolution, same machine), and
+// submit -> "accepted" recorded at the gateway (the gateway's own record,
+// which adds the acknowledgement's trip back and its commit).
 //
 // Two runs: full speed (submissions pipelined up to --window outstanding),
 // printing messages/s from first submit to last acknowledgement receipt and
@@ -37,6 +39,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "gateway/core/sqlite.h"
 #include "gateway/protocol/frames.h"
 
 extern char** environ;
@@ -56,12 +59,14 @@ struct Args {
   int rate = 5000;
   int seconds = 5;
   size_t payload = 1024;
+  std::string connector_durability = "full";  // "normal": for comparison only
 };
 
 [[noreturn]] void Usage(int rc) {
   std::fprintf(rc == 0 ? stdout : stderr,
                "usage: e2e_bench [--platform connector|raw] [--messages N] [--window N] [--credit N] [--rate N]\n"
                "                 [--seconds N] [--payload B] [--gateway PATH] [--connector PATH]\n"
+               "                 [--connector-durability full|normal]\n"
                "End-to-end messages/s and submit->delivery latency through a real regline-gateway.\n");
   std::exit(rc);
 }
@@ -82,6 +87,7 @@ Args Parse(int argc, char** argv) {
     else if (k == "--gateway") a.gateway = v;
     else if (k == "--connector") a.connector = v;
     else if (k == "--platform") a.platform = v;
+    else if (k == "--connector-durability") a.connector_durability = v;
     else Usage(2);
   }
   return a;
@@ -168,14 +174,23 @@ bool StartGateway(const Args& a, const std::filesystem::path& dir, Gateway& g) {
 struct RunResult {
   int64_t delivered = 0;
   double seconds = 0;
-  std::vector<double> latency_ms;
+  std::vector<double> latency_ms;  // submit -> platform (raw: DELIVER read; connector: sink)
+  std::vector<double> ack_ms;      // connector: submit -> "accepted" recorded at the gateway
 };
+
+// Wall-clock microseconds: the connector's inbox records when its sink
+// took each message (sink_ms) on the same machine's wall clock.
+int64_t WallUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 bool StartConnector(const Args& a, const std::filesystem::path& dir, const std::string& gateway, Gateway& c) {
   {
     std::ofstream cfg(dir / "connector.toml");
-    cfg << "[connector]\nidentity = \"douyin\"\ndata_dir = \"" << (dir / "connector").string()
-        << "\"\n[gateway]\nendpoint = \"" << gateway << "\"\ncredit_window = " << a.credit
+    cfg << "[connector]\nidentity = \"douyin\"\ndurability = \"" << a.connector_durability
+        << "\"\ndata_dir = \"" << (dir / "connector").string() << "\"\n[gateway]\nendpoint = \"" << gateway << "\"\ncredit_window = " << a.credit
         << "\n[sink]\ntype = \"discard\"\n";
   }
   std::string cfg = (dir / "connector.toml").string();
@@ -255,10 +270,11 @@ void RawPlatform(const Args& a, zmq::context_t& ctx, const std::string& endpoint
 
 // Submits `count` messages (ids from `first`), paced at `rate` per second
 // when rate > 0, and waits until the platform has them all.
-RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, uint64_t first, int64_t count,
-              int rate) {
+RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, const std::filesystem::path& dir,
+              uint64_t first, int64_t count, int rate) {
   const bool raw = a.platform == "raw";
   std::vector<Clock::time_point> sent(static_cast<size_t>(count));
+  std::vector<int64_t> sent_wall_us(static_cast<size_t>(count));
   std::vector<double> latency(static_cast<size_t>(count), -1);
   std::atomic<int64_t> acked{0};
   std::atomic<bool> platform_ready{!raw};
@@ -283,6 +299,7 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, u
         if (Clock::now() < due) break;
       }
       sent[static_cast<size_t>(submitted)] = Clock::now();
+      sent_wall_us[static_cast<size_t>(submitted)] = WallUs();
       reg.send(zmq::buffer(SubmitFrame(first + static_cast<uint64_t>(submitted), payload)), zmq::send_flags::none);
       submitted++;
     }
@@ -308,15 +325,39 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, u
   }
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (!raw) {
+    // Submit -> sink: the inbox's sink_ms (millisecond wall clock, taken as
+    // the middle of its millisecond) against this process's wall clock at
+    // submission. Submit -> accepted: the gateway's own record.
+    Result<Database> inbox = Database::Open((dir / "connector" / "inbox.db").string());
+    std::optional<Statement> sink_ms;
+    if (inbox.ok()) {
+      Result<Statement> st = inbox->Prepare("SELECT sink_ms FROM inbox WHERE message_id = ?1");
+      if (st.ok()) sink_ms.emplace(std::move(st).value());
+    }
     const int64_t step = std::max<int64_t>(1, count / 2000);
     for (int64_t i = 0; i < count; i += step) {
-      std::optional<Stage> st = StatusOf(reg, first + static_cast<uint64_t>(i));
-      if (st && st->accepted_ms > 0) latency[static_cast<size_t>(i)] = static_cast<double>(st->accepted_ms - st->queued_ms);
+      const uint64_t n = first + static_cast<uint64_t>(i);
+      std::optional<Stage> st = StatusOf(reg, n);
+      if (st && st->accepted_ms > 0) r.ack_ms.push_back(static_cast<double>(st->accepted_ms - st->queued_ms));
+      if (sink_ms) {
+        auto key = MessageId{0xbe7c, n}.ToBytes();
+        sink_ms->Reset();
+        sink_ms->BindBlob(1, key.data(), key.size());
+        Result<bool> row = sink_ms->Step();
+        if (row.ok() && *row && sink_ms->ColumnInt64(0) > 0) {
+          const double us = static_cast<double>(sink_ms->ColumnInt64(0)) * 1000.0 + 500.0 -
+                            static_cast<double>(sent_wall_us[static_cast<size_t>(i)]);
+          latency[static_cast<size_t>(i)] = std::max(0.0, us / 1000.0);
+        }
+        sink_ms->Reset();
+      }
     }
+    if (!sink_ms) std::printf("  (cannot read the connector's inbox: no submit->sink figures)\n");
   }
   for (double l : latency)
     if (l >= 0) r.latency_ms.push_back(l);
   std::sort(r.latency_ms.begin(), r.latency_ms.end());
+  std::sort(r.ack_ms.begin(), r.ack_ms.end());
   if (refused > 0) std::printf("  (%lld submissions refused)\n", static_cast<long long>(refused));
   return r;
 }
@@ -326,12 +367,16 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())))];
 }
 
-void Print(const char* name, const RunResult& r) {
-  std::printf("%-14s %8lld messages in %6.2f s = %8.0f msg/s   latency p50 %.2f ms  p99 %.2f ms  "
-              "max %.2f ms\n",
-              name, static_cast<long long>(r.delivered), r.seconds, r.delivered / r.seconds,
-              Percentile(r.latency_ms, 0.50), Percentile(r.latency_ms, 0.99),
-              r.latency_ms.empty() ? 0 : r.latency_ms.back());
+void Print(const char* name, const RunResult& r, bool raw) {
+  std::printf("%-14s %8lld messages in %6.2f s = %8.0f msg/s\n", name, static_cast<long long>(r.delivered), r.seconds,
+              r.delivered / r.seconds);
+  std::printf("%-14s submit->%-8s p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  (%zu sampled)\n", "",
+              raw ? "deliver" : "sink", Percentile(r.latency_ms, 0.50), Percentile(r.latency_ms, 0.99),
+              r.latency_ms.empty() ? 0 : r.latency_ms.back(), r.latency_ms.size());
+  if (!raw) {
+    std::printf("%-14s submit->accepted ack recorded at the gateway: p50 %.0f ms  p99 %.0f ms  max %.0f ms\n", "",
+                Percentile(r.ack_ms, 0.50), Percentile(r.ack_ms, 0.99), r.ack_ms.empty() ? 0 : r.ack_ms.back());
+  }
 }
 
 }  // namespace
@@ -360,10 +405,14 @@ int main(int argc, char** argv) {
       }
       std::printf("platform: %s\n", a.platform == "raw"
                                           ? "raw session in this process (acknowledges received, stores nothing)"
-                                          : "regline-connector, durable inbox (synchronous=FULL), discard sink");
+                                          : a.connector_durability == "full"
+                                                ? "regline-connector, durable inbox (synchronous=FULL), discard sink"
+                                                : "regline-connector, inbox at synchronous=NORMAL (comparison only), "
+                                                  "discard sink");
       zmq::context_t ctx;
-      Print("full speed", Run(a, ctx, g.endpoint, 1, a.messages, 0));
-      Print("offered rate", Run(a, ctx, g.endpoint, 1'000'000'000, int64_t{a.rate} * a.seconds, a.rate));
+      const bool raw = a.platform == "raw";
+      Print("full speed", Run(a, ctx, g.endpoint, dir, 1, a.messages, 0), raw);
+      Print("offered rate", Run(a, ctx, g.endpoint, dir, 1'000'000'000, int64_t{a.rate} * a.seconds, a.rate), raw);
     }
   }
   std::filesystem::remove_all(dir);
