@@ -392,7 +392,8 @@ TEST(ClientTest, SendAckPipelinesAcksAndAnswersComeBackByTagInAnyOrder) {
   // The acks went out in order, with their delivery numbers.
   ASSERT_EQ(gateway.Count(Frame::ACK), 3u);
   for (size_t i = 0; i < 3; ++i) {
-    auto a = gateway.ReceivedFrame(1 + i).get().getAck();
+    auto frame = gateway.ReceivedFrame(1 + i);  // the reader below points into it
+    auto a = frame.get().getAck();
     EXPECT_EQ(a.getRequestTag(), sent[i]);
     EXPECT_EQ(a.getDeliverySeq(), i + 1);
   }
