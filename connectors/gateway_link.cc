@@ -247,11 +247,12 @@ Status GatewayLink::TakeDeliveries(Client& client, DecodedFrame first) {
         }
       }
     }
-    Log(LogLevel::kDebug, "deliveries_stored",
-        {{"count", std::to_string(batch.size())},
-         {"duplicates", std::to_string(duplicates)},
-         {"first_seq", std::to_string(batch.front().delivery_seq)},
-         {"last_seq", std::to_string(batch.back().delivery_seq)}});
+    if (LogEnabled(LogLevel::kDebug))
+      Log(LogLevel::kDebug, "deliveries_stored",
+          {{"count", std::to_string(batch.size())},
+           {"duplicates", std::to_string(duplicates)},
+           {"first_seq", std::to_string(batch.front().delivery_seq)},
+           {"last_seq", std::to_string(batch.back().delivery_seq)}});
     if (duplicates < batch.size()) on_stored_();
     work_ = true;  // stage received is due for each (redeliveries at once)
     if (options_.received_delay_ms > 0 && received_due_steady_ms_ == 0) {

@@ -84,12 +84,13 @@ void SinkWorker::Loop() {
         failed_id = &m.id;
         break;
       }
-      Log(LogLevel::kDebug, "sink_delivered",
-          {{"sink", std::string(sink_.name())},
-           {"id", m.id.ToHex()},
-           {"delivery_seq", std::to_string(m.delivery_seq)},
-           {"outcome", std::string(SinkVerdictName(outcome->verdict))},
-           {"reason", outcome->reason}});
+      if (LogEnabled(LogLevel::kDebug))
+        Log(LogLevel::kDebug, "sink_delivered",
+            {{"sink", std::string(sink_.name())},
+             {"id", m.id.ToHex()},
+             {"delivery_seq", std::to_string(m.delivery_seq)},
+             {"outcome", std::string(SinkVerdictName(outcome->verdict))},
+             {"reason", outcome->reason}});
       outcomes.push_back({m.id, outcome->verdict, std::move(outcome->reason)});
       std::lock_guard lock(mu_);
       if (stopping_) break;  // record what was handed over, then stop

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,5 +18,15 @@ enum class LogLevel { kError = 3, kWarning = 4, kInfo = 6, kDebug = 7 };
 using LogField = std::pair<std::string_view, std::string>;
 
 void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
+
+// Events above the threshold (less severe) are dropped. The threshold
+// starts as REGLINE_LOG_LEVEL from the environment (debug, info, warning or
+// error; anything else, or unset, means info), so debug events cost
+// nothing unless asked for. Hot paths test LogEnabled(kDebug) before
+// building their fields.
+void SetLogLevel(LogLevel level);
+bool LogEnabled(LogLevel level);
+// "debug", "info", "warning", "error" -> the level; nullopt otherwise.
+std::optional<LogLevel> ParseLogLevel(std::string_view name);
 
 }  // namespace regline

@@ -32,6 +32,10 @@ int main(int argc, char** argv) {
   bool check_only = false;
   app.add_option("-c,--config", config_path, "configuration file (TOML)")->capture_default_str();
   app.add_flag("--check-config", check_only, "validate the configuration and exit");
+  std::string log_level;
+  app.add_option("--log-level", log_level,
+                 "debug, info, warning or error (default: $REGLINE_LOG_LEVEL, else info)")
+      ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
   app.set_version_flag("--version", std::string("regline-gateway ") + REGLINE_VERSION);
   try {
     app.parse(argc, argv);
@@ -39,6 +43,7 @@ int main(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 1;
   }
+  if (!log_level.empty()) regline::SetLogLevel(*regline::ParseLogLevel(log_level));
 
   regline::Result<regline::server::GatewayConfig> config = regline::server::LoadGatewayConfig(config_path);
   if (!config.ok()) {
