@@ -131,11 +131,14 @@ void GatewayLink::Loop() {
     work_ = true;
     acks_in_flight_.clear();
     ack_ids_in_flight_.clear();
+    ack_rechecks_.clear();
+    ack_full_scan_ = true;
     ack_pause_until_ms_ = 0;
     Status ended = Serve(**client);
     if (stopping()) {
       const int64_t deadline = SteadyMs() + options_.drain_timeout_ms;
       if ((*client)->has_session()) {
+        ack_full_scan_ = true;
         Status drained = DrainAcks(**client, deadline);
         if (drained.ok()) drained = SendOutbox(**client, deadline);
         if (!drained.ok()) Log(LogLevel::kWarning, "drain_incomplete", {{"error", drained.ToString()}});
@@ -161,6 +164,7 @@ Status GatewayLink::Serve(Client& client) {
       work_ = true;  // delayed "received" acks are due now
     }
     if (work_.exchange(false) || now - last_pass >= kPeriodicPassMs) {
+      if (now - last_pass >= kPeriodicPassMs) ack_full_scan_ = true;  // a safety net: reread everything due
       last_pass = now;
       REGLINE_RETURN_IF_ERROR(SendAcks(client, kNoDeadline));
       REGLINE_RETURN_IF_ERROR(SendOutbox(client, kNoDeadline));
@@ -267,57 +271,105 @@ Status GatewayLink::TakeDeliveries(Client& client, DecodedFrame first) {
 Status GatewayLink::SendAcks(Client& client, int64_t deadline_ms) {
   if (SteadyMs() < ack_pause_until_ms_) return Status::Ok();
   const size_t window = static_cast<size_t>(std::max(options_.ack_window, 1));
-  while (acks_in_flight_.size() < window) {
-    // Rows already in flight come first in the inbox's order; read past them.
-    const int limit = static_cast<int>(acks_in_flight_.size()) + options_.ack_batch;
-    // While serving, a bare "received" waits for the sink a moment; the
-    // drain after Stop() sends everything.
-    const int64_t received_before = deadline_ms == kNoDeadline ? WallMs() - options_.received_delay_ms : INT64_MAX;
-    Result<std::vector<PendingAck>> due = inbox_.PendingAcks(limit, received_before);
-    if (!due.ok()) {
-      Log(LogLevel::kError, "inbox_read_failed", {{"error", due.status().ToString()}});
-      return Status::Ok();  // tried again on the next pass
+  // While serving, a bare "received" waits for the sink a moment; the drain
+  // after Stop() sends everything.
+  const int64_t received_before = deadline_ms == kNoDeadline ? WallMs() - options_.received_delay_ms : INT64_MAX;
+  // A bare "received" reached too recently waits; the link comes back for
+  // it when it is old enough.
+  auto too_young = [&](const PendingAck& a) {
+    if (a.stage != schema::AckStage::RECEIVED || a.at_ms <= received_before) return false;
+    const int64_t due = SteadyMs() + (a.at_ms - received_before) + 1;
+    if (received_due_steady_ms_ == 0 || due < received_due_steady_ms_) received_due_steady_ms_ = due;
+    return true;
+  };
+  std::vector<SentAck> refused;
+  Status session_over;
+  bool send_blocked = false;
+  // Sends `a` unless its message has an ACK on the way (its answer decides
+  // what is due next: MarkAcksSent notes a stage raised meanwhile). False
+  // when nothing more may be sent in this pass.
+  auto send = [&](const PendingAck& a) -> bool {
+    if (ack_ids_in_flight_.count(a.id) != 0) return true;
+    protocol::AckRequest req;
+    req.delivery_seq = a.delivery_seq;
+    req.message_id = a.id;
+    req.stage = a.stage;
+    req.reason_code = a.reason_code;
+    req.reason = a.reason;
+    req.at_ms = a.at_ms;
+    Result<uint64_t> tag = client.SendAck(req);
+    if (tag.ok()) {
+      acks_in_flight_[*tag] = AckInFlight{a.id, a.stage, a.delivery_seq, SteadyMs(), false};
+      ack_ids_in_flight_.insert(a.id);
+      return true;
     }
-    std::vector<SentAck> refused;
-    Status session_over;
-    size_t sent = 0;
-    for (const PendingAck& a : *due) {
-      if (acks_in_flight_.size() >= window || OutOfTime(deadline_ms)) break;
-      if (ack_ids_in_flight_.count(a.id) != 0) continue;  // one ack per message at a time, in stage order
-      protocol::AckRequest req;
-      req.delivery_seq = a.delivery_seq;
-      req.message_id = a.id;
-      req.stage = a.stage;
-      req.reason_code = a.reason_code;
-      req.reason = a.reason;
-      req.at_ms = a.at_ms;
-      Result<uint64_t> tag = client.SendAck(req);
-      if (tag.ok()) {
-        acks_in_flight_[*tag] = AckInFlight{a.id, a.stage, a.delivery_seq, SteadyMs(), false};
-        ack_ids_in_flight_.insert(a.id);
-        ++sent;
-        continue;
-      }
-      const Status& s = tag.status();
-      if (EndsSession(s, client.last_refusal())) {
-        session_over = s;
-        break;
-      }
-      // Refused locally (e.g. a frame over the session's limit): for good.
-      Log(LogLevel::kWarning, "ack_refused",
-          {{"id", a.id.ToHex()},
-           {"delivery_seq", std::to_string(a.delivery_seq)},
-           {"stage", StageName(a.stage)},
-           {"error", s.ToString()}});
-      refused.push_back({a.id, a.stage, s.ToString()});
+    const Status& s = tag.status();
+    if (s.code() == StatusCode::kOverloaded) {
+      send_blocked = true;  // the socket's queue is full: the rest waits for answers
+      return false;
     }
+    if (EndsSession(s, client.last_refusal())) {
+      session_over = s;
+      return false;
+    }
+    // Refused locally (e.g. a frame over the session's limit): for good.
+    Log(LogLevel::kWarning, "ack_refused",
+        {{"id", a.id.ToHex()},
+         {"delivery_seq", std::to_string(a.delivery_seq)},
+         {"stage", StageName(a.stage)},
+         {"error", s.ToString()}});
+    refused.push_back({a.id, a.stage, s.ToString()});
+    return true;
+  };
+  auto finish = [&]() -> Status {
     if (Status marked = inbox_.MarkAcksSent(refused); !marked.ok()) {
       Log(LogLevel::kError, "inbox_write_failed", {{"error", marked.ToString()}});
     }
-    if (!session_over.ok()) return session_over;
-    if (sent == 0 || OutOfTime(deadline_ms) || due->size() < static_cast<size_t>(limit)) return Status::Ok();
+    return session_over;
+  };
+  auto room = [&] { return !send_blocked && acks_in_flight_.size() < window && !OutOfTime(deadline_ms); };
+
+  // 1. Rows that fell due again behind the read position.
+  std::vector<MessageId> ids = inbox_.TakeAckRechecks();
+  ids.insert(ids.end(), ack_rechecks_.begin(), ack_rechecks_.end());
+  ack_rechecks_.clear();
+  if (!ids.empty()) {
+    Result<std::vector<PendingAck>> due = inbox_.PendingAcksFor(ids);
+    if (!due.ok()) {
+      Log(LogLevel::kError, "inbox_read_failed", {{"error", due.status().ToString()}});
+      ack_full_scan_ = true;  // the periodic full read finds them
+    } else {
+      for (const PendingAck& a : *due) {
+        if (!room() || too_young(a) || !session_over.ok()) {
+          ack_rechecks_.push_back(a.id);  // next pass
+          continue;
+        }
+        if (!send(a)) ack_rechecks_.push_back(a.id);
+      }
+    }
   }
-  return Status::Ok();
+  // 2. Rows in ack-number order from where the last pass stopped (from the
+  // start after a new session, a failed answer, and once a second).
+  if (ack_full_scan_) {
+    ack_full_scan_ = false;
+    ack_cursor_ = 0;
+  }
+  while (session_over.ok() && room()) {
+    Result<std::vector<PendingAck>> due = inbox_.PendingAcks(options_.ack_batch, ack_cursor_);
+    if (!due.ok()) {
+      Log(LogLevel::kError, "inbox_read_failed", {{"error", due.status().ToString()}});
+      break;  // tried again on the next pass
+    }
+    for (const PendingAck& a : *due) {
+      // Later rows arrived later still: they wait too (the received-due
+      // timer brings the link back).
+      if (!room() || too_young(a)) return finish();
+      if (!send(a)) return finish();
+      ack_cursor_ = a.delivery_seq;
+    }
+    if (due->size() < static_cast<size_t>(options_.ack_batch)) break;
+  }
+  return finish();
 }
 
 Status GatewayLink::TakeAckAnswers(Client& client) {
@@ -332,9 +384,14 @@ Status GatewayLink::TakeAckAnswers(Client& client) {
     ack_ids_in_flight_.erase(a.id);
     const Status& s = answer.status;
     if (s.ok()) {
-      if (!a.redelivered) answered.push_back({a.id, a.stage, ""});
+      if (!a.redelivered) {
+        answered.push_back({a.id, a.stage, ""});
+      } else {
+        ack_rechecks_.push_back(a.id);  // delivered again meanwhile: say it again
+      }
       continue;
     }
+    ack_full_scan_ = true;  // it stays due behind the read position
     if (EndsSession(s, answer.refusal)) {
       if (session_over.ok()) session_over = s;
       continue;  // stays due

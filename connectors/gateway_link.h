@@ -65,7 +65,7 @@ struct GatewayLinkOptions {
   int64_t reconnect_min_ms = 200;
   int64_t reconnect_max_ms = 30'000;
   int ack_batch = 256;   // acknowledgements read from the inbox per pass
-  int ack_window = 256;  // acknowledgements in flight (sent, unanswered) at most
+  int ack_window = 2048;  // acknowledgements in flight (sent, unanswered) at most
   // A bare "received" waits this long for the sink's outcome, so that one
   // ACK carries both (Inbox::PendingAcks); 0 sends it at once.
   int64_t received_delay_ms = 10;
@@ -125,6 +125,11 @@ class GatewayLink {
   int64_t outbox_pause_until_ms_ = 0;
   int64_t ack_pause_until_ms_ = 0;      // no new acks before this (gateway overloaded)
   int64_t received_due_steady_ms_ = 0;  // a delayed "received" falls due then; 0 none
+  // Where SendAcks reads on in the inbox's due acks (an ack number), and
+  // whether the next pass starts from the beginning instead.
+  uint64_t ack_cursor_ = 0;
+  bool ack_full_scan_ = true;
+  std::vector<MessageId> ack_rechecks_;  // due again; read by id on the next pass
   struct AckInFlight {
     MessageId id;
     schema::AckStage stage = schema::AckStage::UNSPECIFIED;

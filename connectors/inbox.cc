@@ -1,5 +1,6 @@
 #include "connectors/inbox.h"
 
+#include <algorithm>
 #include <array>
 
 #include "connectors/inbox_schema.h"
@@ -65,11 +66,13 @@ std::string Bytes(std::span<const uint8_t> blob) {
 
 }  // namespace
 
+#define RANK_SQL(x) "(CASE " x " WHEN 1 THEN 1 WHEN 2 THEN 2 WHEN 3 THEN 3 WHEN 4 THEN 3 ELSE 0 END)"
+
 struct Inbox::Statements {
   Statement insert, select_stage, update_stage, update_sink, mark_sent;
   Statement add_held_above, remove_held_above, save_held_upto;
   // On the read connection.
-  Statement next_for_sink, pending_acks;
+  Statement next_for_sink, pending_acks, pending_ack_of;
 };
 
 Inbox::Inbox(InboxOptions options, const Clock& clock, Database db)
@@ -89,7 +92,7 @@ Result<std::unique_ptr<Inbox>> Inbox::Open(const InboxOptions& options, const Cl
     Result<Database> reader = Database::Open(options.path);
     if (!reader.ok()) return reader.status().WithContext("opening inbox " + options.path);
     inbox->reader_ = std::move(reader).value();
-    s = inbox->reader_.Exec("PRAGMA busy_timeout = 5000");
+    s = inbox->reader_.Exec("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32768");
   }
   if (s.ok()) s = inbox->Prepare();
   if (s.ok()) s = inbox->LoadResumePoint();
@@ -105,24 +108,47 @@ Status Inbox::Prepare() {
        "VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?6) "
        "ON CONFLICT(message_id) DO UPDATE SET ack_seq = excluded.ack_seq, deliveries = deliveries + 1, "
        "stage_sent = 0 RETURNING deliveries"},
-      {&stmts_->select_stage, "SELECT stage_wanted, stage_ms, delivery_seq, ack_seq FROM inbox WHERE message_id = ?1"},
+      {&stmts_->select_stage,
+       "SELECT stage_wanted, stage_ms, delivery_seq, ack_seq, stage_sent FROM inbox WHERE message_id = ?1"},
       {&stmts_->update_stage,
        "UPDATE inbox SET stage_wanted = ?2, stage_ms = ?3, reason_code = ?4, reason = ?5 WHERE message_id = ?1"},
-      {&stmts_->update_sink, "UPDATE inbox SET sink_state = ?2, sink_reason = ?3, sink_ms = ?4 WHERE message_id = ?1"},
+      // The sink's outcome and, in the same statement, the wanted stage
+      // raised to match when that moves it forward (SET expressions see
+      // the row as it was). Rank: received 1 < accepted 2 < completed 3 =
+      // rejected 3, as Rank() below; a higher rank never conflicts.
+      {&stmts_->update_sink,
+       "UPDATE inbox SET sink_state = ?2, sink_reason = ?3, sink_ms = ?4, "
+       "stage_wanted = CASE WHEN " RANK_SQL("?5") " > " RANK_SQL(
+           "stage_wanted") " THEN ?5 ELSE stage_wanted END, "
+                           "stage_ms = CASE WHEN " RANK_SQL("?5") " > " RANK_SQL(
+                               "stage_wanted") " THEN ?4 ELSE stage_ms END, "
+                                               "reason_code = CASE WHEN " RANK_SQL("?5") " > " RANK_SQL(
+                                                   "stage_wanted") " THEN ?6 ELSE reason_code END, "
+                                                                   "reason = CASE WHEN " RANK_SQL("?5") " > " RANK_SQL(
+                                                                       "stage_wanted") " THEN ?3 ELSE reason END "
+                                                                                       "WHERE message_id = ?1 "
+                                                                                       "RETURNING stage_wanted, "
+                                                                                       "stage_sent"},
       {&stmts_->next_for_sink,
        "SELECT delivery_seq, attempt, message_id, kind, envelope, received_ms FROM inbox "
        "WHERE sink_state = 0 ORDER BY delivery_seq LIMIT ?1"},
       {&stmts_->pending_acks,
        "SELECT message_id, ack_seq, stage_wanted, reason_code, reason, stage_ms FROM inbox "
-       "WHERE stage_wanted <> stage_sent AND (stage_wanted <> 1 OR stage_ms <= ?2) ORDER BY ack_seq LIMIT ?1"},
-      {&stmts_->mark_sent, "UPDATE inbox SET stage_sent = ?2, ack_error = ?3 WHERE message_id = ?1"},
+       "WHERE stage_wanted <> stage_sent AND ack_seq > ?2 ORDER BY ack_seq LIMIT ?1"},
+      {&stmts_->pending_ack_of,
+       "SELECT message_id, ack_seq, stage_wanted, reason_code, reason, stage_ms FROM inbox "
+       "WHERE message_id = ?1 AND stage_wanted <> stage_sent"},
+      {&stmts_->mark_sent,
+       "UPDATE inbox SET stage_sent = ?2, ack_error = ?3 WHERE message_id = ?1 RETURNING stage_wanted"},
       {&stmts_->add_held_above, "INSERT OR IGNORE INTO held_above(delivery_seq) VALUES (?1)"},
       {&stmts_->remove_held_above, "DELETE FROM held_above WHERE delivery_seq <= ?1"},
       {&stmts_->save_held_upto, "UPDATE resume SET held_upto = ?1 WHERE id = 1"},
   };
   for (const auto& [stmt, text] : sql) {
     Result<Statement> prepared =
-        (stmt == &stmts_->next_for_sink || stmt == &stmts_->pending_acks) ? reader_.Prepare(text) : db_.Prepare(text);
+        (stmt == &stmts_->next_for_sink || stmt == &stmts_->pending_acks || stmt == &stmts_->pending_ack_of)
+            ? reader_.Prepare(text)
+            : db_.Prepare(text);
     if (!prepared.ok()) return prepared.status();
     *stmt = std::move(prepared).value();
   }
@@ -214,6 +240,11 @@ Result<std::vector<bool>> Inbox::Insert(std::span<const Delivery> batch) {
   held_upto_ = upto;
   held_above_.erase(held_above_.begin(), held_above_.upper_bound(upto));
   held_above_.insert(added.upper_bound(upto), added.end());
+  // A redelivery made its row's acknowledgement due again under a number
+  // a PendingAcks reader may already have passed.
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (duplicate[i]) ack_rechecks_.push_back(batch[i].id);
+  }
   return duplicate;
 }
 
@@ -269,6 +300,7 @@ Result<StageReceipt> Inbox::RaiseStage(const MessageId& id, uint64_t delivery_se
   int64_t held_ms = sel.ColumnInt64(1);
   auto first_seq = static_cast<uint64_t>(sel.ColumnInt64(2));
   auto latest_seq = static_cast<uint64_t>(sel.ColumnInt64(3));
+  const bool confirmed_before = sel.ColumnInt64(4) != 0;
   sel.Reset();
   if (delivery_seq != 0 && delivery_seq != first_seq && delivery_seq != latest_seq) {
     return NotFound("message " + id.ToHex() + " is delivery #" + std::to_string(latest_seq) + ", not #" +
@@ -291,6 +323,9 @@ Result<StageReceipt> Inbox::RaiseStage(const MessageId& id, uint64_t delivery_se
       .Bind(4, static_cast<int64_t>(stage == AckStage::REJECTED ? reason_code : schema::RejectReason::UNSPECIFIED))
       .Bind(5, reason);
   REGLINE_RETURN_IF_ERROR(up.Run());
+  // The gateway confirmed an earlier stage: this row is due again behind
+  // where a PendingAcks reader may be (kept once the commit holds).
+  if (confirmed_before) tx_rechecks_.push_back(id);
   return StageReceipt{stage, at_ms, false};
 }
 
@@ -306,20 +341,27 @@ Status Inbox::RecordSinkOutcomes(std::span<const SinkOutcomeRecord> outcomes) {
   REGLINE_RETURN_IF_ERROR(Begin());
   Status s = [&]() -> Status {
     for (const SinkOutcomeRecord& o : outcomes) {
+      // A stage set further by hand stands; the sink's outcome is still kept.
+      const AckStage stage = StageFor(o.verdict);
       const IdKey key = o.id.ToBytes();
       Statement& up = stmts_->update_sink;
       up.Reset();
       BindId(up, 1, key);
       up.Bind(2, static_cast<int64_t>(o.verdict)).Bind(3, o.reason).Bind(4, now);
-      REGLINE_RETURN_IF_ERROR(up.Run());
-      if (db_.Changes() == 0) return NotFound("no message " + o.id.ToHex() + " in the inbox");
-      Result<StageReceipt> raised =
-          RaiseStage(o.id, 0, StageFor(o.verdict), schema::RejectReason::OTHER, o.reason, now);
-      // A stage set further by hand stands; the sink's outcome is still kept.
-      if (!raised.ok() && raised.status().code() != StatusCode::kFailedPrecondition) return raised.status();
+      up.Bind(5, static_cast<int64_t>(stage))
+          .Bind(6, static_cast<int64_t>(stage == AckStage::REJECTED ? schema::RejectReason::OTHER
+                                                                    : schema::RejectReason::UNSPECIFIED));
+      Result<bool> row = up.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return NotFound("no message " + o.id.ToHex() + " in the inbox");
+      // Now wanted after the gateway confirmed an earlier stage: due again
+      // behind where a PendingAcks reader may be.
+      if (up.ColumnInt64(0) == static_cast<int64_t>(stage) && up.ColumnInt64(1) != 0) tx_rechecks_.push_back(o.id);
+      up.Reset();
     }
     return Commit();
   }();
+  FinishRechecks(s.ok());
   if (!s.ok()) Rollback();
   return s;
 }
@@ -335,6 +377,7 @@ Result<StageReceipt> Inbox::RecordStage(const MessageId& id, uint64_t delivery_s
   Result<StageReceipt> r =
       RaiseStage(id, delivery_seq, stage, reason_code, reason, at_ms != 0 ? at_ms : clock_.NowMs());
   Status s = r.ok() ? Commit() : r.status();
+  FinishRechecks(s.ok());
   if (!s.ok()) {
     Rollback();
     return s;
@@ -342,30 +385,76 @@ Result<StageReceipt> Inbox::RecordStage(const MessageId& id, uint64_t delivery_s
   return r;
 }
 
-Result<std::vector<PendingAck>> Inbox::PendingAcks(int limit, int64_t received_before_ms) {
+namespace {
+
+Result<PendingAck> ReadPendingAck(Statement& st) {
+  PendingAck a;
+  auto id = st.ColumnBlob(0);
+  Result<MessageId> mid = MessageId::FromBytes(id.data(), id.size());
+  if (!mid.ok()) return mid.status();
+  a.id = *mid;
+  a.delivery_seq = static_cast<uint64_t>(st.ColumnInt64(1));
+  a.stage = static_cast<AckStage>(st.ColumnInt64(2));
+  a.reason_code = static_cast<schema::RejectReason>(st.ColumnInt64(3));
+  a.reason = st.ColumnText(4);
+  a.at_ms = st.ColumnInt64(5);
+  return a;
+}
+
+}  // namespace
+
+Result<std::vector<PendingAck>> Inbox::PendingAcks(int limit, uint64_t after_ack_seq) {
   std::lock_guard lock(read_mu_);
   std::vector<PendingAck> out;
   Statement& st = stmts_->pending_acks;
   st.Reset();
-  st.Bind(1, static_cast<int64_t>(limit)).Bind(2, received_before_ms);
+  st.Bind(1, static_cast<int64_t>(limit)).Bind(2, static_cast<int64_t>(after_ack_seq));
   for (;;) {
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    PendingAck a;
-    auto id = st.ColumnBlob(0);
-    Result<MessageId> mid = MessageId::FromBytes(id.data(), id.size());
-    if (!mid.ok()) return mid.status();
-    a.id = *mid;
-    a.delivery_seq = static_cast<uint64_t>(st.ColumnInt64(1));
-    a.stage = static_cast<AckStage>(st.ColumnInt64(2));
-    a.reason_code = static_cast<schema::RejectReason>(st.ColumnInt64(3));
-    a.reason = st.ColumnText(4);
-    a.at_ms = st.ColumnInt64(5);
-    out.push_back(std::move(a));
+    Result<PendingAck> a = ReadPendingAck(st);
+    if (!a.ok()) return a.status();
+    out.push_back(std::move(a).value());
   }
   st.Reset();
   return out;
+}
+
+Result<std::vector<PendingAck>> Inbox::PendingAcksFor(std::span<const MessageId> ids) {
+  std::lock_guard lock(read_mu_);
+  std::vector<PendingAck> out;
+  std::set<MessageId> seen;
+  Statement& st = stmts_->pending_ack_of;
+  for (const MessageId& id : ids) {
+    if (!seen.insert(id).second) continue;
+    const IdKey key = id.ToBytes();
+    st.Reset();
+    BindId(st, 1, key);
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      Result<PendingAck> a = ReadPendingAck(st);
+      if (!a.ok()) return a.status();
+      out.push_back(std::move(a).value());
+    }
+    st.Reset();
+  }
+  std::sort(out.begin(), out.end(),
+            [](const PendingAck& a, const PendingAck& b) { return a.delivery_seq < b.delivery_seq; });
+  return out;
+}
+
+std::vector<MessageId> Inbox::TakeAckRechecks() {
+  std::lock_guard lock(mu_);
+  std::vector<MessageId> out;
+  out.swap(ack_rechecks_);
+  return out;
+}
+
+void Inbox::FinishRechecks(bool committed) {
+  if (committed) ack_rechecks_.insert(ack_rechecks_.end(), tx_rechecks_.begin(), tx_rechecks_.end());
+  tx_rechecks_.clear();
 }
 
 Status Inbox::MarkAcksSent(std::span<const SentAck> sent) {
@@ -392,10 +481,15 @@ Status Inbox::MarkAcksSent(std::span<const SentAck> sent) {
       st.Reset();
       BindId(st, 1, key);
       st.Bind(2, static_cast<int64_t>(a.stage)).Bind(3, a.error);
-      REGLINE_RETURN_IF_ERROR(st.Run());
+      Result<bool> row = st.Step();
+      if (!row.ok()) return row.status();
+      // Raised while this stage was on its way: still due.
+      if (*row && st.ColumnInt64(0) != static_cast<int64_t>(a.stage)) tx_rechecks_.push_back(a.id);
+      st.Reset();
     }
     return Commit();
   }();
+  FinishRechecks(s.ok());
   if (!s.ok()) Rollback();
   return s;
 }

@@ -158,11 +158,20 @@ class Inbox {
 
   // Up to `limit` acknowledgements the gateway has not confirmed, in
   // delivery order.
-  // A "received" that is the only stage due is left out while it was
-  // reached after `received_before_ms` (inbox clock): the sink usually
-  // decides within moments, and then one ACK with the later stage says
-  // both (the gateway records receipt with any later stage).
-  Result<std::vector<PendingAck>> PendingAcks(int limit, int64_t received_before_ms = INT64_MAX);
+  // Up to `limit` acknowledgements the gateway has not confirmed, with an
+  // ack number (the latest delivery number) above `after_ack_seq`, in that
+  // order. A reader that remembers how far it got reads on from there; a
+  // row that falls due again behind that point is named by
+  // TakeAckRechecks().
+  Result<std::vector<PendingAck>> PendingAcks(int limit, uint64_t after_ack_seq = 0);
+  // The acknowledgements due for these ids (those not due are left out), in
+  // delivery order.
+  Result<std::vector<PendingAck>> PendingAcksFor(std::span<const MessageId> ids);
+  // Ids whose acknowledgement fell due again since the last call where a
+  // PendingAcks reader may have passed already: redelivered, raised after
+  // the gateway confirmed an earlier stage, or raised while one was on its
+  // way (MarkAcksSent saw the wanted stage differ). Each one committed.
+  std::vector<MessageId> TakeAckRechecks();
 
   // The gateway confirmed each `stage` for its `id` (or refused it for
   // good, with `error` saying why), all recorded in one transaction: they
@@ -182,6 +191,8 @@ class Inbox {
   Status Begin();
   Status Commit();
   void Rollback();
+  // Keeps the transaction's rechecks when it committed, drops them if not.
+  void FinishRechecks(bool committed);
   Result<StageReceipt> RaiseStage(const MessageId& id, uint64_t delivery_seq, schema::AckStage stage,
                                   schema::RejectReason reason_code, std::string_view reason, int64_t at_ms);
 
@@ -197,6 +208,8 @@ class Inbox {
   // Mirrors the resume table; changed only after a commit succeeds.
   uint64_t held_upto_ = 0;
   std::set<uint64_t> held_above_;
+  std::vector<MessageId> tx_rechecks_;   // noted in the open transaction
+  std::vector<MessageId> ack_rechecks_;  // committed, for TakeAckRechecks
 };
 
 }  // namespace regline::connector

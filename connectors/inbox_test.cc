@@ -252,20 +252,49 @@ TEST_F(InboxTest, SinkBatchesComeInDeliveryOrderAndTheirOutcomesCommitTogether) 
   EXPECT_EQ(inbox->NextBatchForSink(10)->size(), 1u);
 }
 
-TEST_F(InboxTest, ABareReceivedCanWaitForTheSinkWhileLaterStagesGoAtOnce) {
+TEST_F(InboxTest, AckReadersReadOnFromTheirPositionAndHearOfRowsDueAgainBehindIt) {
   auto inbox = Open();
-  Insert(*inbox, {D(1, 1), D(2, 2)});
-  ASSERT_TRUE(inbox->RecordSinkOutcome(MessageId{0xabc, 2}, SinkVerdict::kAccepted, "").ok());
-  // Both reached their stage "now": a cut-off before now holds back the bare received only.
-  Result<std::vector<PendingAck>> due = inbox->PendingAcks(10, clock_.NowMs() - 10);
+  const MessageId m1{0xabc, 1}, m2{0xabc, 2}, m3{0xabc, 3};
+  Insert(*inbox, {D(1, 1), D(2, 2), D(3, 3)});
+  EXPECT_EQ(inbox->PendingAcks(10, 0)->size(), 3u);
+  Result<std::vector<PendingAck>> after = inbox->PendingAcks(10, 2);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ(after->front().delivery_seq, 3u);
+  EXPECT_TRUE(inbox->TakeAckRechecks().empty());
+
+  // Confirmed as received, then raised by the sink: due again behind the reader.
+  std::vector<SentAck> first = {{m1, AckStage::RECEIVED, ""}};
+  ASSERT_TRUE(inbox->MarkAcksSent(first).ok());
+  EXPECT_TRUE(inbox->TakeAckRechecks().empty()) << "nothing new was due";
+  ASSERT_TRUE(inbox->RecordSinkOutcome(m1, SinkVerdict::kAccepted, "").ok());
+  EXPECT_EQ(inbox->TakeAckRechecks(), (std::vector<MessageId>{m1}));
+
+  // Raised while "received" was on its way: confirming received leaves it due.
+  ASSERT_TRUE(inbox->RecordSinkOutcome(m2, SinkVerdict::kCompleted, "").ok());
+  EXPECT_TRUE(inbox->TakeAckRechecks().empty()) << "never confirmed: the reader has not passed it for good";
+  std::vector<SentAck> second = {{m2, AckStage::RECEIVED, ""}};
+  ASSERT_TRUE(inbox->MarkAcksSent(second).ok());
+  EXPECT_EQ(inbox->TakeAckRechecks(), (std::vector<MessageId>{m2}));
+
+  // Delivered again: due again.
+  Insert(*inbox, {D(3, 3)});
+  EXPECT_EQ(inbox->TakeAckRechecks(), (std::vector<MessageId>{m3}));
+
+  // Read by id: only those due, in delivery order, each once.
+  std::vector<MessageId> ids = {m3, m2, m1, m2, MessageId{0xabc, 99}};
+  Result<std::vector<PendingAck>> due = inbox->PendingAcksFor(ids);
   ASSERT_TRUE(due.ok());
-  ASSERT_EQ(due->size(), 1u);
-  EXPECT_EQ(due->front().delivery_seq, 2u);
-  EXPECT_EQ(due->front().stage, AckStage::ACCEPTED);
-  clock_.Advance(11);
-  due = inbox->PendingAcks(10, clock_.NowMs() - 10);
-  ASSERT_TRUE(due.ok());
-  EXPECT_EQ(due->size(), 2u);
+  ASSERT_EQ(due->size(), 3u);
+  EXPECT_EQ((*due)[0].id, m1);
+  EXPECT_EQ((*due)[0].stage, AckStage::ACCEPTED);
+  EXPECT_EQ((*due)[1].id, m2);
+  EXPECT_EQ((*due)[1].stage, AckStage::COMPLETED);
+  EXPECT_EQ((*due)[2].id, m3);
+  std::vector<SentAck> all = {
+      {m1, AckStage::ACCEPTED, ""}, {m2, AckStage::COMPLETED, ""}, {m3, AckStage::RECEIVED, ""}};
+  ASSERT_TRUE(inbox->MarkAcksSent(all).ok());
+  EXPECT_TRUE(inbox->PendingAcksFor(ids)->empty());
 }
 
 }  // namespace

@@ -109,6 +109,10 @@ Result<std::unique_ptr<Client>> Client::Open(zmq::context_t& context, const Clie
   try {
     zmq::socket_t socket(context, zmq::socket_type::dealer);
     socket.set(zmq::sockopt::linger, 0);
+    // Room for a window of pipelined ACKs and CREDITs besides requests
+    // (the default of 1000 frames is less than a connector's ack window).
+    socket.set(zmq::sockopt::sndhwm, 100'000);
+    socket.set(zmq::sockopt::rcvhwm, 100'000);
     if (!k.empty()) {
       socket.set(zmq::sockopt::curve_serverkey, k.server_public);
       socket.set(zmq::sockopt::curve_publickey, k.client_public);
@@ -139,6 +143,7 @@ Status Client::Send(std::string_view frame) {
   if (!socket_) return FailedPrecondition("the client is closed");
   try {
     zmq::send_result_t sent = socket_.send(zmq::const_buffer(frame.data(), frame.size()), zmq::send_flags::dontwait);
+    send_queue_full_ = !sent;
     if (!sent) return Unavailable("gateway at " + options_.endpoint + " is not taking frames (send queue full)");
   } catch (const zmq::error_t& e) {
     return Unavailable("sending to gateway at " + options_.endpoint + ": " + e.what());
@@ -412,7 +417,10 @@ Result<uint64_t> Client::SendAck(const AckRequest& ack) {
     return InvalidArgument("ACK frame of " + std::to_string(frame->size()) + " bytes exceeds the session's limit of " +
                            std::to_string(ready_.max_frame_bytes));
   }
-  REGLINE_RETURN_IF_ERROR(Send(*frame));
+  if (Status sent = Send(*frame); !sent.ok()) {
+    if (send_queue_full_) return Overloaded(sent.message() + "; send again once answers arrive");
+    return sent;
+  }
   acks_in_flight_.insert(tag);
   return tag;
 }

@@ -220,7 +220,9 @@ class Client {
   // fresh requestTag and returns that tag. The answer comes later through
   // TakeAckAnswers(). kInvalidArgument (nothing sent) as for Ack() or for a
   // frame over ready().max_frame_bytes; kDisconnected without a session;
-  // kUnavailable when the frame cannot be queued. Never re-sends HELLO.
+  // kOverloaded when the socket's send queue is full (nothing sent: send
+  // it again once answers arrive); kUnavailable when the frame cannot be
+  // queued for another reason. Never re-sends HELLO.
   Result<uint64_t> SendAck(const AckRequest& ack);
 
   // The answers to SendAck() acks read so far, in arrival order; each
@@ -304,6 +306,7 @@ class Client {
   std::set<uint64_t> acks_in_flight_;  // tags from SendAck() not answered yet
   std::vector<AckAnswer> ack_answers_;
   std::optional<Refusal> last_refusal_;
+  bool send_queue_full_ = false;  // the last Send found the socket's queue full
   uint64_t dropped_frames_ = 0;
   int64_t last_sent_steady_ms_ = 0;
   int64_t last_heard_steady_ms_ = 0;
