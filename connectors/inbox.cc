@@ -4,6 +4,7 @@
 #include <array>
 
 #include "connectors/inbox_schema.h"
+#include "gateway/core/checkpointer.h"
 
 namespace regline::connector {
 
@@ -93,6 +94,14 @@ Result<std::unique_ptr<Inbox>> Inbox::Open(const InboxOptions& options, const Cl
     if (!reader.ok()) return reader.status().WithContext("opening inbox " + options.path);
     inbox->reader_ = std::move(reader).value();
     s = inbox->reader_.Exec("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32768");
+  }
+  if (s.ok()) {
+    // Checkpoints on a thread of their own, not inside the link's or the
+    // sink worker's commits (see gateway/core/checkpointer.h).
+    Result<std::unique_ptr<Checkpointer>> c = Checkpointer::Start(options.path, options.checkpoint_pages);
+    if (!c.ok()) return c.status().WithContext("opening inbox " + options.path);
+    inbox->checkpointer_ = std::move(c).value();
+    inbox->checkpointer_->Attach(inbox->db_.get());
   }
   if (s.ok()) s = inbox->Prepare();
   if (s.ok()) s = inbox->LoadResumePoint();

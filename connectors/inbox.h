@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/core/checkpointer.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/message_id.h"
 #include "gateway/core/sqlite.h"
@@ -51,6 +52,7 @@ inline constexpr int kInboxApplicationId = 0x52474C43;
 struct InboxOptions {
   std::string path;  // the SQLite file; created when absent
   Durability durability = Durability::kFull;
+  int checkpoint_pages = 2048;  // WAL size that wakes the background checkpointer
 };
 
 // One DELIVER as it came off the wire.
@@ -204,6 +206,7 @@ class Inbox {
   // return was committed), so that they never wait for a write's fsync.
   std::mutex read_mu_;  // guards reader_ and its statements
   Database reader_;
+  std::unique_ptr<Checkpointer> checkpointer_;  // before the connections close
   std::unique_ptr<Statements> stmts_;  // last: finalized before either connection closes
   // Mirrors the resume table; changed only after a commit succeeds.
   uint64_t held_upto_ = 0;
