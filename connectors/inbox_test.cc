@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "gateway/core/test_util.h"
 
 namespace regline::connector {
@@ -295,6 +298,43 @@ TEST_F(InboxTest, AckReadersReadOnFromTheirPositionAndHearOfRowsDueAgainBehindIt
       {m1, AckStage::ACCEPTED, ""}, {m2, AckStage::COMPLETED, ""}, {m3, AckStage::RECEIVED, ""}};
   ASSERT_TRUE(inbox->MarkAcksSent(all).ok());
   EXPECT_TRUE(inbox->PendingAcksFor(ids)->empty());
+}
+
+// Writes from several threads share transactions; one op's failure undoes
+// only that op.
+TEST_F(InboxTest, ConcurrentWritersEachGetTheirOwnResult) {
+  auto inbox = Open();
+  std::atomic<int> refused{0}, sent_marks{0};
+  std::thread inserter([&] {
+    for (uint64_t b = 0; b < 100; ++b) {
+      std::vector<Delivery> batch;
+      for (uint64_t i = 1; i <= 5; ++i) batch.push_back(D(b * 5 + i, b * 5 + i));
+      Result<std::vector<bool>> r = inbox->Insert(batch);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+    }
+  });
+  std::thread stranger([&] {
+    for (uint64_t i = 0; i < 200; ++i) {
+      // Never delivered: refused, and nothing else is undone by it.
+      Result<StageReceipt> r =
+          inbox->RecordStage(MessageId{0xdead, i + 1}, 0, AckStage::ACCEPTED, schema::RejectReason::UNSPECIFIED, "", 0);
+      if (r.status().code() == StatusCode::kNotFound) refused++;
+      std::vector<SentAck> none = {{MessageId{0xdead, i + 1}, AckStage::RECEIVED, ""}};
+      if (inbox->MarkAcksSent(none).ok()) sent_marks++;
+    }
+  });
+  inserter.join();
+  stranger.join();
+  EXPECT_EQ(refused.load(), 200);
+  EXPECT_EQ(sent_marks.load(), 200);  // marking an unknown id changes nothing and is not an error
+  EXPECT_EQ(inbox->ResumePoint(), 500u);
+  Result<InboxCounts> counts = inbox->Counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->messages, 500);
+  EXPECT_EQ(counts->pending_acks, 500);
+  inbox.reset();
+  auto again = Open();
+  EXPECT_EQ(again->ResumePoint(), 500u) << "the resume point did not survive a reopen";
 }
 
 }  // namespace
