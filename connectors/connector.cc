@@ -59,7 +59,8 @@ Status Connector::Start() {
   lo.reconnect_max_ms = config_.reconnect_max_ms;
   link_ = std::make_unique<GatewayLink>(lo, context_, *inbox_, *outbox_, [this] { worker_->Notify(); });
   worker_ = std::make_unique<SinkWorker>(*inbox_, *sink_,
-                                         SinkWorkerOptions{config_.sink.retry_min_ms, config_.sink.retry_max_ms},
+                                         SinkWorkerOptions{config_.sink.retry_min_ms, config_.sink.retry_max_ms,
+                                                           256, &clock_},
                                          [this] { link_->Notify(); });
   worker_->Start();
   link_->Start();

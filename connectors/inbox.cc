@@ -356,7 +356,7 @@ Status Inbox::RecordSinkOutcomes(std::span<const SinkOutcomeRecord> outcomes) {
       Statement& up = stmts_->update_sink;
       up.Reset();
       BindId(up, 1, key);
-      up.Bind(2, static_cast<int64_t>(o.verdict)).Bind(3, o.reason).Bind(4, now);
+      up.Bind(2, static_cast<int64_t>(o.verdict)).Bind(3, o.reason).Bind(4, o.decided_ms != 0 ? o.decided_ms : now);
       up.Bind(5, static_cast<int64_t>(stage))
           .Bind(6, static_cast<int64_t>(stage == AckStage::REJECTED ? schema::RejectReason::OTHER
                                                                     : schema::RejectReason::UNSPECIFIED));

@@ -84,6 +84,7 @@ struct SinkOutcomeRecord {
   MessageId id;
   SinkVerdict verdict = SinkVerdict::kAccepted;
   std::string reason;
+  int64_t decided_ms = 0;  // when the sink answered (inbox clock); 0: when recorded
 };
 
 // An acknowledgement the gateway has not confirmed yet.

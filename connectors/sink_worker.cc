@@ -91,7 +91,8 @@ void SinkWorker::Loop() {
              {"delivery_seq", std::to_string(m.delivery_seq)},
              {"outcome", std::string(SinkVerdictName(outcome->verdict))},
              {"reason", outcome->reason}});
-      outcomes.push_back({m.id, outcome->verdict, std::move(outcome->reason)});
+      const int64_t decided_ms = options_.clock != nullptr ? options_.clock->NowMs() : SystemClock().NowMs();
+      outcomes.push_back({m.id, outcome->verdict, std::move(outcome->reason), decided_ms});
       std::lock_guard lock(mu_);
       if (stopping_) break;  // record what was handed over, then stop
     }

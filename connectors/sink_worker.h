@@ -32,6 +32,9 @@ struct SinkWorkerOptions {
   int64_t retry_min_ms = 1'000;
   int64_t retry_max_ms = 60'000;
   int batch = 256;  // messages handed over per inbox transaction, at most
+  // Wall clock for each outcome's time (the inbox's sink_ms); nullptr =
+  // the system clock. Must outlive the worker.
+  const Clock* clock = nullptr;
 };
 
 class SinkWorker {
