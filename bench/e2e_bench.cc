@@ -60,13 +60,14 @@ struct Args {
   int seconds = 5;
   size_t payload = 1024;
   std::string connector_durability = "full";  // "normal": for comparison only
+  std::string runs = "both";                  // "full", "rate" or "both"
 };
 
 [[noreturn]] void Usage(int rc) {
   std::fprintf(rc == 0 ? stdout : stderr,
                "usage: e2e_bench [--platform connector|raw] [--messages N] [--window N] [--credit N] [--rate N]\n"
                "                 [--seconds N] [--payload B] [--gateway PATH] [--connector PATH]\n"
-               "                 [--connector-durability full|normal]\n"
+               "                 [--connector-durability full|normal] [--runs full|rate|both]\n"
                "End-to-end messages/s and submit->delivery latency through a real regline-gateway.\n");
   std::exit(rc);
 }
@@ -79,6 +80,7 @@ Args Parse(int argc, char** argv) {
     if (i + 1 >= argc) Usage(2);
     std::string v = argv[++i];
     if (k == "--messages") a.messages = std::stoll(v);
+    else if (k == "--runs") a.runs = v;
     else if (k == "--window") a.window = std::stoi(v);
     else if (k == "--credit") a.credit = std::stoi(v);
     else if (k == "--rate") a.rate = std::stoi(v);
@@ -411,8 +413,10 @@ int main(int argc, char** argv) {
                                                   "discard sink");
       zmq::context_t ctx;
       const bool raw = a.platform == "raw";
-      Print("full speed", Run(a, ctx, g.endpoint, dir, 1, a.messages, 0), raw);
-      Print("offered rate", Run(a, ctx, g.endpoint, dir, 1'000'000'000, int64_t{a.rate} * a.seconds, a.rate), raw);
+      if (a.runs != "rate") Print("full speed", Run(a, ctx, g.endpoint, dir, 1, a.messages, 0), raw);
+      if (a.runs != "full") {
+        Print("offered rate", Run(a, ctx, g.endpoint, dir, 1'000'000'000, int64_t{a.rate} * a.seconds, a.rate), raw);
+      }
     }
   }
   std::filesystem::remove_all(dir);
