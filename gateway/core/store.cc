@@ -218,8 +218,11 @@ Status Store::Prepare() {
        // "delivery_seq > 0" lets SQLite use the partial index; without it,
        // every acknowledgement scanned the whole table.
        "WHERE d.recipient = ?1 AND d.delivery_seq = ?2 AND d.delivery_seq > 0"},
+      // "delivery_seq > 0" (true of anything ever sent) lets SQLite use the
+      // per-recipient numbering index.
       {&stmts_->requeue_in_flight,
-       "UPDATE deliveries SET state = 0, lease_until_ms = 0, next_attempt_ms = ?2 WHERE recipient = ?1 AND state = 1"},
+       "SELECT message_seq, recipient, attempts FROM deliveries "
+       "WHERE recipient = ?1 AND state = 1 AND delivery_seq > 0"},
       {&stmts_->received_up_to,
        "UPDATE deliveries SET state = 2, received_ms = ?3, lease_until_ms = 0 "
        "WHERE recipient = ?1 AND delivery_seq > 0 AND delivery_seq <= ?2 AND state IN (0, 1, 6, 7)"},
@@ -733,11 +736,29 @@ Result<AckReceipt> Store::AcknowledgeDelivery(std::string_view recipient, uint64
 }
 
 Result<int> Store::RequeueInFlight(std::string_view recipient) {
-  Statement& st = stmts_->requeue_in_flight;
-  st.Reset();
-  st.Bind(1, recipient).Bind(2, clock_.NowMs());
-  REGLINE_RETURN_IF_ERROR(st.Run());
-  return db_.Changes();  // pending is unchanged: in flight and queued both count
+  // Each lease counted an attempt: a message that never gets acknowledged
+  // because its recipient's session keeps ending (a message that crashes
+  // the recipient, say) reaches max_attempts and is dead-lettered instead
+  // of being sent forever.
+  const int64_t now = clock_.NowMs();
+  std::vector<std::string> dead;
+  int moved = 0;
+  Status s = Atomically([&]() -> Status {
+    Statement& sel = stmts_->requeue_in_flight;
+    sel.Reset();
+    sel.Bind(1, recipient);
+    Result<std::vector<RetryRow>> rows = ReadRows(sel, true);
+    if (!rows.ok()) return rows.status();
+    moved = static_cast<int>(rows->size());
+    Result<std::vector<std::string>> d =
+        RetryOrDeadLetter(*rows, now, false, "the recipient's session ended before it acknowledged");
+    if (!d.ok()) return d.status();
+    dead = std::move(d).value();
+    return Status::Ok();
+  });
+  if (!s.ok()) return s.WithContext("requeueing what '" + std::string(recipient) + "' had in flight");
+  for (const auto& d : dead) AdjustPending(d, -1);  // queued and in flight count as pending; dead do not
+  return moved;
 }
 
 Result<int> Store::ReceivedUpTo(std::string_view recipient, uint64_t upto) {

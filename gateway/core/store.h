@@ -238,8 +238,9 @@ class Store {
                                          AckStage stage, std::string_view reason = {});
 
   // A recipient's session ended or resumed: its in-flight deliveries go back
-  // to the queue at once, places kept (each already counted an attempt).
-  // Returns how many.
+  // to the queue at once, places kept (each already counted an attempt);
+  // one that has had max_attempts is dead-lettered instead. Returns how
+  // many were in flight.
   Result<int> RequeueInFlight(std::string_view recipient);
 
   // The recipient says it holds every delivery numbered up to `upto`

@@ -231,6 +231,27 @@ TEST_F(StoreTest, AcknowledgeByDeliveryNumberChecksTheMessageId) {
   EXPECT_EQ(r->state, DeliveryState::kDelivered);
 }
 
+TEST_F(StoreTest, AMessageWhoseRecipientNeverAcknowledgesIsDeadLetteredAfterMaxAttempts) {
+  // max_attempts is 3 here: three sessions end with it in flight.
+  MustSubmit(Message(1));
+  MustSubmit(Message(2));
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    std::vector<LeasedDelivery> got = MustLease("douyin", 1);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0].envelope, "envelope-1");
+    EXPECT_EQ(got[0].attempt, attempt);
+    EXPECT_EQ(store_->RequeueInFlight("douyin").value(), 1);
+  }
+  EXPECT_EQ(StatusOf(1, "douyin").state, DeliveryState::kDeadLettered);
+  EXPECT_EQ(store_->Pending("douyin"), 1);
+  // The next message is not held up behind it.
+  EXPECT_EQ(Envelopes(MustLease("douyin")), (std::vector<std::string>{"envelope-2"}));
+  Result<std::vector<DeliveryStatus>> dead = store_->DeadLetters("douyin", 10);
+  ASSERT_TRUE(dead.ok());
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_NE((*dead)[0].reason.find("session ended"), std::string::npos) << (*dead)[0].reason;
+}
+
 TEST_F(StoreTest, RequeueInFlightPutsASessionsLeasesBackAtOnce) {
   MustSubmit(Message(1));
   MustSubmit(Message(2));
