@@ -209,7 +209,7 @@ Status Store::Prepare() {
        "WHERE message_seq = ?1 AND recipient = ?2"},
       {&stmts_->select_expired,
        "SELECT message_seq, recipient FROM deliveries "
-       "WHERE state = 0 AND attempts = 0 AND expires_ms > 0 AND expires_ms <= ?1"},
+       "WHERE state = 0 AND attempts = 0 AND expires_ms > 0 AND expires_ms <= ?1 AND delivery_seq = 0"},
       {&stmts_->find_seq, "SELECT seq FROM messages WHERE sender = ?1 AND message_id = ?2"},
       {&stmts_->find_seq_by_id, "SELECT seq FROM messages WHERE message_id = ?1 ORDER BY seq LIMIT 1"},
       {&stmts_->find_by_number,
@@ -495,7 +495,9 @@ Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int
     for (auto& d : rows) {
       // Only a first transmission is refused for expiry: a message the
       // recipient may already hold is re-sent until it is acknowledged.
-      bool is_expired = d.attempt == 1 && d.expires_ms != 0 && d.expires_ms <= now;
+      // (A replayed dead letter starts again at attempt 1 but was sent
+      // before: it has its number, and is sent whatever its expiry.)
+      bool is_expired = d.delivery_seq == 0 && d.expires_ms != 0 && d.expires_ms <= now;
       Statement& up = is_expired ? stmts_->expire_delivery : stmts_->lease_delivery;
       up.Reset();
       up.Bind(1, static_cast<int64_t>(d.seq)).Bind(2, recipient).Bind(3, is_expired ? now : now + lease_ms);

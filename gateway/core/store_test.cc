@@ -252,6 +252,22 @@ TEST_F(StoreTest, AMessageWhoseRecipientNeverAcknowledgesIsDeadLetteredAfterMaxA
   EXPECT_NE((*dead)[0].reason.find("session ended"), std::string::npos) << (*dead)[0].reason;
 }
 
+TEST_F(StoreTest, AReplayedDeadLetterIsSentEvenPastItsExpiry) {
+  const uint64_t seq = MustSubmit(Message(1, {"douyin"}, 1, clock_.NowMs() + 60'000));
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    ASSERT_EQ(MustLease("douyin").size(), 1u);
+    ASSERT_TRUE(store_->RequeueInFlight("douyin").ok());
+  }
+  ASSERT_EQ(StatusOf(seq, "douyin").state, DeliveryState::kDeadLettered);
+  clock_.Advance(120'000);  // past its expiry: the recipient may hold it all the same
+  ASSERT_TRUE(store_->Replay(seq, "douyin").ok());
+  EXPECT_EQ(store_->ExpireDue().value(), 0);
+  std::vector<LeasedDelivery> again = MustLease("douyin");
+  ASSERT_EQ(again.size(), 1u) << "the replayed message expired instead of being sent";
+  EXPECT_EQ(again[0].delivery_seq, 1u);
+  EXPECT_EQ(again[0].attempt, 1);
+}
+
 TEST_F(StoreTest, RequeueInFlightPutsASessionsLeasesBackAtOnce) {
   MustSubmit(Message(1));
   MustSubmit(Message(2));
