@@ -111,6 +111,7 @@ void GatewayLink::Loop() {
     protocol::ClientOptions o = options_.client;
     o.role = schema::Role::PLATFORM;
     o.resume_from = inbox_.ResumePoint();
+    o.resume_point = [this] { return inbox_.ResumePoint(); };
     o.initial_credit = options_.credit_window;
     Result<std::unique_ptr<Client>> client = Client::Connect(context_, o);
     if (!client.ok()) {

@@ -209,7 +209,7 @@ Status Client::Hello() {
   hello.setProtocolVersion(schema::CURRENT_PROTOCOL_VERSION);
   hello.setIdentity(AsText(options_.identity));
   hello.setRole(options_.role);
-  hello.setResumeFrom(options_.resume_from);
+  hello.setResumeFrom(options_.resume_point ? options_.resume_point() : options_.resume_from);
   hello.setInitialCredit(options_.initial_credit);
   hello.setClientName(AsText(options_.client_name));
   hello.setClientVersion(AsText(options_.client_version));

@@ -92,6 +92,10 @@ struct ClientOptions {
   // Hello.resumeFrom: the largest deliverySeq S such that this client holds
   // every delivery <= S durably. 0 = none (a console, a fresh install).
   uint64_t resume_from = 0;
+  // When set, asked for the resume point at every HELLO instead of
+  // resume_from (a HELLO the client re-sends by itself mid-session then
+  // carries what the caller holds now, not what it held at the start).
+  std::function<uint64_t()> resume_point;
   // Hello.initialCredit: DELIVER frames the gateway may send before the
   // first GrantCredit(). 0 for a console that takes no deliveries.
   uint32_t initial_credit = 0;

@@ -234,6 +234,37 @@ TEST(ClientTest, UnauthenticatedAnswerLeadsToOneNewHelloAndAResend) {
   EXPECT_EQ(gateway.Count(Frame::SUBMIT), 2u);
 }
 
+TEST(ClientTest, AHelloSentAgainCarriesTheResumePointOfNow) {
+  std::atomic<int> submits{0};
+  FakeGateway gateway([&submits](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isSubmit()) {
+      if (submits++ == 0) {
+        out.push_back(FakeGateway::Error(0, schema::ErrorCode::UNAUTHENTICATED, "no session"));
+      } else {
+        out.push_back(FakeGateway::Confirm(f.getSubmit().getRequestTag(), kId, 9, false, {"douyin"}));
+      }
+    }
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  std::atomic<uint64_t> held{7};
+  ClientOptions o = Options(gateway.endpoint());
+  o.resume_from = 1;  // ignored: resume_point is set
+  o.resume_point = [&held] { return held.load(); };
+  auto client = Client::Connect(context, o);
+  ASSERT_TRUE(client.ok());
+  held = 42;  // the caller stored more meanwhile
+  ASSERT_TRUE((*client)->Submit("x").ok());
+  ASSERT_EQ(gateway.Count(Frame::HELLO), 2u);
+  auto first = gateway.ReceivedFrame(0);
+  EXPECT_EQ(first.get().getHello().getResumeFrom(), 7u);
+  auto second = gateway.ReceivedFrame(2);  // HELLO, SUBMIT, HELLO, SUBMIT
+  ASSERT_EQ(second.get().which(), Frame::HELLO);
+  EXPECT_EQ(second.get().getHello().getResumeFrom(), 42u);
+}
+
 TEST(ClientTest, QueryReturnsTheResultAndRejectsAMismatchedOne) {
   FakeGateway gateway([](Frame::Reader f) {
     std::vector<std::string> out;
