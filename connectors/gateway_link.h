@@ -9,16 +9,19 @@
 //      the sink worker is told (on_stored).
 //   2. Acknowledgements the inbox holds as due (stage received for each new
 //      or redelivered message, and the stages the sink or the platform's
-//      people reached), sent with C:ACK in delivery order, pipelined: up to
-//      ack_window are in flight at once (at most one per message), so the
-//      gateway's group commit records many in one transaction. A bare
+//      people reached), sent with C:ACK in ack-number order, pipelined: up
+//      to ack_window are in flight at once (at most one per message), so
+//      the gateway's group commit records many in one transaction. A bare
 //      "received" waits up to received_delay_ms for the sink's outcome so
-//      that one ACK carries both stages. Each is
-//      marked sent in the inbox only once its ACK-RECEIPT came (answers
-//      read together are marked in one transaction); one still unanswered
-//      when the session ends stays due and is sent again (the gateway says
-//      duplicate). An ack unanswered for the request timeout ends the
-//      session.
+//      that one ACK carries both stages. The link reads due rows on from
+//      where its last pass stopped (ack_cursor_) and rereads by id only the
+//      rows the inbox names as due again behind it (TakeAckRechecks); it
+//      reads from the start once a second and after a failed answer. Each
+//      ACK is marked sent in the inbox only once its ACK-RECEIPT came
+//      (answers read together are marked in one transaction); one still
+//      unanswered when the session ends stays due and is sent again (the
+//      gateway says duplicate). An ack unanswered for the request timeout
+//      ends the session; a full socket queue only pauses sending.
 //   3. The outbox: envelopes leased in order and sent with C:SUBMIT; marked
 //      sent on CONFIRM, refused when the gateway refuses them for good,
 //      requeued in place when the gateway is unreachable or overloaded.
