@@ -151,6 +151,26 @@ struct Gateway {
   }
 };
 
+// Starts `binary -c config` with stderr appended to `log`, and waits (up to
+// 5 s) for it to write its bound endpoint to `endpoint_file`.
+bool Spawn(const std::string& binary, const std::filesystem::path& config, const std::filesystem::path& log,
+           const std::filesystem::path& endpoint_file, Gateway& out) {
+  std::string cfg = config.string();
+  std::vector<char*> argv = {const_cast<char*>(binary.c_str()), const_cast<char*>("-c"), cfg.data(), nullptr};
+  posix_spawn_file_actions_t quiet;
+  posix_spawn_file_actions_init(&quiet);
+  posix_spawn_file_actions_addopen(&quiet, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  int rc = posix_spawn(&out.pid, binary.c_str(), &quiet, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&quiet);
+  if (rc != 0) return false;
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream in(endpoint_file);
+    if (in && std::getline(in, out.endpoint) && !out.endpoint.empty()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 bool StartGateway(const Args& a, const std::filesystem::path& dir, Gateway& g) {
   {
     std::ofstream cfg(dir / "gateway.toml");
@@ -159,21 +179,7 @@ bool StartGateway(const Args& a, const std::filesystem::path& dir, Gateway& g) {
         << "[[identity]]\nname = \"samr-console\"\nrole = \"regulator\"\n"
         << "[[identity]]\nname = \"douyin\"\nrole = \"platform\"\n";
   }
-  std::string cfg = (dir / "gateway.toml").string();
-  std::vector<char*> argv = {const_cast<char*>(a.gateway.c_str()), const_cast<char*>("-c"), cfg.data(), nullptr};
-  posix_spawn_file_actions_t quiet;
-  posix_spawn_file_actions_init(&quiet);
-  std::string log = (dir / "gateway.log").string();
-  posix_spawn_file_actions_addopen(&quiet, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  int rc = posix_spawn(&g.pid, a.gateway.c_str(), &quiet, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&quiet);
-  if (rc != 0) return false;
-  for (int i = 0; i < 500; ++i) {
-    std::ifstream in(dir / "data" / "gateway.endpoint");
-    if (in && std::getline(in, g.endpoint) && !g.endpoint.empty()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
+  return Spawn(a.gateway, dir / "gateway.toml", dir / "gateway.log", dir / "data" / "gateway.endpoint", g);
 }
 
 struct RunResult {
@@ -198,21 +204,8 @@ bool StartConnector(const Args& a, const std::filesystem::path& dir, const std::
         << "\"\ndata_dir = \"" << (dir / "connector").string() << "\"\n[gateway]\nendpoint = \"" << gateway << "\"\ncredit_window = " << a.credit
         << "\n[sink]\ntype = \"discard\"\n";
   }
-  std::string cfg = (dir / "connector.toml").string();
-  std::vector<char*> argv = {const_cast<char*>(a.connector.c_str()), const_cast<char*>("-c"), cfg.data(), nullptr};
-  posix_spawn_file_actions_t quiet;
-  posix_spawn_file_actions_init(&quiet);
-  std::string log = (dir / "connector.log").string();
-  posix_spawn_file_actions_addopen(&quiet, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  int rc = posix_spawn(&c.pid, a.connector.c_str(), &quiet, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&quiet);
-  if (rc != 0) return false;
-  for (int i = 0; i < 500; ++i) {
-    std::ifstream in(dir / "connector" / "connector.endpoint");
-    if (in && std::getline(in, c.endpoint) && !c.endpoint.empty()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
+  return Spawn(a.connector, dir / "connector.toml", dir / "connector.log", dir / "connector" / "connector.endpoint",
+               c);
 }
 
 struct Stage {

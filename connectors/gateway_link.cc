@@ -57,6 +57,16 @@ std::string StageName(schema::AckStage s) {
   }
 }
 
+// An ACK the gateway (or the client library) refused for good: it is not
+// sent again.
+void LogAckRefused(const MessageId& id, uint64_t delivery_seq, schema::AckStage stage, const Status& s) {
+  Log(LogLevel::kWarning, "ack_refused",
+      {{"id", id.ToHex()},
+       {"delivery_seq", std::to_string(delivery_seq)},
+       {"stage", StageName(stage)},
+       {"error", s.ToString()}});
+}
+
 }  // namespace
 
 GatewayLink::GatewayLink(GatewayLinkOptions options, zmq::context_t& context, Inbox& inbox, Outbox& outbox,
@@ -246,10 +256,8 @@ Status GatewayLink::TakeDeliveries(Client& client, DecodedFrame first) {
       if (!(*stored)[i]) continue;
       ++duplicates;
       // A receipt for an ack sent before this redelivery must not settle it.
-      if (ack_ids_in_flight_.count(batch[i].id) != 0) {
-        for (auto& [tag, a] : acks_in_flight_) {
-          if (a.id == batch[i].id) a.redelivered = true;
-        }
+      if (auto it = ack_ids_in_flight_.find(batch[i].id); it != ack_ids_in_flight_.end()) {
+        acks_in_flight_[it->second].redelivered = true;
       }
     }
     if (LogEnabled(LogLevel::kDebug))
@@ -259,10 +267,7 @@ Status GatewayLink::TakeDeliveries(Client& client, DecodedFrame first) {
            {"first_seq", std::to_string(batch.front().delivery_seq)},
            {"last_seq", std::to_string(batch.back().delivery_seq)}});
     if (duplicates < batch.size()) on_stored_();
-    work_ = true;  // stage received is due for each (redeliveries at once)
-    if (options_.received_delay_ms > 0 && received_due_steady_ms_ == 0) {
-      received_due_steady_ms_ = SteadyMs() + options_.received_delay_ms + 1;
-    }
+    work_ = true;  // stage received is due for each (SendAcks sets the timer for those it holds back)
   }
   if (consumed > 0 && client.has_session()) REGLINE_RETURN_IF_ERROR(client.GrantCredit(consumed));
   if (bye.has_value()) return *bye;
@@ -301,7 +306,7 @@ Status GatewayLink::SendAcks(Client& client, int64_t deadline_ms) {
     Result<uint64_t> tag = client.SendAck(req);
     if (tag.ok()) {
       acks_in_flight_[*tag] = AckInFlight{a.id, a.stage, a.delivery_seq, SteadyMs(), false};
-      ack_ids_in_flight_.insert(a.id);
+      ack_ids_in_flight_[a.id] = *tag;
       return true;
     }
     const Status& s = tag.status();
@@ -314,11 +319,7 @@ Status GatewayLink::SendAcks(Client& client, int64_t deadline_ms) {
       return false;
     }
     // Refused locally (e.g. a frame over the session's limit): for good.
-    Log(LogLevel::kWarning, "ack_refused",
-        {{"id", a.id.ToHex()},
-         {"delivery_seq", std::to_string(a.delivery_seq)},
-         {"stage", StageName(a.stage)},
-         {"error", s.ToString()}});
+    LogAckRefused(a.id, a.delivery_seq, a.stage, s);
     refused.push_back({a.id, a.stage, s.ToString()});
     return true;
   };
@@ -403,11 +404,7 @@ Status GatewayLink::TakeAckAnswers(Client& client) {
       ack_pause_until_ms_ = std::max(ack_pause_until_ms_, SteadyMs() + std::max<int64_t>(after, kPeriodicPassMs));
       continue;
     }
-    Log(LogLevel::kWarning, "ack_refused",
-        {{"id", a.id.ToHex()},
-         {"delivery_seq", std::to_string(a.delivery_seq)},
-         {"stage", StageName(a.stage)},
-         {"error", s.ToString()}});
+    LogAckRefused(a.id, a.delivery_seq, a.stage, s);
     answered.push_back({a.id, a.stage, s.ToString()});
   }
   if (!answers.empty()) work_ = true;  // the window has room again, or a later stage may be due
@@ -441,9 +438,7 @@ Status GatewayLink::DrainAcks(Client& client, int64_t deadline_ms) {
 }
 
 int64_t GatewayLink::WallMs() const {
-  if (options_.client.clock != nullptr) return options_.client.clock->NowMs();
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return options_.client.clock != nullptr ? options_.client.clock->NowMs() : SystemClock().NowMs();
 }
 
 Status GatewayLink::SendOutbox(Client& client, int64_t deadline_ms) {

@@ -49,7 +49,6 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <set>
 #include <thread>
 #include <zmq.hpp>
 
@@ -67,7 +66,7 @@ struct GatewayLinkOptions {
   uint32_t credit_window = 256;
   int64_t reconnect_min_ms = 200;
   int64_t reconnect_max_ms = 30'000;
-  int ack_batch = 256;   // acknowledgements read from the inbox per pass
+  int ack_batch = 256;    // acknowledgements read from the inbox per pass
   int ack_window = 2048;  // acknowledgements in flight (sent, unanswered) at most
   // A bare "received" waits this long for the sink's outcome, so that one
   // ACK carries both (Inbox::PendingAcks); 0 sends it at once.
@@ -140,8 +139,8 @@ class GatewayLink {
     int64_t sent_steady_ms = 0;
     bool redelivered = false;  // delivered again meanwhile: stays due after the receipt
   };
-  std::map<uint64_t, AckInFlight> acks_in_flight_;  // by requestTag, i.e. in sending order
-  std::set<MessageId> ack_ids_in_flight_;
+  std::map<uint64_t, AckInFlight> acks_in_flight_;   // by requestTag, i.e. in sending order
+  std::map<MessageId, uint64_t> ack_ids_in_flight_;  // message -> requestTag of its ack in flight
   std::minstd_rand jitter_;
   std::thread thread_;
 };

@@ -72,6 +72,7 @@ std::string Bytes(std::span<const uint8_t> blob) {
 struct Inbox::Statements {
   Statement insert, select_stage, update_stage, update_sink, mark_sent;
   Statement add_held_above, remove_held_above, save_held_upto;
+  Statement sync_normal, sync_full;  // MarkAcksSent's commit alone is not fsynced
   // On the read connection.
   Statement next_for_sink, pending_acks, pending_ack_of;
 };
@@ -152,6 +153,8 @@ Status Inbox::Prepare() {
       {&stmts_->add_held_above, "INSERT OR IGNORE INTO held_above(delivery_seq) VALUES (?1)"},
       {&stmts_->remove_held_above, "DELETE FROM held_above WHERE delivery_seq <= ?1"},
       {&stmts_->save_held_upto, "UPDATE resume SET held_upto = ?1 WHERE id = 1"},
+      {&stmts_->sync_normal, "PRAGMA synchronous = NORMAL"},
+      {&stmts_->sync_full, "PRAGMA synchronous = FULL"},
   };
   for (const auto& [stmt, text] : sql) {
     Result<Statement> prepared =
@@ -474,14 +477,19 @@ Status Inbox::MarkAcksSent(std::span<const SentAck> sent) {
   // "duplicate". The next fsynced commit makes it durable too (WAL frames
   // are written in order).
   const bool relax = options_.durability == Durability::kFull;
-  if (relax) REGLINE_RETURN_IF_ERROR(db_.Exec("PRAGMA synchronous = NORMAL"));
+  if (relax) {
+    stmts_->sync_normal.Reset();
+    REGLINE_RETURN_IF_ERROR(stmts_->sync_normal.Run());
+  }
   struct Restore {
-    Database& db;
+    Statement& full;
     bool on;
     ~Restore() {
-      if (on) (void)db.Exec("PRAGMA synchronous = FULL");
+      if (!on) return;
+      full.Reset();
+      (void)full.Run();
     }
-  } restore{db_, relax};
+  } restore{stmts_->sync_full, relax};
   REGLINE_RETURN_IF_ERROR(Begin());
   Status s = [&]() -> Status {
     for (const SentAck& a : sent) {

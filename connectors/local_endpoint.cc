@@ -237,16 +237,7 @@ void LocalEndpoint::OnSubmit(const std::string& rid, schema::Submit::Reader subm
             Send(rid, protocol::ErrorFrame(tag, r.status(), id));
             return;
           }
-          capnp::MallocMessageBuilder m;
-          auto c = m.initRoot<Frame>().initConfirm();
-          c.setRequestTag(tag);
-          protocol::ToWire(id, c.initMessageId());
-          c.setGatewaySeq(r->seq);
-          c.setAcceptedMs(r->accepted_ms);
-          c.setDuplicate(r->duplicate);
-          auto list = c.initRecipients(static_cast<unsigned>(recipients.size()));
-          for (unsigned i = 0; i < recipients.size(); ++i) list.set(i, recipients[i]);
-          Send(rid, protocol::Encode(m));
+          Send(rid, protocol::ConfirmFrame(tag, id, r->seq, r->accepted_ms, r->duplicate, recipients));
           if (!r->duplicate) {
             Log(LogLevel::kInfo, "upstream_queued", {{"id", id.ToHex()}, {"outbox_seq", std::to_string(r->seq)}});
           }

@@ -124,16 +124,7 @@ std::string FakeGateway::Ready(uint32_t heartbeat_ms, uint32_t max_frame_bytes) 
 
 std::string FakeGateway::Confirm(uint64_t tag, const MessageId& id, uint64_t gateway_seq, bool duplicate,
                                  std::vector<std::string> recipients) {
-  capnp::MallocMessageBuilder m;
-  auto c = m.initRoot<schema::Frame>().initConfirm();
-  c.setRequestTag(tag);
-  protocol::ToWire(id, c.initMessageId());
-  c.setGatewaySeq(gateway_seq);
-  c.setAcceptedMs(1'700'000'000'000);
-  c.setDuplicate(duplicate);
-  auto list = c.initRecipients(static_cast<unsigned>(recipients.size()));
-  for (unsigned i = 0; i < recipients.size(); ++i) list.set(i, recipients[i]);
-  return protocol::Encode(m);
+  return protocol::ConfirmFrame(tag, id, gateway_seq, 1'700'000'000'000, duplicate, recipients);
 }
 
 std::string FakeGateway::Error(uint64_t tag, schema::ErrorCode code, std::string text, int64_t retry_after_ms) {

@@ -75,7 +75,7 @@ struct Store::Statements {
   Statement select_delivery, update_ack;
   Statement select_expired_leases, requeue, dead_letter;
   Statement select_expired, find_seq, deliveries_of, depths, dead_letters, replay;
-  Statement find_by_number, requeue_in_flight, received_up_to, find_seq_by_id;
+  Statement find_by_number, select_in_flight, received_up_to, find_seq_by_id;
 };
 
 // Runs `body` atomically: in a transaction of its own (BEGIN IMMEDIATE ...
@@ -220,7 +220,7 @@ Status Store::Prepare() {
        "WHERE d.recipient = ?1 AND d.delivery_seq = ?2 AND d.delivery_seq > 0"},
       // "delivery_seq > 0" (true of anything ever sent) lets SQLite use the
       // per-recipient numbering index.
-      {&stmts_->requeue_in_flight,
+      {&stmts_->select_in_flight,
        "SELECT message_seq, recipient, attempts FROM deliveries "
        "WHERE recipient = ?1 AND state = 1 AND delivery_seq > 0"},
       {&stmts_->received_up_to,
@@ -660,24 +660,30 @@ static Result<std::vector<Store::RetryRow>> ReadRows(Statement& st, bool with_at
   return rows;
 }
 
-Result<int> Store::RequeueExpiredLeases() {
-  const int64_t now = clock_.NowMs();
+Result<int> Store::RequeueSelected(Statement& select, int64_t now, std::string_view reason) {
   std::vector<std::string> dead;
   int moved = 0;
   Status s = Atomically([&]() -> Status {
-    Statement& sel = stmts_->select_expired_leases;
-    sel.Reset();
-    sel.Bind(1, now);
-    Result<std::vector<RetryRow>> rows = ReadRows(sel, true);
+    Result<std::vector<RetryRow>> rows = ReadRows(select, true);
     if (!rows.ok()) return rows.status();
     moved = static_cast<int>(rows->size());
-    Result<std::vector<std::string>> d = RetryOrDeadLetter(*rows, now, false, "lease expired without acknowledgement");
+    Result<std::vector<std::string>> d = RetryOrDeadLetter(*rows, now, false, reason);
     if (!d.ok()) return d.status();
     dead = std::move(d).value();
     return Status::Ok();
   });
-  if (!s.ok()) return s.WithContext("requeueing expired leases");
-  for (const auto& d : dead) AdjustPending(d, -1);
+  if (!s.ok()) return s;
+  for (const auto& d : dead) AdjustPending(d, -1);  // queued and in flight count as pending; dead do not
+  return moved;
+}
+
+Result<int> Store::RequeueExpiredLeases() {
+  const int64_t now = clock_.NowMs();
+  Statement& sel = stmts_->select_expired_leases;
+  sel.Reset();
+  sel.Bind(1, now);
+  Result<int> moved = RequeueSelected(sel, now, "lease expired without acknowledgement");
+  if (!moved.ok()) return moved.status().WithContext("requeueing expired leases");
   return moved;
 }
 
@@ -742,24 +748,11 @@ Result<int> Store::RequeueInFlight(std::string_view recipient) {
   // because its recipient's session keeps ending (a message that crashes
   // the recipient, say) reaches max_attempts and is dead-lettered instead
   // of being sent forever.
-  const int64_t now = clock_.NowMs();
-  std::vector<std::string> dead;
-  int moved = 0;
-  Status s = Atomically([&]() -> Status {
-    Statement& sel = stmts_->requeue_in_flight;
-    sel.Reset();
-    sel.Bind(1, recipient);
-    Result<std::vector<RetryRow>> rows = ReadRows(sel, true);
-    if (!rows.ok()) return rows.status();
-    moved = static_cast<int>(rows->size());
-    Result<std::vector<std::string>> d =
-        RetryOrDeadLetter(*rows, now, false, "the recipient's session ended before it acknowledged");
-    if (!d.ok()) return d.status();
-    dead = std::move(d).value();
-    return Status::Ok();
-  });
-  if (!s.ok()) return s.WithContext("requeueing what '" + std::string(recipient) + "' had in flight");
-  for (const auto& d : dead) AdjustPending(d, -1);  // queued and in flight count as pending; dead do not
+  Statement& sel = stmts_->select_in_flight;
+  sel.Reset();
+  sel.Bind(1, recipient);
+  Result<int> moved = RequeueSelected(sel, clock_.NowMs(), "the recipient's session ended before it acknowledged");
+  if (!moved.ok()) return moved.status().WithContext("requeueing what '" + std::string(recipient) + "' had in flight");
   return moved;
 }
 

@@ -298,6 +298,10 @@ class Store {
   Result<SubmitReceipt> ExistingReceipt(const Submission& s);
   Status ValidateSubmission(const Submission& s) const;
   int64_t BackoffMs(int attempts) const;
+  // Requeues (or dead-letters, at max_attempts) the in-flight rows
+  // `select` yields (bound by the caller) in one transaction; returns how
+  // many it moved.
+  Result<int> RequeueSelected(Statement& select, int64_t now, std::string_view reason);
   Result<std::vector<std::string>> RetryOrDeadLetter(std::span<const RetryRow> rows, int64_t now,
                                                      bool with_backoff, std::string_view reason);
   void AdjustPending(const std::string& recipient, int64_t delta);

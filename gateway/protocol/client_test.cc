@@ -27,13 +27,23 @@ ClientOptions Options(const std::string& endpoint, int64_t timeout_ms = 2000) {
 }
 
 std::string DeliverFrame(uint64_t seq) {
-  capnp::MallocMessageBuilder m;
-  auto d = m.initRoot<Frame>().initDeliver();
-  d.setDeliverySeq(seq);
-  d.setAttempt(1);
-  ToWire(kId, d.initMessageId());
-  d.setKind(schema::MessageKind::DIRECTIVE);
-  return Encode(m);
+  return protocol::DeliverFrame(seq, 1, kId, static_cast<int>(schema::MessageKind::DIRECTIVE), "");
+}
+
+// Answers the first SUBMIT with an untagged ERROR{unauthenticated} (the
+// gateway lost the session) and every later one with a CONFIRM.
+FakeGateway::Responder LosesTheFirstSubmitsSession(std::atomic<int>& submits, bool duplicate) {
+  return [&submits, duplicate](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isSubmit()) {
+      if (submits++ == 0) {
+        out.push_back(FakeGateway::Error(0, schema::ErrorCode::UNAUTHENTICATED, "no session"));
+      } else {
+        out.push_back(FakeGateway::Confirm(f.getSubmit().getRequestTag(), kId, 9, duplicate, {"douyin"}));
+      }
+    }
+    return out;
+  };
 }
 
 int64_t ElapsedMs(std::chrono::steady_clock::time_point since) {
@@ -212,17 +222,7 @@ TEST(ClientTest, FramesLargerThanTheSessionLimitAreRefusedLocally) {
 
 TEST(ClientTest, UnauthenticatedAnswerLeadsToOneNewHelloAndAResend) {
   std::atomic<int> submits{0};
-  FakeGateway gateway([&submits](Frame::Reader f) {
-    std::vector<std::string> out;
-    if (f.isSubmit()) {
-      if (submits++ == 0) {
-        out.push_back(FakeGateway::Error(0, schema::ErrorCode::UNAUTHENTICATED, "no session"));
-      } else {
-        out.push_back(FakeGateway::Confirm(f.getSubmit().getRequestTag(), kId, 9, true, {"douyin"}));
-      }
-    }
-    return out;
-  });
+  FakeGateway gateway(LosesTheFirstSubmitsSession(submits, true));
   gateway.Start();
   zmq::context_t context;
   auto client = Client::Connect(context, Options(gateway.endpoint()));
@@ -236,17 +236,7 @@ TEST(ClientTest, UnauthenticatedAnswerLeadsToOneNewHelloAndAResend) {
 
 TEST(ClientTest, AHelloSentAgainCarriesTheResumePointOfNow) {
   std::atomic<int> submits{0};
-  FakeGateway gateway([&submits](Frame::Reader f) {
-    std::vector<std::string> out;
-    if (f.isSubmit()) {
-      if (submits++ == 0) {
-        out.push_back(FakeGateway::Error(0, schema::ErrorCode::UNAUTHENTICATED, "no session"));
-      } else {
-        out.push_back(FakeGateway::Confirm(f.getSubmit().getRequestTag(), kId, 9, false, {"douyin"}));
-      }
-    }
-    return out;
-  });
+  FakeGateway gateway(LosesTheFirstSubmitsSession(submits, false));
   gateway.Start();
   zmq::context_t context;
   std::atomic<uint64_t> held{7};

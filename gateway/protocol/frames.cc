@@ -153,6 +153,20 @@ std::string HeartbeatFrame(int64_t now_ms) {
   return Encode(m);
 }
 
+std::string ConfirmFrame(uint64_t request_tag, const MessageId& id, uint64_t gateway_seq, int64_t accepted_ms,
+                         bool duplicate, const std::vector<std::string>& recipients) {
+  capnp::MallocMessageBuilder m;
+  auto c = m.initRoot<schema::Frame>().initConfirm();
+  c.setRequestTag(request_tag);
+  ToWire(id, c.initMessageId());
+  c.setGatewaySeq(gateway_seq);
+  c.setAcceptedMs(accepted_ms);
+  c.setDuplicate(duplicate);
+  auto list = c.initRecipients(static_cast<unsigned>(recipients.size()));
+  for (unsigned i = 0; i < recipients.size(); ++i) list.set(i, recipients[i]);
+  return Encode(m);
+}
+
 std::string DeliverFrame(uint64_t delivery_seq, uint32_t attempt, const MessageId& id, int kind,
                          std::string_view envelope) {
   capnp::MallocMessageBuilder m;

@@ -68,6 +68,9 @@ std::string ErrorFrame(uint64_t request_tag, const Status& status, const Message
 // malformedFrame, ...).
 std::string ErrorFrame(uint64_t request_tag, schema::ErrorCode code, const std::string& text);
 std::string HeartbeatFrame(int64_t now_ms);
+// S:CONFIRM of a submission stored as gateway_seq at accepted_ms.
+std::string ConfirmFrame(uint64_t request_tag, const MessageId& id, uint64_t gateway_seq, int64_t accepted_ms,
+                         bool duplicate, const std::vector<std::string>& recipients);
 // S:DELIVER of `envelope` (kind: schema MessageKind ordinal).
 std::string DeliverFrame(uint64_t delivery_seq, uint32_t attempt, const MessageId& id, int kind,
                          std::string_view envelope);

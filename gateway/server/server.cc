@@ -385,17 +385,18 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
                                                envelope = std::move(envelope_copy)](Result<SubmitReceipt> r) mutable {
     Post([this, rid, tag, id, kind, recipients = std::move(recipients), reserved = std::move(reserved),
           envelope = std::move(envelope), r = std::move(r)] {
+      auto leased_to = [&](const std::string& who) -> const DirectLease* {
+        if (!r.ok()) return nullptr;
+        auto it = std::find_if(r->leased.begin(), r->leased.end(),
+                               [&](const DirectLease& d) { return d.recipient == who; });
+        return it == r->leased.end() ? nullptr : &*it;
+      };
       // Deliveries leased with the submission leave first: they hold the
       // next delivery numbers of their recipients.
       for (const Reserved& res : reserved) {
         Session* target = FindSessionFor(res.identity);
         if (target == nullptr || target->id != res.session_id) continue;  // its lease runs out; re-sent later
-        const DirectLease* leased = nullptr;
-        if (r.ok()) {
-          for (const DirectLease& d : r->leased) {
-            if (d.recipient == res.identity) leased = &d;
-          }
-        }
+        const DirectLease* leased = leased_to(res.identity);
         if (leased == nullptr) {
           target->credit++;  // queued (or refused): the credit goes back
           continue;
@@ -409,22 +410,11 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
         }
         Send(rid, protocol::ErrorFrame(tag, r.status(), id));
       } else {
-        capnp::MallocMessageBuilder m;
-        auto c = m.initRoot<schema::Frame>().initConfirm();
-        c.setRequestTag(tag);
-        protocol::ToWire(id, c.initMessageId());
-        c.setGatewaySeq(r->seq);
-        c.setAcceptedMs(r->accepted_ms);
-        c.setDuplicate(r->duplicate);
-        auto list = c.initRecipients(static_cast<unsigned>(recipients.size()));
-        for (unsigned i = 0; i < recipients.size(); ++i) list.set(i, recipients[i]);
-        Send(rid, protocol::Encode(m));
+        Send(rid, protocol::ConfirmFrame(tag, id, r->seq, r->accepted_ms, r->duplicate, recipients));
       }
       for (const auto& who : recipients) {
         if (Session* target = FindSessionFor(who)) {
-          bool direct = r.ok() && std::any_of(r->leased.begin(), r->leased.end(),
-                                              [&](const DirectLease& d) { return d.recipient == who; });
-          if (!direct) {
+          if (leased_to(who) == nullptr) {
             target->maybe_more = true;
             target->arrivals++;
           }
