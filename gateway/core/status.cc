@@ -9,6 +9,8 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kNotFound: return "not_found";
     case StatusCode::kAlreadyExists: return "already_exists";
     case StatusCode::kPermissionDenied: return "permission_denied";
+    case StatusCode::kUnauthenticated: return "unauthenticated";
+    case StatusCode::kInvalidSignature: return "invalid_signature";
     case StatusCode::kFailedPrecondition: return "failed_precondition";
     case StatusCode::kOverloaded: return "overloaded";
     case StatusCode::kNoSpace: return "no_space";

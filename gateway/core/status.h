@@ -25,6 +25,8 @@ enum class StatusCode {
   kNotFound,           // the named thing does not exist
   kAlreadyExists,      // an id was reused for different content
   kPermissionDenied,   // the caller may not do this
+  kUnauthenticated,    // the caller's identity is unknown, revoked or not proven
+  kInvalidSignature,   // a signature is missing, malformed or does not verify
   kFailedPrecondition, // not allowed in the current state (e.g. ack after reject)
   kOverloaded,         // a quota or queue is full; retry later, nothing was stored
   kNoSpace,            // the disk is full; retry once space is freed
@@ -73,6 +75,8 @@ inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgum
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+inline Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
+inline Status InvalidSignature(std::string m) { return {StatusCode::kInvalidSignature, std::move(m)}; }
 inline Status FailedPrecondition(std::string m) { return {StatusCode::kFailedPrecondition, std::move(m)}; }
 inline Status Overloaded(std::string m) { return {StatusCode::kOverloaded, std::move(m)}; }
 inline Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }

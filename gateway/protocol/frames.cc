@@ -94,6 +94,8 @@ schema::ErrorCode ToWireError(StatusCode code) {
     case StatusCode::kNotFound: return E::NOT_FOUND;
     case StatusCode::kAlreadyExists: return E::ALREADY_EXISTS;
     case StatusCode::kPermissionDenied: return E::PERMISSION_DENIED;
+    case StatusCode::kUnauthenticated: return E::UNAUTHENTICATED;
+    case StatusCode::kInvalidSignature: return E::INVALID_SIGNATURE;
     // Not allowed in the current state (replay of nothing dead-lettered, a
     // rejected delivery completed): the request is wrong as it stands.
     case StatusCode::kFailedPrecondition: return E::INVALID_ARGUMENT;
@@ -114,9 +116,9 @@ StatusCode FromWireError(schema::ErrorCode code) {
     case E::NOT_FOUND: return StatusCode::kNotFound;
     case E::ALREADY_EXISTS: return StatusCode::kAlreadyExists;
     case E::PERMISSION_DENIED: return StatusCode::kPermissionDenied;
-    case E::UNAUTHENTICATED: return StatusCode::kPermissionDenied;
+    case E::UNAUTHENTICATED: return StatusCode::kUnauthenticated;
     case E::OVERLOADED: return StatusCode::kOverloaded;
-    case E::INVALID_SIGNATURE: return StatusCode::kPermissionDenied;
+    case E::INVALID_SIGNATURE: return StatusCode::kInvalidSignature;
     case E::UNSUPPORTED_VERSION: return StatusCode::kUnimplemented;
     case E::MALFORMED_FRAME: return StatusCode::kInvalidArgument;
     case E::PROTOCOL_VIOLATION: return StatusCode::kFailedPrecondition;
