@@ -41,6 +41,7 @@
 
 #include "gateway/core/sqlite.h"
 #include "gateway/protocol/frames.h"
+#include "schemas/schema_samples.h"
 
 extern char** environ;
 
@@ -114,6 +115,17 @@ std::string Hello(const std::string& identity, schema::Role role, uint32_t credi
   });
 }
 
+// The sample directive (issued by SAMR, as the gateway checks), its
+// rationale padded so that the payload is about `bytes` long.
+std::string DirectivePayload(size_t bytes) {
+  capnp::MallocMessageBuilder m;
+  auto d = m.initRoot<schema::Directive>();
+  schema::samples::BuildSuspendBroadcastDirective(d);
+  size_t base = protocol::Encode(m).size();
+  if (bytes > base) d.setRationale(std::string(bytes - base, 'd'));
+  return protocol::Encode(m);
+}
+
 std::string SubmitFrame(uint64_t n, const std::string& payload) {
   capnp::MallocMessageBuilder em;
   auto e = em.initRoot<schema::Envelope>();
@@ -176,7 +188,8 @@ bool StartGateway(const Args& a, const std::filesystem::path& dir, Gateway& g) {
     std::ofstream cfg(dir / "gateway.toml");
     cfg << "[gateway]\nlisten = \"tcp://127.0.0.1:*\"\ndata_dir = \"" << (dir / "data").string()
         << "\"\ndisk_reserve_bytes = 0\n[delivery]\ndefault_quota = 100000000\n"
-        << "[[identity]]\nname = \"samr-console\"\nrole = \"regulator\"\n"
+        << "[security]\ninsecure_plaintext_for_development = true\n"
+        << "[[identity]]\nname = \"samr-console\"\nrole = \"regulator\"\ndepartment = \"SAMR\"\n"
         << "[[identity]]\nname = \"douyin\"\nrole = \"platform\"\n";
   }
   return Spawn(a.gateway, dir / "gateway.toml", dir / "gateway.log", dir / "data" / "gateway.endpoint", g);
@@ -287,7 +300,7 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, c
   reg.connect(endpoint);
   reg.send(zmq::buffer(Hello("samr-console", schema::Role::REGULATOR, 0)), zmq::send_flags::none);
   Recv(reg, 5000);
-  const std::string payload(a.payload, 'd');
+  const std::string payload = DirectivePayload(a.payload);
   auto start = Clock::now();
   int64_t confirmed = 0, submitted = 0, refused = 0;
   while (confirmed + refused < count) {

@@ -52,12 +52,39 @@ void ToWire(const MessageId& id, schema::MessageId::Builder out) {
   out.setLo(id.lo);
 }
 
+identity::SignatureClaim FromWire(schema::Signature::Reader sig) {
+  identity::SignatureClaim c;
+  c.algorithm = static_cast<int>(sig.getAlgorithm());
+  c.signer = sig.getSigner().cStr();
+  c.key_id = sig.getKeyId().cStr();
+  auto b = sig.getBytes();
+  c.bytes.assign(reinterpret_cast<const char*>(b.begin()), b.size());
+  return c;
+}
+
+void ToWire(const identity::SignatureClaim& claim, schema::Signature::Builder out) {
+  out.setAlgorithm(static_cast<schema::SignatureAlgorithm>(claim.algorithm));
+  out.setSigner(claim.signer);
+  out.setKeyId(claim.key_id);
+  out.setBytes(kj::arrayPtr(reinterpret_cast<const kj::byte*>(claim.bytes.data()), claim.bytes.size()));
+}
+
 Result<Submission> ToSubmission(std::string_view bytes, std::string_view sender, size_t max_bytes) {
+  Result<SignedSubmission> s = ToSignedSubmission(bytes, sender, max_bytes);
+  if (!s.ok()) return s.status();
+  return std::move(s->submission);
+}
+
+Result<SignedSubmission> ToSignedSubmission(std::string_view bytes, std::string_view sender, size_t max_bytes) {
   Result<DecodedEnvelope> env = DecodedEnvelope::Parse(bytes, max_bytes);
   if (!env.ok()) return InvalidArgument("envelope: " + env.status().message());
-  Submission s;
+  SignedSubmission out;
+  Submission& s = out.submission;
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
     auto e = env->get();
+    auto payload = e.getPayload();
+    out.payload.assign(reinterpret_cast<const char*>(payload.begin()), payload.size());
+    if (e.hasSignature()) out.signature = FromWire(e.getSignature());
     s.sender = e.getSender().cStr();
     s.id = FromWire(e.getId());
     s.kind = static_cast<int>(e.getKind());
@@ -84,7 +111,7 @@ Result<Submission> ToSubmission(std::string_view bytes, std::string_view sender,
   }
   if (s.recipients.empty()) return InvalidArgument("envelope " + s.id.ToHex() + " names no recipients");
   s.envelope.assign(bytes.data(), bytes.size());
-  return s;
+  return out;
 }
 
 schema::ErrorCode ToWireError(StatusCode code) {

@@ -21,6 +21,7 @@
 #include "gateway/core/message_id.h"
 #include "gateway/core/status.h"
 #include "gateway/core/store.h"
+#include "gateway/identity/signature_check.h"
 #include "schemas/envelope.capnp.h"
 #include "schemas/session.capnp.h"
 
@@ -57,6 +58,19 @@ void ToWire(const MessageId& id, schema::MessageId::Builder out);
 // `sender` (the session's authenticated identity, which the envelope must
 // name), keeping `bytes` as the evidence. Groups are not expanded here.
 Result<Submission> ToSubmission(std::string_view bytes, std::string_view sender, size_t max_bytes);
+
+// An envelope checked as ToSubmission does, with what its signature needs:
+// the payload bytes (the signed data) and the signature field.
+struct SignedSubmission {
+  Submission submission;
+  std::string payload;
+  identity::SignatureClaim signature;
+};
+Result<SignedSubmission> ToSignedSubmission(std::string_view bytes, std::string_view sender, size_t max_bytes);
+
+// The signature field as a claim, and back.
+identity::SignatureClaim FromWire(schema::Signature::Reader sig);
+void ToWire(const identity::SignatureClaim& claim, schema::Signature::Builder out);
 
 // Maps a Status code to the wire's ErrorCode and back.
 schema::ErrorCode ToWireError(StatusCode code);

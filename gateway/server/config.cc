@@ -4,27 +4,15 @@
 
 #include "gateway/core/toml_table.h"
 
+#include <zmq.h>
+
+#include <filesystem>
 #include <set>
 
 namespace regline::server {
 
-std::string_view IdentityRoleName(IdentityRole r) {
-  switch (r) {
-    case IdentityRole::kRegulator: return "regulator";
-    case IdentityRole::kPlatform: return "platform";
-    case IdentityRole::kMcnAgency: return "mcn-agency";
-    case IdentityRole::kOperator: return "operator";
-  }
-  return "unknown";
-}
-
-const Identity* GatewayConfig::FindIdentity(std::string_view name) const {
-  for (const auto& i : identities)
-    if (i.name == name) return &i;
-  return nullptr;
-}
-
-Result<std::vector<std::string>> GatewayConfig::ExpandRecipients(const std::vector<std::string>& names) const {
+Result<std::vector<std::string>> GatewayConfig::ExpandRecipients(const identity::Registry& registry,
+                                                                const std::vector<std::string>& names) const {
   std::vector<std::string> out;
   std::set<std::string> seen;
   auto add = [&](const std::string& n) {
@@ -32,53 +20,67 @@ Result<std::vector<std::string>> GatewayConfig::ExpandRecipients(const std::vect
   };
   for (const auto& n : names) {
     if (auto g = groups.find(n); g != groups.end()) {
-      for (const auto& m : g->second) add(m);
+      for (const auto& m : g->second) {
+        const identity::Identity* member = registry.Find(m);
+        if (member != nullptr && !member->revoked()) add(m);
+      }
     } else if (n == "all-platforms") {
-      for (const auto& i : identities)
-        if (i.role == IdentityRole::kPlatform) add(i.name);
-    } else if (FindIdentity(n) != nullptr) {
+      for (const auto& i : registry.identities())
+        if (i.role == identity::Role::kPlatform && !i.revoked()) add(i.name);
+    } else if (const identity::Identity* id = registry.Find(n)) {
+      if (id->revoked()) return PermissionDenied("recipient '" + n + "' is revoked");
       add(n);
     } else {
       return InvalidArgument("unknown recipient '" + n + "'");
     }
   }
-  if (out.empty()) return InvalidArgument("the recipients name no identity");
+  if (out.empty()) return InvalidArgument("the recipients name no active identity");
   return out;
+}
+
+Status GatewayConfig::CheckReferences(const identity::Registry& registry) const {
+  for (const auto& [group, members] : groups) {
+    for (const auto& m : members) {
+      if (registry.Find(m) == nullptr) return InvalidArgument("group '" + group + "' names unknown identity '" + m + "'");
+    }
+  }
+  for (const auto& [name, quota] : store.quotas) {
+    if (registry.Find(name) == nullptr) return InvalidArgument("[quotas] names unknown identity '" + name + "'");
+  }
+  return Status::Ok();
+}
+
+Status ReadCurveKeyFile(const std::string& path, std::string& public_z85, std::string& secret_z85) {
+  try {
+    toml::table root = toml::parse_file(path);
+    TomlTableReader r(path, root, "");
+    REGLINE_RETURN_IF_ERROR(r.Get("public_key", public_z85));
+    REGLINE_RETURN_IF_ERROR(r.Get("secret_key", secret_z85));
+    REGLINE_RETURN_IF_ERROR(r.Finish());
+    if (secret_z85.empty()) return r.Missing("secret_key");
+  } catch (const toml::parse_error& e) {
+    std::string where = e.source().begin.line > 0 ? ":" + std::to_string(e.source().begin.line) : "";
+    return InvalidArgument("CURVE key file " + path + where + ": " + std::string(e.description()));
+  }
+  char derived[41] = {};
+  if (secret_z85.size() != 40 || zmq_curve_public(derived, secret_z85.c_str()) != 0) {
+    return InvalidArgument(path + ": secret_key is not a Z85 CURVE secret key (40 characters)");
+  }
+  if (!public_z85.empty() && public_z85 != derived) {
+    return InvalidArgument(path + ": public_key does not belong to secret_key");
+  }
+  public_z85 = derived;
+  return Status::Ok();
 }
 
 namespace {
 
 using TableReader = TomlTableReader;
 
-Status ReadIdentity(const std::string& file, const toml::table& t, GatewayConfig& c) {
-  TableReader r(file, t, "identity.");
-  Identity id;
-  std::string role;
-  REGLINE_RETURN_IF_ERROR(r.Get("name", id.name));
-  REGLINE_RETURN_IF_ERROR(r.Get("role", role));
-  REGLINE_RETURN_IF_ERROR(r.Get("department", id.department));
-  REGLINE_RETURN_IF_ERROR(r.Finish());
-  if (id.name.empty()) return r.Error(t, "name", "is required");
-  if (role == "regulator") {
-    id.role = IdentityRole::kRegulator;
-  } else if (role == "platform") {
-    id.role = IdentityRole::kPlatform;
-  } else if (role == "mcn-agency") {
-    id.role = IdentityRole::kMcnAgency;
-  } else if (role == "operator") {
-    id.role = IdentityRole::kOperator;
-  } else {
-    return r.Error(t, "role", "must be regulator, platform, mcn-agency or operator, not '" + role + "'");
-  }
-  if (c.FindIdentity(id.name) != nullptr) return r.Error(t, "name", "'" + id.name + "' is defined twice");
-  c.identities.push_back(std::move(id));
-  return Status::Ok();
-}
-
 Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) {
   TableReader top(file, root, "");
-  for (const char* k : {"gateway", "delivery", "quotas", "groups", "identity"}) top.MarkKnown(k);
-  for (const char* k : {"gateway", "delivery", "quotas", "groups"}) {
+  for (const char* k : {"gateway", "delivery", "quotas", "groups", "identity", "security"}) top.MarkKnown(k);
+  for (const char* k : {"gateway", "delivery", "quotas", "groups", "security"}) {
     if (const toml::node* n = root.get(k); n != nullptr && !n->is_table()) return top.Error(*n, k, "must be a table");
   }
   REGLINE_RETURN_IF_ERROR(top.Finish());
@@ -112,13 +114,46 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
     REGLINE_RETURN_IF_ERROR(r.GetInt("default_quota", c.store.default_quota, 1, INT64_MAX));
     REGLINE_RETURN_IF_ERROR(r.Finish());
   }
-  if (const toml::node* ids = root.get("identity")) {
-    const toml::array* arr = ids->as_array();
-    if (arr == nullptr) return top.Error(*ids, "identity", "must be an array of tables ([[identity]])");
-    for (const toml::node& n : *arr) {
-      if (!n.is_table()) return top.Error(n, "identity", "each entry must be a table");
-      REGLINE_RETURN_IF_ERROR(ReadIdentity(file, *n.as_table(), c));
+  if (const toml::table* t = root["security"].as_table()) {
+    TableReader r(file, *t, "security.");
+    bool insecure = false;
+    if (const toml::node* n = t->get("insecure_plaintext_for_development")) {
+      if (!n->is_boolean()) return r.Error(*n, "insecure_plaintext_for_development", "must be true or false");
+      insecure = n->as_boolean()->get();
     }
+    r.MarkKnown("insecure_plaintext_for_development");
+    c.security.insecure_plaintext_for_development = insecure;
+    REGLINE_RETURN_IF_ERROR(r.Get("server_key_file", c.security.server_key_file));
+    REGLINE_RETURN_IF_ERROR(r.Get("registry", c.security.registry_file));
+    REGLINE_RETURN_IF_ERROR(r.Finish());
+  }
+  // Relative paths count from the config file's directory.
+  auto resolve = [&](std::string& p) {
+    if (!p.empty() && p[0] != '/') p = (std::filesystem::path(file).parent_path() / p).lexically_normal().string();
+  };
+  resolve(c.security.server_key_file);
+  resolve(c.security.registry_file);
+  if (!c.security.insecure_plaintext_for_development) {
+    if (c.security.server_key_file.empty()) {
+      return InvalidArgument(file + ": [security] server_key_file is required: the gateway's CURVE key pair "
+                                    "(make one with `reglinectl keygen --curve-only`); for development only, "
+                                    "insecure_plaintext_for_development = true runs without");
+    }
+    REGLINE_RETURN_IF_ERROR(
+        ReadCurveKeyFile(c.security.server_key_file, c.security.curve_public, c.security.curve_secret));
+  }
+  if (c.security.registry_file.empty()) {
+    Result<identity::Registry> inline_ids = identity::Registry::FromToml(file, root);
+    if (!inline_ids.ok()) return inline_ids.status();
+    c.registry = std::move(inline_ids).value();
+  } else {
+    if (const toml::node* ids = root.get("identity")) {
+      return top.Error(*ids, "identity", "identities are in the registry " + c.security.registry_file +
+                                             " ([security] registry); not here as well");
+    }
+    Result<identity::Registry> loaded = identity::Registry::Load(c.security.registry_file);
+    if (!loaded.ok()) return loaded.status();
+    c.registry = std::move(loaded).value();
   }
   if (const toml::table* q = root["quotas"].as_table()) {
     for (const auto& [k, v] : *q) {
@@ -126,7 +161,7 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
       if (!v.is_integer() || v.as_integer()->get() < 1) {
         return TableReader(file, *q, "quotas.").Error(v, name, "must be a positive integer");
       }
-      if (c.FindIdentity(name) == nullptr) {
+      if (c.registry.Find(name) == nullptr) {
         return TableReader(file, *q, "quotas.").Error(v, name, "names no identity");
       }
       c.store.quotas[name] = v.as_integer()->get();
@@ -138,17 +173,18 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
       TableReader r(file, *g, "groups.");
       const toml::array* members = v.as_array();
       if (members == nullptr) return r.Error(v, name, "must be an array of identity names");
-      if (c.FindIdentity(name) != nullptr) return r.Error(v, name, "is also an identity's name");
+      if (c.registry.Find(name) != nullptr) return r.Error(v, name, "is also an identity's name");
       for (const toml::node& m : *members) {
-        if (!m.is_string() || c.FindIdentity(m.as_string()->get()) == nullptr) {
+        if (!m.is_string() || c.registry.Find(m.as_string()->get()) == nullptr) {
           return r.Error(m, name, "member must name a defined identity");
         }
         c.groups[name].push_back(m.as_string()->get());
       }
     }
   }
-  if (c.identities.empty()) {
-    return InvalidArgument(file + ": no [[identity]] is defined; nobody could connect");
+  if (c.registry.identities().empty()) {
+    return InvalidArgument((c.security.registry_file.empty() ? file : c.security.registry_file) +
+                           ": no [[identity]] is defined; nobody could connect");
   }
   return Status::Ok();
 }

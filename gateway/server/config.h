@@ -13,16 +13,21 @@
 
 #include "gateway/core/status.h"
 #include "gateway/core/store.h"
+#include "gateway/identity/registry.h"
 
 namespace regline::server {
 
-enum class IdentityRole { kRegulator, kPlatform, kMcnAgency, kOperator };
-std::string_view IdentityRoleName(IdentityRole r);
-
-struct Identity {
-  std::string name;          // as clients say it in HELLO, e.g. "samr-console", "douyin"
-  IdentityRole role = IdentityRole::kPlatform;
-  std::string department;    // regulators: CAC, MPS, MOFCOM, MCT, STA, SAMR, NRTA
+// [security]: how clients prove who they are. See docs/security.md.
+struct SecurityConfig {
+  // Development only: no CURVE, the identity a client names in HELLO is
+  // believed, and identities without a signing key may send unsigned
+  // envelopes. Logged loudly at every start.
+  bool insecure_plaintext_for_development = false;
+  std::string server_key_file;  // the gateway's CURVE key pair (reglinectl keygen's NAME.curve.key)
+  std::string registry_file;    // identity registry; empty: the [[identity]] tables of this file
+  // Loaded from server_key_file (Z85, 40 characters each).
+  std::string curve_public;
+  std::string curve_secret;
 };
 
 struct GatewayConfig {
@@ -37,17 +42,26 @@ struct GatewayConfig {
   int64_t lease_ms = 30'000;                 // redelivery when a delivery is not acknowledged
   uint32_t max_deliveries_per_pass = 256;    // leased at once for one session
   StoreOptions store;                        // quotas, attempts, back-off (path is derived)
-  std::vector<Identity> identities;
+  SecurityConfig security;
+  identity::Registry registry;  // as loaded at start; the gateway reloads registry_file itself
   std::map<std::string, std::vector<std::string>> groups;  // name -> identities
 
-  const Identity* FindIdentity(std::string_view name) const;
-  // Expands group names ("all-platforms" is every platform identity unless
-  // the file defines it) into identities, without repeats, in order.
-  // kInvalidArgument naming the first unknown recipient.
-  Result<std::vector<std::string>> ExpandRecipients(const std::vector<std::string>& names) const;
+  // Expands group names ("all-platforms" is every active platform identity
+  // unless the file defines it) into identities of `registry`, without
+  // repeats, in order. kInvalidArgument naming the first unknown recipient,
+  // kPermissionDenied naming a revoked one.
+  Result<std::vector<std::string>> ExpandRecipients(const identity::Registry& registry,
+                                                    const std::vector<std::string>& names) const;
+  // Every group member and quota names an identity of `registry`;
+  // kInvalidArgument naming the first that does not.
+  Status CheckReferences(const identity::Registry& registry) const;
 };
 
-// Reads and validates `path`.
+// Reads and validates `path`, the registry it names and the CURVE key file.
 Result<GatewayConfig> LoadGatewayConfig(const std::string& path);
+
+// Reads a CURVE key file (TOML: public_key and secret_key, Z85) and checks
+// that the two halves belong together.
+Status ReadCurveKeyFile(const std::string& path, std::string& public_z85, std::string& secret_z85);
 
 }  // namespace regline::server

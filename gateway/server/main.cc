@@ -51,7 +51,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (check_only) {
-    std::printf("%s: ok (%zu identities, listen %s, data in %s)\n", config_path.c_str(), config->identities.size(),
+    std::printf("%s: ok (%zu identities, %s, listen %s, data in %s)\n", config_path.c_str(),
+                config->registry.identities().size(),
+                config->security.insecure_plaintext_for_development ? "INSECURE plaintext (development only)" : "CURVE",
                 config->listen.c_str(), config->data_dir.c_str());
     return 0;
   }

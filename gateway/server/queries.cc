@@ -3,17 +3,30 @@
 #include <algorithm>
 
 #include "gateway/protocol/frames.h"
+#include "gateway/server/authorization.h"
 
 namespace regline::server {
 namespace {
 
 schema::DeliveryState WireState(DeliveryState s) { return static_cast<schema::DeliveryState>(static_cast<int>(s)); }
 
-std::string MessageStatusAnswer(Store& store, const QueryRequest& q) {
+std::string MessageStatusAnswer(Store& store, const QueryRequest& q, const identity::Identity& viewer) {
   Result<uint64_t> seq = store.FindSeqById(q.id);
   if (!seq.ok()) return protocol::ErrorFrame(q.tag, seq.status(), q.id);
   Result<std::vector<DeliveryStatus>> ds = store.Deliveries(*seq);
   if (!ds.ok()) return protocol::ErrorFrame(q.tag, ds.status(), q.id);
+  if (!ds->empty()) {
+    std::vector<std::string> recipients;
+    for (const auto& d : *ds) recipients.push_back(d.recipient);
+    const std::string& sender = ds->front().sender;
+    if (Status may = AuthorizeMessageView(viewer, sender, recipients); !may.ok()) {
+      return protocol::ErrorFrame(q.tag, may, q.id);
+    }
+    // A recipient that is neither the sender nor an operator sees its own row only.
+    if (viewer.role != identity::Role::kOperator && viewer.name != sender) {
+      std::erase_if(*ds, [&](const DeliveryStatus& d) { return d.recipient != viewer.name; });
+    }
+  }
   capnp::MallocMessageBuilder m;
   auto result = m.initRoot<schema::Frame>().initQueryResult();
   result.setRequestTag(q.tag);
@@ -43,11 +56,14 @@ std::string MessageStatusAnswer(Store& store, const QueryRequest& q) {
   return protocol::Encode(m);
 }
 
-std::string DepthsAnswer(Store& store, const QueryRequest& q, const std::vector<std::string>& connected) {
+std::string DepthsAnswer(Store& store, const QueryRequest& q, const std::vector<std::string>& connected,
+                         const identity::Identity& viewer) {
   Result<std::vector<QueueDepth>> depths = store.Depths();
   if (!depths.ok()) return protocol::ErrorFrame(q.tag, depths.status());
+  const bool sees_all = viewer.role == identity::Role::kOperator || viewer.role == identity::Role::kRegulator;
   std::vector<QueueDepth> rows;
   for (const auto& d : *depths) {
+    if (!sees_all && d.recipient != viewer.name) continue;
     if (q.recipients.empty() || std::count(q.recipients.begin(), q.recipients.end(), d.recipient)) rows.push_back(d);
   }
   capnp::MallocMessageBuilder m;
@@ -143,10 +159,21 @@ Result<QueryRequest> ReadQuery(schema::Query::Reader query) {
   }
 }
 
-std::string AnswerQuery(Store& store, const QueryRequest& q, const std::vector<std::string>& connected) {
+Status AuthorizeQuery(const QueryRequest& q, const identity::Identity& viewer) {
   switch (q.kind) {
-    case QueryRequest::Kind::kMessageStatus: return MessageStatusAnswer(store, q);
-    case QueryRequest::Kind::kQueueDepths: return DepthsAnswer(store, q, connected);
+    case QueryRequest::Kind::kMessageStatus: return Status::Ok();  // decided with the message in hand
+    case QueryRequest::Kind::kQueueDepths: return AuthorizeQueueView(viewer);
+    case QueryRequest::Kind::kDeadLetters: return AuthorizeOperatorQuery(viewer, "list dead letters");
+    case QueryRequest::Kind::kReplay: return AuthorizeOperatorQuery(viewer, "replay dead letters");
+  }
+  return Internal("unknown query kind");
+}
+
+std::string AnswerQuery(Store& store, const QueryRequest& q, const std::vector<std::string>& connected,
+                        const identity::Identity& viewer) {
+  switch (q.kind) {
+    case QueryRequest::Kind::kMessageStatus: return MessageStatusAnswer(store, q, viewer);
+    case QueryRequest::Kind::kQueueDepths: return DepthsAnswer(store, q, connected, viewer);
     case QueryRequest::Kind::kDeadLetters: return DeadLettersAnswer(store, q);
     case QueryRequest::Kind::kReplay: return ReplayAnswer(store, q);
   }

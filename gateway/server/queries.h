@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gateway/core/store.h"
+#include "gateway/identity/registry.h"
 #include "schemas/query.capnp.h"
 
 namespace regline::server {
@@ -24,7 +25,12 @@ struct QueryRequest {
 // kUnimplemented for query kinds this gateway does not answer yet.
 Result<QueryRequest> ReadQuery(schema::Query::Reader query);
 
-// Runs on the writer thread. `connected` lists identities with a session.
-std::string AnswerQuery(Store& store, const QueryRequest& request, const std::vector<std::string>& connected);
+// Whether `viewer` may ask `request` at all (authorization.h); any thread.
+Status AuthorizeQuery(const QueryRequest& request, const identity::Identity& viewer);
+
+// Runs on the writer thread. `connected` lists identities with a session;
+// `viewer` asked (what it may see is filtered here).
+std::string AnswerQuery(Store& store, const QueryRequest& request, const std::vector<std::string>& connected,
+                        const identity::Identity& viewer);
 
 }  // namespace regline::server

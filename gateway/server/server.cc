@@ -18,12 +18,12 @@ namespace {
 
 constexpr int64_t kTimerMs = 250;  // lease expiry, message expiry, heartbeats
 
-schema::Role WireRole(IdentityRole r) {
+schema::Role WireRole(identity::Role r) {
   switch (r) {
-    case IdentityRole::kRegulator: return schema::Role::REGULATOR;
-    case IdentityRole::kPlatform: return schema::Role::PLATFORM;
-    case IdentityRole::kMcnAgency: return schema::Role::MCN_AGENCY;
-    case IdentityRole::kOperator: return schema::Role::GATEWAY_OPERATOR;
+    case identity::Role::kRegulator: return schema::Role::REGULATOR;
+    case identity::Role::kPlatform: return schema::Role::PLATFORM;
+    case identity::Role::kMcnAgency: return schema::Role::MCN_AGENCY;
+    case identity::Role::kOperator: return schema::Role::GATEWAY_OPERATOR;
   }
   return schema::Role::UNSPECIFIED;
 }
@@ -76,6 +76,7 @@ Gateway::~Gateway() {
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
+
 Status Gateway::Start() {
   std::error_code ec;
   std::filesystem::create_directories(config_.data_dir, ec);
@@ -84,6 +85,15 @@ Status Gateway::Start() {
   if (!store.ok()) return store.status();
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) return IOError("eventfd failed");
+  registry_ = config_.registry;
+  MaybeReloadRegistry();  // takes the file's stamp (and any change since the config was read)
+  if (curve()) {
+    REGLINE_RETURN_IF_ERROR(StartCurve());
+  } else {
+    Log(LogLevel::kWarning, "INSECURE_PLAINTEXT",
+        {{"warning", "insecure_plaintext_for_development is on: no CURVE encryption or authentication; any client "
+                     "may claim any identity. Never run this way outside development."}});
+  }
   try {
     router_.set(zmq::sockopt::router_mandatory, 1);
     router_.set(zmq::sockopt::linger, 2000);
@@ -102,7 +112,8 @@ Status Gateway::Start() {
   }
   committer_ = std::make_unique<GroupCommitter>(std::move(store).value());
   Log(LogLevel::kInfo, "gateway_started",
-      {{"endpoint", endpoint_}, {"store", config_.store.path}, {"identities", std::to_string(config_.identities.size())}});
+      {{"endpoint", endpoint_}, {"store", config_.store.path}, {"identities", std::to_string(registry_.identities().size())},
+       {"security", curve() ? "curve" : "INSECURE-PLAINTEXT"}});
   return Status::Ok();
 }
 
@@ -141,17 +152,21 @@ void Gateway::RunCompletions() {
 }
 
 Status Gateway::Run() {
-  zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
+  zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0},
+                             {nullptr, wake_fd_, ZMQ_POLLIN, 0},
+                             {zap_ ? zap_.handle() : nullptr, 0, ZMQ_POLLIN, 0}};
+  const int polled = zap_ ? 3 : 2;
   next_timer_ms_ = clock_.NowMs() + kTimerMs;
   while (!stop_requested_) {
     int64_t wait = std::max<int64_t>(0, next_timer_ms_ - clock_.NowMs());
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds(wait));
+      zmq::poll(items, polled, std::chrono::milliseconds(wait));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) return IOError(std::string("polling the listener: ") + e.what());
       continue;  // a signal: the loop condition sees a stop request
     }
     if (items[1].revents & ZMQ_POLLIN) RunCompletions();
+    if (polled == 3 && (items[2].revents & ZMQ_POLLIN)) HandleZap();
     // Read what is there now, a bounded number per pass so that completions
     // and timers keep their turn under load.
     for (int i = 0; i < 1024 && !stop_requested_; ++i) {
@@ -168,7 +183,9 @@ Status Gateway::Run() {
                                                    "malformed frame: one part expected after the routing id"));
         continue;
       }
-      HandleMessage(rid.to_string(), body.to_string());
+      // With CURVE, the identity the ZAP handler bound to this connection's key.
+      const char* user = curve() ? zmq_msg_gets(body.handle(), "User-Id") : nullptr;
+      HandleMessage(rid.to_string(), body.to_string(), user != nullptr ? user : "");
     }
     if (clock_.NowMs() >= next_timer_ms_) {
       OnTimer();
@@ -208,7 +225,7 @@ void Gateway::Send(const std::string& routing_id, const std::string& frame) {
   if (Session* s = FindSession(routing_id)) s->last_sent_ms = clock_.NowMs();
 }
 
-void Gateway::HandleMessage(std::string routing_id, std::string body) {
+void Gateway::HandleMessage(std::string routing_id, std::string body, std::string_view authenticated) {
   Session* s = FindSession(routing_id);
   size_t limit = s != nullptr ? config_.max_frame_bytes : schema::MAX_HELLO_BYTES;
   Result<protocol::DecodedFrame> frame = protocol::DecodedFrame::Parse(body, limit);
@@ -223,7 +240,7 @@ void Gateway::HandleMessage(std::string routing_id, std::string body) {
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
     switch (f.which()) {
       case schema::Frame::HELLO:
-        OnHello(routing_id, f.getHello());
+        OnHello(routing_id, f.getHello(), authenticated);
         return;
       case schema::Frame::HEARTBEAT:
         return;
@@ -260,7 +277,7 @@ void Gateway::HandleMessage(std::string routing_id, std::string body) {
   }
 }
 
-void Gateway::OnHello(const std::string& rid, schema::Hello::Reader hello) {
+void Gateway::OnHello(const std::string& rid, schema::Hello::Reader hello, std::string_view authenticated) {
   if (hello.getProtocolVersion() != schema::CURRENT_PROTOCOL_VERSION) {
     Send(rid, protocol::ErrorFrame(0, Status(StatusCode::kUnimplemented,
                                              "protocol version " + std::to_string(hello.getProtocolVersion()) +
@@ -269,15 +286,27 @@ void Gateway::OnHello(const std::string& rid, schema::Hello::Reader hello) {
     return;
   }
   std::string identity = hello.getIdentity().cStr();
-  const Identity* known = config_.FindIdentity(identity);
+  auto refuse = [&](Status why) {
+    Log(LogLevel::kWarning, "hello_refused", {{"identity", identity}, {"reason", why.message()}});
+    Send(rid, protocol::ErrorFrame(0, why));
+  };
+  if (curve() && identity != authenticated) {
+    refuse(Unauthenticated("the CURVE key of this connection is registered for '" + std::string(authenticated) +
+                           "', not for '" + identity + "'"));
+    return;
+  }
+  const identity::Identity* known = registry_.Find(identity);
   if (known == nullptr) {
-    Log(LogLevel::kWarning, "hello_refused", {{"identity", identity}, {"reason", "unknown identity"}});
-    Send(rid, protocol::ErrorFrame(0, PermissionDenied("unknown identity '" + identity + "'")));
+    refuse(Unauthenticated("unknown identity '" + identity + "'"));
+    return;
+  }
+  if (known->revoked()) {
+    refuse(Unauthenticated("identity '" + identity + "' is revoked"));
     return;
   }
   if (hello.getRole() != WireRole(known->role)) {
-    Send(rid, protocol::ErrorFrame(0, PermissionDenied("identity '" + identity + "' is registered as " +
-                                                       std::string(IdentityRoleName(known->role)))));
+    refuse(PermissionDenied("identity '" + identity + "' is registered as " +
+                            std::string(identity::RoleName(known->role))));
     return;
   }
   if (Session* old = FindSessionFor(identity); old != nullptr && old->routing_id != rid) {
@@ -350,13 +379,22 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
                                                         "space is freed (nothing accepted is lost)")));
     return;
   }
-  Result<Submission> sub = protocol::ToSubmission(envelope, s.identity, config_.max_frame_bytes);
-  if (!sub.ok()) {
-    Send(s.routing_id, protocol::ErrorFrame(tag, sub.status()));
+  Result<protocol::SignedSubmission> checked = protocol::ToSignedSubmission(envelope, s.identity, config_.max_frame_bytes);
+  if (!checked.ok()) {
+    Send(s.routing_id, protocol::ErrorFrame(tag, checked.status()));
     return;
   }
-  Result<std::vector<std::string>> recipients = config_.ExpandRecipients(sub->recipients);
+  Result<Submission> sub = std::move(checked->submission);
+  Result<std::vector<std::string>> recipients = config_.ExpandRecipients(registry_, sub->recipients);
+  if (recipients.ok()) {
+    Status allowed = AuthorizeAndVerify(s, *sub, *recipients, checked->payload, checked->signature);
+    if (!allowed.ok()) recipients = allowed;
+  }
   if (!recipients.ok()) {
+    if (recipients.status().code() != StatusCode::kInvalidArgument) {
+      Log(LogLevel::kWarning, "submit_refused",
+          {{"identity", s.identity}, {"id", sub->id.ToHex()}, {"error", recipients.status().ToString()}});
+    }
     Send(s.routing_id, protocol::ErrorFrame(tag, recipients.status(), sub->id));
     return;
   }
@@ -433,12 +471,18 @@ void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
     Send(s.routing_id, protocol::ErrorFrame(tag, stage.status(), id));
     return;
   }
+  if (Status signed_ack = CheckAcknowledgement(s, ack, id, *stage); !signed_ack.ok()) {
+    Log(LogLevel::kWarning, "ack_refused", {{"identity", s.identity}, {"id", id.ToHex()}, {"error", signed_ack.ToString()}});
+    Send(s.routing_id, protocol::ErrorFrame(tag, signed_ack, id));
+    return;
+  }
   uint64_t number = ack.getDeliverySeq();
   std::string reason = ack.getReason().cStr();
   auto wire_stage = ack.getStage();
   committer_->Execute([this, rid = s.routing_id, identity = s.identity, tag, id, number, stage = *stage, reason,
                    wire_stage](Store& store) -> GroupCommitter::Completion {
     Result<AckReceipt> recorded = store.AcknowledgeDelivery(identity, number, id, stage, reason);
+    if (recorded.status().code() == StatusCode::kNotFound) recorded = WhyNotFound(store, identity, id, recorded.status());
     return [=, this](const Status& commit) { Post([=, this, r = commit.ok() ? recorded : Result<AckReceipt>(commit)] {
       if (!r.ok()) {
         Send(rid, protocol::ErrorFrame(tag, r.status(), id));
@@ -464,10 +508,19 @@ void Gateway::OnQuery(Session& s, schema::Query::Reader query) {
     Send(s.routing_id, protocol::ErrorFrame(query.getRequestTag(), request.status()));
     return;
   }
+  const identity::Identity* viewer = registry_.Find(s.identity);
+  Status may = viewer == nullptr ? Unauthenticated("identity '" + s.identity + "' is no longer registered")
+                                 : AuthorizeQuery(*request, *viewer);
+  if (!may.ok()) {
+    Log(LogLevel::kWarning, "query_refused", {{"identity", s.identity}, {"error", may.ToString()}});
+    Send(s.routing_id, protocol::ErrorFrame(request->tag, may));
+    return;
+  }
   std::vector<std::string> connected;
   for (const auto& [rid, session] : sessions_) connected.push_back(session.identity);
-  committer_->Execute([this, rid = s.routing_id, req = *request, connected](Store& store) -> GroupCommitter::Completion {
-    std::string answer = AnswerQuery(store, req, connected);
+  committer_->Execute([this, rid = s.routing_id, req = *request, connected,
+                       viewer = *viewer](Store& store) -> GroupCommitter::Completion {
+    std::string answer = AnswerQuery(store, req, connected, viewer);
     return [=, this](const Status& commit) {
       Post([=, this] { Send(rid, commit.ok() ? answer : protocol::ErrorFrame(req.tag, commit)); });
     };
@@ -559,6 +612,7 @@ void Gateway::OnTimer() {
     }
   }
   for (const auto& rid : dead) EndSession(rid, "no heartbeat");
+  MaybeReloadRegistry();
   committer_->Execute([this](Store& store) -> GroupCommitter::Completion {
     Result<int> requeued = store.RequeueExpiredLeases();
     Result<int> expired = store.ExpireDue();

@@ -29,6 +29,7 @@
 #include "gateway/core/clock.h"
 #include "gateway/core/group_commit.h"
 #include "gateway/protocol/frames.h"
+#include "gateway/identity/registry.h"
 #include "gateway/server/config.h"
 
 namespace regline::server {
@@ -58,7 +59,7 @@ class Gateway {
     uint64_t id = 0;
     std::string routing_id;
     std::string identity;
-    IdentityRole role = IdentityRole::kPlatform;
+    identity::Role role = identity::Role::kPlatform;
     int64_t credit = 0;
     int64_t last_heard_ms = 0;
     int64_t last_sent_ms = 0;
@@ -68,8 +69,26 @@ class Gateway {
     uint64_t arrivals = 0;       // bumped when a message for this identity commits
   };
 
-  void HandleMessage(std::string routing_id, std::string body);
-  void OnHello(const std::string& rid, schema::Hello::Reader hello);
+  void HandleMessage(std::string routing_id, std::string body, std::string_view authenticated);
+  void OnHello(const std::string& rid, schema::Hello::Reader hello, std::string_view authenticated);
+  // access.cc: the ZAP handler, registry reloads, signatures.
+  Status StartCurve();
+  void HandleZap();
+  void MaybeReloadRegistry();
+  void ApplyRegistry(identity::Registry next);
+  Status CheckSignature(const identity::Identity& sender, const identity::SignatureClaim& claim,
+                        std::string_view data, std::string_view what) const;
+  // Authorization (authorization.h) and the envelope's signature.
+  Status AuthorizeAndVerify(const Session& s, const Submission& sub, const std::vector<std::string>& recipients,
+                            std::string_view payload, const identity::SignatureClaim& signature) const;
+  // An ACK's signed acknowledgement, when it carries one (required with
+  // CURVE for every stage after received).
+  Status CheckAcknowledgement(const Session& s, schema::Ack::Reader ack, const MessageId& id, AckStage stage) const;
+  // On the writer thread: an acknowledgement found no delivery. If the
+  // message exists but is not addressed to `identity`, that is
+  // kPermissionDenied, not kNotFound.
+  static Status WhyNotFound(Store& store, const std::string& identity, const MessageId& id, Status not_found);
+  bool curve() const { return !config_.security.insecure_plaintext_for_development; }
   void OnSubmit(Session& s, schema::Submit::Reader submit);
   void OnAck(Session& s, schema::Ack::Reader ack);
   void OnQuery(Session& s, schema::Query::Reader query);
@@ -89,6 +108,15 @@ class Gateway {
   std::string endpoint_;
   zmq::context_t context_;
   zmq::socket_t router_;
+  zmq::socket_t zap_;  // REP at inproc://zeromq.zap.01 when CURVE is on
+  identity::Registry registry_;  // the live registry (reloaded from config_.security.registry_file)
+  struct FileStamp {
+    int64_t mtime_ns = 0, size = -1;
+    uint64_t inode = 0;
+    bool operator==(const FileStamp&) const = default;
+  };
+  FileStamp registry_stamp_;
+  uint64_t handshakes_refused_ = 0;  // CURVE keys ZAP turned away
   int wake_fd_ = -1;  // eventfd: completions posted or stop requested
   std::atomic<bool> stop_requested_{false};  // lock-free, so signal-safe
   std::unique_ptr<GroupCommitter> committer_;

@@ -39,6 +39,9 @@ cat > "$work/gateway/gateway.toml" <<TOML
 listen = "tcp://127.0.0.1:*"
 data_dir = "$work/gateway/data"
 disk_reserve_bytes = 1048576
+[security]
+# The demo runs without CURVE keys; never do this outside development.
+insecure_plaintext_for_development = true
 [[identity]]
 name = "samr-console"
 role = "regulator"

@@ -49,16 +49,23 @@ class GatewayProcess {
  public:
   // Writes <dir>/gateway.toml (with extra lines for its [gateway] and
   // [delivery] tables); Start() runs the binary on it.
+  // `security` is the body of the [security] table (development plaintext
+  // unless given); `identities` the inline [[identity]] tables (none when
+  // the security table names a registry file).
   GatewayProcess(std::string binary, std::filesystem::path dir, std::string gateway_extra = "",
-                 std::string delivery_extra = "")
+                 std::string delivery_extra = "",
+                 std::string security = "insecure_plaintext_for_development = true\n",
+                 std::string identities = kTestIdentities)
       : binary_(std::move(binary)), dir_(std::move(dir)) {
     std::ofstream cfg(dir_ / "gateway.toml");
     cfg << "[gateway]\nlisten = \"tcp://127.0.0.1:*\"\ndata_dir = \"" << (dir_ / "data").string()
         << "\"\nheartbeat_interval_ms = 1000\ndisk_reserve_bytes = 1048576\n"
         << gateway_extra << "\n[delivery]\nlease_ms = 5000\n"
-        << delivery_extra << "\n"
-        << kTestIdentities;
+        << delivery_extra << "\n[security]\n"
+        << security << "\n"
+        << identities;
   }
+  std::filesystem::path dir() const { return dir_; }
   std::filesystem::path data_dir() const { return dir_ / "data"; }
   ~GatewayProcess() { Kill(SIGKILL); }
 

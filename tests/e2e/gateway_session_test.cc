@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "gateway/core/test_util.h"
+#include "schemas/schema_samples.h"
 #include "tests/e2e/gateway_process.h"
 
 namespace regline {
@@ -26,8 +27,17 @@ std::string Hello(const std::string& identity, schema::Role role, uint32_t credi
   return Encode(m);
 }
 
+// The sample directive (issued by SAMR), its rationale replaced when given.
+std::string DirectivePayload(const std::string& rationale = "") {
+  capnp::MallocMessageBuilder m;
+  auto d = m.initRoot<schema::Directive>();
+  schema::samples::BuildSuspendBroadcastDirective(d);
+  if (!rationale.empty()) d.setRationale(rationale);
+  return Encode(m);
+}
+
 std::string Envelope(const std::string& sender, MessageId id, std::vector<std::string> recipients,
-                     const std::string& payload = "directive payload") {
+                     const std::string& payload = DirectivePayload()) {
   capnp::MallocMessageBuilder m;
   auto e = m.initRoot<schema::Envelope>();
   protocol::ToWire(id, e.initId());
@@ -265,7 +275,7 @@ TEST_F(GatewaySessionTest, BadInputGetsAnErrorAndOthersAreStillServed) {
   garbage.SendBytes(Hello("douyin", schema::Role::PLATFORM, 0, 0, /*version=*/99));
   ExpectError(garbage.Next(), schema::ErrorCode::UNSUPPORTED_VERSION);
   garbage.SendBytes(Hello("nobody", schema::Role::PLATFORM));
-  ExpectError(garbage.Next(), schema::ErrorCode::PERMISSION_DENIED);
+  ExpectError(garbage.Next(), schema::ErrorCode::UNAUTHENTICATED);
   garbage.SendBytes(Submit(1, Envelope("douyin", MessageId{1, 1}, {"samr-console"})));
   ExpectError(garbage.Next(), schema::ErrorCode::UNAUTHENTICATED);  // no session yet
   // Two parts in one message.
@@ -317,7 +327,7 @@ TEST(GatewayDiskFull, RefusesSubmissionsKeepsDeliveringAndRecovers) {
   samr.SendBytes(Hello("samr-console", schema::Role::REGULATOR));
   ASSERT_EQ(samr.Next()->get().which(), Frame::READY);
 
-  const std::string payload(32 * 1024, 'p');
+  const std::string payload = DirectivePayload(std::string(32 * 1024, 'p'));
   std::vector<uint64_t> confirmed;
   std::string refusal;
   for (uint64_t i = 1; i <= 2000 && refusal.empty(); ++i) {
