@@ -73,7 +73,8 @@ Status WriteAllOrNone(const std::vector<KeyFile>& files) {
   for (size_t i = 0; i < files.size(); ++i) {
     Status written = crypto::WriteNewFile(files[i].path, files[i].contents, files[i].mode);
     if (!written.ok()) {
-      for (size_t j = 0; j < i; ++j) std::filesystem::remove(files[j].path);
+      std::error_code ignored;  // a file that cannot be removed is still reported as not written
+      for (size_t j = 0; j < i; ++j) std::filesystem::remove(files[j].path, ignored);
       return written.WithContext("nothing written");
     }
   }
