@@ -68,15 +68,18 @@ Status AddSigningFiles(crypto::SignatureAlgorithm algorithm, const std::string& 
   return Status::Ok();
 }
 
-// Writes every file or none: any failure removes the ones already written.
+// Writes every file or none: any failure removes the ones already written
+// (and says which, if any, could not be removed).
 Status WriteAllOrNone(const std::vector<KeyFile>& files) {
   for (size_t i = 0; i < files.size(); ++i) {
     Status written = crypto::WriteNewFile(files[i].path, files[i].contents, files[i].mode);
-    if (!written.ok()) {
-      std::error_code ignored;  // a file that cannot be removed is still reported as not written
-      for (size_t j = 0; j < i; ++j) std::filesystem::remove(files[j].path, ignored);
-      return written.WithContext("nothing written");
+    if (written.ok()) continue;
+    std::string left;
+    for (size_t j = 0; j < i; ++j) {
+      std::error_code ec;
+      if (!std::filesystem::remove(files[j].path, ec)) left += " " + files[j].path;
     }
+    return written.WithContext(left.empty() ? "nothing written" : "could not remove what was written:" + left);
   }
   return Status::Ok();
 }
