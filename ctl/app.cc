@@ -46,6 +46,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
   AddRegulatorCommands(app, console);
   AddQueryCommands(app, console);
   AddUpstreamCommands(app, console);
+  AddKeyCommands(app, console);
   const std::map<std::string, std::string> groups = {
       {"directive", "Regulators"},
       {"catalog", "Regulators"},
@@ -59,6 +60,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
       {"ack", "Platforms"},
       {"report", "Platforms"},
       {"attest", "Platforms"},
+      {"keygen", "Key management"},
   };
   for (CLI::App* command : app.get_subcommands(std::function<bool(CLI::App*)>())) {
     auto group = groups.find(command->get_name());

@@ -23,6 +23,9 @@ void AddQueryCommands(CLI::App& app, Console& console);
 // attest, tax answer (commands_upstream.cc).
 void AddUpstreamCommands(CLI::App& app, Console& console);
 
+// keygen: key files for an identity, made locally (commands_keys.cc).
+void AddKeyCommands(CLI::App& app, Console& console);
+
 // --- helpers shared by the command files (commands_common.cc) ---
 
 // The subcommand `name` of `parent`, created (requiring a subcommand of its

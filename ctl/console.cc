@@ -28,7 +28,8 @@ std::string WithoutPrefix(const std::string& text, std::string_view code) {
 std::string ExitCodesHelp() {
   return "Exit codes:\n"
          "  0  done\n"
-         "  1  usage error: bad flags, or a malformed input file (the file and field are named)\n"
+         "  1  usage error: bad flags, a malformed input file (the file and field are named),\n"
+         "     or a file that keygen would overwrite\n"
          "  2  gateway unreachable: no answer within --timeout (never hangs), or the session ended\n"
          "  3  refused by the gateway: its error code (e.g. overloaded, permission_denied,\n"
          "     invalid_argument, not_found) and text are printed to stderr\n"
@@ -124,7 +125,7 @@ int Console::Fail(const Status& status) {
   } else if (status.code() == StatusCode::kUnavailable || status.code() == StatusCode::kDisconnected) {
     code = kExitUnreachable;
     message = "gateway unreachable: " + status.message();
-  } else if (status.code() == StatusCode::kInvalidArgument) {
+  } else if (status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kAlreadyExists) {
     code = kExitUsage;
     message = status.message();
   } else {

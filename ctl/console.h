@@ -24,7 +24,7 @@ namespace regline::ctl {
 // reglinectl's exit codes (also in `reglinectl --help` and ctl/README.md).
 enum ExitCode : int {
   kExitOk = 0,           // done
-  kExitUsage = 1,        // bad flags or a malformed input file (named, with the field)
+  kExitUsage = 1,        // bad flags, a malformed input file (named, with the field), a file keygen would overwrite
   kExitUnreachable = 2,  // the gateway did not answer in time (or ended the session)
   kExitRefused = 3,      // the gateway answered ERROR: its code name and text go to stderr
   kExitInternal = 4,     // a bug or an unexpected answer
@@ -64,7 +64,8 @@ class Console {
   // Prints `status` and returns its exit code: kExitRefused when the
   // gateway answered ERROR (with its code name and text), kExitUnreachable
   // for timeouts and lost sessions, kExitUsage for invalid arguments found
-  // locally, kExitInternal otherwise. With --json, an error object goes to
+  // locally and for files that already exist (keygen), kExitInternal
+  // otherwise. With --json, an error object goes to
   // stdout as well.
   int Fail(const Status& status);
 
