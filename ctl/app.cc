@@ -43,10 +43,16 @@ void ConfigureApp(CLI::App& app, Console& console) {
   app.add_option("--key-file", o.key_file, "TOML file with your public_key and secret_key, Z85 (env REGLINE_KEY_FILE)")
       ->envname("REGLINE_KEY_FILE")
       ->type_name("FILE");
+  app.add_option("--signing-key", o.signing_key,
+                 "Your signing key (PKCS#8 PEM from `reglinectl keygen`); every envelope and acknowledgement you\n"
+                 "send is signed with it (env REGLINE_SIGNING_KEY)")
+      ->envname("REGLINE_SIGNING_KEY")
+      ->type_name("FILE");
   AddRegulatorCommands(app, console);
   AddQueryCommands(app, console);
   AddUpstreamCommands(app, console);
   AddKeyCommands(app, console);
+  AddIdentityCommands(app, console);
   const std::map<std::string, std::string> groups = {
       {"directive", "Regulators"},
       {"catalog", "Regulators"},
@@ -61,6 +67,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
       {"report", "Platforms"},
       {"attest", "Platforms"},
       {"keygen", "Key management"},
+      {"identity", "Key management"},
   };
   for (CLI::App* command : app.get_subcommands(std::function<bool(CLI::App*)>())) {
     auto group = groups.find(command->get_name());

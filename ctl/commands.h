@@ -26,6 +26,10 @@ void AddUpstreamCommands(CLI::App& app, Console& console);
 // keygen: key files for an identity, made locally (commands_keys.cc).
 void AddKeyCommands(CLI::App& app, Console& console);
 
+// identity add | add-key | list | revoke: the registry file, edited
+// locally (commands_identity.cc).
+void AddIdentityCommands(CLI::App& app, Console& console);
+
 // --- helpers shared by the command files (commands_common.cc) ---
 
 // The subcommand `name` of `parent`, created (requiring a subcommand of its

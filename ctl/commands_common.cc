@@ -33,7 +33,9 @@ int SubmitAndReport(Console& console, const Result<SealedEnvelope>& sealed) {
   if (!sealed.ok()) return console.Fail(sealed.status());
   Result<protocol::Client*> session = console.Session();
   if (!session.ok()) return console.Fail(session.status());
-  Result<protocol::ConfirmInfo> confirm = (*session)->Submit(sealed->bytes);
+  Result<std::string> signed_envelope = console.Sign(sealed->bytes);
+  if (!signed_envelope.ok()) return console.Fail(signed_envelope.status());
+  Result<protocol::ConfirmInfo> confirm = (*session)->Submit(*signed_envelope);
   if (!confirm.ok()) return console.Fail(confirm.status());
   return console.Done(RenderConfirm(*confirm, sealed->kind));
 }

@@ -174,7 +174,9 @@ int RunAck(Console& console, const AckCommandFlags& f) {
   header.correlation_id = request.message_id;
   Result<SealedEnvelope> sealed = Seal(header, protocol::Encode(message));
   if (!sealed.ok()) return console.Fail(sealed.status());
-  request.acknowledgement = sealed->bytes;
+  Result<std::string> signed_ack = console.Sign(sealed->bytes);
+  if (!signed_ack.ok()) return console.Fail(signed_ack.status());
+  request.acknowledgement = *signed_ack;
   Result<protocol::Client*> session = console.Session();
   if (!session.ok()) return console.Fail(session.status());
   Result<protocol::AckReceiptInfo> receipt = (*session)->Ack(request);

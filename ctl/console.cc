@@ -66,6 +66,16 @@ Console::~Console() {
   if (client_) client_->Close("done");
 }
 
+Result<std::string> Console::Sign(const std::string& envelope) {
+  if (options_.signing_key.empty()) return envelope;
+  if (!signer_.has_value()) {
+    Result<identity::Signer> loaded = identity::Signer::FromFile(options_.identity, options_.signing_key);
+    if (!loaded.ok()) return loaded.status().WithContext("--signing-key");
+    signer_.emplace(std::move(loaded).value());
+  }
+  return protocol::SignEnvelope(envelope, *signer_, schema::DEFAULT_MAX_FRAME_BYTES);
+}
+
 Result<protocol::Client*> Console::Session() {
   if (client_ && client_->has_session()) return client_.get();
   refusal_.reset();

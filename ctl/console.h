@@ -17,6 +17,7 @@
 #include "ctl/output.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/status.h"
+#include "gateway/identity/signature_check.h"
 #include "gateway/protocol/client.h"
 
 namespace regline::ctl {
@@ -41,6 +42,7 @@ struct GlobalOptions {
   bool json = false;                             // --json
   std::string server_key;                        // --server-key / REGLINE_SERVER_KEY (Z85)
   std::string key_file;                          // --key-file / REGLINE_KEY_FILE (TOML)
+  std::string signing_key;                       // --signing-key / REGLINE_SIGNING_KEY (PKCS#8 PEM)
 };
 
 // Reads a client key file: TOML with exactly the keys public_key and
@@ -57,6 +59,10 @@ class Console {
 
   // The session, started (HELLO) on first use. Failures are for Fail().
   Result<protocol::Client*> Session();
+
+  // `envelope` signed with --signing-key (loaded on first use) when one is
+  // given; unchanged otherwise (a development gateway may accept that).
+  Result<std::string> Sign(const std::string& envelope);
 
   // Prints a result (text, or JSON with --json) and returns kExitOk.
   int Done(const Rendered& result);
@@ -86,6 +92,7 @@ class Console {
   std::string usual_role_ = "regulator";
   zmq::context_t context_{1};
   std::unique_ptr<protocol::Client> client_;
+  std::optional<identity::Signer> signer_;
   // The refusal behind the last failure, kept after a failed HELLO.
   std::optional<protocol::Refusal> refusal_;
   // A second line for the failure message, e.g. about a defaulted --role.

@@ -69,6 +69,28 @@ void ToWire(const identity::SignatureClaim& claim, schema::Signature::Builder ou
   out.setBytes(kj::arrayPtr(reinterpret_cast<const kj::byte*>(claim.bytes.data()), claim.bytes.size()));
 }
 
+Result<std::string> SignEnvelope(std::string_view envelope, const identity::Signer& signer, size_t max_bytes) {
+  Result<DecodedEnvelope> env = DecodedEnvelope::Parse(envelope, max_bytes);
+  if (!env.ok()) return InvalidArgument("envelope: " + env.status().message());
+  capnp::MallocMessageBuilder m;
+  std::string payload;
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
+    m.setRoot(env->get());
+    auto p = env->get().getPayload();
+    payload.assign(reinterpret_cast<const char*>(p.begin()), p.size());
+  });
+  KJ_IF_MAYBE(e, failure) { return InvalidArgument(std::string("envelope: ") + e->getDescription().cStr()); }
+  auto root = m.getRoot<schema::Envelope>();
+  if (std::string_view(root.getSender().cStr()) != signer.identity()) {
+    return InvalidArgument("the envelope's sender is '" + std::string(root.getSender().cStr()) +
+                           "' but the signing key is " + signer.identity() + "'s");
+  }
+  Result<identity::SignatureClaim> claim = signer.Sign(payload);
+  if (!claim.ok()) return claim.status();
+  ToWire(*claim, root.initSignature());
+  return Encode(m);
+}
+
 Result<Submission> ToSubmission(std::string_view bytes, std::string_view sender, size_t max_bytes) {
   Result<SignedSubmission> s = ToSignedSubmission(bytes, sender, max_bytes);
   if (!s.ok()) return s.status();

@@ -68,6 +68,11 @@ struct SignedSubmission {
 };
 Result<SignedSubmission> ToSignedSubmission(std::string_view bytes, std::string_view sender, size_t max_bytes);
 
+// `envelope` with Envelope.signature set to `signer`'s signature over its
+// payload (replacing any). kInvalidArgument for an unreadable envelope or
+// one whose sender is not the signer.
+Result<std::string> SignEnvelope(std::string_view envelope, const identity::Signer& signer, size_t max_bytes);
+
 // The signature field as a claim, and back.
 identity::SignatureClaim FromWire(schema::Signature::Reader sig);
 void ToWire(const identity::SignatureClaim& claim, schema::Signature::Builder out);

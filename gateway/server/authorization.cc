@@ -138,7 +138,7 @@ Status AuthorizeSubmit(const Identity& sender, int kind, const std::vector<const
 
 Status AuthorizeMessageView(const Identity& viewer, std::string_view sender,
                             const std::vector<std::string>& recipients) {
-  if (viewer.role == Role::kOperator || viewer.name == sender) return Status::Ok();
+  if (viewer.role == Role::kOperator || viewer.role == Role::kRegulator || viewer.name == sender) return Status::Ok();
   if (std::find(recipients.begin(), recipients.end(), viewer.name) != recipients.end()) return Status::Ok();
   return PermissionDenied(Who(viewer) + " may not see a message that '" + std::string(sender) +
                           "' sent to others");

@@ -18,9 +18,9 @@
 //
 // A regulator's payload names its issuing office: the office's department
 // must be the sender's own. Queries: operators see everything and alone
-// handle dead letters; regulators see every queue and the messages they sent
-// or received; platforms and MCN agencies see only their own messages and
-// queue. Pure functions; any thread.
+// handle dead letters; regulators (who supervise jointly) see every queue
+// and every message's status; platforms and MCN agencies see only their own
+// messages and queue. Pure functions; any thread.
 #pragma once
 
 #include <string_view>

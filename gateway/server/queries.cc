@@ -22,8 +22,9 @@ std::string MessageStatusAnswer(Store& store, const QueryRequest& q, const ident
     if (Status may = AuthorizeMessageView(viewer, sender, recipients); !may.ok()) {
       return protocol::ErrorFrame(q.tag, may, q.id);
     }
-    // A recipient that is neither the sender nor an operator sees its own row only.
-    if (viewer.role != identity::Role::kOperator && viewer.name != sender) {
+    // A platform or agency that is a recipient, not the sender, sees its own row only.
+    if ((viewer.role == identity::Role::kPlatform || viewer.role == identity::Role::kMcnAgency) &&
+        viewer.name != sender) {
       std::erase_if(*ds, [&](const DeliveryStatus& d) { return d.recipient != viewer.name; });
     }
   }
