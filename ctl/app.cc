@@ -46,6 +46,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
   AddRegulatorCommands(app, console);
   AddQueryCommands(app, console);
   AddUpstreamCommands(app, console);
+  AddAuditCommands(app, console);
   const std::map<std::string, std::string> groups = {
       {"directive", "Regulators"},
       {"catalog", "Regulators"},
@@ -54,6 +55,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
       {"queues", "Questions"},
       {"dead-letters", "Gateway operators"},
       {"replay", "Gateway operators"},
+      {"audit", "Gateway operators"},
       {"submit", "Any sender"},
       {"agreement", "MCN agencies"},
       {"ack", "Platforms"},
