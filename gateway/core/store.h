@@ -197,6 +197,9 @@ class Store {
   // one commit (and one fsync). Until Commit() their changes are not
   // durable, whatever they returned; each call is still atomic by itself
   // (a savepoint), so one failing call leaves the others' changes in.
+  // Except: an acknowledgement that fails halfway (an I/O error between its
+  // change and its audit entry) dooms the transaction; the calls after it
+  // fail with its error and Commit() rolls everything back.
   Status Begin();
   // Commits what the calls since Begin() did. On failure nothing of it is
   // stored, the in-memory counters are rebuilt from disk, and the callers
@@ -298,6 +301,8 @@ class Store {
 
   template <typename Body>
   Status Atomically(Body&& body);
+  template <typename Body>
+  Status AtomicallyOrDoom(Body&& body);
   Status Prepare();
   Status StartCheckpointer();
   Status Migrate();
@@ -336,6 +341,9 @@ class Store {
   std::unique_ptr<Checkpointer> checkpointer_;  // declared after db_: stops before it closes
   std::unique_ptr<AuditAppender> audit_;         // its statements live on db_
   std::string audit_detail_;                     // scratch for audit entries' detail text
+  // Why the open transaction must be rolled back (see AtomicallyOrDoom);
+  // ok when it need not. Cleared by Begin and Commit.
+  Status doomed_;
   // Pending deliveries per recipient, mirrored from the table so that quota
   // checks cost no query. Changed only after the commit that changes the
   // table has succeeded.

@@ -217,6 +217,36 @@ TEST_F(StoreAuditTest, ABatchWithARefusedSubmissionLogsOnlyTheStoredOnes) {
   ExpectChainIntact();
 }
 
+TEST_F(StoreAuditTest, AnAcknowledgementFailingHalfwayInABatchRollsTheBatchBack) {
+  MustSubmit(Message(1, {"douyin"}));
+  MustLease("douyin", 1);
+  const AuditHead before = store_->AuditLogHead();
+  {
+    // Its audit entry fails after its UPDATE has run.
+    Result<Database> db = Database::Open(options_.path);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.event = 'acknowledged' "
+                         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+                    .ok());
+  }
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->AppendAudit("policy_reloaded", "policy.toml", "").ok());
+  EXPECT_FALSE(store_->Acknowledge(1, "douyin", AckStage::kReceived).ok());
+  EXPECT_FALSE(store_->AppendAudit("policy_reloaded", "policy.toml", "").ok()) << "the batch is doomed";
+  EXPECT_FALSE(store_->Commit().ok());
+  EXPECT_EQ(store_->AuditLogHead(), before);
+  Result<std::vector<DeliveryStatus>> d = store_->Deliveries(1);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->front().state, DeliveryState::kInFlight) << "the acknowledgement without its entry did not stick";
+  EXPECT_EQ(store_->Pending("douyin"), 1);
+  ExpectChainIntact();
+  // The next batch goes through.
+  ASSERT_TRUE(store_->Begin().ok());
+  ASSERT_TRUE(store_->AppendAudit("policy_reloaded", "policy.toml", "").ok());
+  ASSERT_TRUE(store_->Commit().ok());
+  ExpectChainIntact();
+}
+
 TEST(StoreAuditUpgrade, AStoreFromBeforeTheAuditLogGetsOneOnOpen) {
   testing::TempDir dir;
   FakeClock clock;
