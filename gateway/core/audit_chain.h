@@ -18,9 +18,9 @@
 // and its prev_hash is the previous entry's hash; entry 1's is 32 zero
 // bytes. A chain alone cannot show that its newest entries were cut off:
 // operators record the head VerifyAuditChain reports (say, daily) and pass
-// it back as `expected` to catch that. Nor can it stop someone who rewrites
-// every entry from some point on, recomputing the hashes: the recorded head
-// catches that too.
+// it back as `expected` to catch that. Nor can it show that every entry
+// from some point on was rewritten with recomputed hashes (the encoding is
+// public): the recorded head catches that too.
 //
 // AuditAppender writes entries from inside the store's own transactions:
 // it is owned by the Store and called only on the store's thread.
