@@ -53,6 +53,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
   AddUpstreamCommands(app, console);
   AddKeyCommands(app, console);
   AddIdentityCommands(app, console);
+  AddAuditCommands(app, console);
   const std::map<std::string, std::string> groups = {
       {"directive", "Regulators"},
       {"catalog", "Regulators"},
@@ -61,6 +62,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
       {"queues", "Questions"},
       {"dead-letters", "Gateway operators"},
       {"replay", "Gateway operators"},
+      {"audit", "Gateway operators"},
       {"submit", "Any sender"},
       {"agreement", "MCN agencies"},
       {"ack", "Platforms"},

@@ -12,6 +12,8 @@
 
 #include "ctl/app.h"
 #include "ctl/testing/fake_gateway.h"
+#include "gateway/core/store.h"
+#include "gateway/core/test_util.h"
 
 extern char** environ;
 
@@ -317,6 +319,79 @@ TEST(CtlCliTest, BinaryUsageErrorExitsOne) {
   CliRun run = RunBinary({"directive", "send", "--to", "douyin", "--action", "nap", "--identity", "x"});
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("--action: 'nap'"), std::string::npos) << run.err;
+}
+
+// audit verify reads a store file; these make one with a few audit entries.
+class CtlAuditTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    StoreOptions options;
+    options.path = path_;
+    Result<std::unique_ptr<Store>> store = Store::Open(options, clock_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    for (int i = 1; i <= 5; ++i) {
+      ASSERT_TRUE((*store)->AppendAudit("policy_reloaded", "policy.toml", "version=" + std::to_string(i)).ok());
+    }
+    head_ = std::to_string((*store)->AuditLogHead().seq) + ":" + AuditHashHex((*store)->AuditLogHead().hash);
+  }
+
+  void Tamper(const std::string& sql) {
+    Result<Database> db = Database::Open(path_);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec(sql).ok()) << sql;
+  }
+
+  testing::TempDir dir_;
+  const std::string path_ = dir_.File("gateway.db");
+  FakeClock clock_{kNow};
+  std::string head_;  // "5:<hash>"
+};
+
+TEST_F(CtlAuditTest, VerifyOfAnIntactChainExitsZeroAndPrintsTheHead) {
+  CliRun run = RunInProcess({"audit", "verify", "--db", path_});
+  EXPECT_EQ(run.exit_code, kExitOk) << run.err;
+  EXPECT_EQ(run.out, "audit chain intact: 5 entries\nhead: " + head_ +
+                         "\n(record it; check against it later with --expect-head)\n");
+  CliRun by_dir = RunInProcess({"audit", "verify", "--data-dir", dir_.path().string(), "--expect-head", head_});
+  EXPECT_EQ(by_dir.exit_code, kExitOk) << by_dir.err;
+}
+
+TEST_F(CtlAuditTest, VerifyOfAnEditedChainExitsFiveNamingTheEntry) {
+  Tamper("UPDATE audit_log SET detail = 'version=9' WHERE seq = 3");
+  CliRun run = RunInProcess({"audit", "verify", "--db", path_});
+  EXPECT_EQ(run.exit_code, kExitTampered);
+  EXPECT_TRUE(run.out.starts_with("audit chain BROKEN: entry 3: hash does not match its contents (edited)\n"))
+      << run.out;
+}
+
+TEST_F(CtlAuditTest, VerifyFindsACutOffTailOnlyWithTheRecordedHead) {
+  Tamper("DELETE FROM audit_log WHERE seq = 5");
+  EXPECT_EQ(RunInProcess({"audit", "verify", "--db", path_}).exit_code, kExitOk);
+  CliRun run = RunInProcess({"--json", "audit", "verify", "--db", path_, "--expect-head", head_});
+  EXPECT_EQ(run.exit_code, kExitTampered);
+  nlohmann::json out = nlohmann::json::parse(run.out);
+  EXPECT_EQ(out["intact"], false);
+  EXPECT_EQ(out["first_broken"], 5);
+  EXPECT_EQ(out["checked"], 4);
+  EXPECT_EQ(out["head"]["seq"], 4);
+}
+
+TEST_F(CtlAuditTest, VerifyOfSomethingElseIsAUsageErrorNamingTheFile) {
+  CliRun absent = RunInProcess({"audit", "verify", "--db", dir_.File("absent.db")});
+  EXPECT_EQ(absent.exit_code, kExitUsage);
+  EXPECT_NE(absent.err.find("--db " + dir_.File("absent.db")), std::string::npos) << absent.err;
+  EXPECT_EQ(RunInProcess({"audit", "verify"}).exit_code, kExitUsage);
+  EXPECT_EQ(RunInProcess({"audit", "verify", "--db", path_, "--data-dir", "/tmp"}).exit_code, kExitUsage);
+  CliRun bad_head = RunInProcess({"audit", "verify", "--db", path_, "--expect-head", "5:abc"});
+  EXPECT_EQ(bad_head.exit_code, kExitUsage);
+  EXPECT_NE(bad_head.err.find("--expect-head"), std::string::npos) << bad_head.err;
+}
+
+TEST_F(CtlAuditTest, BinaryVerifyExitsFiveOnABrokenChain) {
+  Tamper("UPDATE audit_log SET seq = 10 WHERE seq = 2");
+  CliRun run = RunBinary({"audit", "verify", "--db", path_});
+  EXPECT_EQ(run.exit_code, 5) << run.out << run.err;
+  EXPECT_NE(run.out.find("entry 2 missing (deleted)"), std::string::npos) << run.out;
 }
 
 }  // namespace

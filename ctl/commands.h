@@ -30,6 +30,10 @@ void AddKeyCommands(CLI::App& app, Console& console);
 // locally (commands_identity.cc).
 void AddIdentityCommands(CLI::App& app, Console& console);
 
+// audit verify: checks the store's audit chain from its file, without a
+// session (commands_audit.cc).
+void AddAuditCommands(CLI::App& app, Console& console);
+
 // --- helpers shared by the command files (commands_common.cc) ---
 
 // The subcommand `name` of `parent`, created (requiring a subcommand of its

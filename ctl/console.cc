@@ -34,6 +34,7 @@ std::string ExitCodesHelp() {
          "  3  refused by the gateway: its error code (e.g. overloaded, permission_denied,\n"
          "     invalid_argument, not_found) and text are printed to stderr\n"
          "  4  internal error\n"
+         "  5  audit verify: the audit chain is broken (tampered with); the first broken entry is printed\n"
          "Environment: REGLINE_GATEWAY, REGLINE_IDENTITY, REGLINE_SERVER_KEY, REGLINE_KEY_FILE; times print in TZ.";
 }
 

@@ -29,6 +29,7 @@ enum ExitCode : int {
   kExitUnreachable = 2,  // the gateway did not answer in time (or ended the session)
   kExitRefused = 3,      // the gateway answered ERROR: its code name and text go to stderr
   kExitInternal = 4,     // a bug or an unexpected answer
+  kExitTampered = 5,     // audit verify: the audit chain is broken (the first broken entry is named)
 };
 
 // The footer of `reglinectl --help` listing the exit codes.

@@ -132,6 +132,15 @@ Result<Database> Database::Open(const std::string& path) {
   return owned;
 }
 
+Result<Database> Database::OpenReadOnly(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  Database owned(db);
+  if (rc != SQLITE_OK) return SqliteError(rc, db, "opening " + path + " read-only");
+  sqlite3_extended_result_codes(db, 1);
+  return owned;
+}
+
 Status Database::Exec(std::string_view sql) {
   std::string copy(sql);
   char* err = nullptr;

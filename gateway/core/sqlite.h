@@ -70,6 +70,9 @@ class Database {
 
   // Opens (creating when absent) the file at `path` for reading and writing.
   static Result<Database> Open(const std::string& path);
+  // Opens an existing file at `path` for reading only (a WAL file may be
+  // read while another process writes it). kIOError when it is absent.
+  static Result<Database> OpenReadOnly(const std::string& path);
 
   // Runs one or more statements that return no rows.
   Status Exec(std::string_view sql);

@@ -1,6 +1,7 @@
 #include "gateway/core/store.h"
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 #include <utility>
 
@@ -65,6 +66,63 @@ DeliveryStatus ReadDeliveryStatus(const Statement& st) {
   return d;
 }
 
+// A message id as 32 hex digits, without allocating.
+class IdHex {
+ public:
+  explicit IdHex(const MessageId& id) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    for (int i = 0; i < 16; ++i) {
+      text_[i] = kDigits[(id.hi >> (60 - 4 * i)) & 0xf];
+      text_[16 + i] = kDigits[(id.lo >> (60 - 4 * i)) & 0xf];
+    }
+  }
+  std::string_view view() const { return {text_, sizeof text_}; }
+
+ private:
+  char text_[32];
+};
+
+// Builds an audit entry's detail, "key=value key=value", in a buffer that
+// keeps its capacity from one entry to the next. Values go in verbatim; a
+// free-text value (a reason) comes last by convention.
+class AuditDetail {
+ public:
+  explicit AuditDetail(std::string& buffer) : text_(buffer) { text_.clear(); }
+  AuditDetail& Text(std::string_view key, std::string_view value) {
+    Key(key);
+    text_.append(value);
+    return *this;
+  }
+  AuditDetail& Number(std::string_view key, int64_t value) {
+    Key(key);
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+    text_.append(digits, end);
+    return *this;
+  }
+  // key=a,b,c
+  AuditDetail& List(std::string_view key, const std::vector<std::string>& values) {
+    Key(key);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) text_.push_back(',');
+      text_.append(values[i]);
+    }
+    return *this;
+  }
+  // recipient=R delivery_seq=N: how every delivery event starts.
+  AuditDetail& Delivery(std::string_view recipient, uint64_t delivery_seq) {
+    return Text("recipient", recipient).Number("delivery_seq", static_cast<int64_t>(delivery_seq));
+  }
+
+ private:
+  void Key(std::string_view key) {
+    if (!text_.empty()) text_.push_back(' ');
+    text_.append(key);
+    text_.push_back('=');
+  }
+  std::string& text_;
+};
+
 }  // namespace
 
 // Prepared once at open; every statement the hot paths run.
@@ -75,7 +133,7 @@ struct Store::Statements {
   Statement select_delivery, update_ack;
   Statement select_expired_leases, requeue, dead_letter;
   Statement select_expired, find_seq, deliveries_of, depths, dead_letters, replay;
-  Statement find_by_number, select_in_flight, received_up_to, find_seq_by_id;
+  Statement find_by_number, select_in_flight, select_received_up_to, received_up_to, find_seq_by_id;
 };
 
 // Runs `body` atomically: in a transaction of its own (BEGIN IMMEDIATE ...
@@ -84,6 +142,8 @@ struct Store::Statements {
 template <typename Body>
 Status Store::Atomically(Body&& body) {
   const bool nested = !sqlite3_get_autocommit(db_.get());
+  if (nested && !doomed_.ok()) return doomed_;  // all of it will be rolled back
+  const AuditAppender::Mark audit_mark = audit_->mark();
   Statement& open = nested ? stmts_->savepoint : stmts_->begin;
   open.Reset();
   REGLINE_RETURN_IF_ERROR(open.Run());
@@ -102,11 +162,37 @@ Status Store::Atomically(Body&& body) {
       (void)stmts_->release.Run();
     }
   }
+  if (!s.ok()) {
+    // The body's audit entries are gone with it. When SQLite ended the
+    // caller's whole transaction by itself, earlier ones went too: then the
+    // head is read again before the next append.
+    if (nested && sqlite3_get_autocommit(db_.get())) {
+      audit_->ForgetHead();
+    } else {
+      audit_->Restore(audit_mark);
+    }
+  }
+  return s;
+}
+
+// Atomically for a body that fails only as a whole transaction would (I/O,
+// disk full, corruption). Inside the caller's transaction it runs without a
+// savepoint, which would copy each page it touches (16 KiB) before its first
+// change: on the acknowledgement path that costs a tenth of the throughput.
+// A failure there cannot be undone alone, so it dooms the transaction, and
+// Commit() rolls all of it back.
+template <typename Body>
+Status Store::AtomicallyOrDoom(Body&& body) {
+  if (sqlite3_get_autocommit(db_.get())) return Atomically(std::forward<Body>(body));
+  if (!doomed_.ok()) return doomed_;
+  Status s = body();
+  if (!s.ok()) doomed_ = s;
   return s;
 }
 
 Status Store::Begin() {
   if (!sqlite3_get_autocommit(db_.get())) return Internal("Store::Begin inside an open transaction");
+  doomed_ = Status::Ok();
   stmts_->begin.Reset();
   return stmts_->begin.Run();
 }
@@ -117,6 +203,10 @@ Status Store::Commit() {
     // SQLite already rolled the transaction back (it does so by itself
     // after some I/O and disk-full errors): what it held is gone.
     s = IOError("the transaction was rolled back by SQLite after an earlier failure");
+  } else if (!doomed_.ok()) {
+    stmts_->rollback.Reset();
+    (void)stmts_->rollback.Run();
+    s = doomed_.WithContext("the transaction was rolled back after a call failed halfway");
   } else {
     stmts_->commit.Reset();
     s = stmts_->commit.Run();
@@ -125,9 +215,13 @@ Status Store::Commit() {
       (void)stmts_->rollback.Run();
     }
   }
+  doomed_ = Status::Ok();
   if (!s.ok()) {
-    // The in-memory counters followed changes that are now undone.
+    // The in-memory counters and the audit head followed changes that are
+    // now undone.
+    audit_->ForgetHead();
     Status reload = LoadCounters();
+    if (reload.ok()) reload = audit_->ReloadHead();
     if (!reload.ok()) return reload.WithContext("after a failed commit (" + s.ToString() + ")");
   }
   return s;
@@ -151,6 +245,11 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
   if (s.ok()) s = store->StartCheckpointer();
   if (s.ok()) s = store->Prepare();
   if (s.ok()) s = store->LoadCounters();
+  if (s.ok()) {
+    Result<std::unique_ptr<AuditAppender>> audit = AuditAppender::Open(store->db_);
+    s = audit.status();
+    if (s.ok()) store->audit_ = std::move(audit).value();
+  }
   if (!s.ok()) return s.WithContext("opening store " + options.path);
   return store;
 }
@@ -194,13 +293,18 @@ Status Store::Prepare() {
        "UPDATE deliveries SET state = 6, expired_ms = ?3, lease_until_ms = 0 "
        "WHERE message_seq = ?1 AND recipient = ?2"},
       {&stmts_->select_delivery,
-       "SELECT state, received_ms, accepted_ms, completed_ms, rejected_ms, reason, attempts FROM deliveries "
-       "WHERE message_seq = ?1 AND recipient = ?2"},
+       "SELECT d.state, d.received_ms, d.accepted_ms, d.completed_ms, d.rejected_ms, d.reason, d.attempts, "
+       "m.message_id, d.delivery_seq FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+       "WHERE d.message_seq = ?1 AND d.recipient = ?2"},
       {&stmts_->update_ack,
        "UPDATE deliveries SET state = ?3, received_ms = ?4, accepted_ms = ?5, completed_ms = ?6, "
        "rejected_ms = ?7, reason = ?8, lease_until_ms = 0 WHERE message_seq = ?1 AND recipient = ?2"},
+      // The Select* statements that feed ReadRows yield (message_seq,
+      // recipient, attempts, message_id, delivery_seq).
       {&stmts_->select_expired_leases,
-       "SELECT message_seq, recipient, attempts FROM deliveries WHERE state = 1 AND lease_until_ms <= ?1"},
+       "SELECT d.message_seq, d.recipient, d.attempts, m.message_id, d.delivery_seq "
+       "FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+       "WHERE d.state = 1 AND d.lease_until_ms <= ?1"},
       {&stmts_->requeue,
        "UPDATE deliveries SET state = 0, next_attempt_ms = ?3, lease_until_ms = 0 "
        "WHERE message_seq = ?1 AND recipient = ?2"},
@@ -208,8 +312,9 @@ Status Store::Prepare() {
        "UPDATE deliveries SET state = 7, dead_lettered_ms = ?3, lease_until_ms = 0, reason = ?4 "
        "WHERE message_seq = ?1 AND recipient = ?2"},
       {&stmts_->select_expired,
-       "SELECT message_seq, recipient FROM deliveries "
-       "WHERE state = 0 AND attempts = 0 AND expires_ms > 0 AND expires_ms <= ?1 AND delivery_seq = 0"},
+       "SELECT d.message_seq, d.recipient, d.attempts, m.message_id, d.delivery_seq "
+       "FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+       "WHERE d.state = 0 AND d.attempts = 0 AND d.expires_ms > 0 AND d.expires_ms <= ?1 AND d.delivery_seq = 0"},
       {&stmts_->find_seq, "SELECT seq FROM messages WHERE sender = ?1 AND message_id = ?2"},
       {&stmts_->find_seq_by_id, "SELECT seq FROM messages WHERE message_id = ?1 ORDER BY seq LIMIT 1"},
       {&stmts_->find_by_number,
@@ -221,8 +326,15 @@ Status Store::Prepare() {
       // "delivery_seq > 0" (true of anything ever sent) lets SQLite use the
       // per-recipient numbering index.
       {&stmts_->select_in_flight,
-       "SELECT message_seq, recipient, attempts FROM deliveries "
-       "WHERE recipient = ?1 AND state = 1 AND delivery_seq > 0"},
+       "SELECT d.message_seq, d.recipient, d.attempts, m.message_id, d.delivery_seq "
+       "FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+       "WHERE d.recipient = ?1 AND d.state = 1 AND d.delivery_seq > 0"},
+      // What received_up_to changes, in the same transaction: for the
+      // pending counters and the audit chain.
+      {&stmts_->select_received_up_to,
+       "SELECT d.state, m.message_id, d.delivery_seq FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+       "WHERE d.recipient = ?1 AND d.delivery_seq > 0 AND d.delivery_seq <= ?2 AND d.state IN (0, 1, 6, 7) "
+       "ORDER BY d.delivery_seq"},
       {&stmts_->received_up_to,
        "UPDATE deliveries SET state = 2, received_ms = ?3, lease_until_ms = 0 "
        "WHERE recipient = ?1 AND delivery_seq > 0 AND delivery_seq <= ?2 AND state IN (0, 1, 6, 7)"},
@@ -391,6 +503,9 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
   if (Status st = ins.Run(); !st.ok()) return fatal(st);
   int64_t seq = db_.LastInsertRowId();
   SubmitReceipt receipt{static_cast<uint64_t>(seq), now, false, {}};
+  AuditDetail(audit_detail_).Number("seq", seq).Text("sender", s.sender).Number("kind", s.kind).List("recipients",
+                                                                                                     s.recipients);
+  if (Status st = AuditMessage(now, "submitted", s.id); !st.ok()) return fatal(st);
   for (const auto& r : s.recipients) {
     bool lease = false;
     if (!s.lease_to.empty() && std::find(s.lease_to.begin(), s.lease_to.end(), r) != s.lease_to.end()) {
@@ -418,6 +533,8 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
     if (lease) {
       next_seq[r] = number;
       receipt.leased.push_back({r, number});
+      AuditDetail(audit_detail_).Delivery(r, number).Number("attempt", 1);
+      if (Status st = AuditMessage(now, "sent", s.id); !st.ok()) return fatal(st);
     }
   }
   return receipt;
@@ -504,11 +621,15 @@ Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int
       if (is_expired) {
         REGLINE_RETURN_IF_ERROR(up.Run());
         ++expired;
+        AuditDetail(audit_detail_).Text("recipient", recipient);
+        REGLINE_RETURN_IF_ERROR(AuditMessage(now, "expired", d.id));
         continue;
       }
       if (d.delivery_seq == 0) d.delivery_seq = ++next_seq;  // first transmission
       up.Bind(4, static_cast<int64_t>(d.delivery_seq));
       REGLINE_RETURN_IF_ERROR(up.Run());
+      AuditDetail(audit_detail_).Delivery(recipient, d.delivery_seq).Number("attempt", d.attempt);
+      REGLINE_RETURN_IF_ERROR(AuditMessage(now, "sent", d.id));
       leased.push_back(std::move(d));
     }
     if (next_seq != last_seq) {
@@ -535,11 +656,18 @@ Result<AckReceipt> Store::Acknowledge(uint64_t seq, std::string_view recipient, 
   if (!*row) {
     return NotFound("no delivery of message #" + std::to_string(seq) + " to '" + std::string(recipient) + "'");
   }
-  return RecordAck(sel, 0, seq, recipient, stage, reason);
+  auto stored = sel.ColumnBlob(7);
+  Result<MessageId> id = MessageId::FromBytes(stored.data(), stored.size());
+  if (!id.ok()) {
+    sel.Reset();
+    return id.status();
+  }
+  return RecordAck(sel, 0, seq, recipient, *id, static_cast<uint64_t>(sel.ColumnInt64(8)), stage, reason);
 }
 
 Result<AckReceipt> Store::RecordAck(Statement& row, int first, uint64_t seq, std::string_view recipient,
-                                    AckStage stage, std::string_view reason) {
+                                    const MessageId& id, uint64_t delivery_seq, AckStage stage,
+                                    std::string_view reason) {
   const int64_t now = clock_.NowMs();
   auto old_state = static_cast<DeliveryState>(row.ColumnInt64(first));
   int64_t received = row.ColumnInt64(first + 1), accepted = row.ColumnInt64(first + 2);
@@ -576,11 +704,17 @@ Result<AckReceipt> Store::RecordAck(Statement& row, int first, uint64_t seq, std
   } else if (accepted != 0) {
     state = DeliveryState::kAccepted;
   }
-  Statement& up = stmts_->update_ack;
-  up.Reset();
-  up.Bind(1, static_cast<int64_t>(seq)).Bind(2, recipient).Bind(3, static_cast<int>(state)).Bind(4, received);
-  up.Bind(5, accepted).Bind(6, completed).Bind(7, rejected).Bind(8, stored_reason);
-  REGLINE_RETURN_IF_ERROR(up.Run());
+  REGLINE_RETURN_IF_ERROR(AtomicallyOrDoom([&]() -> Status {
+    Statement& up = stmts_->update_ack;
+    up.Reset();
+    up.Bind(1, static_cast<int64_t>(seq)).Bind(2, recipient).Bind(3, static_cast<int>(state)).Bind(4, received);
+    up.Bind(5, accepted).Bind(6, completed).Bind(7, rejected).Bind(8, stored_reason);
+    REGLINE_RETURN_IF_ERROR(up.Run());
+    AuditDetail detail(audit_detail_);
+    detail.Delivery(recipient, delivery_seq).Text("stage", AckStageName(stage));
+    if (stage == AckStage::kRejected) detail.Text("reason", reason);
+    return AuditMessage(now, "acknowledged", id);
+  }));
   if (IsPending(old_state)) AdjustPending(std::string(recipient), -1);
   return AckReceipt{state, now, false};
 }
@@ -606,13 +740,22 @@ Result<std::vector<std::string>> Store::RetryOrDeadLetter(std::span<const RetryR
                         std::to_string(options_.max_attempts) + ")";
       dl.Bind(1, static_cast<int64_t>(r.seq)).Bind(2, r.recipient).Bind(3, now).Bind(4, why);
       REGLINE_RETURN_IF_ERROR(dl.Run());
+      AuditDetail(audit_detail_).Delivery(r.recipient, r.delivery_seq).Number("attempts", r.attempts).Text("reason",
+                                                                                                          reason);
+      REGLINE_RETURN_IF_ERROR(AuditMessage(now, "dead_lettered", r.id));
       dead.push_back(r.recipient);
     } else {
       Statement& rq = stmts_->requeue;
       rq.Reset();
-      rq.Bind(1, static_cast<int64_t>(r.seq)).Bind(2, r.recipient);
-      rq.Bind(3, with_backoff ? now + BackoffMs(r.attempts) : now);
+      const int64_t next_attempt = with_backoff ? now + BackoffMs(r.attempts) : now;
+      rq.Bind(1, static_cast<int64_t>(r.seq)).Bind(2, r.recipient).Bind(3, next_attempt);
       REGLINE_RETURN_IF_ERROR(rq.Run());
+      // Released by the recipient (with back-off), or taken back from it.
+      AuditDetail detail(audit_detail_);
+      detail.Delivery(r.recipient, r.delivery_seq).Number("attempt", r.attempts);
+      if (with_backoff) detail.Number("retry_at_ms", next_attempt);
+      detail.Text("reason", reason);
+      REGLINE_RETURN_IF_ERROR(AuditMessage(now, with_backoff ? "released" : "requeued", r.id));
     }
   }
   return dead;
@@ -628,8 +771,12 @@ Status Store::Release(uint64_t seq, std::string_view recipient, std::string_view
   const std::string who = "delivery of message #" + std::to_string(seq) + " to '" + std::string(recipient) + "'";
   if (!*row) return NotFound("no " + who);
   auto state = static_cast<DeliveryState>(sel.ColumnInt64(0));
-  RetryRow r{seq, std::string(recipient), static_cast<int>(sel.ColumnInt64(6))};
+  auto stored = sel.ColumnBlob(7);
+  Result<MessageId> id = MessageId::FromBytes(stored.data(), stored.size());
+  RetryRow r{seq, std::string(recipient), static_cast<int>(sel.ColumnInt64(6)), id.ok() ? *id : MessageId{},
+             static_cast<uint64_t>(sel.ColumnInt64(8))};
   sel.Reset();
+  if (!id.ok()) return id.status();
   if (state != DeliveryState::kInFlight) {
     return FailedPrecondition(who + " is " + std::string(DeliveryStateName(state)) + ", not in flight");
   }
@@ -646,15 +793,22 @@ Status Store::Release(uint64_t seq, std::string_view recipient, std::string_view
   return Status::Ok();
 }
 
-// Reads (seq, recipient[, attempts]) rows from a statement bound by the caller.
-static Result<std::vector<Store::RetryRow>> ReadRows(Statement& st, bool with_attempts) {
+// Reads (seq, recipient, attempts, message_id, delivery_seq) rows from a
+// statement bound by the caller.
+static Result<std::vector<Store::RetryRow>> ReadRows(Statement& st) {
   std::vector<Store::RetryRow> rows;
   for (;;) {
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    rows.push_back({static_cast<uint64_t>(st.ColumnInt64(0)), st.ColumnText(1),
-                    with_attempts ? static_cast<int>(st.ColumnInt64(2)) : 0});
+    auto stored = st.ColumnBlob(3);
+    Result<MessageId> id = MessageId::FromBytes(stored.data(), stored.size());
+    if (!id.ok()) {
+      st.Reset();
+      return id.status();
+    }
+    rows.push_back({static_cast<uint64_t>(st.ColumnInt64(0)), st.ColumnText(1), static_cast<int>(st.ColumnInt64(2)),
+                    *id, static_cast<uint64_t>(st.ColumnInt64(4))});
   }
   st.Reset();
   return rows;
@@ -664,7 +818,7 @@ Result<int> Store::RequeueSelected(Statement& select, int64_t now, std::string_v
   std::vector<std::string> dead;
   int moved = 0;
   Status s = Atomically([&]() -> Status {
-    Result<std::vector<RetryRow>> rows = ReadRows(select, true);
+    Result<std::vector<RetryRow>> rows = ReadRows(select);
     if (!rows.ok()) return rows.status();
     moved = static_cast<int>(rows->size());
     Result<std::vector<std::string>> d = RetryOrDeadLetter(*rows, now, false, reason);
@@ -694,13 +848,15 @@ Result<int> Store::ExpireDue() {
     Statement& sel = stmts_->select_expired;
     sel.Reset();
     sel.Bind(1, now);
-    Result<std::vector<RetryRow>> rows = ReadRows(sel, false);
+    Result<std::vector<RetryRow>> rows = ReadRows(sel);
     if (!rows.ok()) return rows.status();
     for (const RetryRow& r : *rows) {
       Statement& up = stmts_->expire_delivery;
       up.Reset();
       up.Bind(1, static_cast<int64_t>(r.seq)).Bind(2, r.recipient).Bind(3, now);
       REGLINE_RETURN_IF_ERROR(up.Run());
+      AuditDetail(audit_detail_).Text("recipient", r.recipient);
+      REGLINE_RETURN_IF_ERROR(AuditMessage(now, "expired", r.id));
     }
     expired = std::move(rows).value();
     return Status::Ok();
@@ -711,14 +867,31 @@ Result<int> Store::ExpireDue() {
 }
 
 Status Store::Replay(uint64_t seq, std::string_view recipient) {
-  Statement& up = stmts_->replay;
-  up.Reset();
-  up.Bind(1, static_cast<int64_t>(seq)).Bind(2, recipient).Bind(3, clock_.NowMs());
-  REGLINE_RETURN_IF_ERROR(up.Run());
-  if (db_.Changes() == 0) {
-    return FailedPrecondition("delivery of message #" + std::to_string(seq) + " to '" + std::string(recipient) +
-                              "' is not in the dead-letter queue");
-  }
+  const int64_t now = clock_.NowMs();
+  Status s = Atomically([&]() -> Status {
+    Statement& up = stmts_->replay;
+    up.Reset();
+    up.Bind(1, static_cast<int64_t>(seq)).Bind(2, recipient).Bind(3, now);
+    REGLINE_RETURN_IF_ERROR(up.Run());
+    if (db_.Changes() == 0) {
+      return FailedPrecondition("delivery of message #" + std::to_string(seq) + " to '" + std::string(recipient) +
+                                "' is not in the dead-letter queue");
+    }
+    Statement& sel = stmts_->select_delivery;
+    sel.Reset();
+    sel.Bind(1, static_cast<int64_t>(seq)).Bind(2, recipient);
+    Result<bool> row = sel.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Internal("a replayed delivery vanished");
+    auto stored = sel.ColumnBlob(7);
+    Result<MessageId> id = MessageId::FromBytes(stored.data(), stored.size());
+    const auto delivery_seq = static_cast<uint64_t>(sel.ColumnInt64(8));
+    sel.Reset();
+    if (!id.ok()) return id.status();
+    AuditDetail(audit_detail_).Delivery(recipient, delivery_seq);
+    return AuditMessage(now, "replayed", *id);
+  });
+  if (!s.ok()) return s;
   AdjustPending(std::string(recipient), +1);
   return Status::Ok();
 }
@@ -740,7 +913,7 @@ Result<AckReceipt> Store::AcknowledgeDelivery(std::string_view recipient, uint64
     if (!mid.ok()) return mid.status();
     return NotFound(who() + " is message " + mid->ToHex() + ", not " + id.ToHex());
   }
-  return RecordAck(st, 2, seq, recipient, stage, reason);
+  return RecordAck(st, 2, seq, recipient, id, delivery_seq, stage, reason);
 }
 
 Result<int> Store::RequeueInFlight(std::string_view recipient) {
@@ -758,28 +931,64 @@ Result<int> Store::RequeueInFlight(std::string_view recipient) {
 
 Result<int> Store::ReceivedUpTo(std::string_view recipient, uint64_t upto) {
   // Pending shrinks by the rows that were queued or in flight; count them
-  // first, in the same transaction as the update.
+  // first, in the same transaction as the update; the audit chain gets
+  // one entry per row.
   int64_t leaving = 0;
   int changed = 0;
+  const int64_t now = clock_.NowMs();
   Status s = Atomically([&]() -> Status {
-    Result<Statement> count = db_.Prepare(
-        "SELECT count(*) FROM deliveries WHERE recipient = ?1 AND delivery_seq > 0 AND delivery_seq <= ?2 "
-        "AND state IN (0, 1)");
-    if (!count.ok()) return count.status();
-    count->Bind(1, recipient).Bind(2, static_cast<int64_t>(upto));
-    Result<bool> row = count->Step();
-    if (!row.ok()) return row.status();
-    leaving = count->ColumnInt64(0);
+    struct Received {
+      MessageId id;
+      uint64_t delivery_seq;
+    };
+    std::vector<Received> rows;
+    leaving = 0;
+    Statement& sel = stmts_->select_received_up_to;
+    sel.Reset();
+    sel.Bind(1, recipient).Bind(2, static_cast<int64_t>(upto));
+    for (;;) {
+      Result<bool> row = sel.Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      if (IsPending(static_cast<DeliveryState>(sel.ColumnInt64(0)))) ++leaving;
+      auto stored = sel.ColumnBlob(1);
+      Result<MessageId> id = MessageId::FromBytes(stored.data(), stored.size());
+      if (!id.ok()) {
+        sel.Reset();
+        return id.status();
+      }
+      rows.push_back({*id, static_cast<uint64_t>(sel.ColumnInt64(2))});
+    }
+    sel.Reset();
+    if (rows.empty()) return Status::Ok();
     Statement& up = stmts_->received_up_to;
     up.Reset();
-    up.Bind(1, recipient).Bind(2, static_cast<int64_t>(upto)).Bind(3, clock_.NowMs());
+    up.Bind(1, recipient).Bind(2, static_cast<int64_t>(upto)).Bind(3, now);
     REGLINE_RETURN_IF_ERROR(up.Run());
     changed = db_.Changes();
+    for (const Received& r : rows) {
+      AuditDetail(audit_detail_).Delivery(recipient, r.delivery_seq).Text("stage", "received").Text("via",
+                                                                                                   "resume");
+      REGLINE_RETURN_IF_ERROR(AuditMessage(now, "acknowledged", r.id));
+    }
     return Status::Ok();
   });
   if (!s.ok()) return s.WithContext("recording resume point for '" + std::string(recipient) + "'");
   if (leaving > 0) AdjustPending(std::string(recipient), -leaving);
   return changed;
+}
+
+Status Store::AuditMessage(int64_t now, std::string_view event, const MessageId& id) {
+  return audit_->Append(now, event, IdHex(id).view(), audit_detail_);
+}
+
+Status Store::AppendAudit(std::string_view event, std::string_view subject, std::string_view detail) {
+  auto allowed = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; };
+  if (event.empty() || !std::all_of(event.begin(), event.end(), allowed)) {
+    return InvalidArgument("audit event '" + std::string(event) + "' is not lower-case letters, digits and '_'");
+  }
+  const int64_t now = clock_.NowMs();
+  return Atomically([&] { return audit_->Append(now, event, subject, detail); });
 }
 
 Result<uint64_t> Store::FindSeqById(const MessageId& id) {

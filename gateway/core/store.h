@@ -25,6 +25,13 @@
 // a submission that would exceed any recipient's cap is refused whole with
 // kOverloaded and nothing of it is stored.
 //
+// Audit: every state change the store makes appends an entry to its audit
+// chain (audit_chain.h) in the same transaction: submitted, sent,
+// acknowledged, released, requeued, dead_lettered, expired, replayed. A
+// call that changes nothing (a duplicate submission or acknowledgement)
+// appends nothing. AppendAudit records events from outside the store. The
+// events and their texts are listed in docs/store.md, "Audit chain".
+//
 // Threading: a Store is owned by one thread at a time and is not safe to
 // call concurrently. In the daemons that thread is GroupCommitter's writer;
 // other threads reach the store through it. The Store runs one thread of
@@ -40,6 +47,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gateway/core/audit_chain.h"
 #include "gateway/core/checkpointer.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/message_id.h"
@@ -189,6 +197,9 @@ class Store {
   // one commit (and one fsync). Until Commit() their changes are not
   // durable, whatever they returned; each call is still atomic by itself
   // (a savepoint), so one failing call leaves the others' changes in.
+  // Except: an acknowledgement that fails halfway (an I/O error between its
+  // change and its audit entry) dooms the transaction; the calls after it
+  // fail with its error and Commit() rolls everything back.
   Status Begin();
   // Commits what the calls since Begin() did. On failure nothing of it is
   // stored, the in-memory counters are rebuilt from disk, and the callers
@@ -248,6 +259,15 @@ class Store {
   // acknowledged. Returns how many it recorded.
   Result<int> ReceivedUpTo(std::string_view recipient, uint64_t upto);
 
+  // Appends an entry to the audit chain for an event outside the store
+  // (identity_added, identity_revoked, policy_reloaded, session_refused:
+  // docs/store.md), at the clock's now, atomically like every call. `event`
+  // is lower-case letters, digits and '_' (kInvalidArgument otherwise);
+  // `subject` and `detail` are kept verbatim.
+  Status AppendAudit(std::string_view event, std::string_view subject, std::string_view detail);
+  // The newest audit entry, as this store's transaction sees it.
+  const AuditHead& AuditLogHead() const { return audit_->head(); }
+
   // Lookups for consoles.
   Result<uint64_t> FindSeq(std::string_view sender, const MessageId& id);
   // Any sender's message with this id (ids are 128-bit random: in practice
@@ -271,6 +291,8 @@ class Store {
     uint64_t seq;
     std::string recipient;
     int attempts;
+    MessageId id;           // for the audit entry
+    uint64_t delivery_seq;  // likewise
   };
 
  private:
@@ -279,6 +301,8 @@ class Store {
 
   template <typename Body>
   Status Atomically(Body&& body);
+  template <typename Body>
+  Status AtomicallyOrDoom(Body&& body);
   Status Prepare();
   Status StartCheckpointer();
   Status Migrate();
@@ -292,9 +316,13 @@ class Store {
                                   std::unordered_map<std::string, uint64_t>& next_seq);
   // Reads what AcknowledgeDelivery needs from the current row of
   // find_by_number (or select_delivery, from column `first`) and records
-  // the stage.
+  // the stage of delivery `delivery_seq` of message `id`.
   Result<AckReceipt> RecordAck(Statement& row, int first, uint64_t seq, std::string_view recipient,
-                               AckStage stage, std::string_view reason);
+                               const MessageId& id, uint64_t delivery_seq, AckStage stage, std::string_view reason);
+  // Appends the audit entry `event` about message `id` at `now`, with the
+  // detail text built in audit_detail_ (AuditDetail in store.cc). Inside
+  // the caller's transaction.
+  Status AuditMessage(int64_t now, std::string_view event, const MessageId& id);
   Result<SubmitReceipt> ExistingReceipt(const Submission& s);
   Status ValidateSubmission(const Submission& s) const;
   int64_t BackoffMs(int attempts) const;
@@ -311,6 +339,11 @@ class Store {
   Database db_;
   std::unique_ptr<Statements> stmts_;
   std::unique_ptr<Checkpointer> checkpointer_;  // declared after db_: stops before it closes
+  std::unique_ptr<AuditAppender> audit_;         // its statements live on db_
+  std::string audit_detail_;                     // scratch for audit entries' detail text
+  // Why the open transaction must be rolled back (see AtomicallyOrDoom);
+  // ok when it need not. Cleared by Begin and Commit.
+  Status doomed_;
   // Pending deliveries per recipient, mirrored from the table so that quota
   // checks cost no query. Changed only after the commit that changes the
   // table has succeeded.

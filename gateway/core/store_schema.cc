@@ -60,6 +60,19 @@ constexpr const char* kMigrations[] = {
     CREATE INDEX deliveries_dead ON deliveries(recipient, message_seq) WHERE state = 7;
     CREATE UNIQUE INDEX deliveries_by_number ON deliveries(recipient, delivery_seq) WHERE delivery_seq > 0;
     )sql",
+    // 2: the audit chain (audit_chain.h). A store upgraded from version 1
+    // starts its chain at the upgrade: what happened before is not in it.
+    R"sql(
+    CREATE TABLE audit_log(
+      seq       INTEGER PRIMARY KEY,  -- 1, 2, 3, ... without gaps
+      at_ms     INTEGER NOT NULL,     -- when the change was made (gateway clock)
+      event     TEXT    NOT NULL,     -- submitted, sent, acknowledged, ... (docs/store.md)
+      subject   TEXT    NOT NULL,     -- usually the message id, 32 hex digits
+      detail    TEXT    NOT NULL,     -- key=value pairs separated by spaces
+      prev_hash BLOB    NOT NULL,     -- the previous entry's hash; 32 zero bytes for entry 1
+      hash      BLOB    NOT NULL      -- SHA-256 of this entry (audit_chain.h)
+    );
+    )sql",
 };
 
 }  // namespace

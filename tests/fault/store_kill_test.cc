@@ -9,7 +9,10 @@
 //   (a) every id reported durable in any round is stored, exactly once;
 //   (b) each message has its two delivery rows, both queued;
 //   (c) each stored envelope is the one its id implies;
-//   (d) SQLite's integrity_check says "ok".
+//   (d) SQLite's integrity_check says "ok";
+//   (e) the audit chain verifies whole, with one "submitted" entry per
+//       stored message (a kill never leaves an entry without its change, or
+//       a change without its entry).
 // Resubmissions of ids confirmed in earlier rounds must come back as
 // duplicate receipts, never as second rows. After each round, (a) covers
 // every id so far in one SQL scan and through Store::FindSeq for the round's
@@ -47,6 +50,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/core/audit_chain.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/message_id.h"
 #include "gateway/core/sqlite.h"
@@ -294,6 +298,8 @@ void CheckThroughSql(const std::string& path, const std::set<uint64_t>& confirme
        "SELECT (SELECT count(*) FROM deliveries) - 2 * (SELECT count(*) FROM messages)"},
       {"deliveries without a message",
        "SELECT count(*) FROM deliveries WHERE message_seq NOT IN (SELECT seq FROM messages)"},
+      {"messages and 'submitted' audit entries differing in number",
+       "SELECT (SELECT count(*) FROM messages) - (SELECT count(*) FROM audit_log WHERE event = 'submitted')"},
   };
   for (const auto& check : kZeroCounts) {
     Result<int64_t> n = QueryCount(db, check.sql);
@@ -301,6 +307,9 @@ void CheckThroughSql(const std::string& path, const std::set<uint64_t>& confirme
     EXPECT_EQ(*n, 0) << check.what;
   }
   ASSERT_NO_FATAL_FAILURE(CheckAllPresent(db, confirmed));
+  Result<AuditVerdict> chain = VerifyAuditChain(path);
+  ASSERT_TRUE(chain.ok()) << chain.status().ToString();
+  EXPECT_TRUE(chain->intact) << chain->problem;
 
   Result<Statement> scan = db.Prepare(
       "SELECT seq, sender, message_id, envelope, "
