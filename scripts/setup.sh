@@ -6,7 +6,8 @@
 # Usage: scripts/setup.sh            (as root, or with sudo available)
 set -euo pipefail
 
-# Build toolchain, then the libraries the code links, then what tests use.
+# Build toolchain, then the libraries the code links, then what tests use
+# (clang and its runtime libraries, with libFuzzer, for tests/fuzz).
 packages=(
   build-essential cmake ninja-build pkg-config
   libzmq3-dev cppzmq-dev
@@ -16,6 +17,7 @@ packages=(
   libcurl4-openssl-dev
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev
 )
 
 missing=()
