@@ -14,6 +14,7 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const OutboxOptions& options, const
   so.durability = options.durability;
   so.default_quota = options.quota;
   so.max_attempts = 1'000'000'000;  // an outage must never dead-letter anything
+  so.audit = false;                 // the gateway keeps the audit chain of what it accepts
   Result<std::unique_ptr<Store>> store = Store::Open(so, clock);
   if (!store.ok()) return store.status().WithContext("opening outbox " + options.path);
   Result<int> requeued = (*store)->RequeueInFlight(kOutboxRecipient);

@@ -979,6 +979,7 @@ Result<int> Store::ReceivedUpTo(std::string_view recipient, uint64_t upto) {
 }
 
 Status Store::AuditMessage(int64_t now, std::string_view event, const MessageId& id) {
+  if (!options_.audit) return Status::Ok();
   return audit_->Append(now, event, IdHex(id).view(), audit_detail_);
 }
 
@@ -987,6 +988,7 @@ Status Store::AppendAudit(std::string_view event, std::string_view subject, std:
   if (event.empty() || !std::all_of(event.begin(), event.end(), allowed)) {
     return InvalidArgument("audit event '" + std::string(event) + "' is not lower-case letters, digits and '_'");
   }
+  if (!options_.audit) return Status::Ok();
   const int64_t now = clock_.NowMs();
   return Atomically([&] { return audit_->Append(now, event, subject, detail); });
 }

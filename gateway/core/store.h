@@ -96,6 +96,10 @@ struct StoreOptions {
   // thread once it holds this many pages (16 KiB each). Larger: fewer
   // checkpoints, a larger log file between them.
   int checkpoint_pages = 2048;
+  // Keep the audit chain (see "Audit" above). The gateway does; the
+  // connector's outbox, a private queue of one sender, does not, and saves
+  // the rows.
+  bool audit = true;
 };
 
 // What a sender hands in. `envelope` is kept byte for byte (it is evidence).

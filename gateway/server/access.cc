@@ -129,10 +129,13 @@ void Gateway::ApplyRegistry(identity::Registry next) {
     return;
   }
   std::vector<std::string> ended;  // identities whose sessions must end
-  int changes = 0;
+  struct Change {
+    std::string event, identity, detail;
+  };
+  std::vector<Change> changes;
   auto note = [&](const char* event, const std::string& name, std::string detail = {}) {
-    changes++;
     Log(LogLevel::kInfo, event, {{"identity", name}, {"detail", detail}});
+    changes.push_back({event, name, std::move(detail)});
   };
   for (const identity::Identity& now : next.identities()) {
     const identity::Identity* before = registry_.Find(now.name);
@@ -162,7 +165,17 @@ void Gateway::ApplyRegistry(identity::Registry next) {
   registry_ = std::move(next);
   Log(LogLevel::kInfo, "registry_reloaded",
       {{"registry", config_.security.registry_file}, {"identities", std::to_string(registry_.identities().size())},
-       {"changes", std::to_string(changes)}});
+       {"changes", std::to_string(changes.size())}});
+  // Into the audit chain: each change, then the reload itself.
+  changes.push_back({"registry_reloaded", config_.security.registry_file,
+                     "identities=" + std::to_string(registry_.identities().size())});
+  committer_->Execute([changes = std::move(changes)](Store& store) -> GroupCommitter::Completion {
+    for (const Change& c : changes) {
+      Status s = store.AppendAudit(c.event, c.identity, c.detail);
+      if (!s.ok()) Log(LogLevel::kError, "audit_failed", {{"event", c.event}, {"error", s.ToString()}});
+    }
+    return nullptr;
+  });
   for (const std::string& name : ended) {
     if (Session* s = FindSessionFor(name)) {
       std::string rid = s->routing_id;

@@ -7,6 +7,8 @@
 #include <map>
 #include <thread>
 
+#include "gateway/core/audit_chain.h"
+#include "gateway/core/sqlite.h"
 #include "gateway/core/test_util.h"
 #include "gateway/crypto/curve_keys.h"
 #include "gateway/identity/registry.h"
@@ -286,6 +288,17 @@ TEST_F(GatewaySecurityTest, RevokingAnIdentityEndsItsSessionAndRefusesItAfterwar
   auto samr = Connect("samr-console");
   ASSERT_TRUE(samr);
   EXPECT_TRUE(samr->Submit(Envelope("samr-console", MessageId{5, 1}, {"kuaishou"}, MessageKind::DIRECTIVE)).ok());
+  // The revocation is in the audit chain, and the chain is whole.
+  const std::string db = (gateway_->data_dir() / "gateway.db").string();
+  Result<AuditVerdict> verdict = VerifyAuditChain(db);
+  ASSERT_TRUE(verdict.ok()) << verdict.status().ToString();
+  EXPECT_TRUE(verdict->intact) << verdict->problem;
+  Result<Database> file = Database::OpenReadOnly(db);
+  ASSERT_TRUE(file.ok());
+  Result<Statement> q = file->Prepare("SELECT count(*) FROM audit_log WHERE event = 'identity_revoked' AND subject = 'douyin'");
+  ASSERT_TRUE(q.ok());
+  ASSERT_TRUE(q->Step().ok());
+  EXPECT_EQ(q->ColumnInt64(0), 1);
 }
 
 TEST(GatewaySecurityConfig, WithoutKeysTheDefaultConfigRefusesToStart) {
