@@ -41,6 +41,9 @@
 
 #include "gateway/core/sqlite.h"
 #include "gateway/protocol/frames.h"
+#include "gateway/crypto/curve_keys.h"
+#include "gateway/identity/registry.h"
+#include "gateway/identity/signature_check.h"
 #include "schemas/schema_samples.h"
 
 extern char** environ;
@@ -63,6 +66,17 @@ struct Args {
   std::string connector_durability = "full";  // "normal": for comparison only
   std::string runs = "both";                  // "full", "rate" or "both"
   int repeat = 1;                             // the runs, this many times (the machine is noisy)
+  // "plain": development plaintext, unsigned. "ed25519" / "sm2": CURVE on
+  // every socket, the regulator's directives signed with that algorithm
+  // (the platform's with Ed25519), verified by the gateway.
+  std::string security = "plain";
+  struct Keys {
+    crypto::CurveKeyPair server, samr, douyin;
+    identity::SignatureClaim directive_signature;  // over the payload, made once before the clock starts
+    identity::Registry registry;
+  };
+  std::shared_ptr<Keys> keys;  // set when security != plain
+  bool secure() const { return security != "plain"; }
 };
 
 [[noreturn]] void Usage(int rc) {
@@ -70,7 +84,7 @@ struct Args {
                "usage: e2e_bench [--platform connector|raw] [--messages N] [--window N] [--credit N] [--rate N]\n"
                "                 [--seconds N] [--payload B] [--gateway PATH] [--connector PATH]\n"
                "                 [--connector-durability full|normal] [--runs full|rate|both]\n"
-               "                 [--repeat N]\n"
+               "                 [--repeat N] [--security plain|ed25519|sm2]\n"
                "End-to-end messages/s and submit->delivery latency through a real regline-gateway.\n");
   std::exit(rc);
 }
@@ -94,6 +108,7 @@ Args Parse(int argc, char** argv) {
     else if (k == "--connector") a.connector = v;
     else if (k == "--platform") a.platform = v;
     else if (k == "--connector-durability") a.connector_durability = v;
+    else if (k == "--security" && (v == "plain" || v == "ed25519" || v == "sm2")) a.security = v;
     else Usage(2);
   }
   return a;
@@ -126,7 +141,60 @@ std::string DirectivePayload(size_t bytes) {
   return protocol::Encode(m);
 }
 
-std::string SubmitFrame(uint64_t n, const std::string& payload) {
+// Keys for --security ed25519|sm2: the gateway's, the regulator's and the
+// platform's CURVE pairs, and the regulator's signing key, registered. The
+// signature covers only the payload, which is the same for every message,
+// so it is made once here: signing is the regulator's machine's work, not
+// the gateway's, and is left out of the figures (crypto_bench has its cost).
+std::shared_ptr<Args::Keys> MakeKeys(const std::string& mode, const std::string& payload) {
+  auto k = std::make_shared<Args::Keys>();
+  auto curve = [] {
+    Result<crypto::CurveKeyPair> p = crypto::GenerateCurveKeyPair();
+    if (!p.ok()) {
+      std::fprintf(stderr, "e2e_bench: %s\n", p.status().ToString().c_str());
+      std::exit(1);
+    }
+    return *p;
+  };
+  k->server = curve();
+  k->samr = curve();
+  k->douyin = curve();
+  auto signing = [](crypto::SignatureAlgorithm alg) {
+    Result<crypto::PrivateKey> key = crypto::PrivateKey::Generate(alg);
+    if (!key.ok()) std::exit(1);
+    return *key;
+  };
+  crypto::PrivateKey samr_key =
+      signing(mode == "sm2" ? crypto::SignatureAlgorithm::kSm2Sm3 : crypto::SignatureAlgorithm::kEd25519);
+  crypto::PrivateKey douyin_key = signing(crypto::SignatureAlgorithm::kEd25519);
+  identity::Identity samr;
+  samr.name = "samr-console";
+  samr.role = identity::Role::kRegulator;
+  samr.department = "SAMR";
+  samr.curve_key = k->samr.public_z85;
+  samr.signing_keys.emplace_back(samr_key.public_key());
+  identity::Identity douyin;
+  douyin.name = "douyin";
+  douyin.role = identity::Role::kPlatform;
+  douyin.curve_key = k->douyin.public_z85;
+  douyin.signing_keys.emplace_back(douyin_key.public_key());
+  if (!k->registry.Add(samr).ok() || !k->registry.Add(douyin).ok()) std::exit(1);
+  identity::Signer signer("samr-console", samr_key);
+  Result<identity::SignatureClaim> sig = signer.Sign(payload);
+  if (!sig.ok()) std::exit(1);
+  k->directive_signature = *sig;
+  return k;
+}
+
+// CURVE client keys on `s` when the run is secure.
+void Secure(const Args& a, zmq::socket_t& s, const crypto::CurveKeyPair& client) {
+  if (!a.secure()) return;
+  s.set(zmq::sockopt::curve_serverkey, a.keys->server.public_z85);
+  s.set(zmq::sockopt::curve_publickey, client.public_z85);
+  s.set(zmq::sockopt::curve_secretkey, client.secret_z85);
+}
+
+std::string SubmitFrame(const Args& a, uint64_t n, const std::string& payload) {
   capnp::MallocMessageBuilder em;
   auto e = em.initRoot<schema::Envelope>();
   protocol::ToWire(MessageId{0xbe7c, n}, e.initId());
@@ -134,6 +202,7 @@ std::string SubmitFrame(uint64_t n, const std::string& payload) {
   e.initRecipients(1).set(0, "douyin");
   e.setKind(schema::MessageKind::DIRECTIVE);
   e.setPayload(kj::arrayPtr(reinterpret_cast<const kj::byte*>(payload.data()), payload.size()));
+  if (a.secure()) protocol::ToWire(a.keys->directive_signature, e.initSignature());
   std::string env = protocol::Encode(em);
   return Frame([&](schema::Frame::Builder f) {
     auto s = f.initSubmit();
@@ -188,9 +257,16 @@ bool StartGateway(const Args& a, const std::filesystem::path& dir, Gateway& g) {
     std::ofstream cfg(dir / "gateway.toml");
     cfg << "[gateway]\nlisten = \"tcp://127.0.0.1:*\"\ndata_dir = \"" << (dir / "data").string()
         << "\"\ndisk_reserve_bytes = 0\n[delivery]\ndefault_quota = 100000000\n"
-        << "[security]\ninsecure_plaintext_for_development = true\n"
-        << "[[identity]]\nname = \"samr-console\"\nrole = \"regulator\"\ndepartment = \"SAMR\"\n"
-        << "[[identity]]\nname = \"douyin\"\nrole = \"platform\"\n";
+        << "[security]\n";
+    if (a.secure()) {
+      std::ofstream(dir / "server.curve.key") << "public_key = \"" << a.keys->server.public_z85
+                                              << "\"\nsecret_key = \"" << a.keys->server.secret_z85 << "\"\n";
+      cfg << "server_key_file = \"server.curve.key\"\n" << a.keys->registry.ToToml();
+    } else {
+      cfg << "insecure_plaintext_for_development = true\n"
+          << "[[identity]]\nname = \"samr-console\"\nrole = \"regulator\"\ndepartment = \"SAMR\"\n"
+          << "[[identity]]\nname = \"douyin\"\nrole = \"platform\"\n";
+    }
   }
   return Spawn(a.gateway, dir / "gateway.toml", dir / "gateway.log", dir / "data" / "gateway.endpoint", g);
 }
@@ -253,6 +329,7 @@ void RawPlatform(const Args& a, zmq::context_t& ctx, const std::string& endpoint
                  std::atomic<bool>& ready) {
   zmq::socket_t s(ctx, zmq::socket_type::dealer);
   s.set(zmq::sockopt::linger, 0);
+  if (a.secure()) Secure(a, s, a.keys->douyin);
   s.connect(endpoint);
   s.send(zmq::buffer(Hello("douyin", schema::Role::PLATFORM, static_cast<uint32_t>(a.credit))), zmq::send_flags::none);
   while (acked < count) {
@@ -297,6 +374,7 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, c
 
   zmq::socket_t reg(ctx, zmq::socket_type::dealer);
   reg.set(zmq::sockopt::linger, 0);
+  if (a.secure()) Secure(a, reg, a.keys->samr);
   reg.connect(endpoint);
   reg.send(zmq::buffer(Hello("samr-console", schema::Role::REGULATOR, 0)), zmq::send_flags::none);
   Recv(reg, 5000);
@@ -311,7 +389,7 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, c
       }
       sent[static_cast<size_t>(submitted)] = Clock::now();
       sent_wall_us[static_cast<size_t>(submitted)] = WallUs();
-      reg.send(zmq::buffer(SubmitFrame(first + static_cast<uint64_t>(submitted), payload)), zmq::send_flags::none);
+      reg.send(zmq::buffer(SubmitFrame(a, first + static_cast<uint64_t>(submitted), payload)), zmq::send_flags::none);
       submitted++;
     }
     auto f = Recv(reg, rate > 0 ? 1 : 1000);
@@ -397,6 +475,14 @@ int main(int argc, char** argv) {
   using namespace regline;
   signal(SIGPIPE, SIG_IGN);
   Args a = Parse(argc, argv);
+  if (a.secure()) {
+    if (a.platform != "raw") {
+      std::fprintf(stderr, "e2e_bench: --security %s needs --platform raw until the connector takes keys\n",
+                   a.security.c_str());
+      return 2;
+    }
+    a.keys = MakeKeys(a.security, DirectivePayload(a.payload));
+  }
   std::string tmpl = "/var/tmp/regline-e2e-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) return 1;
   std::filesystem::path dir = tmpl;
@@ -407,8 +493,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "e2e_bench: the gateway did not start (%s)\n", a.gateway.c_str());
       rc = 1;
     } else {
-      std::printf("e2e_bench: gateway %s, synchronous=FULL, %zu B payloads, %u hardware threads\n",
-                  g.endpoint.c_str(), a.payload, std::thread::hardware_concurrency());
+      std::printf("e2e_bench: gateway %s, synchronous=FULL, %zu B payloads, %u hardware threads, security %s\n",
+                  g.endpoint.c_str(), a.payload, std::thread::hardware_concurrency(),
+                  a.secure() ? ("CURVE + " + a.security + " signatures verified by the gateway").c_str()
+                             : "plain (development plaintext, unsigned)");
       Gateway connector;
       if (a.platform != "raw" && !StartConnector(a, dir, g.endpoint, connector)) {
         std::fprintf(stderr, "e2e_bench: the connector did not start (%s)\n", a.connector.c_str());

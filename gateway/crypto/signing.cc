@@ -142,6 +142,18 @@ std::string PublicKey::Fingerprint() const {
   return "sha256:" + HexEncode(digest);
 }
 
+PublicKey::PublicKey(std::shared_ptr<EVP_PKEY> key, SignatureAlgorithm algorithm)
+    : key_(std::move(key)), algorithm_(algorithm) {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  if (md == nullptr) return;
+  if (!InitOperation(md, key_.get(), algorithm_, /*sign=*/false).ok()) {
+    EVP_MD_CTX_free(md);
+    ERR_clear_error();
+    return;
+  }
+  verify_template_.reset(md, EVP_MD_CTX_free);
+}
+
 Status PublicKey::Verify(std::string_view data, std::string_view signature) const {
   std::string_view name = SignatureAlgorithmName(algorithm_);
   if (signature.empty()) return InvalidSignature("malformed " + std::string(name) + " signature: empty");
@@ -154,7 +166,10 @@ Status PublicKey::Verify(std::string_view data, std::string_view signature) cons
   }
   EvpMdCtx md(EVP_MD_CTX_new());
   if (!md) return OpenSslFailure("allocating a digest context");
-  REGLINE_RETURN_IF_ERROR(InitOperation(md.get(), key_.get(), algorithm_, /*sign=*/false));
+  if (verify_template_ == nullptr || EVP_MD_CTX_copy_ex(md.get(), verify_template_.get()) != 1) {
+    ERR_clear_error();
+    REGLINE_RETURN_IF_ERROR(InitOperation(md.get(), key_.get(), algorithm_, /*sign=*/false));
+  }
   int rc = EVP_DigestVerify(md.get(), Bytes(signature), signature.size(), Bytes(data), data.size());
   ERR_clear_error();  // a failed check leaves reasons we report ourselves
   if (rc == 1) return Status::Ok();

@@ -68,11 +68,15 @@ class PublicKey {
   Status Verify(std::string_view data, std::string_view signature) const;
 
  private:
-  PublicKey(std::shared_ptr<EVP_PKEY> key, SignatureAlgorithm algorithm)
-      : key_(std::move(key)), algorithm_(algorithm) {}
+  PublicKey(std::shared_ptr<EVP_PKEY> key, SignatureAlgorithm algorithm);
   friend class PrivateKey;
 
   std::shared_ptr<EVP_PKEY> key_;  // never modified after construction
+  // A verification context set up once for this key (algorithm fetched,
+  // SM2 id set); Verify copies it instead of fetching again, which saves
+  // about a fifth of an Ed25519 check. Never modified after construction;
+  // null if setting it up failed (Verify then sets up its own).
+  std::shared_ptr<EVP_MD_CTX> verify_template_;
   SignatureAlgorithm algorithm_;
 };
 

@@ -4,8 +4,8 @@ namespace regline::identity {
 
 int WireAlgorithm(crypto::SignatureAlgorithm a) { return a == crypto::SignatureAlgorithm::kEd25519 ? 1 : 2; }
 
-Status VerifySignature(const Registry& registry, std::string_view expected_signer, const SignatureClaim& claim,
-                       std::string_view data, std::string_view what) {
+Result<crypto::PublicKey> ResolveSigningKey(const Registry& registry, std::string_view expected_signer,
+                                            const SignatureClaim& claim, std::string_view what) {
   const std::string thing(what);
   if (!claim.present()) return InvalidSignature(thing + " is not signed");
   if (claim.signer != expected_signer) {
@@ -25,8 +25,15 @@ Status VerifySignature(const Registry& registry, std::string_view expected_signe
     return InvalidSignature(thing + ": signature algorithm " + std::to_string(claim.algorithm) + " but key " +
                             claim.key_id + " is " + std::string(crypto::SignatureAlgorithmName(key->key.algorithm())));
   }
-  Status verified = key->key.Verify(data, claim.bytes);
-  if (!verified.ok()) return InvalidSignature(thing + ": " + verified.message());
+  return key->key;
+}
+
+Status VerifySignature(const Registry& registry, std::string_view expected_signer, const SignatureClaim& claim,
+                       std::string_view data, std::string_view what) {
+  Result<crypto::PublicKey> key = ResolveSigningKey(registry, expected_signer, claim, what);
+  if (!key.ok()) return key.status();
+  Status verified = key->Verify(data, claim.bytes);
+  if (!verified.ok()) return InvalidSignature(std::string(what) + ": " + verified.message());
   return Status::Ok();
 }
 

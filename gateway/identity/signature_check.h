@@ -32,6 +32,14 @@ struct SignatureClaim {
 
 int WireAlgorithm(crypto::SignatureAlgorithm a);  // 1 or 2
 
+// The registered public key `claim` names, once every check but the
+// signature bytes themselves has passed (present, by `expected_signer`,
+// registered and unrevoked key, matching algorithm); errors as
+// VerifySignature's. Lets the caller check the bytes elsewhere (another
+// thread) with PublicKey::Verify.
+Result<crypto::PublicKey> ResolveSigningKey(const Registry& registry, std::string_view expected_signer,
+                                            const SignatureClaim& claim, std::string_view what);
+
 // ok when `claim` is a valid signature by `expected_signer` over `data`
 // with a registered, unrevoked key. kInvalidSignature naming what is wrong
 // (absent, another signer, unknown or revoked key, algorithm mismatch, does

@@ -193,8 +193,10 @@ Status Gateway::CheckSignature(const identity::Identity& sender, const identity:
   return Status::Ok();  // development mode, and this identity has no key to sign with
 }
 
-Status Gateway::AuthorizeAndVerify(const Session& s, const Submission& sub, const std::vector<std::string>& recipients,
-                                   std::string_view payload, const identity::SignatureClaim& signature) const {
+Result<std::optional<crypto::PublicKey>> Gateway::AuthorizeAndResolve(const Session& s, const Submission& sub,
+                                                                       const std::vector<std::string>& recipients,
+                                                                       std::string_view payload,
+                                                                       const identity::SignatureClaim& signature) const {
   const identity::Identity* sender = registry_.Find(s.identity);
   if (sender == nullptr || sender->revoked()) {
     return Unauthenticated("identity '" + s.identity + "' is no longer registered");
@@ -203,7 +205,13 @@ Status Gateway::AuthorizeAndVerify(const Session& s, const Submission& sub, cons
   to.reserve(recipients.size());
   for (const std::string& r : recipients) to.push_back(registry_.Find(r));  // ExpandRecipients found each
   REGLINE_RETURN_IF_ERROR(AuthorizeSubmit(*sender, sub.kind, to, payload));
-  return CheckSignature(*sender, signature, payload, "envelope " + sub.id.ToHex());
+  if (!signature.present() && !curve() && sender->signing_keys.empty()) {
+    return std::optional<crypto::PublicKey>();  // development mode, and this identity has no key to sign with
+  }
+  Result<crypto::PublicKey> key =
+      identity::ResolveSigningKey(registry_, sender->name, signature, "envelope " + sub.id.ToHex());
+  if (!key.ok()) return key.status();
+  return std::optional<crypto::PublicKey>(std::move(key).value());
 }
 
 Status Gateway::CheckAcknowledgement(const Session& s, schema::Ack::Reader ack, const MessageId& id,

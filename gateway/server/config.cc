@@ -125,6 +125,7 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
     c.security.insecure_plaintext_for_development = insecure;
     REGLINE_RETURN_IF_ERROR(r.Get("server_key_file", c.security.server_key_file));
     REGLINE_RETURN_IF_ERROR(r.Get("registry", c.security.registry_file));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("verify_threads", c.security.verify_threads, 1, 64));
     REGLINE_RETURN_IF_ERROR(r.Finish());
   }
   // Relative paths count from the config file's directory.

@@ -25,6 +25,7 @@ struct SecurityConfig {
   bool insecure_plaintext_for_development = false;
   std::string server_key_file;  // the gateway's CURVE key pair (reglinectl keygen's NAME.curve.key)
   std::string registry_file;    // identity registry; empty: the [[identity]] tables of this file
+  int verify_threads = 2;       // threads that check payload signatures
   // Loaded from server_key_file (Z85, 40 characters each).
   std::string curve_public;
   std::string curve_secret;

@@ -72,6 +72,7 @@ Gateway::Gateway(GatewayConfig config, const Clock& clock)
     : config_(std::move(config)), clock_(clock), context_(1), router_(context_, zmq::socket_type::router) {}
 
 Gateway::~Gateway() {
+  if (verifier_) verifier_->Stop();
   if (committer_) committer_->Stop();
   if (wake_fd_ >= 0) close(wake_fd_);
 }
@@ -111,6 +112,7 @@ Status Gateway::Start() {
     disk_full_ = true;  // start anyway: what is stored can still be delivered
   }
   committer_ = std::make_unique<GroupCommitter>(std::move(store).value());
+  verifier_ = std::make_unique<OrderedVerifier>(config_.security.verify_threads);
   Log(LogLevel::kInfo, "gateway_started",
       {{"endpoint", endpoint_}, {"store", config_.store.path}, {"identities", std::to_string(registry_.identities().size())},
        {"security", curve() ? "curve" : "INSECURE-PLAINTEXT"}});
@@ -194,6 +196,7 @@ Status Gateway::Run() {
   }
   // Drain: the committer answers everything queued, then we send it.
   Log(LogLevel::kInfo, "gateway_stopping", {{"sessions", std::to_string(sessions_.size())}});
+  verifier_->Stop();  // what it verified reaches the committer, which then drains
   committer_->Stop();
   RunCompletions();
   for (auto& [rid, s] : sessions_) Send(rid, protocol::ByeFrame("gateway shutting down"));
@@ -386,9 +389,17 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
   }
   Result<Submission> sub = std::move(checked->submission);
   Result<std::vector<std::string>> recipients = config_.ExpandRecipients(registry_, sub->recipients);
+  // Who may send this to whom, and which key must have signed it; the
+  // signature itself is checked off this thread (OrderedVerifier).
+  std::optional<crypto::PublicKey> signing_key;
   if (recipients.ok()) {
-    Status allowed = AuthorizeAndVerify(s, *sub, *recipients, checked->payload, checked->signature);
-    if (!allowed.ok()) recipients = allowed;
+    Result<std::optional<crypto::PublicKey>> allowed =
+        AuthorizeAndResolve(s, *sub, *recipients, checked->payload, checked->signature);
+    if (!allowed.ok()) {
+      recipients = allowed.status();
+    } else {
+      signing_key = *allowed;
+    }
   }
   if (!recipients.ok()) {
     if (recipients.status().code() != StatusCode::kInvalidArgument) {
@@ -418,9 +429,10 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
   }
   sub->lease_ms = config_.lease_ms;
   std::string envelope_copy = reserved.empty() ? std::string() : sub->envelope;
-  committer_->Submit(std::move(sub).value(), [this, rid = s.routing_id, tag, id, kind, recipients = *recipients,
-                                               reserved = std::move(reserved),
-                                               envelope = std::move(envelope_copy)](Result<SubmitReceipt> r) mutable {
+  std::function<void(Result<SubmitReceipt>)> stored = [this, rid = s.routing_id, tag, id, kind,
+                                                       recipients = *recipients, reserved = std::move(reserved),
+                                                       envelope = std::move(envelope_copy)](
+                                                          Result<SubmitReceipt> r) mutable {
     Post([this, rid, tag, id, kind, recipients = std::move(recipients), reserved = std::move(reserved),
           envelope = std::move(envelope), r = std::move(r)] {
       auto leased_to = [&](const std::string& who) -> const DirectLease* {
@@ -460,7 +472,27 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
         }
       }
     });
-  });
+  };
+  if (!signing_key.has_value()) {  // development mode, unsigned
+    committer_->Submit(std::move(sub).value(), std::move(stored));
+    return;
+  }
+  // A refused signature takes the same way back as a refused store: the
+  // reserved credit returns and the sender gets the error.
+  verifier_->Submit(
+      [key = std::move(*signing_key), payload = std::move(checked->payload),
+       signature = std::move(checked->signature.bytes), id]() -> Status {
+        Status verified = key.Verify(payload, signature);
+        if (verified.ok()) return verified;
+        return InvalidSignature("envelope " + id.ToHex() + ": " + verified.message());
+      },
+      [this, sub = std::move(sub).value(), stored = std::move(stored)](Status verified) mutable {
+        if (!verified.ok()) {
+          stored(verified);
+          return;
+        }
+        committer_->Submit(std::move(sub), std::move(stored));
+      });
 }
 
 void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {

@@ -31,6 +31,7 @@
 #include "gateway/protocol/frames.h"
 #include "gateway/identity/registry.h"
 #include "gateway/server/config.h"
+#include "gateway/server/verifier.h"
 
 namespace regline::server {
 
@@ -78,9 +79,12 @@ class Gateway {
   void ApplyRegistry(identity::Registry next);
   Status CheckSignature(const identity::Identity& sender, const identity::SignatureClaim& claim,
                         std::string_view data, std::string_view what) const;
-  // Authorization (authorization.h) and the envelope's signature.
-  Status AuthorizeAndVerify(const Session& s, const Submission& sub, const std::vector<std::string>& recipients,
-                            std::string_view payload, const identity::SignatureClaim& signature) const;
+  // Authorization (authorization.h), and the registered key the envelope's
+  // signature must verify with (nullopt: development mode, unsigned).
+  Result<std::optional<crypto::PublicKey>> AuthorizeAndResolve(const Session& s, const Submission& sub,
+                                                               const std::vector<std::string>& recipients,
+                                                               std::string_view payload,
+                                                               const identity::SignatureClaim& signature) const;
   // An ACK's signed acknowledgement, when it carries one (required with
   // CURVE for every stage after received).
   Status CheckAcknowledgement(const Session& s, schema::Ack::Reader ack, const MessageId& id, AckStage stage) const;
@@ -120,6 +124,7 @@ class Gateway {
   int wake_fd_ = -1;  // eventfd: completions posted or stop requested
   std::atomic<bool> stop_requested_{false};  // lock-free, so signal-safe
   std::unique_ptr<GroupCommitter> committer_;
+  std::unique_ptr<OrderedVerifier> verifier_;  // signature checks, in submission order
 
   std::mutex completions_mu_;  // guards completions_
   std::deque<std::function<void()>> completions_;
