@@ -148,10 +148,13 @@ class EvidenceTest : public ::testing::Test {
     return ack;
   }
 
-  // reglinectl evidence export of `id` into `out`.
-  ShellRun Export(const MessageId& id, const fs::path& out) {
-    return Shell(std::string(REGLINE_CTL_BINARY) + " --json evidence export " + id.ToHex() + " --data-dir " +
-                 gateway_->data_dir().string() + " --registry " + RegistryPath() + " --out " + out.string());
+  // reglinectl evidence export of `id` into `out`, from the data dir and
+  // the registry file, or (`from_config`) from what the gateway's config names.
+  ShellRun Export(const MessageId& id, const fs::path& out, bool from_config = false) {
+    std::string sources = from_config ? " --gateway-config " + (gateway_->dir() / "gateway.toml").string()
+                                      : " --data-dir " + gateway_->data_dir().string() + " --registry " + RegistryPath();
+    return Shell(std::string(REGLINE_CTL_BINARY) + " --json evidence export " + id.ToHex() + sources + " --out " +
+                 out.string());
   }
 
   testing::TempDir dir_;
@@ -234,7 +237,7 @@ TEST_F(EvidenceTest, AnExportedBundleIsCheckedByStockOpensslAndATamperedPayloadF
   EXPECT_EQ(Count(tampered.output, "Signature Verified Successfully"), 3u) << tampered.output;
 }
 
-TEST_F(EvidenceTest, AnEd25519SignedReportIsExportedAndVerified) {
+TEST_F(EvidenceTest, AnEd25519SignedReportIsExportedFromTheGatewayConfigAndVerified) {
   auto douyin = Connect("douyin");
   ASSERT_TRUE(douyin);
   const MessageId statistics{0xd2, 1};
@@ -242,7 +245,7 @@ TEST_F(EvidenceTest, AnEd25519SignedReportIsExportedAndVerified) {
                                     StatisticsPayload()))
                   .ok());
   const fs::path out = dir_.path() / "report";
-  ShellRun exported = Export(statistics, out);
+  ShellRun exported = Export(statistics, out, /*from_config=*/true);
   ASSERT_EQ(exported.exit_code, 0) << exported.output;
   EXPECT_FALSE(fs::exists(out / "acknowledgements"));  // nobody acknowledged it yet
   ShellRun verified = Shell("sh " + (out / "VERIFY.sh").string());
