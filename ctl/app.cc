@@ -54,6 +54,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
   AddKeyCommands(app, console);
   AddIdentityCommands(app, console);
   AddAuditCommands(app, console);
+  AddEvidenceCommands(app, console);
   const std::map<std::string, std::string> groups = {
       {"directive", "Regulators"},
       {"catalog", "Regulators"},
@@ -63,6 +64,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
       {"dead-letters", "Gateway operators"},
       {"replay", "Gateway operators"},
       {"audit", "Gateway operators"},
+      {"evidence", "Gateway operators"},
       {"submit", "Any sender"},
       {"agreement", "MCN agencies"},
       {"ack", "Platforms"},

@@ -34,6 +34,10 @@ void AddIdentityCommands(CLI::App& app, Console& console);
 // session (commands_audit.cc).
 void AddAuditCommands(CLI::App& app, Console& console);
 
+// evidence export: a message's signed evidence bundle, from the store file
+// and the registry, without a session (commands_evidence.cc).
+void AddEvidenceCommands(CLI::App& app, Console& console);
+
 // --- helpers shared by the command files (commands_common.cc) ---
 
 // The subcommand `name` of `parent`, created (requiring a subcommand of its

@@ -34,7 +34,8 @@ std::string ExitCodesHelp() {
          "  3  refused by the gateway: its error code (e.g. overloaded, permission_denied,\n"
          "     invalid_argument, not_found) and text are printed to stderr\n"
          "  4  internal error\n"
-         "  5  audit verify: the audit chain is broken (tampered with); the first broken entry is printed\n"
+         "  5  audit verify: the audit chain is broken (tampered with); the first broken entry is printed;\n"
+         "     evidence export: a stored signature does not verify against its registered key\n"
          "Environment: REGLINE_GATEWAY, REGLINE_IDENTITY, REGLINE_SERVER_KEY, REGLINE_KEY_FILE; times print in TZ.";
 }
 

@@ -29,7 +29,8 @@ enum ExitCode : int {
   kExitUnreachable = 2,  // the gateway did not answer in time (or ended the session)
   kExitRefused = 3,      // the gateway answered ERROR: its code name and text go to stderr
   kExitInternal = 4,     // a bug or an unexpected answer
-  kExitTampered = 5,     // audit verify: the audit chain is broken (the first broken entry is named)
+  kExitTampered = 5,     // audit verify: the audit chain is broken (the first broken entry is named);
+                         // evidence export: a stored signature does not verify against its registered key
 };
 
 // The footer of `reglinectl --help` listing the exit codes.

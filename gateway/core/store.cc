@@ -134,6 +134,7 @@ struct Store::Statements {
   Statement select_expired_leases, requeue, dead_letter;
   Statement select_expired, find_seq, deliveries_of, depths, dead_letters, replay;
   Statement find_by_number, select_in_flight, select_received_up_to, received_up_to, find_seq_by_id;
+  Statement insert_acknowledgement, acknowledgements_of;
 };
 
 // Runs `body` atomically: in a transaction of its own (BEGIN IMMEDIATE ...
@@ -338,6 +339,12 @@ Status Store::Prepare() {
       {&stmts_->received_up_to,
        "UPDATE deliveries SET state = 2, received_ms = ?3, lease_until_ms = 0 "
        "WHERE recipient = ?1 AND delivery_seq > 0 AND delivery_seq <= ?2 AND state IN (0, 1, 6, 7)"},
+      {&stmts_->insert_acknowledgement,
+       "INSERT INTO acknowledgements(message_seq, recipient, stage, recorded_ms, envelope) "
+       "VALUES (?1, ?2, ?3, ?4, ?5)"},
+      {&stmts_->acknowledgements_of,
+       "SELECT recipient, stage, recorded_ms, envelope FROM acknowledgements WHERE message_seq = ?1 "
+       "ORDER BY recipient, stage"},
       {&stmts_->deliveries_of, nullptr},
       {&stmts_->depths,
        "SELECT recipient, sum(state = 0), sum(state = 1), sum(state = 7), min(CASE WHEN state = 0 THEN queued_ms END) "
@@ -647,7 +654,7 @@ Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int
 }
 
 Result<AckReceipt> Store::Acknowledge(uint64_t seq, std::string_view recipient, AckStage stage,
-                                      std::string_view reason) {
+                                      std::string_view reason, std::string_view acknowledgement) {
   Statement& sel = stmts_->select_delivery;
   sel.Reset();
   sel.Bind(1, static_cast<int64_t>(seq)).Bind(2, recipient);
@@ -662,12 +669,13 @@ Result<AckReceipt> Store::Acknowledge(uint64_t seq, std::string_view recipient, 
     sel.Reset();
     return id.status();
   }
-  return RecordAck(sel, 0, seq, recipient, *id, static_cast<uint64_t>(sel.ColumnInt64(8)), stage, reason);
+  return RecordAck(sel, 0, seq, recipient, *id, static_cast<uint64_t>(sel.ColumnInt64(8)), stage, reason,
+                   acknowledgement);
 }
 
 Result<AckReceipt> Store::RecordAck(Statement& row, int first, uint64_t seq, std::string_view recipient,
                                     const MessageId& id, uint64_t delivery_seq, AckStage stage,
-                                    std::string_view reason) {
+                                    std::string_view reason, std::string_view acknowledgement) {
   const int64_t now = clock_.NowMs();
   auto old_state = static_cast<DeliveryState>(row.ColumnInt64(first));
   int64_t received = row.ColumnInt64(first + 1), accepted = row.ColumnInt64(first + 2);
@@ -713,7 +721,13 @@ Result<AckReceipt> Store::RecordAck(Statement& row, int first, uint64_t seq, std
     AuditDetail detail(audit_detail_);
     detail.Delivery(recipient, delivery_seq).Text("stage", AckStageName(stage));
     if (stage == AckStage::kRejected) detail.Text("reason", reason);
-    return AuditMessage(now, "acknowledged", id);
+    REGLINE_RETURN_IF_ERROR(AuditMessage(now, "acknowledged", id));
+    if (acknowledgement.empty()) return Status::Ok();  // the usual case: no evidence to keep
+    Statement& keep = stmts_->insert_acknowledgement;
+    keep.Reset();
+    keep.Bind(1, static_cast<int64_t>(seq)).Bind(2, recipient).Bind(3, static_cast<int>(stage)).Bind(4, now);
+    keep.BindBlob(5, acknowledgement.data(), acknowledgement.size());
+    return keep.Run();
   }));
   if (IsPending(old_state)) AdjustPending(std::string(recipient), -1);
   return AckReceipt{state, now, false};
@@ -897,7 +911,8 @@ Status Store::Replay(uint64_t seq, std::string_view recipient) {
 }
 
 Result<AckReceipt> Store::AcknowledgeDelivery(std::string_view recipient, uint64_t delivery_seq,
-                                              const MessageId& id, AckStage stage, std::string_view reason) {
+                                              const MessageId& id, AckStage stage, std::string_view reason,
+                                              std::string_view acknowledgement) {
   Statement& st = stmts_->find_by_number;
   st.Reset();
   st.Bind(1, recipient).Bind(2, static_cast<int64_t>(delivery_seq));
@@ -913,7 +928,7 @@ Result<AckReceipt> Store::AcknowledgeDelivery(std::string_view recipient, uint64
     if (!mid.ok()) return mid.status();
     return NotFound(who() + " is message " + mid->ToHex() + ", not " + id.ToHex());
   }
-  return RecordAck(st, 2, seq, recipient, id, delivery_seq, stage, reason);
+  return RecordAck(st, 2, seq, recipient, id, delivery_seq, stage, reason, acknowledgement);
 }
 
 Result<int> Store::RequeueInFlight(std::string_view recipient) {
@@ -1036,6 +1051,23 @@ Result<std::vector<DeliveryStatus>> Store::Deliveries(uint64_t seq) {
   st.Reset();
   st.Bind(1, static_cast<int64_t>(seq));
   return ReadStatuses(st);
+}
+
+Result<std::vector<StoredAcknowledgement>> Store::Acknowledgements(uint64_t seq) {
+  Statement& st = stmts_->acknowledgements_of;
+  st.Reset();
+  st.Bind(1, static_cast<int64_t>(seq));
+  std::vector<StoredAcknowledgement> out;
+  for (;;) {
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    auto envelope = st.ColumnBlob(3);
+    out.push_back({st.ColumnText(0), static_cast<AckStage>(st.ColumnInt64(1)), st.ColumnInt64(2),
+                   std::string(reinterpret_cast<const char*>(envelope.data()), envelope.size())});
+  }
+  st.Reset();
+  return out;
 }
 
 Result<std::vector<DeliveryStatus>> Store::DeadLetters(std::string_view recipient, int limit) {

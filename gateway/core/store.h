@@ -32,6 +32,11 @@
 // appends nothing. AppendAudit records events from outside the store. The
 // events and their texts are listed in docs/store.md, "Audit chain".
 //
+// Evidence: each message's envelope is kept byte for byte, and so is each
+// signed Acknowledgement envelope a recipient sent with a stage
+// (Acknowledgements()), for as long as the message row: nothing is purged
+// yet. `reglinectl evidence export` bundles them (docs/evidence.md).
+//
 // Threading: a Store is owned by one thread at a time and is not safe to
 // call concurrently. In the daemons that thread is GroupCommitter's writer;
 // other threads reach the store through it. The Store runs one thread of
@@ -150,6 +155,15 @@ struct LeasedDelivery {
   std::string envelope;
 };
 
+// A recipient's signed Acknowledgement envelope, kept as evidence for as
+// long as the message itself (there is no purge yet).
+struct StoredAcknowledgement {
+  std::string recipient;
+  AckStage stage = AckStage::kReceived;  // the stage the acknowledgement stated
+  int64_t recorded_ms = 0;               // when that stage was first recorded
+  std::string envelope;                  // as received, byte for byte
+};
+
 struct AckReceipt {
   DeliveryState state = DeliveryState::kQueued;  // after the acknowledgement
   int64_t recorded_ms = 0;  // when this stage was first recorded
@@ -228,9 +242,12 @@ class Store {
   // Records a stage for (seq, recipient). Stages only move forward; a stage
   // already recorded returns its first receipt with duplicate = true.
   // kNotFound for an unknown delivery; kFailedPrecondition for completing a
-  // rejected delivery or rejecting a completed one.
+  // rejected delivery or rejecting a completed one. `acknowledgement`, when
+  // not empty, is the recipient's Acknowledgement envelope (checked by the
+  // caller): it is kept with the stage when the stage is first recorded; a
+  // duplicate keeps nothing new (Acknowledgements()).
   Result<AckReceipt> Acknowledge(uint64_t seq, std::string_view recipient, AckStage stage,
-                                 std::string_view reason = {});
+                                 std::string_view reason = {}, std::string_view acknowledgement = {});
 
   // The recipient could not take an in-flight delivery now: retry after
   // back-off, or dead-letter it when it has had max_attempts.
@@ -248,9 +265,11 @@ class Store {
   Status Replay(uint64_t seq, std::string_view recipient);
 
   // Acknowledges by the recipient's delivery number (as the wire does). The
-  // message id must match the delivery; kNotFound otherwise.
+  // message id must match the delivery; kNotFound otherwise. Otherwise as
+  // Acknowledge, `acknowledgement` included.
   Result<AckReceipt> AcknowledgeDelivery(std::string_view recipient, uint64_t delivery_seq, const MessageId& id,
-                                         AckStage stage, std::string_view reason = {});
+                                         AckStage stage, std::string_view reason = {},
+                                         std::string_view acknowledgement = {});
 
   // A recipient's session ended or resumed: its in-flight deliveries go back
   // to the queue at once, places kept (each already counted an attempt);
@@ -278,6 +297,9 @@ class Store {
   // one); kNotFound when none.
   Result<uint64_t> FindSeqById(const MessageId& id);
   Result<std::vector<DeliveryStatus>> Deliveries(uint64_t seq);
+  // The acknowledgement envelopes kept for message `seq`, by recipient, then
+  // stage; empty when none was signed (or there is no such message).
+  Result<std::vector<StoredAcknowledgement>> Acknowledgements(uint64_t seq);
   Result<std::vector<QueueDepth>> Depths();
   Result<std::vector<DeliveryStatus>> DeadLetters(std::string_view recipient, int limit);
 
@@ -322,7 +344,8 @@ class Store {
   // find_by_number (or select_delivery, from column `first`) and records
   // the stage of delivery `delivery_seq` of message `id`.
   Result<AckReceipt> RecordAck(Statement& row, int first, uint64_t seq, std::string_view recipient,
-                               const MessageId& id, uint64_t delivery_seq, AckStage stage, std::string_view reason);
+                               const MessageId& id, uint64_t delivery_seq, AckStage stage, std::string_view reason,
+                               std::string_view acknowledgement);
   // Appends the audit entry `event` about message `id` at `now`, with the
   // detail text built in audit_detail_ (AuditDetail in store.cc). Inside
   // the caller's transaction.

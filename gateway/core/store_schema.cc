@@ -73,6 +73,19 @@ constexpr const char* kMigrations[] = {
       hash      BLOB    NOT NULL      -- SHA-256 of this entry (audit_chain.h)
     );
     )sql",
+    // 3: the recipients' signed acknowledgements, kept as evidence
+    // (docs/evidence.md). A row only for an ACK that carried an envelope,
+    // written when its stage is first recorded; kept as long as the message.
+    R"sql(
+    CREATE TABLE acknowledgements(
+      message_seq INTEGER NOT NULL,   -- messages.seq
+      recipient   TEXT    NOT NULL,
+      stage       INTEGER NOT NULL,   -- AckStage ordinal: the stage the ACK stated
+      recorded_ms INTEGER NOT NULL,   -- when that stage was first recorded (gateway clock)
+      envelope    BLOB    NOT NULL,   -- the recipient's Acknowledgement envelope, as received
+      PRIMARY KEY(message_seq, recipient, stage)
+    ) WITHOUT ROWID;
+    )sql",
 };
 
 }  // namespace

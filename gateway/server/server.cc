@@ -511,9 +511,12 @@ void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
   uint64_t number = ack.getDeliverySeq();
   std::string reason = ack.getReason().cStr();
   auto wire_stage = ack.getStage();
+  // The signed Acknowledgement envelope (checked above), kept as evidence.
+  auto signed_bytes = ack.getAcknowledgement();
+  std::string evidence(reinterpret_cast<const char*>(signed_bytes.begin()), signed_bytes.size());
   committer_->Execute([this, rid = s.routing_id, identity = s.identity, tag, id, number, stage = *stage, reason,
-                   wire_stage](Store& store) -> GroupCommitter::Completion {
-    Result<AckReceipt> recorded = store.AcknowledgeDelivery(identity, number, id, stage, reason);
+                   wire_stage, evidence = std::move(evidence)](Store& store) -> GroupCommitter::Completion {
+    Result<AckReceipt> recorded = store.AcknowledgeDelivery(identity, number, id, stage, reason, evidence);
     if (recorded.status().code() == StatusCode::kNotFound) recorded = WhyNotFound(store, identity, id, recorded.status());
     return [=, this](const Status& commit) { Post([=, this, r = commit.ok() ? recorded : Result<AckReceipt>(commit)] {
       if (!r.ok()) {
