@@ -52,7 +52,7 @@ Status Connector::Start() {
   lo.client.heartbeat_interval_ms = config_.heartbeat_interval_ms;
   lo.client.client_name = "regline-connector";
   lo.client.client_version = version_;
-  lo.client.curve = config_.curve;
+  lo.client.curve = config_.security.curve;
   lo.client.clock = &clock_;
   lo.credit_window = config_.credit_window;
   lo.reconnect_min_ms = config_.reconnect_min_ms;
