@@ -291,7 +291,7 @@ bool StartConnector(const Args& a, const std::filesystem::path& dir, const std::
     std::ofstream cfg(dir / "connector.toml");
     cfg << "[connector]\nidentity = \"douyin\"\ndurability = \"" << a.connector_durability
         << "\"\ndata_dir = \"" << (dir / "connector").string() << "\"\n[gateway]\nendpoint = \"" << gateway << "\"\ncredit_window = " << a.credit
-        << "\n[sink]\ntype = \"discard\"\n";
+        << "\n[sink]\ntype = \"discard\"\n[security]\ninsecure_plaintext_for_development = true\n";
   }
   return Spawn(a.connector, dir / "connector.toml", dir / "connector.log", dir / "connector" / "connector.endpoint",
                c);

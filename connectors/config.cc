@@ -2,11 +2,12 @@
 
 #include <toml++/toml.h>
 
-#include "gateway/core/toml_table.h"
+#include <filesystem>
+#include <iterator>
+#include <utility>
 
-#include <fstream>
-#include <set>
-#include <sstream>
+#include "gateway/core/toml_table.h"
+#include "gateway/crypto/curve_keys.h"
 
 namespace regline::connector {
 
@@ -53,49 +54,26 @@ Status ReadConnector(TableReader& r, ConnectorConfig& c) {
   return Status::Ok();
 }
 
-Result<std::string> ReadSecretKeyFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return InvalidArgument("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string key = text.str();
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) key.pop_back();
-  if (key.size() != 40) return InvalidArgument(path + " must hold one 40-character Z85 key");
-  return key;
-}
-
 Status ReadGateway(TableReader& r, ConnectorConfig& c) {
-  std::string secret_file;
+  // The CURVE keys moved to [security]; say so rather than "unknown key".
+  for (const auto& [old_key, new_key] : {std::pair{"curve_server_key", "server_key"},
+                                         std::pair{"curve_public_key", "key_file"},
+                                         std::pair{"curve_secret_key_file", "key_file"}}) {
+    if (const toml::node* n = r.Find(old_key)) {
+      return r.Error(*n, old_key, std::string("moved: set [security] ") + new_key + " instead");
+    }
+  }
   REGLINE_RETURN_IF_ERROR(r.Get("endpoint", c.gateway_endpoint));
   REGLINE_RETURN_IF_ERROR(r.GetInt("credit_window", c.credit_window, 1, 65536));
   REGLINE_RETURN_IF_ERROR(r.GetInt("request_timeout_ms", c.request_timeout_ms, 100, 600'000));
   REGLINE_RETURN_IF_ERROR(r.GetInt("heartbeat_interval_ms", c.heartbeat_interval_ms, 100, 600'000));
   REGLINE_RETURN_IF_ERROR(r.GetInt("reconnect_min_ms", c.reconnect_min_ms, 10, kDayMs));
   REGLINE_RETURN_IF_ERROR(r.GetInt("reconnect_max_ms", c.reconnect_max_ms, 10, kDayMs));
-  REGLINE_RETURN_IF_ERROR(r.Get("curve_server_key", c.curve.server_public));
-  REGLINE_RETURN_IF_ERROR(r.Get("curve_public_key", c.curve.client_public));
-  REGLINE_RETURN_IF_ERROR(r.Get("curve_secret_key_file", secret_file));
   REGLINE_RETURN_IF_ERROR(r.Finish());
   if (c.gateway_endpoint.empty()) return r.Error(*r.Find("endpoint"), "endpoint", "must not be empty");
   if (c.reconnect_max_ms < c.reconnect_min_ms) {
     return r.Error(*r.Find("reconnect_max_ms"), "reconnect_max_ms", "must not be below reconnect_min_ms");
   }
-  const bool any_curve = !c.curve.server_public.empty() || !c.curve.client_public.empty() || !secret_file.empty();
-  if (!any_curve) return Status::Ok();
-  for (const char* key : {"curve_server_key", "curve_public_key", "curve_secret_key_file"}) {
-    const toml::node* n = r.Find(key);
-    if (n == nullptr) return r.Missing(std::string(key) + " (the three curve_* keys go together)");
-  }
-  if (c.curve.server_public.size() != 40) {
-    return r.Error(*r.Find("curve_server_key"), "curve_server_key", "must be 40 Z85 characters");
-  }
-  if (c.curve.client_public.size() != 40) {
-    return r.Error(*r.Find("curve_public_key"), "curve_public_key", "must be 40 Z85 characters");
-  }
-  Result<std::string> secret = ReadSecretKeyFile(secret_file);
-  if (!secret.ok())
-    return r.Error(*r.Find("curve_secret_key_file"), "curve_secret_key_file", secret.status().message());
-  c.curve.client_secret = *secret;
   return Status::Ok();
 }
 
@@ -144,9 +122,107 @@ Status ReadSink(TableReader& r, const toml::table& t, SinkConfig& s) {
   return Status::Ok();
 }
 
+// `path` as written, or against the config file's directory when relative.
+std::string Resolve(const std::string& config_file, const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  return (std::filesystem::path(config_file).parent_path() / path).lexically_normal().string();
+}
+
+// What each required [security] key is, for the message that names the
+// missing ones.
+constexpr std::pair<const char*, const char*> kSecurityKeys[] = {
+    {"key_file", "this platform's CURVE key pair, NAME.curve.key from `reglinectl keygen --name NAME`"},
+    {"server_key", "the gateway's CURVE public key, Z85 or the path of its .curve.pub"},
+    {"signing_key", "this platform's signing key, NAME.sign.key from reglinectl keygen"},
+    {"registry", "a copy of the gateway's identity registry (identities.toml)"},
+};
+
+Status ReadSecurityKeys(const std::string& file, TableReader& r, ConnectorSecurity& s) {
+  if (const toml::node* n = r.Find("insecure_plaintext_for_development")) {
+    if (!n->is_boolean()) return r.Error(*n, "insecure_plaintext_for_development", "must be true or false");
+    s.insecure_plaintext_for_development = n->as_boolean()->get();
+  }
+  r.MarkKnown("insecure_plaintext_for_development");
+  REGLINE_RETURN_IF_ERROR(r.Get("key_file", s.key_file));
+  REGLINE_RETURN_IF_ERROR(r.Get("server_key", s.server_key));
+  REGLINE_RETURN_IF_ERROR(r.Get("signing_key", s.signing_key_file));
+  REGLINE_RETURN_IF_ERROR(r.Get("registry", s.registry_file));
+  REGLINE_RETURN_IF_ERROR(r.Finish());
+  for (const auto& [key, what] : kSecurityKeys) {
+    const toml::node* n = r.Find(key);
+    if (n != nullptr && n->as_string()->get().empty()) return r.Error(*n, key, "must not be empty");
+  }
+  if (s.insecure_plaintext_for_development) {
+    for (const char* unused : {"key_file", "server_key"}) {
+      if (const toml::node* n = r.Find(unused)) {
+        return r.Error(*n, unused, "is not used with insecure_plaintext_for_development = true (plain TCP)");
+      }
+    }
+  }
+  s.key_file = Resolve(file, s.key_file);
+  s.signing_key_file = Resolve(file, s.signing_key_file);
+  s.registry_file = Resolve(file, s.registry_file);
+  return Status::Ok();
+}
+
+// Without insecure mode every key is required; the message names all that
+// are missing and what each is.
+Status RequireSecurityKeys(const std::string& file, const ConnectorSecurity& s) {
+  if (!s.secure()) return Status::Ok();
+  const std::string given[] = {s.key_file, s.server_key, s.signing_key_file, s.registry_file};
+  std::string missing;
+  for (size_t i = 0; i < std::size(kSecurityKeys); ++i) {
+    if (!given[i].empty()) continue;
+    missing += std::string("\n  ") + kSecurityKeys[i].first + ": " + kSecurityKeys[i].second;
+  }
+  if (missing.empty()) return Status::Ok();
+  return InvalidArgument(file + ": [security] is missing keys the connector needs to talk to a secure gateway:" +
+                         missing +
+                         "\n(or set insecure_plaintext_for_development = true, for development only: plain TCP, "
+                         "nothing verified)");
+}
+
+// Reads the files the [security] keys name.
+Status LoadSecurityFiles(const std::string& file, const std::string& identity, ConnectorSecurity& s) {
+  const std::string where = file + ": [security] ";
+  if (!s.key_file.empty()) {
+    Result<crypto::CurveKeyPair> pair = crypto::ReadCurveKeyFile(s.key_file, crypto::FileSecrecy::kOwnerOnly);
+    if (!pair.ok()) return pair.status().WithContext(where + "key_file");
+    s.curve.client_public = pair->public_z85;
+    s.curve.client_secret = pair->secret_z85;
+  }
+  if (!s.server_key.empty()) {
+    if (crypto::IsZ85Key(s.server_key)) {
+      s.curve.server_public = s.server_key;
+    } else {
+      Result<std::string> key = crypto::ReadCurvePublicKeyFile(s.server_key);
+      if (!key.ok()) {
+        return key.status().WithContext(where + "server_key (40 Z85 characters, or a .curve.pub file)");
+      }
+      s.curve.server_public = *key;
+    }
+  }
+  if (!s.signing_key_file.empty()) {
+    Result<identity::Signer> signer = identity::Signer::FromFile(identity, s.signing_key_file);
+    if (!signer.ok()) return signer.status().WithContext(where + "signing_key");
+    s.signer.emplace(std::move(signer).value());
+  }
+  if (!s.registry_file.empty()) {
+    Result<identity::Registry> registry = identity::Registry::Load(s.registry_file);
+    if (!registry.ok()) return registry.status().WithContext(where + "registry");
+    const identity::Identity* self = registry->Find(identity);
+    if (self == nullptr) {
+      return InvalidArgument(where + "registry: " + s.registry_file + " does not register '" + identity +
+                             "' (is it a copy of the gateway's?)");
+    }
+    s.registry.emplace(std::move(registry).value());
+  }
+  return Status::Ok();
+}
+
 Status Read(const std::string& file, const toml::table& root, ConnectorConfig& c) {
   TableReader top(file, root, "");
-  for (const char* k : {"connector", "gateway", "sink"}) {
+  for (const char* k : {"connector", "gateway", "sink", "security"}) {
     top.MarkKnown(k);
     if (const toml::node* n = root.get(k); n != nullptr && !n->is_table()) return top.Error(*n, k, "must be a table");
   }
@@ -162,7 +238,17 @@ Status Read(const std::string& file, const toml::table& root, ConnectorConfig& c
   const toml::table* sink = root["sink"].as_table();
   if (sink == nullptr) return InvalidArgument(file + ": [sink] is required (where messages go)");
   TableReader sr(file, *sink, "sink.");
-  return ReadSink(sr, *sink, c.sink);
+  REGLINE_RETURN_IF_ERROR(ReadSink(sr, *sink, c.sink));
+  if (const toml::table* security = root["security"].as_table()) {
+    // Server_key is resolved only once it is known not to be a Z85 key.
+    TableReader r(file, *security, "security.");
+    REGLINE_RETURN_IF_ERROR(ReadSecurityKeys(file, r, c.security));
+    if (!c.security.server_key.empty() && !crypto::IsZ85Key(c.security.server_key)) {
+      c.security.server_key = Resolve(file, c.security.server_key);
+    }
+  }
+  REGLINE_RETURN_IF_ERROR(RequireSecurityKeys(file, c.security));
+  return LoadSecurityFiles(file, c.identity, c.security);
 }
 
 }  // namespace

@@ -9,11 +9,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gateway/core/status.h"
 #include "gateway/core/store.h"
+#include "gateway/identity/registry.h"
+#include "gateway/identity/signature_check.h"
 #include "gateway/protocol/client.h"
 
 namespace regline::connector {
@@ -35,6 +38,30 @@ struct SinkConfig {
   int64_t retry_max_ms = 60'000;  // ... up to this
 };
 
+// [security]: how the connector proves who it is to the gateway, signs what
+// the platform states, and checks who signed what it receives (see
+// docs/security.md). Paths are resolved against the config file's
+// directory. Without insecure_plaintext_for_development, key_file,
+// server_key, signing_key and registry are all required, and the files are
+// read (and checked) when the config is loaded.
+struct ConnectorSecurity {
+  // Development only: plain TCP (key_file and server_key are refused as
+  // unused), a signing_key and a registry are optional (without a registry
+  // nothing received is verified). Logged loudly at every start.
+  bool insecure_plaintext_for_development = false;
+  std::string key_file;          // this platform's CURVE key pair (reglinectl keygen's NAME.curve.key), 0600
+  std::string server_key;        // the gateway's CURVE public key: 40 Z85 characters, or a NAME.curve.pub path
+  std::string signing_key_file;  // the platform's PKCS#8 signing key (NAME.sign.key), 0600
+  std::string registry_file;     // a copy of the gateway's identity registry; reread when it changes
+
+  // Loaded from the files above.
+  protocol::CurveKeys curve;               // empty: plain TCP
+  std::optional<identity::Signer> signer;  // signs acknowledgements and unsigned upstream envelopes
+  std::optional<identity::Registry> registry;  // as loaded at start; absent: nothing is verified
+
+  bool secure() const { return !insecure_plaintext_for_development; }
+};
+
 struct ConnectorConfig {
   std::string source;  // the file it came from
 
@@ -53,19 +80,25 @@ struct ConnectorConfig {
   uint32_t heartbeat_interval_ms = 5'000;
   int64_t reconnect_min_ms = 200;
   int64_t reconnect_max_ms = 30'000;
-  protocol::CurveKeys curve;  // from curve_server_key, curve_public_key, curve_secret_key_file
 
   // [sink]
   SinkConfig sink;
+
+  // [security]
+  ConnectorSecurity security;
 
   std::string inbox_path() const { return data_dir + "/inbox.db"; }
   std::string outbox_path() const { return data_dir + "/outbox.db"; }
   std::string endpoint_file() const { return data_dir + "/connector.endpoint"; }
 };
 
-// Reads and validates `path`. kInvalidArgument with "FILE:LINE: KEY: what is
-// wrong" for a bad file; kIOError-like parse failures also come back as
-// kInvalidArgument naming the file (and line when known).
+// Reads and validates `path`, and the key files and registry its [security]
+// table names. kInvalidArgument with "FILE:LINE: KEY: what is wrong" for a
+// bad file; kIOError-like parse failures also come back as
+// kInvalidArgument naming the file (and line when known); a key file or
+// registry that cannot be read or is wrong comes back with its own code
+// (kNotFound, kPermissionDenied, kInvalidArgument) and a message naming the
+// [security] key and the file.
 Result<ConnectorConfig> LoadConnectorConfig(const std::string& path);
 
 }  // namespace regline::connector

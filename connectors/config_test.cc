@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
+#include <functional>
 
+#include "connectors/test_keys.h"
 #include "gateway/core/test_util.h"
 
 namespace regline::connector {
@@ -20,6 +23,8 @@ class ConnectorConfigTest : public ::testing::Test {
   regline::testing::TempDir dir_;
 };
 
+constexpr const char* kDevelopment = "[security]\ninsecure_plaintext_for_development = true\n";
+
 constexpr const char* kMinimal = R"toml(
 [connector]
 identity = "douyin"
@@ -27,13 +32,133 @@ identity = "douyin"
 [sink]
 type = "spool"
 directory = "/tmp/spool"
+
+[security]
+insecure_plaintext_for_development = true
 )toml";
 
-TEST_F(ConnectorConfigTest, TheShippedExampleLoads) {
-  Result<ConnectorConfig> c = LoadConnectorConfig(REGLINE_CONNECTOR_EXAMPLE_CONFIG);
+TEST_F(ConnectorConfigTest, TheShippedExampleLoadsBesideTheFilesKeygenWrites) {
+  std::filesystem::copy_file(REGLINE_CONNECTOR_EXAMPLE_CONFIG, dir_.File("regline-connector.toml"));
+  testing::SecurityFiles files = testing::WriteSecurityFiles(dir_.path());
+  Result<ConnectorConfig> c = LoadConnectorConfig(dir_.File("regline-connector.toml"));
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->identity, "douyin");
   EXPECT_EQ(c->sink.type, SinkType::kSpool);
+  const ConnectorSecurity& s = c->security;
+  EXPECT_TRUE(s.secure());
+  // Relative paths count from the config file's directory.
+  EXPECT_EQ(s.key_file, dir_.File("douyin.curve.key"));
+  EXPECT_EQ(s.registry_file, dir_.File("identities.toml"));
+  EXPECT_EQ(s.curve.server_public, files.gateway.public_z85);
+  EXPECT_EQ(s.curve.client_public, files.douyin.curve.public_z85);
+  EXPECT_EQ(s.curve.client_secret, files.douyin.curve.secret_z85);
+  ASSERT_TRUE(s.signer.has_value());
+  EXPECT_EQ(s.signer->identity(), "douyin");
+  EXPECT_EQ(s.signer->key_id(), identity::KeyIdOf(files.douyin.signing.public_key()));
+  ASSERT_TRUE(s.registry.has_value());
+  EXPECT_NE(s.registry->Find("samr-console"), nullptr);
+}
+
+TEST_F(ConnectorConfigTest, ServerKeyMayBeGivenAsZ85) {
+  testing::SecurityFiles files = testing::WriteSecurityFiles(dir_.path());
+  Result<ConnectorConfig> c = Load(std::string(kMinimal).replace(
+      std::string(kMinimal).find("insecure_plaintext_for_development = true"),
+      std::string("insecure_plaintext_for_development = true").size(),
+      "key_file = \"douyin.curve.key\"\nserver_key = \"" + files.gateway.public_z85 +
+          "\"\nsigning_key = \"douyin.sign.key\"\nregistry = \"identities.toml\""));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->security.curve.server_public, files.gateway.public_z85);
+}
+
+TEST_F(ConnectorConfigTest, DevelopmentModeNeedsNoKeysButTakesASigningKeyAndRegistry) {
+  Result<ConnectorConfig> bare = Load(kMinimal);
+  ASSERT_TRUE(bare.ok()) << bare.status().ToString();
+  EXPECT_FALSE(bare->security.secure());
+  EXPECT_TRUE(bare->security.curve.empty());
+  EXPECT_FALSE(bare->security.signer.has_value());
+  EXPECT_FALSE(bare->security.registry.has_value());
+  testing::WriteSecurityFiles(dir_.path());
+  Result<ConnectorConfig> c =
+      Load(std::string(kMinimal) + "signing_key = \"douyin.sign.key\"\nregistry = \"identities.toml\"\n");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->security.curve.empty());
+  EXPECT_TRUE(c->security.signer.has_value());
+  EXPECT_TRUE(c->security.registry.has_value());
+}
+
+TEST_F(ConnectorConfigTest, WithoutInsecureModeMissingKeysAreNamedWithWhatToSet) {
+  Result<ConnectorConfig> c = Load("[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"discard\"\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+  const std::string m = c.status().message();
+  for (const char* key : {"key_file", "server_key", "signing_key", "registry", "reglinectl keygen",
+                          "insecure_plaintext_for_development = true"}) {
+    EXPECT_NE(m.find(key), std::string::npos) << key << " in: " << m;
+  }
+}
+
+struct SecurityCase {
+  std::string security;  // the [security] table's body; files from WriteSecurityFiles are beside
+  std::string expected;
+  std::function<void(const std::filesystem::path&)> spoil = nullptr;  // changes a file first
+};
+
+TEST_F(ConnectorConfigTest, SecurityMistakesNameTheKeyAndTheFile) {
+  const std::string full =
+      "key_file = \"douyin.curve.key\"\nserver_key = \"gateway.curve.pub\"\nsigning_key = \"douyin.sign.key\"\n"
+      "registry = \"identities.toml\"\n";
+  const SecurityCase cases[] = {
+      {"insecure_plaintext_for_development = \"yes\"\n",
+       ":2: security.insecure_plaintext_for_development: must be true or false"},
+      {"insecure_plaintext_for_development = true\nkey_file = \"douyin.curve.key\"\n",
+       ":3: security.key_file: is not used with insecure_plaintext_for_development = true"},
+      {full + "curve_key = \"x\"\n", ":6: security.curve_key: unknown key"},
+      {"key_file = \"\"\n", ":2: security.key_file: must not be empty"},
+      {"key_file = \"absent.curve.key\"\nserver_key = \"gateway.curve.pub\"\nsigning_key = \"douyin.sign.key\"\n"
+       "registry = \"identities.toml\"\n",
+       "[security] key_file: " + dir_.File("absent.curve.key") + ": no such file"},
+      {full, "[security] key_file: " + dir_.File("douyin.curve.key") + ": mode 0644",
+       [](const std::filesystem::path& d) {
+         std::filesystem::permissions(d / "douyin.curve.key", std::filesystem::perms(0644));
+       }},
+      {"key_file = \"douyin.curve.key\"\nserver_key = \"douyin.curve.key\"\nsigning_key = \"douyin.sign.key\"\n"
+       "registry = \"identities.toml\"\n",
+       "[security] server_key (40 Z85 characters, or a .curve.pub file): "},
+      {"key_file = \"douyin.curve.key\"\nserver_key = \"gateway.curve.pub\"\nsigning_key = \"douyin.curve.key\"\n"
+       "registry = \"identities.toml\"\n",
+       "[security] signing_key: "},
+      {full, "[security] registry: " + dir_.File("identities.toml") + " does not register 'douyin'",
+       [](const std::filesystem::path& d) { std::ofstream(d / "identities.toml", std::ios::trunc) << ""; }},
+  };
+  for (const SecurityCase& sc : cases) {
+    regline::testing::TempDir dir;
+    testing::WriteSecurityFiles(dir.path());
+    if (sc.spoil) sc.spoil(dir.path());
+    const std::string path = dir.File("c.toml");
+    std::ofstream(path) << "[security]\n" << sc.security << "[connector]\nidentity = \"douyin\"\n[sink]\n"
+                        << "type = \"discard\"\n";
+    Result<ConnectorConfig> r = LoadConnectorConfig(path);
+    ASSERT_FALSE(r.ok()) << sc.security;
+    std::string expected = sc.expected;
+    // Messages name files in this case's own directory.
+    for (size_t at = expected.find(dir_.path().string()); at != std::string::npos;
+         at = expected.find(dir_.path().string(), at + 1)) {
+      expected.replace(at, dir_.path().string().size(), dir.path().string());
+    }
+    const std::string m = r.status().message();
+    EXPECT_EQ(m.rfind(path, 0), 0u) << m;
+    EXPECT_NE(m.find(expected), std::string::npos) << "message: " << m << "\nexpected: " << expected;
+  }
+}
+
+TEST_F(ConnectorConfigTest, TheOldCurveKeysOfTheGatewayTableSayWhereTheyMoved) {
+  Result<ConnectorConfig> c = Load(std::string("[connector]\nidentity = \"douyin\"\n[gateway]\n"
+                                               "curve_server_key = \"x\"\n[sink]\ntype = \"discard\"\n") +
+                                   kDevelopment);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find(":4: gateway.curve_server_key: moved: set [security] server_key instead"),
+            std::string::npos)
+      << c.status().message();
 }
 
 TEST_F(ConnectorConfigTest, AMinimalFileGetsTheDocumentedDefaults) {
@@ -46,7 +171,7 @@ TEST_F(ConnectorConfigTest, AMinimalFileGetsTheDocumentedDefaults) {
   EXPECT_EQ(c->credit_window, 256u);
   EXPECT_EQ(c->reconnect_min_ms, 200);
   EXPECT_EQ(c->reconnect_max_ms, 30'000);
-  EXPECT_TRUE(c->curve.empty());
+  EXPECT_TRUE(c->security.curve.empty());
   EXPECT_EQ(c->sink.directory, "/tmp/spool");
   EXPECT_EQ(c->inbox_path(), "/var/lib/regline-connector/inbox.db");
   EXPECT_EQ(c->endpoint_file(), "/var/lib/regline-connector/connector.endpoint");
@@ -64,6 +189,8 @@ credit_window = 16
 type = "command"
 argv = ["/usr/local/bin/intake", "--from", "regline"]
 timeout_ms = 1500
+[security]
+insecure_plaintext_for_development = true
 )toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->durability, Durability::kNormal);
@@ -79,6 +206,8 @@ TEST_F(ConnectorConfigTest, ADiscardSinkTakesNoOtherKeys) {
 identity = "douyin"
 [sink]
 type = "discard"
+[security]
+insecure_plaintext_for_development = true
 )toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->sink.type, SinkType::kDiscard);
@@ -127,9 +256,6 @@ TEST_F(ConnectorConfigTest, MistakesNameTheFileTheLineAndTheKey) {
        ":5: sink.argv: must be an array of strings"},
       {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"spool\"\ndirectory = \"/s\"\n[extra]\n",
        ":6: extra: unknown key"},
-      {"[connector]\nidentity = \"douyin\"\n[gateway]\ncurve_server_key = \"short\"\n[sink]\ntype = \"spool\"\n"
-       "directory = \"/s\"\n",
-       "gateway.curve_public_key (the three curve_* keys go together): is required"},
       {"[connector]\nidentity = \"douyin\"\n[sink\n", ":3: "},
   };
   for (const BadCase& c : cases) {

@@ -21,6 +21,14 @@ Connector::~Connector() { Stop(); }
 
 Status Connector::Start() {
   if (!stop_fd_.valid()) return ErrnoStatus(errno, "eventfd");
+  const ConnectorSecurity& security = config_.security;
+  if (!security.secure()) {
+    Log(LogLevel::kWarning, "INSECURE_PLAINTEXT",
+        {{"detail", "insecure_plaintext_for_development = true: no CURVE, the gateway believes any peer's HELLO; "
+                    "development only"},
+         {"signing", security.signer ? "on" : "off (acknowledgements and reports go unsigned)"},
+         {"verification", security.registry ? "on" : "off (nothing received is verified)"}});
+  }
   std::error_code ec;
   std::filesystem::create_directories(config_.data_dir, ec);
   if (ec) return IOError("cannot create data directory " + config_.data_dir + ": " + ec.message());
@@ -52,16 +60,23 @@ Status Connector::Start() {
   lo.client.heartbeat_interval_ms = config_.heartbeat_interval_ms;
   lo.client.client_name = "regline-connector";
   lo.client.client_version = version_;
-  lo.client.curve = config_.curve;
+  lo.client.curve = config_.security.curve;
   lo.client.clock = &clock_;
   lo.credit_window = config_.credit_window;
   lo.reconnect_min_ms = config_.reconnect_min_ms;
   lo.reconnect_max_ms = config_.reconnect_max_ms;
+  const identity::Signer* signer = config_.security.signer ? &*config_.security.signer : nullptr;
+  lo.signer = signer;
   link_ = std::make_unique<GatewayLink>(lo, context_, *inbox_, *outbox_, [this] { worker_->Notify(); });
-  worker_ = std::make_unique<SinkWorker>(*inbox_, *sink_,
-                                         SinkWorkerOptions{config_.sink.retry_min_ms, config_.sink.retry_max_ms,
-                                                           256, &clock_},
-                                         [this] { link_->Notify(); });
+  if (config_.security.registry) {
+    verifier_ = std::make_unique<SignatureVerifier>(*config_.security.registry, config_.security.registry_file, clock_);
+  }
+  SinkWorkerOptions wo;
+  wo.retry_min_ms = config_.sink.retry_min_ms;
+  wo.retry_max_ms = config_.sink.retry_max_ms;
+  wo.clock = &clock_;
+  wo.verifier = verifier_.get();
+  worker_ = std::make_unique<SinkWorker>(*inbox_, *sink_, wo, [this] { link_->Notify(); });
   worker_->Start();
   link_->Start();
 
@@ -71,6 +86,7 @@ Status Connector::Start() {
   eo.max_frame_bytes = config_.local_max_frame_bytes;
   eo.endpoint_file = config_.endpoint_file();
   eo.version = version_;
+  eo.signer = signer;
   local_ = std::make_unique<LocalEndpoint>(
       eo, context_, *inbox_, *outbox_, [this] { link_->Notify(); }, clock_);
   REGLINE_RETURN_IF_ERROR(local_->Start());
@@ -81,6 +97,8 @@ Status Connector::Start() {
        {"gateway", config_.gateway_endpoint},
        {"local_endpoint", local_->endpoint()},
        {"sink", std::string(sink_->name())},
+       {"security", security.secure() ? "curve" : "INSECURE_PLAINTEXT"},
+       {"signing_key_id", security.signer ? security.signer->key_id() : "none"},
        {"resume_from", std::to_string(inbox_->ResumePoint())},
        {"inbox_messages", counts.ok() ? std::to_string(counts->messages) : "?"},
        {"awaiting_sink", counts.ok() ? std::to_string(counts->awaiting_sink) : "?"},

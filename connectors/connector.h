@@ -4,7 +4,8 @@
 // reverse:
 //   1. the data directory and its lock (one daemon per data directory)
 //   2. the inbox (<data_dir>/inbox.db) and the outbox (<data_dir>/outbox.db)
-//   3. the sink (spool directory or command)
+//   3. the sink (spool directory or command), and the signature verifier
+//      over the registry copy ([security] registry)
 //   4. the sink worker thread
 //   5. the gateway link thread (session, deliveries, acks, outbox)
 //   6. the local endpoint thread (platform tools' SUBMIT and ACK), which
@@ -28,6 +29,7 @@
 #include "connectors/inbox.h"
 #include "connectors/local_endpoint.h"
 #include "connectors/outbox.h"
+#include "connectors/signature_verifier.h"
 #include "connectors/sink.h"
 #include "connectors/sink_worker.h"
 #include "gateway/core/clock.h"
@@ -65,6 +67,7 @@ class Connector {
   std::unique_ptr<Inbox> inbox_;
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Sink> sink_;
+  std::unique_ptr<SignatureVerifier> verifier_;  // used by the sink worker's thread; null: no check
   std::unique_ptr<SinkWorker> worker_;
   std::unique_ptr<GatewayLink> link_;
   std::unique_ptr<LocalEndpoint> local_;

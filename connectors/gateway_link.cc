@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "connectors/acknowledgement.h"
 #include "gateway/core/log.h"
 
 namespace regline::connector {
@@ -303,6 +304,7 @@ Status GatewayLink::SendAcks(Client& client, int64_t deadline_ms) {
     req.reason_code = a.reason_code;
     req.reason = a.reason;
     req.at_ms = a.at_ms;
+    req.acknowledgement = SignedAcknowledgement(a);
     Result<uint64_t> tag = client.SendAck(req);
     if (tag.ok()) {
       acks_in_flight_[*tag] = AckInFlight{a.id, a.stage, a.delivery_seq, SteadyMs(), false};
@@ -439,6 +441,24 @@ Status GatewayLink::DrainAcks(Client& client, int64_t deadline_ms) {
 
 int64_t GatewayLink::WallMs() const {
   return options_.client.clock != nullptr ? options_.client.clock->NowMs() : SystemClock().NowMs();
+}
+
+std::string GatewayLink::SignedAcknowledgement(const PendingAck& a) {
+  if (options_.signer == nullptr || a.stage == schema::AckStage::RECEIVED) return "";
+  Result<std::string> built = [&]() -> Result<std::string> {
+    Result<std::string> envelope = inbox_.StoredEnvelope(a.id);
+    if (!envelope.ok()) return envelope.status();
+    Result<OriginalMessage> original = ReadOriginal(*envelope, options_.max_envelope_bytes);
+    if (!original.ok()) return original.status();
+    return BuildSignedAcknowledgement(*options_.signer, *original,
+                                      {a.id, a.stage, a.at_ms, a.reason_code, a.reason}, WallMs());
+  }();
+  if (!built.ok()) {
+    Log(LogLevel::kWarning, "acknowledgement_unsigned",
+        {{"id", a.id.ToHex()}, {"stage", StageName(a.stage)}, {"error", built.status().ToString()}});
+    return "";
+  }
+  return std::move(built).value();
 }
 
 Status GatewayLink::SendOutbox(Client& client, int64_t deadline_ms) {

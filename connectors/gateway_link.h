@@ -25,6 +25,10 @@
 //   3. The outbox: envelopes leased in order and sent with C:SUBMIT; marked
 //      sent on CONFIRM, refused when the gateway refuses them for good,
 //      requeued in place when the gateway is unreachable or overloaded.
+// With a signer, every ACK beyond stage received carries the platform's
+// signed Acknowledgement envelope (acknowledgement.h), built when the ACK
+// is sent from the stored envelope's sender and kind, so an ACK sent again
+// after a reconnect carries one again; received ACKs go unsigned.
 // Hello.resumeFrom is the inbox's resume point and Hello.initialCredit the
 // credit window. When the gateway cannot be reached, says BYE, or falls
 // silent, the link reconnects after an exponential back-off with jitter
@@ -54,6 +58,7 @@
 
 #include "connectors/inbox.h"
 #include "connectors/outbox.h"
+#include "gateway/identity/signature_check.h"
 #include "gateway/protocol/client.h"
 
 namespace regline::connector {
@@ -73,6 +78,10 @@ struct GatewayLinkOptions {
   int64_t received_delay_ms = 10;
   int outbox_batch = 64;  // envelopes leased from the outbox per pass
   int64_t drain_timeout_ms = 5'000;
+  // Signs acknowledgements beyond stage received; nullptr: sent without
+  // (development mode). Must outlive the link.
+  const identity::Signer* signer = nullptr;
+  size_t max_envelope_bytes = 16u << 20;  // for reading stored envelopes
 };
 
 class GatewayLink {
@@ -95,6 +104,10 @@ class GatewayLink {
   // Sends due acks not in flight yet, up to ack_window in flight.
   Status SendAcks(protocol::Client& client, int64_t deadline_ms);
   int64_t WallMs() const;
+  // The signed Acknowledgement envelope for `a` (stages beyond received,
+  // with a signer); empty when none is due or it cannot be built (logged;
+  // the gateway then refuses the ACK if it requires one).
+  std::string SignedAcknowledgement(const PendingAck& a);
   // Records the ack answers the client read (marks them sent in the
   // inbox); fails when one says the session is over or an ack went
   // unanswered for the request timeout.

@@ -74,7 +74,7 @@ struct Inbox::Statements {
   Statement add_held_above, remove_held_above, save_held_upto;
   Statement sync_normal, sync_full;  // MarkAcksSent's commit alone is not fsynced
   // On the read connection.
-  Statement next_for_sink, pending_acks, pending_ack_of;
+  Statement next_for_sink, pending_acks, pending_ack_of, envelope_of;
 };
 
 Inbox::Inbox(InboxOptions options, const Clock& clock, Database db)
@@ -148,6 +148,7 @@ Status Inbox::Prepare() {
       {&stmts_->pending_ack_of,
        "SELECT message_id, ack_seq, stage_wanted, reason_code, reason, stage_ms FROM inbox "
        "WHERE message_id = ?1 AND stage_wanted <> stage_sent"},
+      {&stmts_->envelope_of, "SELECT envelope FROM inbox WHERE message_id = ?1"},
       {&stmts_->mark_sent,
        "UPDATE inbox SET stage_sent = ?2, ack_error = ?3 WHERE message_id = ?1 RETURNING stage_wanted"},
       {&stmts_->add_held_above, "INSERT OR IGNORE INTO held_above(delivery_seq) VALUES (?1)"},
@@ -158,7 +159,8 @@ Status Inbox::Prepare() {
   };
   for (const auto& [stmt, text] : sql) {
     Result<Statement> prepared =
-        (stmt == &stmts_->next_for_sink || stmt == &stmts_->pending_acks || stmt == &stmts_->pending_ack_of)
+        (stmt == &stmts_->next_for_sink || stmt == &stmts_->pending_acks || stmt == &stmts_->pending_ack_of ||
+         stmt == &stmts_->envelope_of)
             ? reader_.Prepare(text)
             : db_.Prepare(text);
     if (!prepared.ok()) return prepared.status();
@@ -361,8 +363,9 @@ Status Inbox::RecordSinkOutcomes(std::span<const SinkOutcomeRecord> outcomes) {
       BindId(up, 1, key);
       up.Bind(2, static_cast<int64_t>(o.verdict)).Bind(3, o.reason).Bind(4, o.decided_ms != 0 ? o.decided_ms : now);
       up.Bind(5, static_cast<int64_t>(stage))
-          .Bind(6, static_cast<int64_t>(stage == AckStage::REJECTED ? schema::RejectReason::OTHER
-                                                                    : schema::RejectReason::UNSPECIFIED));
+          .Bind(6, static_cast<int64_t>(stage != AckStage::REJECTED ? schema::RejectReason::UNSPECIFIED
+                                        : o.reason_code != schema::RejectReason::UNSPECIFIED ? o.reason_code
+                                                                                             : schema::RejectReason::OTHER));
       Result<bool> row = up.Step();
       if (!row.ok()) return row.status();
       if (!*row) return NotFound("no message " + o.id.ToHex() + " in the inbox");
@@ -455,6 +458,20 @@ Result<std::vector<PendingAck>> Inbox::PendingAcksFor(std::span<const MessageId>
   std::sort(out.begin(), out.end(),
             [](const PendingAck& a, const PendingAck& b) { return a.delivery_seq < b.delivery_seq; });
   return out;
+}
+
+Result<std::string> Inbox::StoredEnvelope(const MessageId& id) {
+  std::lock_guard lock(read_mu_);
+  Statement& st = stmts_->envelope_of;
+  const IdKey key = id.ToBytes();
+  st.Reset();
+  BindId(st, 1, key);
+  Result<bool> row = st.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFound("no message " + id.ToHex() + " in the inbox");
+  std::string envelope = Bytes(st.ColumnBlob(0));
+  st.Reset();
+  return envelope;
 }
 
 std::vector<MessageId> Inbox::TakeAckRechecks() {

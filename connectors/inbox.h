@@ -85,6 +85,8 @@ struct SinkOutcomeRecord {
   SinkVerdict verdict = SinkVerdict::kAccepted;
   std::string reason;
   int64_t decided_ms = 0;  // when the sink answered (inbox clock); 0: when recorded
+  // For kRejected: the code the gateway hears (unspecified: other).
+  schema::RejectReason reason_code = schema::RejectReason::UNSPECIFIED;
 };
 
 // An acknowledgement the gateway has not confirmed yet.
@@ -184,6 +186,10 @@ class Inbox {
   Status MarkAcksSent(std::span<const SentAck> sent);
 
   Result<InboxCounts> Counts();
+
+  // The exact envelope bytes held for `id` (for building its signed
+  // acknowledgement). kNotFound for an id the inbox does not hold.
+  Result<std::string> StoredEnvelope(const MessageId& id);
 
  private:
   struct Statements;

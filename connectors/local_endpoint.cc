@@ -202,11 +202,13 @@ void LocalEndpoint::OnSubmit(const std::string& rid, schema::Submit::Reader subm
   const uint64_t tag = submit.getRequestTag();
   auto bytes = submit.getEnvelope();
   std::string_view envelope(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-  Result<Submission> sub = protocol::ToSubmission(envelope, options_.identity, options_.max_frame_bytes);
-  if (!sub.ok()) {
-    Send(rid, protocol::ErrorFrame(tag, sub.status()));
+  Result<protocol::SignedSubmission> checked =
+      protocol::ToSignedSubmission(envelope, options_.identity, options_.max_frame_bytes);
+  if (!checked.ok()) {
+    Send(rid, protocol::ErrorFrame(tag, checked.status()));
     return;
   }
+  Submission* sub = &checked->submission;
   if (sub->kind == static_cast<int>(MessageKind::ACKNOWLEDGEMENT)) {
     Send(rid, protocol::ErrorFrame(tag, InvalidArgument("acknowledgements go as ACK frames, not SUBMIT"), sub->id));
     return;
@@ -223,6 +225,15 @@ void LocalEndpoint::OnSubmit(const std::string& rid, schema::Submit::Reader subm
     Send(rid, protocol::ErrorFrame(
                   tag, InvalidArgument("envelope " + sub->id.ToHex() + " expired before it was submitted"), sub->id));
     return;
+  }
+  if (options_.signer != nullptr && !checked->signature.present()) {
+    Result<std::string> signed_envelope = protocol::SignEnvelope(envelope, *options_.signer, options_.max_frame_bytes);
+    if (!signed_envelope.ok()) {
+      Log(LogLevel::kError, "upstream_not_signed", {{"id", sub->id.ToHex()}, {"error", signed_envelope.status().ToString()}});
+      Send(rid, protocol::ErrorFrame(tag, signed_envelope.status(), sub->id));
+      return;
+    }
+    sub->envelope = std::move(signed_envelope).value();
   }
   const MessageId id = sub->id;
   std::vector<std::string> recipients = sub->recipients;

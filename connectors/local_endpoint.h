@@ -10,7 +10,9 @@
 //     comes once the envelope is durable in the outbox, not yet at the
 //     gateway: gatewaySeq is the outbox's sequence number, recipients are
 //     the envelope's as given. Idempotent on the envelope id, like the
-//     gateway.
+//     gateway. An unsigned envelope is signed with the platform's signing
+//     key (when configured) before it is stored; a signed one is kept as
+//     it came (the gateway verifies it).
 //   C:ACK{deliverySeq, messageId, stage, reasonCode, reason, atMs}
 //        -> S:ACK-RECEIPT / S:ERROR
 //     A stage set by the platform's people (accepted, completed, rejected)
@@ -46,6 +48,7 @@
 #include "connectors/inbox.h"
 #include "connectors/outbox.h"
 #include "gateway/core/clock.h"
+#include "gateway/identity/signature_check.h"
 #include "schemas/session.capnp.h"
 
 namespace regline::connector {
@@ -56,6 +59,10 @@ struct LocalEndpointOptions {
   uint32_t max_frame_bytes = 16u << 20;
   std::string endpoint_file;      // where the bound endpoint is written
   std::string version = "0.0.0";  // for READY.gatewayVersion
+  // Signs submitted envelopes that arrive unsigned (one already signed is
+  // forwarded as it is); nullptr: forwarded as they come (development
+  // mode). Must outlive the endpoint.
+  const identity::Signer* signer = nullptr;
 };
 
 class LocalEndpoint {

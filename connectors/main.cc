@@ -3,7 +3,8 @@
 // (drain, then exit 0).
 //
 // Exit codes: 0 stopped cleanly (or --check-config found the file good);
-// 1 usage; 2 the configuration is invalid; 3 the connector could not start
+// 1 usage; 2 the configuration is invalid (including a [security] key or
+// file missing or wrong); 3 the connector could not start
 // (data directory, inbox, outbox, sink, local endpoint; another connector
 // on the same data directory).
 #include <signal.h>
@@ -55,9 +56,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (check_only) {
-    std::printf("%s: ok (identity %s, gateway %s, sink %s, data in %s)\n", config_path.c_str(),
+    const regline::connector::ConnectorSecurity& security = config->security;
+    std::printf("%s: ok (identity %s, gateway %s, sink %s, data in %s, security %s)\n", config_path.c_str(),
                 config->identity.c_str(), config->gateway_endpoint.c_str(),
-                std::string(regline::connector::SinkTypeName(config->sink.type)).c_str(), config->data_dir.c_str());
+                std::string(regline::connector::SinkTypeName(config->sink.type)).c_str(), config->data_dir.c_str(),
+                security.secure() ? "curve, signing, verification"
+                                  : "INSECURE_PLAINTEXT (development only)");
     return 0;
   }
 

@@ -46,6 +46,20 @@ bool SinkWorker::Wait(int64_t ms) {
   return stopping_;
 }
 
+int64_t SinkWorker::NowMs() const {
+  return options_.clock != nullptr ? options_.clock->NowMs() : SystemClock().NowMs();
+}
+
+std::optional<SinkOutcomeRecord> SinkWorker::Unverified(const InboxMessage& m) {
+  if (options_.verifier == nullptr) return std::nullopt;
+  Status verified = options_.verifier->Verify(m.envelope, options_.max_envelope_bytes);
+  if (verified.ok()) return std::nullopt;
+  Log(LogLevel::kWarning, "delivery_unverified",
+      {{"id", m.id.ToHex()}, {"delivery_seq", std::to_string(m.delivery_seq)}, {"error", verified.ToString()}});
+  return SinkOutcomeRecord{m.id, SinkVerdict::kRejected, "cannot verify the issuer: " + verified.message(), NowMs(),
+                           schema::RejectReason::CANNOT_VERIFY_ISSUER};
+}
+
 void SinkWorker::Loop() {
   int64_t backoff_ms = 0;  // 0: the last step succeeded
   auto failed = [&](const Status& s, std::string_view event, const MessageId* id) {
@@ -78,6 +92,10 @@ void SinkWorker::Loop() {
     std::optional<Status> sink_failure;
     const MessageId* failed_id = nullptr;
     for (const InboxMessage& m : *next) {
+      if (std::optional<SinkOutcomeRecord> refused = Unverified(m)) {
+        outcomes.push_back(std::move(*refused));
+        continue;
+      }
       Result<SinkOutcome> outcome = sink_.Deliver(m);
       if (!outcome.ok()) {
         sink_failure = outcome.status();
@@ -91,8 +109,7 @@ void SinkWorker::Loop() {
              {"delivery_seq", std::to_string(m.delivery_seq)},
              {"outcome", std::string(SinkVerdictName(outcome->verdict))},
              {"reason", outcome->reason}});
-      const int64_t decided_ms = options_.clock != nullptr ? options_.clock->NowMs() : SystemClock().NowMs();
-      outcomes.push_back({m.id, outcome->verdict, std::move(outcome->reason), decided_ms});
+      outcomes.push_back({m.id, outcome->verdict, std::move(outcome->reason), NowMs()});
       std::lock_guard lock(mu_);
       if (stopping_) break;  // record what was handed over, then stop
     }

@@ -12,6 +12,13 @@
 // messages wait, so the sink sees messages in order. An inbox failure is
 // retried the same way.
 //
+// With a SignatureVerifier, each message's signature is checked before the
+// hand-over: one that fails never reaches the sink; its outcome is
+// recorded as rejected with RejectReason cannotVerifyIssuer and the error
+// as reason (in the same transaction as the others, so the rejection
+// survives a restart and reaches the gateway), and logged as
+// delivery_unverified.
+//
 // Threads: Start() runs the loop on its own thread; Notify() (any thread)
 // says new messages are held; Stop() (any thread) lets a hand-over in
 // progress finish and record its outcome, then joins. The sink is used only
@@ -21,9 +28,11 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "connectors/inbox.h"
+#include "connectors/signature_verifier.h"
 #include "connectors/sink.h"
 
 namespace regline::connector {
@@ -35,6 +44,11 @@ struct SinkWorkerOptions {
   // Wall clock for each outcome's time (the inbox's sink_ms); nullptr =
   // the system clock. Must outlive the worker.
   const Clock* clock = nullptr;
+  // Checks each message before the hand-over; nullptr: none is checked
+  // (development without a registry). Used by the worker's thread only;
+  // must outlive the worker.
+  SignatureVerifier* verifier = nullptr;
+  size_t max_envelope_bytes = 16u << 20;  // for decoding what the verifier checks
 };
 
 class SinkWorker {
@@ -50,6 +64,10 @@ class SinkWorker {
 
  private:
   void Loop();
+  // The rejection to record when `m` fails the signature check; nullopt
+  // when it passes (or nothing is checked).
+  std::optional<SinkOutcomeRecord> Unverified(const InboxMessage& m);
+  int64_t NowMs() const;
   // Waits up to `ms` or until notified or stopping; true when stopping.
   bool Wait(int64_t ms);
 

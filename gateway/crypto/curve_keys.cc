@@ -1,10 +1,13 @@
 #include "gateway/crypto/curve_keys.h"
 
 #include <openssl/crypto.h>
+#include <toml++/toml.h>
 #include <zmq.h>
 
 #include <cerrno>
 #include <cstring>
+
+#include "gateway/core/toml_table.h"
 
 namespace regline::crypto {
 namespace {
@@ -18,7 +21,62 @@ Status RequireCurve() {
   return Status::Ok();
 }
 
+// The key file's text parsed as TOML, its keys read into `public_z85` and
+// `secret_z85` (a key the caller does not want gets nullptr: unknown key).
+Status ParseKeyFile(const std::string& path, const std::string& text, std::string* public_z85,
+                    std::string* secret_z85) {
+  try {
+    toml::table root = toml::parse(text, path);
+    TomlTableReader r(path, root, "");
+    if (public_z85 != nullptr) REGLINE_RETURN_IF_ERROR(r.Get("public_key", *public_z85));
+    if (secret_z85 != nullptr) REGLINE_RETURN_IF_ERROR(r.Get("secret_key", *secret_z85));
+    if (secret_z85 == nullptr && r.Find("secret_key") != nullptr) {
+      return r.Error(*r.Find("secret_key"), "secret_key",
+                     "this file holds a secret key; give the public key file (NAME.curve.pub) instead");
+    }
+    REGLINE_RETURN_IF_ERROR(r.Finish());
+    if (secret_z85 != nullptr && secret_z85->empty()) return r.Missing("secret_key");
+    if (secret_z85 == nullptr && public_z85->empty()) return r.Missing("public_key");
+  } catch (const toml::parse_error& e) {
+    std::string where = e.source().begin.line > 0 ? ":" + std::to_string(e.source().begin.line) : "";
+    return InvalidArgument("CURVE key file " + path + where + ": " + std::string(e.description()));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+bool IsZ85Key(std::string_view text) {
+  return text.size() == kZ85KeySize && text.find_first_not_of(kZ85Alphabet) == std::string_view::npos;
+}
+
+Result<CurveKeyPair> ReadCurveKeyFile(const std::string& path, FileSecrecy secrecy) {
+  Result<std::string> text = ReadSmallFile(path, secrecy);
+  if (!text.ok()) return text.status();
+  CurveKeyPair pair;
+  Status parsed = ParseKeyFile(path, *text, &pair.public_z85, &pair.secret_z85);
+  OPENSSL_cleanse(text->data(), text->size());
+  REGLINE_RETURN_IF_ERROR(parsed);
+  Result<std::string> derived = CurvePublicFromSecret(pair.secret_z85);
+  if (!derived.ok()) {
+    if (derived.status().code() == StatusCode::kUnimplemented) return derived.status();
+    return InvalidArgument(path + ": secret_key is not a Z85 CURVE secret key (40 characters)");
+  }
+  if (!pair.public_z85.empty() && pair.public_z85 != *derived) {
+    return InvalidArgument(path + ": public_key does not belong to secret_key");
+  }
+  pair.public_z85 = *derived;
+  return pair;
+}
+
+Result<std::string> ReadCurvePublicKeyFile(const std::string& path) {
+  Result<std::string> text = ReadSmallFile(path, FileSecrecy::kPublic);
+  if (!text.ok()) return text.status();
+  std::string public_z85;
+  REGLINE_RETURN_IF_ERROR(ParseKeyFile(path, *text, &public_z85, nullptr));
+  if (!IsZ85Key(public_z85)) return InvalidArgument(path + ": public_key is not 40 Z85 characters");
+  return public_z85;
+}
 
 Result<CurveKeyPair> GenerateCurveKeyPair() {
   REGLINE_RETURN_IF_ERROR(RequireCurve());

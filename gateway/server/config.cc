@@ -3,8 +3,7 @@
 #include <toml++/toml.h>
 
 #include "gateway/core/toml_table.h"
-
-#include <zmq.h>
+#include "gateway/crypto/curve_keys.h"
 
 #include <filesystem>
 #include <set>
@@ -47,29 +46,6 @@ Status GatewayConfig::CheckReferences(const identity::Registry& registry) const 
   for (const auto& [name, quota] : store.quotas) {
     if (registry.Find(name) == nullptr) return InvalidArgument("[quotas] names unknown identity '" + name + "'");
   }
-  return Status::Ok();
-}
-
-Status ReadCurveKeyFile(const std::string& path, std::string& public_z85, std::string& secret_z85) {
-  try {
-    toml::table root = toml::parse_file(path);
-    TomlTableReader r(path, root, "");
-    REGLINE_RETURN_IF_ERROR(r.Get("public_key", public_z85));
-    REGLINE_RETURN_IF_ERROR(r.Get("secret_key", secret_z85));
-    REGLINE_RETURN_IF_ERROR(r.Finish());
-    if (secret_z85.empty()) return r.Missing("secret_key");
-  } catch (const toml::parse_error& e) {
-    std::string where = e.source().begin.line > 0 ? ":" + std::to_string(e.source().begin.line) : "";
-    return InvalidArgument("CURVE key file " + path + where + ": " + std::string(e.description()));
-  }
-  char derived[41] = {};
-  if (secret_z85.size() != 40 || zmq_curve_public(derived, secret_z85.c_str()) != 0) {
-    return InvalidArgument(path + ": secret_key is not a Z85 CURVE secret key (40 characters)");
-  }
-  if (!public_z85.empty() && public_z85 != derived) {
-    return InvalidArgument(path + ": public_key does not belong to secret_key");
-  }
-  public_z85 = derived;
   return Status::Ok();
 }
 
@@ -140,8 +116,12 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
                                     "(make one with `reglinectl keygen --curve-only`); for development only, "
                                     "insecure_plaintext_for_development = true runs without");
     }
-    REGLINE_RETURN_IF_ERROR(
-        ReadCurveKeyFile(c.security.server_key_file, c.security.curve_public, c.security.curve_secret));
+    // Its mode is not checked here (it never was); the connector's is.
+    Result<crypto::CurveKeyPair> pair =
+        crypto::ReadCurveKeyFile(c.security.server_key_file, crypto::FileSecrecy::kPublic);
+    if (!pair.ok()) return pair.status();
+    c.security.curve_public = pair->public_z85;
+    c.security.curve_secret = pair->secret_z85;
   }
   if (c.security.registry_file.empty()) {
     Result<identity::Registry> inline_ids = identity::Registry::FromToml(file, root);

@@ -61,8 +61,4 @@ struct GatewayConfig {
 // Reads and validates `path`, the registry it names and the CURVE key file.
 Result<GatewayConfig> LoadGatewayConfig(const std::string& path);
 
-// Reads a CURVE key file (TOML: public_key and secret_key, Z85) and checks
-// that the two halves belong together.
-Status ReadCurveKeyFile(const std::string& path, std::string& public_z85, std::string& secret_z85);
-
 }  // namespace regline::server

@@ -75,6 +75,9 @@ endpoint = "$gw"
 [sink]
 type = "spool"
 directory = "$work/$platform/spool"
+[security]
+# The demo gateway runs in development mode; so do its connectors.
+insecure_plaintext_for_development = true
 TOML
   "$connector_bin" -c "$work/$platform/connector.toml" 2>"$work/$platform/log" &
   pids+=($!)

@@ -86,9 +86,12 @@ inline std::string SpoolSinkToml(const std::filesystem::path& spool) {
 class ConnectorProcess {
  public:
   // Writes <dir>/connector.toml for identity "douyin" with the given
-  // [sink] table body (a spool in <dir>/spool by default).
+  // [sink] table body (a spool in <dir>/spool by default) and [security]
+  // table body (development plaintext by default; relative paths in it
+  // count from <dir>).
   ConnectorProcess(std::string binary, std::filesystem::path dir, const std::string& gateway_endpoint,
-                   std::string sink_toml = "")
+                   std::string sink_toml = "",
+                   const std::string& security_toml = "insecure_plaintext_for_development = true\n")
       : binary_(std::move(binary)), dir_(std::move(dir)) {
     std::filesystem::create_directories(dir_);
     if (sink_toml.empty()) sink_toml = SpoolSinkToml(spool_dir());
@@ -99,7 +102,8 @@ class ConnectorProcess {
         << "\"\ncredit_window = 64\nrequest_timeout_ms = 2000\nheartbeat_interval_ms = 1000\n"
         << "reconnect_min_ms = 50\nreconnect_max_ms = 500\n"
         << "[sink]\n"
-        << sink_toml;
+        << sink_toml << "\n[security]\n"
+        << security_toml;
   }
   ~ConnectorProcess() { Kill(SIGKILL); }
   ConnectorProcess(const ConnectorProcess&) = delete;

@@ -3,6 +3,7 @@
 // in order, when it returns; stages set by hand reach the gateway; the
 // daemon's command line says what is wrong and exits with its documented
 // codes.
+#include "connectors/test_keys.h"
 #include "tests/e2e/connector_harness.h"
 
 namespace regline {
@@ -157,7 +158,11 @@ TEST_F(ConnectorCommandLineTest, CheckConfigNamesTheFileLineAndKeyAndExitsTwo) {
                         "directory = \"/tmp/x\"\n";
   EXPECT_EQ(Run({"--check-config", "-c", bad}), 2);
   EXPECT_NE(Output().find(bad + ":4: gateway.credit_windw: unknown key"), std::string::npos) << Output();
-  EXPECT_EQ(Run({"--check-config", "-c", REGLINE_CONNECTOR_EXAMPLE_CONFIG}), 0) << Output();
+  // The shipped example, beside the key files and registry it names.
+  const std::filesystem::path example = dir_.path() / "regline-connector.toml";
+  std::filesystem::copy_file(REGLINE_CONNECTOR_EXAMPLE_CONFIG, example);
+  connector::testing::WriteSecurityFiles(dir_.path());
+  EXPECT_EQ(Run({"--check-config", "-c", example.string()}), 0) << Output();
 }
 
 TEST_F(ConnectorCommandLineTest, ASecondConnectorOnTheSameDataDirectoryExitsThree) {
