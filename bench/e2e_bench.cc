@@ -6,7 +6,9 @@
 // (--platform connector, the default) a real regline-connector with its own
 // durable inbox (synchronous=FULL) and a sink that accepts at once, or
 // (--platform raw) a session in this process that acknowledges each
-// delivery as received without storing it.
+// delivery as received without storing it. --security ed25519|sm2 puts
+// CURVE on every connection and signs the directives; the gateway and the
+// connector each verify every signature.
 //
 // Latency, for a sample of the messages: with raw, submit -> DELIVER read
 // here; with the connector, submit -> sink (this process's wall clock at
@@ -42,6 +44,7 @@
 #include "gateway/core/sqlite.h"
 #include "gateway/protocol/frames.h"
 #include "gateway/crypto/curve_keys.h"
+#include "gateway/crypto/key_files.h"
 #include "gateway/identity/registry.h"
 #include "gateway/identity/signature_check.h"
 #include "schemas/schema_samples.h"
@@ -74,6 +77,7 @@ struct Args {
     crypto::CurveKeyPair server, samr, douyin;
     identity::SignatureClaim directive_signature;  // over the payload, made once before the clock starts
     identity::Registry registry;
+    std::string douyin_signing_pem;  // the connector signs its acknowledgements with it
   };
   std::shared_ptr<Keys> keys;  // set when security != plain
   bool secure() const { return security != "plain"; }
@@ -167,6 +171,7 @@ std::shared_ptr<Args::Keys> MakeKeys(const std::string& mode, const std::string&
   crypto::PrivateKey samr_key =
       signing(mode == "sm2" ? crypto::SignatureAlgorithm::kSm2Sm3 : crypto::SignatureAlgorithm::kEd25519);
   crypto::PrivateKey douyin_key = signing(crypto::SignatureAlgorithm::kEd25519);
+  k->douyin_signing_pem = douyin_key.Pem();
   identity::Identity samr;
   samr.name = "samr-console";
   samr.role = identity::Role::kRegulator;
@@ -291,7 +296,26 @@ bool StartConnector(const Args& a, const std::filesystem::path& dir, const std::
     std::ofstream cfg(dir / "connector.toml");
     cfg << "[connector]\nidentity = \"douyin\"\ndurability = \"" << a.connector_durability
         << "\"\ndata_dir = \"" << (dir / "connector").string() << "\"\n[gateway]\nendpoint = \"" << gateway << "\"\ncredit_window = " << a.credit
-        << "\n[sink]\ntype = \"discard\"\n[security]\ninsecure_plaintext_for_development = true\n";
+        << "\n[sink]\ntype = \"discard\"\n[security]\n";
+    if (a.secure()) {
+      // Its CURVE pair and signing key (0600, as the connector insists),
+      // the gateway's public key and a copy of the registry.
+      const Args::Keys& k = *a.keys;
+      Status files = crypto::WriteNewFile((dir / "douyin.curve.key").string(),
+                                          "public_key = \"" + k.douyin.public_z85 + "\"\nsecret_key = \"" +
+                                              k.douyin.secret_z85 + "\"\n",
+                                          0600);
+      if (files.ok()) files = crypto::WriteNewFile((dir / "douyin.sign.key").string(), k.douyin_signing_pem, 0600);
+      if (files.ok()) files = crypto::WriteNewFile((dir / "identities.toml").string(), k.registry.ToToml(), 0644);
+      if (!files.ok()) {
+        std::fprintf(stderr, "e2e_bench: %s\n", files.ToString().c_str());
+        return false;
+      }
+      cfg << "key_file = \"douyin.curve.key\"\nserver_key = \"" << k.server.public_z85
+          << "\"\nsigning_key = \"douyin.sign.key\"\nregistry = \"identities.toml\"\n";
+    } else {
+      cfg << "insecure_plaintext_for_development = true\n";
+    }
   }
   return Spawn(a.connector, dir / "connector.toml", dir / "connector.log", dir / "connector" / "connector.endpoint",
                c);
@@ -475,14 +499,7 @@ int main(int argc, char** argv) {
   using namespace regline;
   signal(SIGPIPE, SIG_IGN);
   Args a = Parse(argc, argv);
-  if (a.secure()) {
-    if (a.platform != "raw") {
-      std::fprintf(stderr, "e2e_bench: --security %s needs --platform raw until the connector takes keys\n",
-                   a.security.c_str());
-      return 2;
-    }
-    a.keys = MakeKeys(a.security, DirectivePayload(a.payload));
-  }
+  if (a.secure()) a.keys = MakeKeys(a.security, DirectivePayload(a.payload));
   std::string tmpl = "/var/tmp/regline-e2e-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) return 1;
   std::filesystem::path dir = tmpl;
@@ -495,7 +512,9 @@ int main(int argc, char** argv) {
     } else {
       std::printf("e2e_bench: gateway %s, synchronous=FULL, %zu B payloads, %u hardware threads, security %s\n",
                   g.endpoint.c_str(), a.payload, std::thread::hardware_concurrency(),
-                  a.secure() ? ("CURVE + " + a.security + " signatures verified by the gateway").c_str()
+                  a.secure() ? ("CURVE + " + a.security + " signatures verified by the gateway" +
+                                (a.platform == "raw" ? std::string() : std::string(" and the connector")))
+                                   .c_str()
                              : "plain (development plaintext, unsigned)");
       Gateway connector;
       if (a.platform != "raw" && !StartConnector(a, dir, g.endpoint, connector)) {
