@@ -18,7 +18,7 @@
 #include "gateway/protocol/client.h"
 #include "schemas/acknowledgement.capnp.h"
 #include "schemas/schema_samples.h"
-#include "tests/e2e/gateway_process.h"
+#include "tests/e2e/secure_gateway.h"
 
 namespace regline {
 namespace {
@@ -26,12 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using crypto::SignatureAlgorithm;
 using schema::MessageKind;
-
-struct Party {
-  schema::Role role;
-  crypto::CurveKeyPair curve;
-  std::optional<identity::Signer> signer;
-};
 
 struct ShellRun {
   int exit_code = -1;
@@ -65,67 +59,19 @@ std::string ReadFile(const fs::path& path) {
 class EvidenceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Result<crypto::CurveKeyPair> server = crypto::GenerateCurveKeyPair();
-    ASSERT_TRUE(server.ok());
-    server_ = *server;
-    std::ofstream(dir_.path() / "gateway.curve.key")
-        << "public_key = \"" << server_.public_z85 << "\"\nsecret_key = \"" << server_.secret_z85 << "\"\n";
-    Add("samr-console", identity::Role::kRegulator, "SAMR", SignatureAlgorithm::kSm2Sm3);
-    Add("douyin", identity::Role::kPlatform, "", SignatureAlgorithm::kEd25519);
-    ASSERT_TRUE(registry_.Save(RegistryPath()).ok());
-    gateway_ = std::make_unique<testing::GatewayProcess>(
-        REGLINE_GATEWAY_BINARY, dir_.path(), "", "",
-        "server_key_file = \"gateway.curve.key\"\nregistry = \"identities.toml\"\n", "");
-    ASSERT_TRUE(gateway_->Start()) << gateway_->Log();
-  }
-
-  std::string RegistryPath() const { return (dir_.path() / "identities.toml").string(); }
-
-  void Add(const std::string& name, identity::Role role, const std::string& department, SignatureAlgorithm a) {
-    Result<crypto::CurveKeyPair> curve = crypto::GenerateCurveKeyPair();
-    Result<crypto::PrivateKey> key = crypto::PrivateKey::Generate(a);
-    ASSERT_TRUE(curve.ok() && key.ok());
-    identity::Identity id;
-    id.name = name;
-    id.role = role;
-    id.department = department;
-    id.curve_key = curve->public_z85;
-    id.signing_keys.emplace_back(key->public_key());
-    ASSERT_TRUE(registry_.Add(id).ok());
-    schema::Role wire = role == identity::Role::kRegulator ? schema::Role::REGULATOR : schema::Role::PLATFORM;
-    parties_[name] = Party{wire, *curve, identity::Signer(name, *key)};
+    gateway_.Add("samr-console", identity::Role::kRegulator, "SAMR", SignatureAlgorithm::kSm2Sm3);
+    gateway_.Add("douyin", identity::Role::kPlatform, "", SignatureAlgorithm::kEd25519);
+    ASSERT_TRUE(gateway_.Start()) << gateway_.process().Log();
   }
 
   std::unique_ptr<protocol::Client> Connect(const std::string& name, uint32_t credit = 0) {
-    const Party& p = parties_.at(name);
-    protocol::ClientOptions o;
-    o.endpoint = gateway_->endpoint();
-    o.identity = name;
-    o.role = p.role;
-    o.initial_credit = credit;
-    o.timeout_ms = 5000;
-    o.curve = {server_.public_z85, p.curve.public_z85, p.curve.secret_z85};
-    Result<std::unique_ptr<protocol::Client>> c = protocol::Client::Connect(ctx_, o);
-    EXPECT_TRUE(c.ok()) << name << ": " << c.status().ToString() << "\n" << gateway_->Log();
-    return c.ok() ? std::move(c).value() : nullptr;
+    return gateway_.Connect(ctx_, name, credit);
   }
 
   // An envelope of `kind` from `from` carrying `payload`, signed by `from`.
   std::string Signed(const std::string& from, MessageId id, const std::string& to, MessageKind kind,
                      const std::string& payload, MessageId correlation = {}) {
-    capnp::MallocMessageBuilder m;
-    auto e = m.initRoot<schema::Envelope>();
-    protocol::ToWire(id, e.initId());
-    e.setSender(from);
-    e.initRecipients(1).set(0, to);
-    e.setKind(kind);
-    e.setCreatedMs(schema::samples::kIssuedMs);
-    protocol::ToWire(correlation, e.initCorrelationId());
-    e.setPayload(kj::arrayPtr(reinterpret_cast<const kj::byte*>(payload.data()), payload.size()));
-    Result<identity::SignatureClaim> sig = parties_.at(from).signer->Sign(payload);
-    EXPECT_TRUE(sig.ok());
-    protocol::ToWire(*sig, e.initSignature());
-    return protocol::Encode(m);
+    return gateway_.Envelope(from, id, {to}, kind, payload, correlation);
   }
 
   // douyin's ACK of the directive at `stage`, with its signed Acknowledgement.
@@ -151,18 +97,16 @@ class EvidenceTest : public ::testing::Test {
   // reglinectl evidence export of `id` into `out`, from the data dir and
   // the registry file, or (`from_config`) from what the gateway's config names.
   ShellRun Export(const MessageId& id, const fs::path& out, bool from_config = false) {
-    std::string sources = from_config ? " --gateway-config " + (gateway_->dir() / "gateway.toml").string()
-                                      : " --data-dir " + gateway_->data_dir().string() + " --registry " + RegistryPath();
+    std::string sources = from_config ? " --gateway-config " + (gateway_.process().dir() / "gateway.toml").string()
+                                      : " --data-dir " + gateway_.process().data_dir().string() + " --registry " +
+                                            gateway_.registry_path();
     return Shell(std::string(REGLINE_CTL_BINARY) + " --json evidence export " + id.ToHex() + sources + " --out " +
                  out.string());
   }
 
   testing::TempDir dir_;
   zmq::context_t ctx_;
-  crypto::CurveKeyPair server_;
-  identity::Registry registry_;
-  std::map<std::string, Party> parties_;
-  std::unique_ptr<testing::GatewayProcess> gateway_;
+  testing::SecureGateway gateway_{REGLINE_GATEWAY_BINARY, dir_.path()};
 };
 
 std::string DirectivePayload() {
@@ -196,7 +140,7 @@ TEST_F(EvidenceTest, AnExportedBundleIsCheckedByStockOpensslAndATamperedPayloadF
   uint64_t n = 0;
   for (auto stage : {schema::AckStage::RECEIVED, schema::AckStage::ACCEPTED, schema::AckStage::COMPLETED}) {
     Result<protocol::AckReceiptInfo> r = douyin->Ack(SignedAck(directive, delivery_seq, stage, ++n));
-    ASSERT_TRUE(r.ok()) << r.status().ToString() << "\n" << gateway_->Log();
+    ASSERT_TRUE(r.ok()) << r.status().ToString() << "\n" << gateway_.process().Log();
     EXPECT_FALSE(r->duplicate);
   }
 

@@ -3,8 +3,6 @@
 // a revocation takes effect without a restart.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <map>
 #include <thread>
 
 #include "gateway/core/audit_chain.h"
@@ -15,20 +13,13 @@
 #include "gateway/identity/signature_check.h"
 #include "gateway/protocol/client.h"
 #include "schemas/schema_samples.h"
-#include "tests/e2e/gateway_process.h"
+#include "tests/e2e/secure_gateway.h"
 
 namespace regline {
 namespace {
 
 using crypto::SignatureAlgorithm;
 using schema::MessageKind;
-
-struct Party {
-  std::string name;
-  schema::Role role;
-  crypto::CurveKeyPair curve;
-  std::optional<identity::Signer> signer;
-};
 
 std::string Payload(MessageKind kind) {
   capnp::MallocMessageBuilder m;
@@ -48,92 +39,27 @@ std::string Payload(MessageKind kind) {
 class GatewaySecurityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Result<crypto::CurveKeyPair> server = crypto::GenerateCurveKeyPair();
-    ASSERT_TRUE(server.ok());
-    server_ = *server;
-    std::ofstream(dir_.path() / "gateway.curve.key")
-        << "public_key = \"" << server_.public_z85 << "\"\nsecret_key = \"" << server_.secret_z85 << "\"\n";
-    Add("samr-console", identity::Role::kRegulator, "SAMR", SignatureAlgorithm::kSm2Sm3);
-    Add("cac-console", identity::Role::kRegulator, "CAC", SignatureAlgorithm::kEd25519);
-    Add("douyin", identity::Role::kPlatform, "", SignatureAlgorithm::kEd25519);
-    Add("kuaishou", identity::Role::kPlatform, "", SignatureAlgorithm::kEd25519);
-    Add("example-mcn", identity::Role::kMcnAgency, "", SignatureAlgorithm::kEd25519);
-    ASSERT_TRUE(registry_.Save(RegistryPath()).ok());
-    gateway_ = std::make_unique<testing::GatewayProcess>(
-        REGLINE_GATEWAY_BINARY, dir_.path(), "", "",
-        "server_key_file = \"gateway.curve.key\"\nregistry = \"identities.toml\"\n", "");
-    ASSERT_TRUE(gateway_->Start()) << gateway_->Log();
-  }
-
-  std::string RegistryPath() const { return (dir_.path() / "identities.toml").string(); }
-
-  void Add(const std::string& name, identity::Role role, const std::string& department, SignatureAlgorithm a) {
-    Result<crypto::CurveKeyPair> curve = crypto::GenerateCurveKeyPair();
-    Result<crypto::PrivateKey> key = crypto::PrivateKey::Generate(a);
-    ASSERT_TRUE(curve.ok() && key.ok());
-    identity::Identity id;
-    id.name = name;
-    id.role = role;
-    id.department = department;
-    id.curve_key = curve->public_z85;
-    id.signing_keys.emplace_back(key->public_key());
-    ASSERT_TRUE(registry_.Add(id).ok());
-    static const std::map<identity::Role, schema::Role> wire = {{identity::Role::kRegulator, schema::Role::REGULATOR},
-                                                                {identity::Role::kPlatform, schema::Role::PLATFORM},
-                                                                {identity::Role::kMcnAgency, schema::Role::MCN_AGENCY}};
-    parties_[name] = Party{name, wire.at(role), *curve, identity::Signer(name, *key)};
-  }
-
-  protocol::ClientOptions Options(const Party& p, uint32_t credit = 0) {
-    protocol::ClientOptions o;
-    o.endpoint = gateway_->endpoint();
-    o.identity = p.name;
-    o.role = p.role;
-    o.initial_credit = credit;
-    o.timeout_ms = 5000;
-    o.curve = {server_.public_z85, p.curve.public_z85, p.curve.secret_z85};
-    return o;
+    gateway_.Add("samr-console", identity::Role::kRegulator, "SAMR", SignatureAlgorithm::kSm2Sm3);
+    gateway_.Add("cac-console", identity::Role::kRegulator, "CAC", SignatureAlgorithm::kEd25519);
+    gateway_.Add("douyin", identity::Role::kPlatform, "", SignatureAlgorithm::kEd25519);
+    gateway_.Add("kuaishou", identity::Role::kPlatform, "", SignatureAlgorithm::kEd25519);
+    gateway_.Add("example-mcn", identity::Role::kMcnAgency, "", SignatureAlgorithm::kEd25519);
+    ASSERT_TRUE(gateway_.Start()) << gateway_.process().Log();
   }
 
   std::unique_ptr<protocol::Client> Connect(const std::string& name, uint32_t credit = 0) {
-    Result<std::unique_ptr<protocol::Client>> c = protocol::Client::Connect(ctx_, Options(parties_.at(name), credit));
-    EXPECT_TRUE(c.ok()) << name << ": " << c.status().ToString() << "\n" << gateway_->Log();
-    return c.ok() ? std::move(c).value() : nullptr;
+    return gateway_.Connect(ctx_, name, credit);
   }
+  std::string Log() { return gateway_.process().Log(); }
 
-  // An envelope from `from`, signed by `signer` (default: from) over
-  // `signed_payload` (default: the payload it carries).
-  std::string Envelope(const std::string& from, MessageId id, std::vector<std::string> to, MessageKind kind,
-                       const std::string& signer = "", std::optional<std::string> signed_payload = std::nullopt,
-                       bool sign = true) {
-    std::string payload = Payload(kind);
-    capnp::MallocMessageBuilder m;
-    auto e = m.initRoot<schema::Envelope>();
-    protocol::ToWire(id, e.initId());
-    e.setSender(from);
-    auto r = e.initRecipients(static_cast<unsigned>(to.size()));
-    for (unsigned i = 0; i < to.size(); ++i) r.set(i, to[i]);
-    e.setKind(kind);
-    e.setCreatedMs(schema::samples::kIssuedMs);
-    e.setPayload(kj::arrayPtr(reinterpret_cast<const kj::byte*>(payload.data()), payload.size()));
-    if (sign) {
-      const identity::Signer& by = *parties_.at(signer.empty() ? from : signer).signer;
-      Result<identity::SignatureClaim> sig = by.Sign(signed_payload.value_or(payload));
-      EXPECT_TRUE(sig.ok());
-      identity::SignatureClaim claim = *sig;
-      claim.signer = from;  // a wrong key is claimed as the sender's own
-      if (!signer.empty() && signer != from) claim.key_id = parties_.at(from).signer->key_id();
-      protocol::ToWire(claim, e.initSignature());
-    }
-    return protocol::Encode(m);
+  // A signed envelope with the sample payload of `kind`.
+  std::string Envelope(const std::string& from, MessageId id, std::vector<std::string> to, MessageKind kind) {
+    return gateway_.Envelope(from, id, to, kind, Payload(kind));
   }
 
   testing::TempDir dir_;
   zmq::context_t ctx_;
-  crypto::CurveKeyPair server_;
-  identity::Registry registry_;
-  std::map<std::string, Party> parties_;
-  std::unique_ptr<testing::GatewayProcess> gateway_;
+  testing::SecureGateway gateway_{REGLINE_GATEWAY_BINARY, dir_.path()};
 };
 
 TEST_F(GatewaySecurityTest, Sm2AndEd25519SignersSideBySideAreConfirmedAndDelivered) {
@@ -158,21 +84,21 @@ TEST_F(GatewaySecurityTest, Sm2AndEd25519SignersSideBySideAreConfirmedAndDeliver
 }
 
 TEST_F(GatewaySecurityTest, AnUnregisteredKeyIsRefusedAtTheHandshakeLoggedAndCounted) {
-  Party stranger = parties_.at("douyin");
+  testing::SecureParty stranger = gateway_.party("douyin");
   Result<crypto::CurveKeyPair> other = crypto::GenerateCurveKeyPair();
   ASSERT_TRUE(other.ok());
   stranger.curve = *other;
-  protocol::ClientOptions o = Options(stranger);
+  protocol::ClientOptions o = gateway_.Options(stranger);
   o.timeout_ms = 1500;
   Result<std::unique_ptr<protocol::Client>> c = protocol::Client::Connect(ctx_, o);
   EXPECT_FALSE(c.ok());
-  EXPECT_NE(gateway_->Log().find("handshake_refused"), std::string::npos) << gateway_->Log();
-  EXPECT_NE(gateway_->Log().find("refused_total=1"), std::string::npos) << gateway_->Log();
-  EXPECT_NE(gateway_->Log().find("unknown key"), std::string::npos);
+  EXPECT_NE(Log().find("handshake_refused"), std::string::npos) << Log();
+  EXPECT_NE(Log().find("refused_total=1"), std::string::npos) << Log();
+  EXPECT_NE(Log().find("unknown key"), std::string::npos);
 }
 
 TEST_F(GatewaySecurityTest, HelloClaimingAnotherIdentityThanTheKeysIsUnauthenticated) {
-  protocol::ClientOptions o = Options(parties_.at("douyin"));
+  protocol::ClientOptions o = gateway_.Options(gateway_.party("douyin"));
   o.identity = "kuaishou";
   Result<std::unique_ptr<protocol::Client>> c = protocol::Client::Connect(ctx_, o);
   ASSERT_FALSE(c.ok());
@@ -190,16 +116,25 @@ TEST_F(GatewaySecurityTest, BadSignaturesAreRefusedAndNothingIsStored) {
     std::string envelope;
     std::string expected;
   };
-  std::string other_payload = Payload(MessageKind::COMPLAINT_STATISTICS);
+  using Signing = testing::SecureGateway::Signing;
+  const std::string directive = Payload(MessageKind::DIRECTIVE);
+  const std::string stats = Payload(MessageKind::COMPLAINT_STATISTICS);
+  // kuaishou's signature over douyin's report, claimed as douyin's.
+  identity::SignatureClaim wrong_key = gateway_.Sign("kuaishou", stats);
+  wrong_key.signer = "douyin";
+  wrong_key.key_id = gateway_.party("douyin").signer->key_id();
   const std::vector<Case> cases = {
       {samr.get(), "tampered payload under a valid envelope",
-       Envelope("samr-console", MessageId{2, 1}, {"douyin"}, MessageKind::DIRECTIVE, "", other_payload),
+       gateway_.Envelope("samr-console", MessageId{2, 1}, {"douyin"}, MessageKind::DIRECTIVE, directive, {},
+                         Signing::kSigned, gateway_.Sign("samr-console", stats)),
        "does not verify"},
       {douyin.get(), "signed by the wrong key (kuaishou's, claimed as douyin's)",
-       Envelope("douyin", MessageId{2, 2}, {"samr-console"}, MessageKind::COMPLAINT_STATISTICS, "kuaishou"),
+       gateway_.Envelope("douyin", MessageId{2, 2}, {"samr-console"}, MessageKind::COMPLAINT_STATISTICS, stats, {},
+                         Signing::kSigned, wrong_key),
        "does not verify"},
       {samr.get(), "unsigned",
-       Envelope("samr-console", MessageId{2, 3}, {"douyin"}, MessageKind::DIRECTIVE, "", {}, false),
+       gateway_.Envelope("samr-console", MessageId{2, 3}, {"douyin"}, MessageKind::DIRECTIVE, directive, {},
+                         Signing::kUnsigned),
        "is not signed"},
   };
   for (const Case& c : cases) {
@@ -265,8 +200,8 @@ TEST_F(GatewaySecurityTest, APlatformMayNotAcknowledgeAnotherPlatformsMessage) {
 TEST_F(GatewaySecurityTest, RevokingAnIdentityEndsItsSessionAndRefusesItAfterwardsWithoutARestart) {
   auto douyin = Connect("douyin", 10);
   ASSERT_TRUE(douyin);
-  ASSERT_TRUE(registry_.Revoke("douyin", 1234).ok());
-  ASSERT_TRUE(registry_.Save(RegistryPath()).ok());
+  ASSERT_TRUE(gateway_.registry().Revoke("douyin", 1234).ok());
+  ASSERT_TRUE(gateway_.SaveRegistry());
   bool bye = false;
   for (int i = 0; i < 50 && !bye; ++i) {
     Result<std::optional<protocol::DecodedFrame>> f = douyin->Receive(200);
@@ -276,20 +211,20 @@ TEST_F(GatewaySecurityTest, RevokingAnIdentityEndsItsSessionAndRefusesItAfterwar
     }
     if (f->has_value() && (*f)->get().which() == schema::Frame::BYE) bye = true;
   }
-  EXPECT_TRUE(bye) << gateway_->Log();
-  EXPECT_NE(gateway_->Log().find("identity_revoked"), std::string::npos) << gateway_->Log();
+  EXPECT_TRUE(bye) << Log();
+  EXPECT_NE(Log().find("identity_revoked"), std::string::npos) << Log();
   // The same connection cannot start a new session, and a new one is refused at the handshake.
   EXPECT_FALSE(douyin->Hello().ok());
-  protocol::ClientOptions o = Options(parties_.at("douyin"));
+  protocol::ClientOptions o = gateway_.Options(gateway_.party("douyin"));
   o.timeout_ms = 1500;
   EXPECT_FALSE(protocol::Client::Connect(ctx_, o).ok());
-  EXPECT_NE(gateway_->Log().find("is revoked"), std::string::npos) << gateway_->Log();
+  EXPECT_NE(Log().find("is revoked"), std::string::npos) << Log();
   // Others are still served.
   auto samr = Connect("samr-console");
   ASSERT_TRUE(samr);
   EXPECT_TRUE(samr->Submit(Envelope("samr-console", MessageId{5, 1}, {"kuaishou"}, MessageKind::DIRECTIVE)).ok());
   // The revocation is in the audit chain, and the chain is whole.
-  const std::string db = (gateway_->data_dir() / "gateway.db").string();
+  const std::string db = (gateway_.process().data_dir() / "gateway.db").string();
   Result<AuditVerdict> verdict = VerifyAuditChain(db);
   ASSERT_TRUE(verdict.ok()) << verdict.status().ToString();
   EXPECT_TRUE(verdict->intact) << verdict->problem;
