@@ -185,14 +185,6 @@ void Gateway::ApplyRegistry(identity::Registry next) {
   }
 }
 
-Status Gateway::CheckSignature(const identity::Identity& sender, const identity::SignatureClaim& claim,
-                               std::string_view data, std::string_view what) const {
-  if (claim.present() || curve() || !sender.signing_keys.empty()) {
-    return identity::VerifySignature(registry_, sender.name, claim, data, what);
-  }
-  return Status::Ok();  // development mode, and this identity has no key to sign with
-}
-
 Result<std::optional<crypto::PublicKey>> Gateway::AuthorizeAndResolve(const Session& s, const Submission& sub,
                                                                        const std::vector<std::string>& recipients,
                                                                        std::string_view payload,
@@ -214,8 +206,10 @@ Result<std::optional<crypto::PublicKey>> Gateway::AuthorizeAndResolve(const Sess
   return std::optional<crypto::PublicKey>(std::move(key).value());
 }
 
-Status Gateway::CheckAcknowledgement(const Session& s, schema::Ack::Reader ack, const MessageId& id,
-                                     AckStage stage) const {
+Result<std::optional<Gateway::PendingSignature>> Gateway::CheckAcknowledgement(const Session& s,
+                                                                              schema::Ack::Reader ack,
+                                                                              const MessageId& id,
+                                                                              AckStage stage) const {
   const identity::Identity* who = registry_.Find(s.identity);
   if (who == nullptr || who->revoked()) return Unauthenticated("identity '" + s.identity + "' is no longer registered");
   auto bytes = ack.getAcknowledgement();
@@ -224,7 +218,7 @@ Status Gateway::CheckAcknowledgement(const Session& s, schema::Ack::Reader ack, 
       return InvalidSignature("the " + std::string(AckStageName(stage)) + " acknowledgement of " + id.ToHex() +
                               " must carry the recipient's signed Acknowledgement envelope");
     }
-    return Status::Ok();
+    return std::optional<PendingSignature>();
   }
   std::string_view envelope(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
   Result<protocol::SignedSubmission> signed_ack =
@@ -259,7 +253,14 @@ Status Gateway::CheckAcknowledgement(const Session& s, schema::Ack::Reader ack, 
     return InvalidArgument(std::string("the acknowledgement payload: ") + e->getDescription().cStr());
   }
   REGLINE_RETURN_IF_ERROR(agrees);
-  return CheckSignature(*who, signed_ack->signature, payload, "acknowledgement of " + id.ToHex());
+  const identity::SignatureClaim& claim = signed_ack->signature;
+  if (!claim.present() && !curve() && who->signing_keys.empty()) {
+    return std::optional<PendingSignature>();  // development mode, and this identity has no key to sign with
+  }
+  const std::string what = "acknowledgement of " + id.ToHex();
+  Result<crypto::PublicKey> key = identity::ResolveSigningKey(registry_, who->name, claim, what);
+  if (!key.ok()) return key.status();
+  return std::optional<PendingSignature>(PendingSignature{std::move(key).value(), payload, claim.bytes, what});
 }
 
 Status Gateway::WhyNotFound(Store& store, const std::string& identity, const MessageId& id, Status not_found) {

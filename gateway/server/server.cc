@@ -503,9 +503,11 @@ void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
     Send(s.routing_id, protocol::ErrorFrame(tag, stage.status(), id));
     return;
   }
-  if (Status signed_ack = CheckAcknowledgement(s, ack, id, *stage); !signed_ack.ok()) {
-    Log(LogLevel::kWarning, "ack_refused", {{"identity", s.identity}, {"id", id.ToHex()}, {"error", signed_ack.ToString()}});
-    Send(s.routing_id, protocol::ErrorFrame(tag, signed_ack, id));
+  Result<std::optional<PendingSignature>> signed_ack = CheckAcknowledgement(s, ack, id, *stage);
+  if (!signed_ack.ok()) {
+    Log(LogLevel::kWarning, "ack_refused",
+        {{"identity", s.identity}, {"id", id.ToHex()}, {"error", signed_ack.status().ToString()}});
+    Send(s.routing_id, protocol::ErrorFrame(tag, signed_ack.status(), id));
     return;
   }
   uint64_t number = ack.getDeliverySeq();
@@ -514,8 +516,8 @@ void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
   // The signed Acknowledgement envelope (checked above), kept as evidence.
   auto signed_bytes = ack.getAcknowledgement();
   std::string evidence(reinterpret_cast<const char*>(signed_bytes.begin()), signed_bytes.size());
-  committer_->Execute([this, rid = s.routing_id, identity = s.identity, tag, id, number, stage = *stage, reason,
-                   wire_stage, evidence = std::move(evidence)](Store& store) -> GroupCommitter::Completion {
+  auto record = [this, rid = s.routing_id, identity = s.identity, tag, id, number, stage = *stage, reason,
+                 wire_stage, evidence = std::move(evidence)](Store& store) -> GroupCommitter::Completion {
     Result<AckReceipt> recorded = store.AcknowledgeDelivery(identity, number, id, stage, reason, evidence);
     if (recorded.status().code() == StatusCode::kNotFound) recorded = WhyNotFound(store, identity, id, recorded.status());
     return [=, this](const Status& commit) { Post([=, this, r = commit.ok() ? recorded : Result<AckReceipt>(commit)] {
@@ -532,7 +534,30 @@ void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
       receipt.setDuplicate(r->duplicate);
       Send(rid, protocol::Encode(m));
     }); };
-  });
+  };
+  if (!signed_ack->has_value()) {  // no signed acknowledgement to check
+    committer_->Execute(std::move(record));
+    return;
+  }
+  // The signature is checked on the verifier threads, in order with the
+  // submissions and the other signed acknowledgements.
+  verifier_->Submit(
+      [pending = std::move(**signed_ack)]() -> Status {
+        Status verified = pending.key.Verify(pending.data, pending.signature);
+        if (verified.ok()) return verified;
+        return InvalidSignature(pending.what + ": " + verified.message());
+      },
+      [this, rid = s.routing_id, identity = s.identity, tag, id, record = std::move(record)](Status verified) mutable {
+        if (verified.ok()) {
+          committer_->Execute(std::move(record));
+          return;
+        }
+        Post([this, rid, identity, tag, id, verified] {
+          Log(LogLevel::kWarning, "ack_refused",
+              {{"identity", identity}, {"id", id.ToHex()}, {"error", verified.ToString()}});
+          Send(rid, protocol::ErrorFrame(tag, verified, id));
+        });
+      });
 }
 
 void Gateway::OnQuery(Session& s, schema::Query::Reader query) {

@@ -77,17 +77,25 @@ class Gateway {
   void HandleZap();
   void MaybeReloadRegistry();
   void ApplyRegistry(identity::Registry next);
-  Status CheckSignature(const identity::Identity& sender, const identity::SignatureClaim& claim,
-                        std::string_view data, std::string_view what) const;
   // Authorization (authorization.h), and the registered key the envelope's
   // signature must verify with (nullopt: development mode, unsigned).
   Result<std::optional<crypto::PublicKey>> AuthorizeAndResolve(const Session& s, const Submission& sub,
                                                                const std::vector<std::string>& recipients,
                                                                std::string_view payload,
                                                                const identity::SignatureClaim& signature) const;
+  // A signature still to be checked (on the verifier threads).
+  struct PendingSignature {
+    crypto::PublicKey key;
+    std::string data;
+    std::string signature;
+    std::string what;  // names the signed thing in the refusal
+  };
   // An ACK's signed acknowledgement, when it carries one (required with
-  // CURVE for every stage after received).
-  Status CheckAcknowledgement(const Session& s, schema::Ack::Reader ack, const MessageId& id, AckStage stage) const;
+  // CURVE for every stage after received): everything but the signature
+  // bytes is checked here; what remains is returned (nullopt: nothing to
+  // check).
+  Result<std::optional<PendingSignature>> CheckAcknowledgement(const Session& s, schema::Ack::Reader ack,
+                                                               const MessageId& id, AckStage stage) const;
   // On the writer thread: an acknowledgement found no delivery. If the
   // message exists but is not addressed to `identity`, that is
   // kPermissionDenied, not kNotFound.
