@@ -12,7 +12,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "connectors/files.h"
+#include "gateway/core/files.h"
 #include "connectors/message_json.h"
 
 extern char** environ;

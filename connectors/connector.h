@@ -24,7 +24,7 @@
 #include <zmq.hpp>
 
 #include "connectors/config.h"
-#include "connectors/files.h"
+#include "gateway/core/files.h"
 #include "connectors/gateway_link.h"
 #include "connectors/inbox.h"
 #include "connectors/local_endpoint.h"

@@ -44,7 +44,7 @@
 #include <thread>
 #include <zmq.hpp>
 
-#include "connectors/files.h"
+#include "gateway/core/files.h"
 #include "connectors/inbox.h"
 #include "connectors/outbox.h"
 #include "gateway/core/clock.h"

@@ -18,7 +18,7 @@
 #include <memory>
 #include <string>
 
-#include "connectors/files.h"
+#include "gateway/core/files.h"
 #include "connectors/sink.h"
 
 namespace regline::connector {

@@ -48,6 +48,13 @@ CLI::App* Group(CLI::App& parent, const std::string& name, const std::string& de
 // --priority and --correlation, bound to `flags`.
 void AddSendFlags(CLI::App* command, SendFlags& flags, const std::string& default_to = "");
 
+// Adds --db FILE and --data-dir DIR (the store is DIR/gateway.db), which
+// exclude each other: the gateway's store file, read locally.
+void AddStoreFileFlags(CLI::App* command, std::string& db, std::string& data_dir);
+
+// The store file those flags name; "" when neither was given.
+std::string StoreFilePath(const std::string& db, const std::string& data_dir);
+
 // Submits `sealed` in the console's session and prints the confirmation;
 // returns the exit code.
 int SubmitAndReport(Console& console, const Result<SealedEnvelope>& sealed);

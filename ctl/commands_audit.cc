@@ -60,12 +60,8 @@ Rendered RenderVerdict(const AuditVerdict& v) {
 }
 
 int RunVerify(Console& console, const AuditVerifyFlags& f) {
-  std::string path = f.db;
-  std::string flag = "--db";
-  if (!f.data_dir.empty()) {
-    path = f.data_dir + "/gateway.db";
-    flag = "--data-dir";
-  }
+  const std::string path = StoreFilePath(f.db, f.data_dir);
+  const std::string flag = f.data_dir.empty() ? "--db" : "--data-dir";
   std::optional<AuditHead> expected;
   if (!f.expect_head.empty()) {
     Result<AuditHead> head = ParseHead(f.expect_head);
@@ -92,13 +88,7 @@ void AddAuditCommands(CLI::App& app, Console& console) {
       "Check the audit chain in the gateway's store file, read-only, and name the first broken entry.\n"
       "Exits 5 when the chain is broken. Runs on the gateway's host; needs no session.");
   auto f = std::make_shared<AuditVerifyFlags>();
-  CLI::Option* db =
-      verify->add_option("--db", f->db, "The store file (the gateway's data_dir/gateway.db)")->type_name("FILE");
-  CLI::Option* dir =
-      verify->add_option("--data-dir", f->data_dir, "The gateway's data_dir; the store is DIR/gateway.db")
-          ->type_name("DIR");
-  db->excludes(dir);
-  dir->excludes(db);
+  AddStoreFileFlags(verify, f->db, f->data_dir);
   verify
       ->add_option("--expect-head", f->expect_head,
                    "A head printed by an earlier verify: that entry must still be there with that hash\n"

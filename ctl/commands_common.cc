@@ -29,6 +29,20 @@ void AddSendFlags(CLI::App* command, SendFlags& flags, const std::string& defaul
       ->type_name("MESSAGE_ID");
 }
 
+void AddStoreFileFlags(CLI::App* command, std::string& db, std::string& data_dir) {
+  CLI::Option* file =
+      command->add_option("--db", db, "The store file (the gateway's data_dir/gateway.db)")->type_name("FILE");
+  CLI::Option* dir =
+      command->add_option("--data-dir", data_dir, "The gateway's data_dir; the store is DIR/gateway.db")
+          ->type_name("DIR");
+  file->excludes(dir);
+  dir->excludes(file);
+}
+
+std::string StoreFilePath(const std::string& db, const std::string& data_dir) {
+  return data_dir.empty() ? db : data_dir + "/gateway.db";
+}
+
 int SubmitAndReport(Console& console, const Result<SealedEnvelope>& sealed) {
   if (!sealed.ok()) return console.Fail(sealed.status());
   Result<protocol::Client*> session = console.Session();

@@ -75,8 +75,7 @@ Result<Sources> ResolveSources(const EvidenceExportFlags& f) {
     if (!loaded.ok()) return InvalidArgument("--registry " + f.registry + ": " + loaded.status().message());
     s.registry = std::move(loaded).value();
   }
-  if (!f.db.empty()) s.db = f.db;
-  if (!f.data_dir.empty()) s.db = f.data_dir + "/gateway.db";
+  if (std::string named = StoreFilePath(f.db, f.data_dir); !named.empty()) s.db = named;
   if (s.db.empty()) return InvalidArgument("give --db FILE or --data-dir DIR (or a --gateway-config with a data_dir)");
   return s;
 }
@@ -165,13 +164,7 @@ void AddEvidenceCommands(CLI::App& app, Console& console) {
       "signature does not verify against its registered key.");
   auto f = std::make_shared<EvidenceExportFlags>();
   exp->add_option("MESSAGE_ID", f->message_id, "The message (32 hex digits)")->required();
-  CLI::Option* db =
-      exp->add_option("--db", f->db, "The store file (the gateway's data_dir/gateway.db)")->type_name("FILE");
-  CLI::Option* dir =
-      exp->add_option("--data-dir", f->data_dir, "The gateway's data_dir; the store is DIR/gateway.db")
-          ->type_name("DIR");
-  db->excludes(dir);
-  dir->excludes(db);
+  AddStoreFileFlags(exp, f->db, f->data_dir);
   CLI::Option* registry =
       exp->add_option("--registry", f->registry, "The identity registry with the signers' public keys")
           ->type_name("FILE");

@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "gateway/core/store_rows.h"
 #include "gateway/core/store_schema.h"
 
 namespace regline {
@@ -33,11 +34,7 @@ std::string_view AckStageName(AckStage s) {
   return "unknown";
 }
 
-namespace {
-
-bool IsPending(DeliveryState s) { return s == DeliveryState::kQueued || s == DeliveryState::kInFlight; }
-
-constexpr const char* kDeliveryColumns =
+const char* const kDeliveryColumns =
     "d.message_seq, d.recipient, d.state, d.attempts, d.queued_ms, d.next_attempt_ms, d.lease_until_ms, "
     "d.received_ms, d.accepted_ms, d.completed_ms, d.rejected_ms, d.expired_ms, d.dead_lettered_ms, d.reason, "
     "d.delivery_seq, m.message_id, m.sender, m.kind FROM deliveries d JOIN messages m ON m.seq = d.message_seq";
@@ -65,6 +62,10 @@ DeliveryStatus ReadDeliveryStatus(const Statement& st) {
   d.kind = static_cast<int>(st.ColumnInt64(17));
   return d;
 }
+
+namespace {
+
+bool IsPending(DeliveryState s) { return s == DeliveryState::kQueued || s == DeliveryState::kInFlight; }
 
 // A message id as 32 hex digits, without allocating.
 class IdHex {

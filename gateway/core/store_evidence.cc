@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gateway/core/store_rows.h"
 #include "gateway/core/store_schema.h"
 
 namespace regline {
@@ -65,33 +66,11 @@ Status ReadMessage(Database& db, const MessageId& id, MessageEvidence& out) {
 }
 
 Status ReadDeliveries(Database& db, MessageEvidence& out) {
+  const std::string sql = std::string("SELECT ") + kDeliveryColumns + " WHERE d.message_seq = ?1 ORDER BY d.recipient";
   return EachRow(
-      db,
-      "SELECT recipient, state, attempts, queued_ms, next_attempt_ms, lease_until_ms, received_ms, accepted_ms, "
-      "completed_ms, rejected_ms, expired_ms, dead_lettered_ms, reason, delivery_seq FROM deliveries "
-      "WHERE message_seq = ?1 ORDER BY recipient",
-      [&](Statement& st) { st.Bind(1, static_cast<int64_t>(out.seq)); },
+      db, sql.c_str(), [&](Statement& st) { st.Bind(1, static_cast<int64_t>(out.seq)); },
       [&](Statement& st) {
-        DeliveryStatus d;
-        d.seq = out.seq;
-        d.recipient = st.ColumnText(0);
-        d.state = static_cast<DeliveryState>(st.ColumnInt64(1));
-        d.attempts = static_cast<int>(st.ColumnInt64(2));
-        d.queued_ms = st.ColumnInt64(3);
-        d.next_attempt_ms = st.ColumnInt64(4);
-        d.lease_until_ms = st.ColumnInt64(5);
-        d.received_ms = st.ColumnInt64(6);
-        d.accepted_ms = st.ColumnInt64(7);
-        d.completed_ms = st.ColumnInt64(8);
-        d.rejected_ms = st.ColumnInt64(9);
-        d.expired_ms = st.ColumnInt64(10);
-        d.dead_lettered_ms = st.ColumnInt64(11);
-        d.reason = st.ColumnText(12);
-        d.delivery_seq = static_cast<uint64_t>(st.ColumnInt64(13));
-        d.message_id = out.id;
-        d.sender = out.sender;
-        d.kind = out.kind;
-        out.deliveries.push_back(std::move(d));
+        out.deliveries.push_back(ReadDeliveryStatus(st));
         return Status::Ok();
       });
 }

@@ -9,31 +9,12 @@
 #include <cstring>
 #include <utility>
 
+#include "gateway/core/files.h"
+
 namespace regline::crypto {
 namespace {
 
 constexpr off_t kMaxKeyFileSize = 1 << 20;
-
-// Owns one file descriptor; closes it unless Close() already did.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(FileDescriptor&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  FileDescriptor& operator=(FileDescriptor&&) = delete;
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
-  int get() const { return fd_; }
-  bool valid() const { return fd_ >= 0; }
-  // close(2)'s result: a late write error shows up here.
-  int Close() { return ::close(std::exchange(fd_, -1)); }
-
- private:
-  int fd_;
-};
 
 std::string Errno(int err) { return std::strerror(err); }
 
@@ -50,29 +31,13 @@ std::string OctalMode(mode_t mode) {
   return text;
 }
 
-Status WriteAll(int fd, std::string_view contents) {
-  while (!contents.empty()) {
-    ssize_t n = ::write(fd, contents.data(), contents.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return IOError(Errno(errno));
-    contents.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
-}
-
-Status SyncDirectory(const std::string& dir) {
-  FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0) return IOError("syncing directory " + dir + ": " + Errno(errno));
-  return Status::Ok();
-}
-
 // The file's contents, synced and closed; the message of a failure has no path.
-Status FillAndClose(FileDescriptor fd, std::string_view contents, mode_t mode) {
+Status FillAndClose(UniqueFd fd, std::string_view contents, mode_t mode) {
   // open(2) applied the umask; the caller asked for `mode` exactly.
   if (::fchmod(fd.get(), mode) != 0) return IOError("fchmod: " + Errno(errno));
-  REGLINE_RETURN_IF_ERROR(WriteAll(fd.get(), contents));
+  REGLINE_RETURN_IF_ERROR(WriteAll(fd.get(), contents, "write"));
   if (::fsync(fd.get()) != 0) return IOError("fsync: " + Errno(errno));
-  if (fd.Close() != 0) return IOError("close: " + Errno(errno));
+  if (::close(fd.release()) != 0) return IOError("close: " + Errno(errno));
   return Status::Ok();
 }
 
@@ -80,7 +45,7 @@ Status FillAndClose(FileDescriptor fd, std::string_view contents, mode_t mode) {
 
 Status WriteNewFile(const std::string& path, std::string_view contents, mode_t mode) {
   // O_EXCL also refuses a symlink at `path`, dangling or not.
-  FileDescriptor fd(::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode & 07777));
+  UniqueFd fd(::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, mode & 07777));
   if (!fd.valid()) {
     int err = errno;
     if (err == EEXIST) return AlreadyExists(path + " already exists; not overwriting it");
@@ -95,7 +60,7 @@ Status WriteNewFile(const std::string& path, std::string_view contents, mode_t m
 }
 
 Result<std::string> ReadSmallFile(const std::string& path, FileSecrecy secrecy) {
-  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd.valid()) {
     int err = errno;
     if (err == ENOENT) return NotFound(path + ": no such file");

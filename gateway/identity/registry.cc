@@ -1,7 +1,5 @@
 #include "gateway/identity/registry.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <zmq.h>
 
 #include <algorithm>
@@ -9,6 +7,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "gateway/core/files.h"
 #include "gateway/core/toml_table.h"
 
 namespace regline::identity {
@@ -104,18 +103,6 @@ Result<Identity> ReadIdentity(const std::string& file, const toml::table& t) {
     }
   }
   return id;
-}
-
-Status WriteAll(int fd, std::string_view text) {
-  while (!text.empty()) {
-    ssize_t n = write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return IOError(std::string("write: ") + strerror(errno));
-    }
-    text.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -294,29 +281,8 @@ std::string Registry::ToToml() const {
 }
 
 Status Registry::Save(const std::string& path) const {
-  std::string text = ToToml();
-  std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IOError("cannot create " + tmp + ": " + strerror(errno));
-  Status wrote = WriteAll(fd, text);
-  if (wrote.ok() && fsync(fd) != 0) wrote = IOError(std::string("fsync: ") + strerror(errno));
-  close(fd);
-  if (!wrote.ok()) {
-    unlink(tmp.c_str());
-    return wrote.WithContext("writing " + tmp);
-  }
-  if (rename(tmp.c_str(), path.c_str()) != 0) {
-    Status failed = IOError("cannot rename " + tmp + " to " + path + ": " + strerror(errno));
-    unlink(tmp.c_str());
-    return failed;
-  }
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  int dfd = open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    fsync(dfd);
-    close(dfd);
-  }
-  return Status::Ok();
+  // Public keys only: readable by all, like the config it complements.
+  return WriteFileDurably(path, ToToml(), 0644).WithContext("saving the identity registry");
 }
 
 }  // namespace regline::identity

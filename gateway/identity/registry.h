@@ -80,8 +80,8 @@ class Registry {
   // same registry back.
   std::string ToToml() const;
   // Writes ToToml() to `path` atomically: a temporary file, fsync, rename,
-  // fsync of the directory. kIOError naming the path; the old file is then
-  // unchanged.
+  // fsync of the directory (WriteFileDurably, mode 0644). kIOError (kNoSpace
+  // for a full disk) naming the path; the old file is then unchanged.
   Status Save(const std::string& path) const;
 
   const std::vector<Identity>& identities() const { return identities_; }

@@ -5,6 +5,11 @@
 #include <cstring>
 #include <set>
 
+#include "schemas/acknowledgement.capnp.h"
+#include "schemas/catalog.capnp.h"
+#include "schemas/directive.capnp.h"
+#include "schemas/tax.capnp.h"
+
 namespace regline::protocol {
 
 std::string Encode(capnp::MessageBuilder& message) {
@@ -44,6 +49,11 @@ Result<Decoded<T>> Decoded<T>::Parse(std::string_view bytes, size_t max_bytes) {
 
 template class Decoded<schema::Frame>;
 template class Decoded<schema::Envelope>;
+template class Decoded<schema::Acknowledgement>;
+template class Decoded<schema::Directive>;
+template class Decoded<schema::CatalogUpdate>;
+template class Decoded<schema::CatalogSnapshot>;
+template class Decoded<schema::TaxAssistanceRequest>;
 
 MessageId FromWire(schema::MessageId::Reader id) { return MessageId{id.getHi(), id.getLo()}; }
 

@@ -30,7 +30,10 @@ namespace regline::protocol {
 // Serializes `message` (unpacked) into bytes for one ZeroMQ message.
 std::string Encode(capnp::MessageBuilder& message);
 
-// A received message of type T (Frame or Envelope), owning its bytes.
+// A received message of type T, owning its bytes: a Frame, an Envelope, or
+// a payload the gateway reads (Acknowledgement, and the regulators'
+// Directive, CatalogUpdate, CatalogSnapshot, TaxAssistanceRequest; frames.cc
+// instantiates these).
 template <typename T>
 class Decoded {
  public:

@@ -2,11 +2,8 @@
 // registry reloads that make revocations take effect, and the checks every
 // submission and acknowledgement passes (authorization and signatures).
 // Everything here runs on Run()'s thread, like the rest of the sessions.
-#include <capnp/serialize.h>
 #include <sys/stat.h>
 #include <zmq.h>
-
-#include <cstring>
 
 #include "gateway/core/log.h"
 #include "gateway/server/authorization.h"
@@ -197,11 +194,16 @@ Result<std::optional<crypto::PublicKey>> Gateway::AuthorizeAndResolve(const Sess
   to.reserve(recipients.size());
   for (const std::string& r : recipients) to.push_back(registry_.Find(r));  // ExpandRecipients found each
   REGLINE_RETURN_IF_ERROR(AuthorizeSubmit(*sender, sub.kind, to, payload));
-  if (!signature.present() && !curve() && sender->signing_keys.empty()) {
+  return KeyToCheck(*sender, signature, "envelope " + sub.id.ToHex());
+}
+
+Result<std::optional<crypto::PublicKey>> Gateway::KeyToCheck(const identity::Identity& signer,
+                                                             const identity::SignatureClaim& claim,
+                                                             std::string_view what) const {
+  if (!claim.present() && !curve() && signer.signing_keys.empty()) {
     return std::optional<crypto::PublicKey>();  // development mode, and this identity has no key to sign with
   }
-  Result<crypto::PublicKey> key =
-      identity::ResolveSigningKey(registry_, sender->name, signature, "envelope " + sub.id.ToHex());
+  Result<crypto::PublicKey> key = identity::ResolveSigningKey(registry_, signer.name, claim, what);
   if (!key.ok()) return key.status();
   return std::optional<crypto::PublicKey>(std::move(key).value());
 }
@@ -233,15 +235,12 @@ Result<std::optional<Gateway::PendingSignature>> Gateway::CheckAcknowledgement(c
                            id.ToHex());
   }
   const std::string& payload = signed_ack->payload;
-  if (payload.empty() || payload.size() % sizeof(capnp::word) != 0) {
-    return InvalidArgument("the acknowledgement of " + id.ToHex() + " has no readable payload");
-  }
-  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(payload.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), payload.data(), payload.size());
+  Result<protocol::Decoded<schema::Acknowledgement>> decoded =
+      protocol::Decoded<schema::Acknowledgement>::Parse(payload, payload.size());
+  if (!decoded.ok()) return InvalidArgument("the acknowledgement payload: " + decoded.status().message());
   Status agrees;
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
-    capnp::FlatArrayMessageReader reader(words.asPtr());
-    auto a = reader.getRoot<schema::Acknowledgement>();
+    auto a = decoded->get();
     if (!(protocol::FromWire(a.getMessageId()) == id)) {
       agrees = InvalidArgument("the signed acknowledgement names message " +
                                protocol::FromWire(a.getMessageId()).ToHex() + ", not " + id.ToHex());
@@ -254,13 +253,11 @@ Result<std::optional<Gateway::PendingSignature>> Gateway::CheckAcknowledgement(c
   }
   REGLINE_RETURN_IF_ERROR(agrees);
   const identity::SignatureClaim& claim = signed_ack->signature;
-  if (!claim.present() && !curve() && who->signing_keys.empty()) {
-    return std::optional<PendingSignature>();  // development mode, and this identity has no key to sign with
-  }
   const std::string what = "acknowledgement of " + id.ToHex();
-  Result<crypto::PublicKey> key = identity::ResolveSigningKey(registry_, who->name, claim, what);
+  Result<std::optional<crypto::PublicKey>> key = KeyToCheck(*who, claim, what);
   if (!key.ok()) return key.status();
-  return std::optional<PendingSignature>(PendingSignature{std::move(key).value(), payload, claim.bytes, what});
+  if (!key->has_value()) return std::optional<PendingSignature>();
+  return std::optional<PendingSignature>(PendingSignature{std::move(**key), payload, claim.bytes, what});
 }
 
 Status Gateway::WhyNotFound(Store& store, const std::string& identity, const MessageId& id, Status not_found) {

@@ -1,14 +1,13 @@
 #include "gateway/server/authorization.h"
 
 #include <capnp/schema.h>
-#include <capnp/serialize.h>
 #include <kj/exception.h>
 
 #include <algorithm>
-#include <cstring>
 #include <optional>
 #include <string>
 
+#include "gateway/protocol/frames.h"
 #include "schemas/catalog.capnp.h"
 #include "schemas/directive.capnp.h"
 #include "schemas/envelope.capnp.h"
@@ -62,16 +61,11 @@ std::string_view DepartmentCode(schema::Department d) {
 
 template <typename T>
 Result<std::string> IssuerDepartment(std::string_view payload, schema::IssuingOffice::Reader (*office)(typename T::Reader)) {
-  if (payload.empty() || payload.size() % sizeof(capnp::word) != 0) {
-    return InvalidArgument("payload is not a Cap'n Proto message (" + std::to_string(payload.size()) + " bytes)");
-  }
-  kj::Array<capnp::word> words = kj::heapArray<capnp::word>(payload.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), payload.data(), payload.size());
+  Result<protocol::Decoded<T>> decoded = protocol::Decoded<T>::Parse(payload, payload.size());
+  if (!decoded.ok()) return InvalidArgument("payload: " + decoded.status().message());
   std::string code;
-  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
-    capnp::FlatArrayMessageReader reader(words.asPtr());
-    code = std::string(DepartmentCode(office(reader.getRoot<T>()).getDepartment()));
-  });
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions(
+      [&]() { code = std::string(DepartmentCode(office(decoded->get()).getDepartment())); });
   KJ_IF_MAYBE(e, failure) { return InvalidArgument(std::string("payload: ") + e->getDescription().cStr()); }
   return code;
 }

@@ -77,7 +77,6 @@ Gateway::~Gateway() {
   if (wake_fd_ >= 0) close(wake_fd_);
 }
 
-
 Status Gateway::Start() {
   std::error_code ec;
   std::filesystem::create_directories(config_.data_dir, ec);

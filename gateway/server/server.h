@@ -83,6 +83,11 @@ class Gateway {
                                                                const std::vector<std::string>& recipients,
                                                                std::string_view payload,
                                                                const identity::SignatureClaim& signature) const;
+  // The registered key `claim` must verify with, after every other check
+  // of it; nullopt in development mode for an unsigned identity without keys.
+  Result<std::optional<crypto::PublicKey>> KeyToCheck(const identity::Identity& signer,
+                                                      const identity::SignatureClaim& claim,
+                                                      std::string_view what) const;
   // A signature still to be checked (on the verifier threads).
   struct PendingSignature {
     crypto::PublicKey key;

@@ -1,18 +1,21 @@
-// Small file-system helpers for the connector: an owning file descriptor
-// and a write that is atomic and durable (temp file, fsync, rename, fsync
-// of the directory).
+// Small file-system helpers: an owning file descriptor, a whole write, and
+// a write that is atomic and durable (temp file, fsync, rename, fsync of the
+// directory). Used by the connector, the key files and the identity
+// registry.
 //
-// UniqueFd is the one RAII wrapper for a POSIX file descriptor in
-// connectors/: move-only, closes on destruction. The functions are values
-// in, Status out; any thread may call them.
+// UniqueFd is the one RAII wrapper for a POSIX file descriptor: move-only,
+// closes on destruction. The functions are values in, Status out; any
+// thread may call them.
 #pragma once
+
+#include <sys/types.h>
 
 #include <string>
 #include <string_view>
 
 #include "gateway/core/status.h"
 
-namespace regline::connector {
+namespace regline {
 
 class UniqueFd {
  public:
@@ -39,6 +42,14 @@ class UniqueFd {
 // otherwise; the message names `what` and strerror(err).
 Status ErrnoStatus(int err, std::string_view what);
 
+// Writes all of `bytes` to `fd` (retrying short writes); a failure names
+// `what` (e.g. "writing /path").
+Status WriteAll(int fd, std::string_view bytes, std::string_view what);
+
+// fsyncs the directory `directory`, so that a file created or renamed in it
+// survives a crash.
+Status SyncDirectory(const std::string& directory);
+
 // Writes `bytes` to `directory`/`name` so that a reader (or a crash) sees
 // either no file or the whole file: writes `directory`/`temp_name`, fsyncs
 // it, renames it over `name`, then fsyncs the directory so that the rename
@@ -46,10 +57,10 @@ Status ErrnoStatus(int err, std::string_view what);
 // directory (for the final fsync). On failure the temp file is removed and
 // nothing named `name` is changed.
 Status WriteFileDurably(const std::string& directory, int directory_fd, const std::string& temp_name,
-                        const std::string& name, std::string_view bytes);
+                        const std::string& name, std::string_view bytes, mode_t mode = 0640);
 
-// The same for a one-off file: opens the directory itself. Used for
-// <data_dir>/connector.endpoint.
-Status WriteFileDurably(const std::string& path, std::string_view bytes);
+// The same for a one-off file, created with `mode`: opens the directory
+// itself. Used for <data_dir>/connector.endpoint and the identity registry.
+Status WriteFileDurably(const std::string& path, std::string_view bytes, mode_t mode = 0640);
 
-}  // namespace regline::connector
+}  // namespace regline

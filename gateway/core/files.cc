@@ -1,4 +1,4 @@
-#include "connectors/files.h"
+#include "gateway/core/files.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace regline::connector {
+namespace regline {
 
 UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
   if (this != &o) {
@@ -34,29 +34,32 @@ Status ErrnoStatus(int err, std::string_view what) {
   return IOError(std::move(message));
 }
 
-namespace {
-
-Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
+Status WriteAll(int fd, std::string_view bytes, std::string_view what) {
   while (!bytes.empty()) {
     ssize_t n = write(fd, bytes.data(), bytes.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoStatus(errno, "writing " + path);
+      return ErrnoStatus(errno, what);
     }
     bytes.remove_prefix(static_cast<size_t>(n));
   }
   return Status::Ok();
 }
 
-}  // namespace
+Status SyncDirectory(const std::string& directory) {
+  UniqueFd fd(open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return ErrnoStatus(errno, "opening directory " + directory);
+  if (fsync(fd.get()) != 0) return ErrnoStatus(errno, "fsync of directory " + directory);
+  return Status::Ok();
+}
 
 Status WriteFileDurably(const std::string& directory, int directory_fd, const std::string& temp_name,
-                        const std::string& name, std::string_view bytes) {
+                        const std::string& name, std::string_view bytes, mode_t mode) {
   const std::string temp = directory + "/" + temp_name;
   const std::string final_path = directory + "/" + name;
-  UniqueFd fd(open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  UniqueFd fd(open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
   if (!fd.valid()) return ErrnoStatus(errno, "creating " + temp);
-  Status s = WriteAll(fd.get(), bytes, temp);
+  Status s = WriteAll(fd.get(), bytes, "writing " + temp);
   if (s.ok() && fsync(fd.get()) != 0) s = ErrnoStatus(errno, "fsync of " + temp);
   if (s.ok()) {
     int rc = close(fd.release());
@@ -73,13 +76,13 @@ Status WriteFileDurably(const std::string& directory, int directory_fd, const st
   return Status::Ok();
 }
 
-Status WriteFileDurably(const std::string& path, std::string_view bytes) {
+Status WriteFileDurably(const std::string& path, std::string_view bytes, mode_t mode) {
   std::filesystem::path p(path);
   std::string directory = p.has_parent_path() ? p.parent_path().string() : ".";
   UniqueFd dir(open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir.valid()) return ErrnoStatus(errno, "opening directory " + directory);
   std::string name = p.filename().string();
-  return WriteFileDurably(directory, dir.get(), "." + name + ".tmp", name, bytes);
+  return WriteFileDurably(directory, dir.get(), "." + name + ".tmp", name, bytes, mode);
 }
 
-}  // namespace regline::connector
+}  // namespace regline
