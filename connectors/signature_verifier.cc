@@ -11,35 +11,28 @@ namespace {
 
 constexpr int64_t kRecheckMs = 1000;
 
-std::filesystem::file_time_type ModifiedAt(const std::string& path) {
-  std::error_code ec;
-  auto t = std::filesystem::last_write_time(path, ec);
-  return ec ? std::filesystem::file_time_type{} : t;
-}
-
 }  // namespace
 
 SignatureVerifier::SignatureVerifier(identity::Registry registry, std::string path, const Clock& clock)
-    : registry_(std::move(registry)), path_(std::move(path)), clock_(clock) {
-  if (!path_.empty()) loaded_mtime_ = ModifiedAt(path_);
+    : registry_(std::move(registry)), clock_(clock) {
+  if (!path.empty()) file_.emplace(std::move(path));
 }
 
 void SignatureVerifier::ReloadIfChanged() {
-  if (path_.empty()) return;
+  if (!file_.has_value()) return;
   const int64_t now = clock_.NowMs();
   if (now < next_check_ms_) return;
   next_check_ms_ = now + kRecheckMs;
-  const auto mtime = ModifiedAt(path_);
-  if (mtime == loaded_mtime_) return;
-  loaded_mtime_ = mtime;
-  Result<identity::Registry> loaded = identity::Registry::Load(path_);
-  if (!loaded.ok()) {
-    Log(LogLevel::kWarning, "registry_reload_failed", {{"path", path_}, {"error", loaded.status().ToString()}});
+  std::optional<Result<identity::Registry>> loaded = file_->Poll();
+  if (!loaded.has_value()) return;
+  if (!loaded->ok()) {
+    Log(LogLevel::kWarning, "registry_reload_failed",
+        {{"path", file_->path()}, {"error", loaded->status().ToString()}});
     return;
   }
-  registry_ = std::move(loaded).value();
+  registry_ = std::move(*loaded).value();
   Log(LogLevel::kInfo, "registry_reloaded",
-      {{"path", path_}, {"identities", std::to_string(registry_.identities().size())}});
+      {{"path", file_->path()}, {"identities", std::to_string(registry_.identities().size())}});
 }
 
 Status SignatureVerifier::Verify(std::string_view envelope, size_t max_bytes) {

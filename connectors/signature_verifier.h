@@ -4,13 +4,13 @@
 // checks again against its own copy of the registry, so that the platform
 // does not have to trust the gateway's word for who issued a directive.
 //
-// Holds the registry copy it was given and rereads the file when its
-// modification time changes (looked at no more than once a second); a file
+// Holds the registry copy it was given and rereads the file when it
+// changes (identity::RegistryFile, looked at no more than once a second); a file
 // that does not load is logged (registry_reload_failed) and the copy in
 // force stays. Not synchronized: one thread (the sink worker) uses it.
 #pragma once
 
-#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -37,9 +37,8 @@ class SignatureVerifier {
   void ReloadIfChanged();
 
   identity::Registry registry_;
-  const std::string path_;
+  std::optional<identity::RegistryFile> file_;  // when a path was given
   const Clock& clock_;
-  std::filesystem::file_time_type loaded_mtime_{};
   int64_t next_check_ms_ = 0;
 };
 

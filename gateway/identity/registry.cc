@@ -1,5 +1,6 @@
 #include "gateway/identity/registry.h"
 
+#include <sys/stat.h>
 #include <zmq.h>
 
 #include <algorithm>
@@ -283,6 +284,26 @@ std::string Registry::ToToml() const {
 Status Registry::Save(const std::string& path) const {
   // Public keys only: readable by all, like the config it complements.
   return WriteFileDurably(path, ToToml(), 0644).WithContext("saving the identity registry");
+}
+
+RegistryFile::RegistryFile(std::string path) : path_(std::move(path)), stamp_(StampOf(path_)) {}
+
+RegistryFile::Stamp RegistryFile::StampOf(const std::string& path) {
+  struct stat st {};
+  Stamp s;
+  if (stat(path.c_str(), &st) == 0) {
+    s.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
+    s.size = st.st_size;
+    s.inode = st.st_ino;
+  }
+  return s;
+}
+
+std::optional<Result<Registry>> RegistryFile::Poll() {
+  Stamp now = StampOf(path_);
+  if (now == stamp_) return std::nullopt;
+  stamp_ = now;
+  return Registry::Load(path_);
 }
 
 }  // namespace regline::identity

@@ -22,6 +22,7 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -102,6 +103,32 @@ class Registry {
  private:
   Status Validate(const Identity& id) const;
   std::vector<Identity> identities_;
+};
+
+// A registry file watched for changes: Poll() loads it again when its
+// modification time, size or inode changed since the last look (an
+// atomic rewrite by `reglinectl identity` changes the inode). Used by the
+// gateway and the connector to apply revocations without a restart. One
+// thread at a time.
+class RegistryFile {
+ public:
+  // Takes the file's current stamp: the caller has just loaded it.
+  explicit RegistryFile(std::string path);
+
+  // nullopt when the file is unchanged; otherwise the file as it loads now
+  // (or why it does not).
+  std::optional<Result<Registry>> Poll();
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Stamp {
+    int64_t mtime_ns = 0, size = -1;
+    uint64_t inode = 0;
+    bool operator==(const Stamp&) const = default;
+  };
+  static Stamp StampOf(const std::string& path);
+  std::string path_;
+  Stamp stamp_;
 };
 
 }  // namespace regline::identity

@@ -135,6 +135,26 @@ TEST_F(RegistryFileTest, AKeyIdThatIsNotTheKeysOwnIsRefused) {
       << r.status().message();
 }
 
+TEST_F(RegistryFileTest, AWatchedFileIsLoadedAgainOnlyWhenItChanges) {
+  Registry reg;
+  ASSERT_TRUE(reg.Add(Platform("douyin")).ok());
+  std::string path = (dir_ / "identities.toml").string();
+  ASSERT_TRUE(reg.Save(path).ok());
+  RegistryFile file(path);
+  EXPECT_FALSE(file.Poll().has_value()) << "unchanged since the watch began";
+  ASSERT_TRUE(reg.Revoke("douyin", 5).ok());
+  ASSERT_TRUE(reg.Save(path).ok());
+  std::optional<Result<Registry>> changed = file.Poll();
+  ASSERT_TRUE(changed.has_value());
+  ASSERT_TRUE(changed->ok()) << changed->status().ToString();
+  EXPECT_EQ((*changed)->Find("douyin")->revoked_ms, 5);
+  EXPECT_FALSE(file.Poll().has_value());
+  Write("[[identity]\n");
+  std::optional<Result<Registry>> broken = file.Poll();
+  ASSERT_TRUE(broken.has_value());
+  EXPECT_EQ(broken->status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(RegistryTest, ACurveKeyBelongsToOneIdentityOnly) {
   Registry reg;
   Identity a = Platform("douyin");

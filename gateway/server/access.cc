@@ -2,7 +2,6 @@
 // registry reloads that make revocations take effect, and the checks every
 // submission and acknowledgement passes (authorization and signatures).
 // Everything here runs on Run()'s thread, like the rest of the sessions.
-#include <sys/stat.h>
 #include <zmq.h>
 
 #include "gateway/core/log.h"
@@ -97,25 +96,16 @@ void Gateway::HandleZap() {
 }
 
 void Gateway::MaybeReloadRegistry() {
-  const std::string& path = config_.security.registry_file;
-  if (path.empty()) return;
-  struct stat st {};
-  FileStamp now;
-  if (stat(path.c_str(), &st) == 0) {
-    now.mtime_ns = int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
-    now.size = st.st_size;
-    now.inode = st.st_ino;
-  }
-  if (now == registry_stamp_) return;
-  registry_stamp_ = now;
-  if (committer_ == nullptr) return;  // Start(): the config has just loaded this file
-  Result<identity::Registry> next = identity::Registry::Load(path);
-  if (!next.ok()) {
+  if (!registry_file_.has_value()) return;
+  std::optional<Result<identity::Registry>> next = registry_file_->Poll();
+  if (!next.has_value()) return;
+  if (!next->ok()) {
     Log(LogLevel::kError, "registry_reload_failed",
-        {{"registry", path}, {"error", next.status().ToString()}, {"action", "keeping the registry in force"}});
+        {{"registry", registry_file_->path()}, {"error", next->status().ToString()},
+         {"action", "keeping the registry in force"}});
     return;
   }
-  ApplyRegistry(std::move(next).value());
+  ApplyRegistry(std::move(*next).value());
 }
 
 void Gateway::ApplyRegistry(identity::Registry next) {

@@ -86,7 +86,7 @@ Status Gateway::Start() {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) return IOError("eventfd failed");
   registry_ = config_.registry;
-  MaybeReloadRegistry();  // takes the file's stamp (and any change since the config was read)
+  if (!config_.security.registry_file.empty()) registry_file_.emplace(config_.security.registry_file);
   if (curve()) {
     REGLINE_RETURN_IF_ERROR(StartCurve());
   } else {

@@ -127,12 +127,7 @@ class Gateway {
   zmq::socket_t router_;
   zmq::socket_t zap_;  // REP at inproc://zeromq.zap.01 when CURVE is on
   identity::Registry registry_;  // the live registry (reloaded from config_.security.registry_file)
-  struct FileStamp {
-    int64_t mtime_ns = 0, size = -1;
-    uint64_t inode = 0;
-    bool operator==(const FileStamp&) const = default;
-  };
-  FileStamp registry_stamp_;
+  std::optional<identity::RegistryFile> registry_file_;  // when config_.security.registry_file is set
   uint64_t handshakes_refused_ = 0;  // CURVE keys ZAP turned away
   int wake_fd_ = -1;  // eventfd: completions posted or stop requested
   std::atomic<bool> stop_requested_{false};  // lock-free, so signal-safe
