@@ -252,6 +252,11 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
     s = audit.status();
     if (s.ok()) store->audit_ = std::move(audit).value();
   }
+  if (s.ok()) {
+    Result<std::unique_ptr<DirectiveLedger>> ledger = DirectiveLedger::Open(store->db_);
+    s = ledger.status();
+    if (s.ok()) store->directives_ = std::move(ledger).value();
+  }
   if (!s.ok()) return s.WithContext("opening store " + options.path);
   return store;
 }
@@ -494,6 +499,7 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
                         std::to_string(quota) + "); retry later");
     }
   }
+  if (s.directive.has_value()) REGLINE_RETURN_IF_ERROR(directives_->CheckLineage(*s.directive));
   auto id = s.id.ToBytes();
   auto correlation = s.correlation_id.ToBytes();
   Statement& ins = stmts_->insert_message;
@@ -511,9 +517,25 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
   if (Status st = ins.Run(); !st.ok()) return fatal(st);
   int64_t seq = db_.LastInsertRowId();
   SubmitReceipt receipt{static_cast<uint64_t>(seq), now, false, {}};
-  AuditDetail(audit_detail_).Number("seq", seq).Text("sender", s.sender).Number("kind", s.kind).List("recipients",
-                                                                                                     s.recipients);
+  AuditDetail submitted(audit_detail_);
+  submitted.Number("seq", seq).Text("sender", s.sender).Number("kind", s.kind).List("recipients", s.recipients);
+  if (s.directive.has_value()) {
+    submitted.Number("ack_deadline_ms", s.directive->ack_deadline_ms)
+        .Number("completion_deadline_ms", s.directive->completion_deadline_ms);
+  }
   if (Status st = AuditMessage(now, "submitted", s.id); !st.ok()) return fatal(st);
+  if (s.directive.has_value()) {
+    std::vector<MessageId> closed;
+    if (Status st = directives_->Record(static_cast<uint64_t>(seq), *s.directive, now, closed); !st.ok()) {
+      return fatal(st);
+    }
+    for (const MessageId& old : closed) {
+      AuditDetail(audit_detail_).Text(s.directive->revokes.IsZero() ? "superseded_by" : "revoked_by", s.id.ToHex());
+      if (Status st = AuditMessage(now, s.directive->revokes.IsZero() ? "superseded" : "revoked", old); !st.ok()) {
+        return fatal(st);
+      }
+    }
+  }
   for (const auto& r : s.recipients) {
     bool lease = false;
     if (!s.lease_to.empty() && std::find(s.lease_to.begin(), s.lease_to.end(), r) != s.lease_to.end()) {
@@ -713,6 +735,17 @@ Result<AckReceipt> Store::RecordAck(Statement& row, int first, uint64_t seq, std
   } else if (accepted != 0) {
     state = DeliveryState::kAccepted;
   }
+  int64_t late_ms = 0;
+  if (stage != AckStage::kReceived) {
+    Result<DirectiveLineage> terms = directives_->Lineage(seq);
+    if (terms.ok()) {
+      const int64_t deadline = stage == AckStage::kCompleted ? terms->terms.completion_deadline_ms
+                                                             : terms->terms.ack_deadline_ms;
+      late_ms = std::max<int64_t>(0, now - deadline);
+    } else if (terms.status().code() != StatusCode::kNotFound) {
+      return terms.status();
+    }
+  }
   REGLINE_RETURN_IF_ERROR(AtomicallyOrDoom([&]() -> Status {
     Statement& up = stmts_->update_ack;
     up.Reset();
@@ -722,6 +755,7 @@ Result<AckReceipt> Store::RecordAck(Statement& row, int first, uint64_t seq, std
     AuditDetail detail(audit_detail_);
     detail.Delivery(recipient, delivery_seq).Text("stage", AckStageName(stage));
     if (stage == AckStage::kRejected) detail.Text("reason", reason);
+    if (late_ms > 0) detail.Number("late_ms", late_ms);
     REGLINE_RETURN_IF_ERROR(AuditMessage(now, "acknowledged", id));
     if (acknowledgement.empty()) return Status::Ok();  // the usual case: no evidence to keep
     Statement& keep = stmts_->insert_acknowledgement;
@@ -731,7 +765,7 @@ Result<AckReceipt> Store::RecordAck(Statement& row, int first, uint64_t seq, std
     return keep.Run();
   }));
   if (IsPending(old_state)) AdjustPending(std::string(recipient), -1);
-  return AckReceipt{state, now, false};
+  return AckReceipt{state, now, false, late_ms};
 }
 
 int64_t Store::BackoffMs(int attempts) const {
@@ -1045,6 +1079,40 @@ static Result<std::vector<DeliveryStatus>> ReadStatuses(Statement& st) {
   }
   st.Reset();
   return out;
+}
+
+Result<std::vector<OverdueItem>> Store::Overdue(int limit, bool unescalated_only) {
+  return directives_->Overdue(clock_.NowMs(), limit, unescalated_only);
+}
+
+Result<SubmitReceipt> Store::Escalate(const OverdueItem& item, int level, const Submission& escalation) {
+  const int64_t now = clock_.NowMs();
+  std::unordered_map<std::string, int64_t> added;
+  std::unordered_map<std::string, uint64_t> next_seq;
+  Result<SubmitReceipt> receipt = Internal("escalation not stored");
+  Status tx = Atomically([&]() -> Status {
+    receipt = SubmitOne(escalation, now, added, next_seq);
+    if (!receipt.ok()) return receipt.status();
+    if (receipt->duplicate) return AlreadyExists("escalation " + escalation.id.ToHex() + " was stored before");
+    REGLINE_RETURN_IF_ERROR(directives_->RecordEscalation(item, level, now, receipt->seq));
+    AuditDetail(audit_detail_)
+        .Text("recipient", item.recipient)
+        .Text("missing", DeadlineStageName(item.missing))
+        .Number("deadline_ms", item.deadline_ms)
+        .Number("level", level)
+        .Text("escalation", escalation.id.ToHex());
+    return AuditMessage(now, "escalated", item.directive);
+  });
+  if (!tx.ok()) return tx;
+  for (const auto& [recipient, n] : added) AdjustPending(recipient, n);
+  for (const auto& [recipient, number] : next_seq) last_delivery_seq_[recipient] = number;
+  return receipt;
+}
+
+Result<DirectiveLineage> Store::Lineage(uint64_t seq) { return directives_->Lineage(seq); }
+
+Result<int> Store::EscalationCount(uint64_t seq, std::string_view recipient) {
+  return directives_->EscalationCount(seq, recipient);
 }
 
 Result<std::vector<DeliveryStatus>> Store::Deliveries(uint64_t seq) {

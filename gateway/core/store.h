@@ -55,6 +55,7 @@
 #include "gateway/core/audit_chain.h"
 #include "gateway/core/checkpointer.h"
 #include "gateway/core/clock.h"
+#include "gateway/core/directive_ledger.h"
 #include "gateway/core/message_id.h"
 #include "gateway/core/sqlite.h"
 #include "gateway/core/status.h"
@@ -126,6 +127,10 @@ struct Submission {
   // delivery is queued behind it as usual and per-recipient order holds.
   std::vector<std::string> lease_to;
   int64_t lease_ms = 0;
+  // Directives only: the deadlines and lineage the gateway resolved
+  // (directive_ledger.h), stored with the message. A lineage the ledger
+  // refuses (DirectiveLedger::CheckLineage) refuses the submission.
+  std::optional<DirectiveTerms> directive;
 };
 
 // A delivery stored already leased by Submit (see Submission::lease_to).
@@ -168,6 +173,10 @@ struct AckReceipt {
   DeliveryState state = DeliveryState::kQueued;  // after the acknowledgement
   int64_t recorded_ms = 0;  // when this stage was first recorded
   bool duplicate = false;   // the stage had been recorded before
+  // How late the stage came against the directive's deadline for it
+  // (accepted/rejected: the acknowledgement deadline; completed: the
+  // completion deadline); 0 when on time or untracked.
+  int64_t late_ms = 0;
 };
 
 // One recipient's view of one message.
@@ -291,6 +300,21 @@ class Store {
   // The newest audit entry, as this store's transaction sees it.
   const AuditHead& AuditLogHead() const { return audit_->head(); }
 
+  // Directives (directive_ledger.h). Overdue: the recipients of open
+  // directives past a deadline now, oldest deadline first, at most `limit`
+  // (0: all); with `unescalated_only`, only misses not yet escalated.
+  Result<std::vector<OverdueItem>> Overdue(int limit, bool unescalated_only = false);
+  // Stores `escalation` (a message from the gateway to the directive's
+  // issuer) and records it as escalation `level` of `item`'s miss, in one
+  // transaction. kAlreadyExists when that level was recorded before (then
+  // nothing is stored).
+  Result<SubmitReceipt> Escalate(const OverdueItem& item, int level, const Submission& escalation);
+  // Directive `seq`'s tracked terms and lineage; kNotFound when it is not
+  // a tracked directive.
+  Result<DirectiveLineage> Lineage(uint64_t seq);
+  // Escalations raised for (seq, recipient).
+  Result<int> EscalationCount(uint64_t seq, std::string_view recipient);
+
   // Lookups for consoles.
   Result<uint64_t> FindSeq(std::string_view sender, const MessageId& id);
   // Any sender's message with this id (ids are 128-bit random: in practice
@@ -367,6 +391,7 @@ class Store {
   std::unique_ptr<Statements> stmts_;
   std::unique_ptr<Checkpointer> checkpointer_;  // declared after db_: stops before it closes
   std::unique_ptr<AuditAppender> audit_;         // its statements live on db_
+  std::unique_ptr<DirectiveLedger> directives_;  // likewise
   std::string audit_detail_;                     // scratch for audit entries' detail text
   // Why the open transaction must be rolled back (see AtomicallyOrDoom);
   // ok when it need not. Cleared by Begin and Commit.

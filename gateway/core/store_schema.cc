@@ -86,6 +86,33 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY(message_seq, recipient, stage)
     ) WITHOUT ROWID;
     )sql",
+    // 4: directives' deadlines and lineage, and the escalations of missed
+    // deadlines (directive_ledger.h, docs/store.md).
+    R"sql(
+    CREATE TABLE directives(
+      message_seq            INTEGER PRIMARY KEY,  -- messages.seq of the directive
+      department             TEXT    NOT NULL,     -- issuing department code
+      action                 INTEGER NOT NULL,     -- schema DirectiveAction ordinal
+      severity               INTEGER NOT NULL,     -- schema Severity ordinal
+      ack_deadline_ms        INTEGER NOT NULL,     -- accepted or rejected by then
+      completion_deadline_ms INTEGER NOT NULL,     -- completed by then
+      supersedes_seq         INTEGER NOT NULL DEFAULT 0,  -- the directive this one replaced; 0: none
+      revokes_seq            INTEGER NOT NULL DEFAULT 0,  -- the directive this one revoked; 0: none
+      closed_by_seq          INTEGER NOT NULL DEFAULT 0,  -- the directive that superseded or revoked this one
+      closed_how             INTEGER NOT NULL DEFAULT 0,  -- 0 open, 1 superseded, 2 revoked
+      closed_ms              INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX directives_open ON directives(ack_deadline_ms) WHERE closed_by_seq = 0;
+    CREATE TABLE escalations(
+      message_seq    INTEGER NOT NULL,  -- the overdue directive
+      recipient      TEXT    NOT NULL,  -- the overdue platform
+      stage          INTEGER NOT NULL,  -- DeadlineStage: 1 accept, 2 complete
+      level          INTEGER NOT NULL,  -- 1 for the first escalation of this miss
+      escalated_ms   INTEGER NOT NULL,
+      escalation_seq INTEGER NOT NULL,  -- messages.seq of the Escalation message
+      PRIMARY KEY(message_seq, recipient, stage, level)
+    ) WITHOUT ROWID;
+    )sql",
 };
 
 }  // namespace

@@ -1,0 +1,120 @@
+// DirectiveLedger: what the gateway's store knows about directives beyond
+// their delivery: the deadlines it tracks for each (the directive's own or
+// the policy's defaults, resolved before submission), which directive
+// superseded or revoked which, and the escalations raised for missed
+// deadlines. Tables `directives` and `escalations` (schema version 4,
+// docs/store.md).
+//
+// Deadlines, per recipient of an open directive (one neither superseded
+// nor revoked):
+//   - the acknowledgement deadline is met by stage accepted, rejected or
+//     completed recorded before it;
+//   - the completion deadline by completed, or by rejected (a rejection
+//     ends the platform's duty; the regulator sees it in the status).
+// A recipient that has not met a deadline once it has passed is overdue
+// for that stage, whatever its delivery state (a dead-lettered directive
+// is overdue too: nobody acted on it).
+//
+// Owned by the Store, which calls it inside its own transactions on its
+// writer thread; statements live on the Store's connection. Not
+// thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/core/message_id.h"
+#include "gateway/core/sqlite.h"
+#include "gateway/core/status.h"
+
+namespace regline {
+
+// A directive's terms as the gateway resolved them at acceptance.
+struct DirectiveTerms {
+  std::string department;            // issuing department, lower-case code ("samr")
+  int action = 0;                    // schema DirectiveAction ordinal
+  int severity = 0;                  // schema Severity ordinal
+  int64_t ack_deadline_ms = 0;       // accepted or rejected by then
+  int64_t completion_deadline_ms = 0;  // completed by then
+  MessageId supersedes;              // zero: none
+  MessageId revokes;                 // zero: none
+};
+
+// The stage a deadline asks for.
+enum class DeadlineStage : int { kAccept = 1, kComplete = 2 };
+std::string_view DeadlineStageName(DeadlineStage s);  // "accept", "complete"
+
+// One recipient of one open directive past one deadline.
+struct OverdueItem {
+  uint64_t seq = 0;         // the directive's gateway sequence number
+  MessageId directive;      // its id
+  std::string issuer;       // its sender identity
+  std::string department;
+  int action = 0;
+  int severity = 0;
+  std::string recipient;
+  DeadlineStage missing = DeadlineStage::kAccept;
+  int64_t deadline_ms = 0;
+  int last_state = 0;       // DeliveryState ordinal of the recipient's delivery
+  int64_t issued_ms = 0;    // when the gateway accepted the directive
+  int escalations = 0;      // escalations raised for this miss so far
+};
+
+// Where a directive stands in its lineage; zero ids: none.
+struct DirectiveLineage {
+  DirectiveTerms terms;
+  MessageId superseded_by;
+  MessageId revoked_by;
+  int64_t closed_ms = 0;  // when it was superseded or revoked; 0: open
+};
+
+class DirectiveLedger {
+ public:
+  // Prepares the statements on `db` (which must outlive the ledger).
+  // kInternal when the tables are missing (schema not migrated).
+  static Result<std::unique_ptr<DirectiveLedger>> Open(Database& db);
+  ~DirectiveLedger();
+  DirectiveLedger(const DirectiveLedger&) = delete;
+  DirectiveLedger& operator=(const DirectiveLedger&) = delete;
+
+  // Before a directive is stored: the earlier directives it supersedes or
+  // revokes must exist (kNotFound), be directives of the same department
+  // (kPermissionDenied), still be open (kFailedPrecondition naming what
+  // closed them), and a revocation must repeat the revoked action
+  // (kInvalidArgument). Supersedes and revokes together are
+  // kInvalidArgument. Changes nothing.
+  Status CheckLineage(const DirectiveTerms& terms);
+
+  // Records directive `seq` and closes what it supersedes or revokes
+  // (CheckLineage first). Fills `closed` with the ids it closed, for the
+  // caller's audit entries. A failure leaves a half-done change: roll back.
+  Status Record(uint64_t seq, const DirectiveTerms& terms, int64_t now, std::vector<MessageId>& closed);
+
+  // Recipients of open directives past a deadline at `now`, oldest deadline
+  // first, at most `limit`. With `unescalated_only`, only misses that have
+  // no escalation yet.
+  Result<std::vector<OverdueItem>> Overdue(int64_t now, int limit, bool unescalated_only);
+
+  // Records escalation `level` of `item`'s miss, made at `now` as message
+  // `escalation_seq`. kAlreadyExists when that level was recorded before.
+  Status RecordEscalation(const OverdueItem& item, int level, int64_t now, uint64_t escalation_seq);
+
+  // Directive `seq`'s terms and lineage; kNotFound when `seq` is not a
+  // tracked directive.
+  Result<DirectiveLineage> Lineage(uint64_t seq);
+  // Escalations raised for (seq, recipient), all stages.
+  Result<int> EscalationCount(uint64_t seq, std::string_view recipient);
+
+ private:
+  struct Statements;
+  explicit DirectiveLedger(std::unique_ptr<Statements> s);
+  Result<std::optional<DirectiveLineage>> FindById(const MessageId& id, uint64_t* seq);
+
+  std::unique_ptr<Statements> stmts_;
+};
+
+}  // namespace regline
