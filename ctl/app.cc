@@ -61,6 +61,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
       {"tax", "Regulators and platforms"},
       {"status", "Questions"},
       {"queues", "Questions"},
+      {"overdue", "Questions"},
       {"dead-letters", "Gateway operators"},
       {"replay", "Gateway operators"},
       {"audit", "Gateway operators"},

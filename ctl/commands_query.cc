@@ -111,11 +111,46 @@ void AddReplay(CLI::App& app, Console& console) {
   });
 }
 
+struct OverdueFlags {
+  std::string platform;
+  std::string department;
+  int64_t limit = 0;
+};
+
+void AddOverdue(CLI::App& app, Console& console) {
+  CLI::App* overdue = app.add_subcommand(
+      "overdue", "Directives past their acknowledgement or completion deadline, by platform, department and age");
+  auto f = std::make_shared<OverdueFlags>();
+  overdue->add_option("--platform", f->platform, "Only this platform's")->type_name("NAME");
+  overdue->add_option("--department", f->department, "Only this issuing department's (CAC, SAMR, ...)")
+      ->type_name("CODE");
+  overdue->add_option("--limit", f->limit, "At most this many (default 1000)")->type_name("N");
+  overdue->callback([&console, f] {
+    console.Then([&console, f] {
+      if (f->limit < 0 || f->limit > UINT32_MAX) {
+        return console.Fail(InvalidArgument("--limit: " + std::to_string(f->limit) + " is not a count"));
+      }
+      std::string department = f->department;
+      for (char& c : department) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return RunQuery(
+          console,
+          [&](schema::Query::Builder q) {
+            auto query = q.initOverdue();
+            query.setPlatform(f->platform);
+            query.setDepartment(department);
+            query.setLimit(static_cast<uint32_t>(f->limit));
+          },
+          [](schema::QueryResult::Reader r) { return RenderOverdue(r.getOverdue()); });
+    });
+  });
+}
+
 }  // namespace
 
 void AddQueryCommands(CLI::App& app, Console& console) {
   AddStatus(app, console);
   AddQueues(app, console);
+  AddOverdue(app, console);
   AddDeadLetters(app, console);
   AddReplay(app, console);
 }

@@ -1,5 +1,7 @@
 #include "ctl/output.h"
 
+#include <map>
+
 #include <kj/encoding.h>
 
 #include <ctime>
@@ -175,14 +177,70 @@ Rendered RenderMessageStatus(schema::MessageStatus::Reader s) {
   }
   r.text = "message " + Hex(s.getMessageId()) + "  " + EnumName(s.getKind()) + " from " + Text(s.getSender()) +
            ", gateway seq " + std::to_string(s.getGatewaySeq()) + ", accepted " + FormatTime(s.getAcceptedMs()) +
-           ", expires " + (s.getExpiresMs() == 0 ? "never" : FormatTime(s.getExpiresMs())) + "\n\n" + table.Render();
-  r.json = {{"message_id", Hex(s.getMessageId())},
-            {"sender", Text(s.getSender())},
-            {"kind", EnumName(s.getKind())},
-            {"gateway_seq", s.getGatewaySeq()},
-            {"accepted", TimeJson(s.getAcceptedMs())},
-            {"expires", TimeJson(s.getExpiresMs())},
-            {"recipients", recipients}};
+           ", expires " + (s.getExpiresMs() == 0 ? "never" : FormatTime(s.getExpiresMs())) + "\n";
+  // Directives: the deadlines the gateway tracks, and the lineage.
+  if (s.getRecipients().size() > 0 && s.getRecipients()[0].getAckDeadlineMs() != 0) {
+    auto first = s.getRecipients()[0];
+    r.text += "deadlines: accepted by " + FormatTime(first.getAckDeadlineMs()) + ", completed by " +
+              FormatTime(first.getCompletionDeadlineMs()) + "\n";
+  }
+  auto lineage = [&](const char* what, schema::MessageId::Reader id, const char* key) {
+    if (protocol::FromWire(id).IsZero()) return;
+    r.text += std::string(what) + " " + Hex(id) + "\n";
+    r.json[key] = Hex(id);
+  };
+  lineage("SUPERSEDED by", s.getSupersededBy(), "superseded_by");
+  lineage("REVOKED by", s.getRevokedBy(), "revoked_by");
+  lineage("supersedes", s.getSupersedes(), "supersedes");
+  lineage("revokes", s.getRevokes(), "revokes");
+  r.text += "\n" + table.Render();
+  r.json["message_id"] = Hex(s.getMessageId());
+  r.json["sender"] = Text(s.getSender());
+  r.json["kind"] = EnumName(s.getKind());
+  r.json["gateway_seq"] = s.getGatewaySeq();
+  r.json["accepted"] = TimeJson(s.getAcceptedMs());
+  r.json["expires"] = TimeJson(s.getExpiresMs());
+  r.json["recipients"] = recipients;
+  return r;
+}
+
+Rendered RenderOverdue(capnp::List<schema::OverdueDirective>::Reader items) {
+  Rendered r;
+  Table table({"DIRECTIVE", "PLATFORM", "DEPT", "ACTION", "SEVERITY", "MISSING", "DEADLINE", "OVERDUE BY", "STATE",
+               "ESCALATED"});
+  json list = json::array();
+  std::map<std::string, int> by_platform, by_department;
+  for (auto o : items) {
+    table.AddRow({Hex(o.getDirectiveId()), Text(o.getPlatform()), Text(o.getDepartment()), EnumName(o.getAction()),
+                  EnumName(o.getSeverity()), EnumName(o.getMissingStage()), FormatTime(o.getDeadlineMs()),
+                  FormatDuration(o.getOverdueByMs()), EnumName(o.getState()), std::to_string(o.getEscalations())});
+    ++by_platform[Text(o.getPlatform())];
+    ++by_department[Text(o.getDepartment())];
+    list.push_back({{"directive_id", Hex(o.getDirectiveId())},
+                    {"issuer", Text(o.getIssuer())},
+                    {"department", Text(o.getDepartment())},
+                    {"platform", Text(o.getPlatform())},
+                    {"action", EnumName(o.getAction())},
+                    {"severity", EnumName(o.getSeverity())},
+                    {"missing_stage", EnumName(o.getMissingStage())},
+                    {"deadline", TimeJson(o.getDeadlineMs())},
+                    {"overdue_by_ms", o.getOverdueByMs()},
+                    {"state", EnumName(o.getState())},
+                    {"issued", TimeJson(o.getIssuedMs())},
+                    {"escalations", o.getEscalations()}});
+  }
+  if (table.rows() == 0) {
+    r.text = "nothing is overdue\n";
+  } else {
+    auto counts = [](const std::map<std::string, int>& m) {
+      std::string out;
+      for (const auto& [k, n] : m) out += (out.empty() ? "" : ", ") + k + " " + std::to_string(n);
+      return out;
+    };
+    r.text = table.Render() + "\n" + std::to_string(table.rows()) + " overdue; by platform: " + counts(by_platform) +
+             "; by department: " + counts(by_department) + "\n";
+  }
+  r.json = {{"overdue", list}};
   return r;
 }
 

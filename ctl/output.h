@@ -59,6 +59,9 @@ struct Rendered {
 Rendered RenderConfirm(const protocol::ConfirmInfo& confirm, schema::MessageKind kind);
 Rendered RenderMessageStatus(schema::MessageStatus::Reader status);
 Rendered RenderQueueDepths(capnp::List<schema::QueueDepth>::Reader depths);
+// Overdue directives, oldest deadline first, with counts by platform and
+// department.
+Rendered RenderOverdue(capnp::List<schema::OverdueDirective>::Reader items);
 Rendered RenderDeadLetters(schema::DeadLetterPage::Reader page);
 Rendered RenderReplay(schema::ReplayResult::Reader replay);
 Rendered RenderAckReceipt(const protocol::AckReceiptInfo& receipt);

@@ -17,6 +17,8 @@ using Json = import "/capnp/compat/json.capnp";
 using Common = import "common.capnp";
 using Env = import "envelope.capnp";
 using Catalog = import "catalog.capnp";
+using Dir = import "directive.capnp";
+using Acks = import "acknowledgement.capnp";
 
 struct QueueDepthsQuery {
   # Asks for queue figures. Platforms see only their own queue; regulators
@@ -51,6 +53,22 @@ struct ReplayRequest {
   # message is dead-lettered.
 }
 
+struct OverdueQuery {
+  # Asks for the recipients of open directives past a deadline, oldest
+  # deadline first. Regulators and gateway operators see all; a platform
+  # sees only its own; MCN agencies may not ask.
+
+  platform @0 :Text;
+  # Only this recipient platform; empty = all visible to the caller.
+
+  department @1 :Text;
+  # Only directives of this issuing department (code, e.g. "SAMR"); empty =
+  # all.
+
+  limit @2 :UInt32;
+  # At most this many; 0 = 1000.
+}
+
 struct Query {
   # C:QUERY -> S:QUERY-RESULT / S:ERROR. Read-only questions, plus the
   # operator's replay and a platform's catalog catch-up.
@@ -76,6 +94,9 @@ struct Query {
     # A platform found a gap in the catalog version chain: re-queue for it
     # the newest catalog snapshot above haveVersion (if needed) and the
     # updates after it. Platforms only.
+
+    overdue @6 :OverdueQuery;
+    # Which directives are overdue, where?
   }
 }
 
@@ -176,6 +197,61 @@ struct MessageStatus {
 
   recipients @6 :List(RecipientStatus);
   # One line per recipient visible to the caller.
+
+  supersededBy @7 :Common.MessageId;
+  # Directives: the later directive that superseded this one (which is no
+  # longer tracked); all-zero = none.
+
+  revokedBy @8 :Common.MessageId;
+  # Directives: the later directive that revoked this one; all-zero = none.
+
+  supersedes @9 :Common.MessageId;
+  # Directives: the earlier directive this one superseded; all-zero = none.
+
+  revokes @10 :Common.MessageId;
+  # Directives: the earlier directive this one revoked; all-zero = none.
+}
+
+struct OverdueDirective {
+  # One recipient platform of one open directive past one deadline.
+
+  directiveId @0 :Common.MessageId;
+  # The directive.
+
+  issuer @1 :Text;
+  # Its sender identity (the console that is escalated to).
+
+  department @2 :Text;
+  # Its issuing department's code, e.g. "SAMR".
+
+  platform @3 :Text;
+  # The recipient that missed the deadline.
+
+  action @4 :Dir.DirectiveAction;
+  # The directive's action.
+
+  severity @5 :Dir.Severity;
+  # The directive's severity.
+
+  missingStage @6 :Acks.AckStage;
+  # accepted (the acknowledgement deadline passed without accepted,
+  # rejected or completed) or completed (the completion deadline passed
+  # without completed or rejected).
+
+  deadlineMs @7 :Int64;
+  # The deadline missed (Unix ms).
+
+  overdueByMs @8 :Int64;
+  # How far past it the gateway's clock is now.
+
+  state @9 :DeliveryState;
+  # Where the directive stands for the platform.
+
+  issuedMs @10 :Int64;
+  # When the gateway accepted the directive (Unix ms).
+
+  escalations @11 :UInt32;
+  # Escalations raised for this miss so far.
 }
 
 struct QueueDepth {
@@ -284,5 +360,8 @@ struct QueryResult {
 
     catalogSnapshot @5 :CatalogSnapshotResult;
     # Answer to Query.catalogSnapshot.
+
+    overdue @6 :List(OverdueDirective);
+    # Answer to Query.overdue.
   }
 }

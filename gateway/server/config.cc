@@ -66,6 +66,9 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
     std::string durability = "full";
     REGLINE_RETURN_IF_ERROR(r.Get("listen", c.listen));
     REGLINE_RETURN_IF_ERROR(r.Get("data_dir", c.data_dir));
+    REGLINE_RETURN_IF_ERROR(r.Get("identity", c.identity));
+    REGLINE_RETURN_IF_ERROR(r.Get("policy", c.policy_file));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("escalation_check_ms", c.escalation_check_ms, 100, 3'600'000));
     REGLINE_RETURN_IF_ERROR(r.Get("durability", durability));
     REGLINE_RETURN_IF_ERROR(r.GetInt("max_frame_bytes", c.max_frame_bytes, 65536, 256 << 20));
     REGLINE_RETURN_IF_ERROR(r.GetInt("heartbeat_interval_ms", c.heartbeat_interval_ms, 100, 600'000));
@@ -102,6 +105,7 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
     REGLINE_RETURN_IF_ERROR(r.Get("server_key_file", c.security.server_key_file));
     REGLINE_RETURN_IF_ERROR(r.Get("registry", c.security.registry_file));
     REGLINE_RETURN_IF_ERROR(r.GetInt("verify_threads", c.security.verify_threads, 1, 64));
+    REGLINE_RETURN_IF_ERROR(r.Get("signing_key_file", c.security.signing_key_file));
     REGLINE_RETURN_IF_ERROR(r.Finish());
   }
   // Relative paths count from the config file's directory.
@@ -110,6 +114,9 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
   };
   resolve(c.security.server_key_file);
   resolve(c.security.registry_file);
+  resolve(c.security.signing_key_file);
+  resolve(c.policy_file);
+  if (c.identity.empty()) return InvalidArgument(file + ": gateway.identity must not be empty");
   if (!c.security.insecure_plaintext_for_development) {
     if (c.security.server_key_file.empty()) {
       return InvalidArgument(file + ": [security] server_key_file is required: the gateway's CURVE key pair "

@@ -26,6 +26,11 @@ struct SecurityConfig {
   std::string server_key_file;  // the gateway's CURVE key pair (reglinectl keygen's NAME.curve.key)
   std::string registry_file;    // identity registry; empty: the [[identity]] tables of this file
   int verify_threads = 2;       // threads that check payload signatures
+  // The gateway's own signing key (PKCS#8 PEM, reglinectl keygen's
+  // NAME.sign.key), registered to [gateway] identity: signs the messages
+  // the gateway makes (escalations, redacted agreements). Empty: they go
+  // unsigned, which only development mode accepts.
+  std::string signing_key_file;
   // Loaded from server_key_file (Z85, 40 characters each).
   std::string curve_public;
   std::string curve_secret;
@@ -35,6 +40,11 @@ struct GatewayConfig {
   std::string source;                        // the file it came from
   std::string listen = "tcp://127.0.0.1:5570";
   std::string data_dir = "/var/lib/regline";
+  std::string identity = "regline-gateway";  // the gateway's own identity, sender of escalations
+  // The policy file (docs/policies.md); empty: the built-in copy of the
+  // shipped policies/measures.toml. Reloaded on SIGHUP.
+  std::string policy_file;
+  int64_t escalation_check_ms = 1000;  // how often overdue directives are looked for
   Durability durability = Durability::kFull;
   uint32_t max_frame_bytes = 16 * 1024 * 1024;
   uint32_t heartbeat_interval_ms = 5000;

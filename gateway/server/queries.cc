@@ -54,6 +54,58 @@ std::string MessageStatusAnswer(Store& store, const QueryRequest& q, const ident
     r.setRejectReason(d.reason);
     if (i == 0) st.setAcceptedMs(d.queued_ms);
   }
+  // Directives: the deadlines tracked, escalations, and the lineage.
+  Result<DirectiveLineage> lineage = store.Lineage(*seq);
+  if (lineage.ok()) {
+    for (unsigned i = 0; i < ds->size(); ++i) {
+      list[i].setAckDeadlineMs(lineage->terms.ack_deadline_ms);
+      list[i].setCompletionDeadlineMs(lineage->terms.completion_deadline_ms);
+      Result<int> escalations = store.EscalationCount(*seq, (*ds)[i].recipient);
+      if (escalations.ok()) list[i].setEscalations(static_cast<uint32_t>(*escalations));
+    }
+    protocol::ToWire(lineage->superseded_by, st.initSupersededBy());
+    protocol::ToWire(lineage->revoked_by, st.initRevokedBy());
+    protocol::ToWire(lineage->terms.supersedes, st.initSupersedes());
+    protocol::ToWire(lineage->terms.revokes, st.initRevokes());
+  } else if (lineage.status().code() != StatusCode::kNotFound) {
+    return protocol::ErrorFrame(q.tag, lineage.status(), q.id);
+  }
+  return protocol::Encode(m);
+}
+
+std::string OverdueAnswer(Store& store, const QueryRequest& q, const identity::Identity& viewer, int64_t now) {
+  Result<std::vector<OverdueItem>> items = store.Overdue(0);
+  if (!items.ok()) return protocol::ErrorFrame(q.tag, items.status());
+  const bool sees_all = viewer.role == identity::Role::kOperator || viewer.role == identity::Role::kRegulator;
+  std::vector<const OverdueItem*> rows;
+  for (const OverdueItem& item : *items) {
+    if (!sees_all && item.recipient != viewer.name) continue;
+    if (!q.recipient.empty() && item.recipient != q.recipient) continue;
+    if (!q.department.empty() && item.department != q.department) continue;
+    if (rows.size() >= q.limit) break;
+    rows.push_back(&item);
+  }
+  capnp::MallocMessageBuilder m;
+  auto result = m.initRoot<schema::Frame>().initQueryResult();
+  result.setRequestTag(q.tag);
+  auto list = result.initOverdue(static_cast<unsigned>(rows.size()));
+  for (unsigned i = 0; i < rows.size(); ++i) {
+    const OverdueItem& item = *rows[i];
+    auto o = list[i];
+    protocol::ToWire(item.directive, o.initDirectiveId());
+    o.setIssuer(item.issuer);
+    o.setDepartment(item.department);
+    o.setPlatform(item.recipient);
+    o.setAction(static_cast<schema::DirectiveAction>(item.action));
+    o.setSeverity(static_cast<schema::Severity>(item.severity));
+    o.setMissingStage(item.missing == DeadlineStage::kAccept ? schema::AckStage::ACCEPTED
+                                                             : schema::AckStage::COMPLETED);
+    o.setDeadlineMs(item.deadline_ms);
+    o.setOverdueByMs(now - item.deadline_ms);
+    o.setState(static_cast<schema::DeliveryState>(item.last_state));
+    o.setIssuedMs(item.issued_ms);
+    o.setEscalations(static_cast<uint32_t>(item.escalations));
+  }
   return protocol::Encode(m);
 }
 
@@ -155,6 +207,14 @@ Result<QueryRequest> ReadQuery(schema::Query::Reader query) {
       q.id = protocol::FromWire(query.getReplay().getMessageId());
       q.recipient = query.getReplay().getRecipient().cStr();
       return q;
+    case schema::Query::OVERDUE: {
+      auto o = query.getOverdue();
+      q.kind = QueryRequest::Kind::kOverdue;
+      q.recipient = o.getPlatform().cStr();
+      q.department = o.getDepartment().cStr();
+      q.limit = o.getLimit() == 0 ? 1000 : std::min<uint32_t>(o.getLimit(), 100000);
+      return q;
+    }
     default:
       return Status(StatusCode::kUnimplemented, "this gateway does not answer that query yet");
   }
@@ -166,17 +226,19 @@ Status AuthorizeQuery(const QueryRequest& q, const identity::Identity& viewer) {
     case QueryRequest::Kind::kQueueDepths: return AuthorizeQueueView(viewer);
     case QueryRequest::Kind::kDeadLetters: return AuthorizeOperatorQuery(viewer, "list dead letters");
     case QueryRequest::Kind::kReplay: return AuthorizeOperatorQuery(viewer, "replay dead letters");
+    case QueryRequest::Kind::kOverdue: return AuthorizeQueueView(viewer);  // the same audience as queue depths
   }
   return Internal("unknown query kind");
 }
 
 std::string AnswerQuery(Store& store, const QueryRequest& q, const std::vector<std::string>& connected,
-                        const identity::Identity& viewer) {
+                        const identity::Identity& viewer, int64_t now_ms) {
   switch (q.kind) {
     case QueryRequest::Kind::kMessageStatus: return MessageStatusAnswer(store, q, viewer);
     case QueryRequest::Kind::kQueueDepths: return DepthsAnswer(store, q, connected, viewer);
     case QueryRequest::Kind::kDeadLetters: return DeadLettersAnswer(store, q);
     case QueryRequest::Kind::kReplay: return ReplayAnswer(store, q);
+    case QueryRequest::Kind::kOverdue: return OverdueAnswer(store, q, viewer, now_ms);
   }
   return protocol::ErrorFrame(q.tag, Internal("unknown query kind"));
 }

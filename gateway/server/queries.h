@@ -13,12 +13,13 @@
 namespace regline::server {
 
 struct QueryRequest {
-  enum class Kind { kMessageStatus, kQueueDepths, kDeadLetters, kReplay };
+  enum class Kind { kMessageStatus, kQueueDepths, kDeadLetters, kReplay, kOverdue };
   Kind kind = Kind::kMessageStatus;
   uint64_t tag = 0;
   MessageId id;                         // status, replay
   std::vector<std::string> recipients;  // depths filter; replay: one or none (all)
-  std::string recipient;                // dead letters filter
+  std::string recipient;                // dead letters filter; overdue: platform filter
+  std::string department;               // overdue filter
   uint32_t limit = 100;
 };
 
@@ -29,8 +30,9 @@ Result<QueryRequest> ReadQuery(schema::Query::Reader query);
 Status AuthorizeQuery(const QueryRequest& request, const identity::Identity& viewer);
 
 // Runs on the writer thread. `connected` lists identities with a session;
-// `viewer` asked (what it may see is filtered here).
+// `viewer` asked (what it may see is filtered here); `now_ms` is the
+// gateway's clock (overdue answers say how late).
 std::string AnswerQuery(Store& store, const QueryRequest& request, const std::vector<std::string>& connected,
-                        const identity::Identity& viewer);
+                        const identity::Identity& viewer, int64_t now_ms);
 
 }  // namespace regline::server

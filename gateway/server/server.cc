@@ -1,5 +1,7 @@
 #include "gateway/server/server.h"
 
+#include "gateway/server/escalations.h"
+
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/statvfs.h>
@@ -87,6 +89,15 @@ Status Gateway::Start() {
   if (wake_fd_ < 0) return IOError("eventfd failed");
   registry_ = config_.registry;
   if (!config_.security.registry_file.empty()) registry_file_.emplace(config_.security.registry_file);
+  if (!config_.security.signing_key_file.empty()) {
+    Result<identity::Signer> signer = identity::Signer::FromFile(config_.identity, config_.security.signing_key_file);
+    if (!signer.ok()) return signer.status().WithContext("[security] signing_key_file");
+    signer_.emplace(std::move(signer).value());
+  } else if (curve()) {
+    Log(LogLevel::kWarning, "unsigned_gateway_messages",
+        {{"warning", "[security] signing_key_file is not set: escalations and redacted agreements go unsigned, "
+                     "and connectors that check signatures will refuse them"}});
+  }
   if (curve()) {
     REGLINE_RETURN_IF_ERROR(StartCurve());
   } else {
@@ -531,6 +542,7 @@ void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
       receipt.setStage(wire_stage);
       receipt.setRecordedMs(r->recorded_ms);
       receipt.setDuplicate(r->duplicate);
+      receipt.setLateByMs(r->late_ms);
       Send(rid, protocol::Encode(m));
     }); };
   };
@@ -579,7 +591,7 @@ void Gateway::OnQuery(Session& s, schema::Query::Reader query) {
   for (const auto& [rid, session] : sessions_) connected.push_back(session.identity);
   committer_->Execute([this, rid = s.routing_id, req = *request, connected,
                        viewer = *viewer](Store& store) -> GroupCommitter::Completion {
-    std::string answer = AnswerQuery(store, req, connected, viewer);
+    std::string answer = AnswerQuery(store, req, connected, viewer, clock_.NowMs());
     return [=, this](const Status& commit) {
       Post([=, this] { Send(rid, commit.ok() ? answer : protocol::ErrorFrame(req.tag, commit)); });
     };
@@ -672,7 +684,10 @@ void Gateway::OnTimer() {
   }
   for (const auto& rid : dead) EndSession(rid, "no heartbeat");
   MaybeReloadRegistry();
-  committer_->Execute([this](Store& store) -> GroupCommitter::Completion {
+  const bool escalate = now >= next_escalation_ms_;
+  if (escalate) next_escalation_ms_ = now + config_.escalation_check_ms;
+  committer_->Execute([this, escalate](Store& store) -> GroupCommitter::Completion {
+    if (escalate) EscalateOverdue(store);
     Result<int> requeued = store.RequeueExpiredLeases();
     Result<int> expired = store.ExpireDue();
     if (!requeued.ok() || !expired.ok()) {
@@ -688,6 +703,38 @@ void Gateway::OnTimer() {
       });
     };
   });
+}
+
+// On the writer thread: every miss (directive, platform, stage) not yet
+// escalated gets one escalation to the directive's issuer, stored and
+// recorded in one transaction. Sessions are pumped by the caller's
+// completion like any other maintenance.
+void Gateway::EscalateOverdue(Store& store) {
+  constexpr int kPerPass = 100;
+  Result<std::vector<OverdueItem>> due = store.Overdue(kPerPass, /*unescalated_only=*/true);
+  if (!due.ok()) {
+    Log(LogLevel::kError, "escalation_failed", {{"error", due.status().ToString()}});
+    return;
+  }
+  const int64_t now = clock_.NowMs();
+  for (const OverdueItem& item : *due) {
+    Result<Submission> escalation =
+        MakeEscalation(item, 1, now, config_.identity, signer_.has_value() ? &*signer_ : nullptr);
+    Result<SubmitReceipt> stored = escalation.ok() ? store.Escalate(item, 1, *escalation)
+                                                   : Result<SubmitReceipt>(escalation.status());
+    if (!stored.ok()) {
+      Log(LogLevel::kError, "escalation_failed",
+          {{"directive", item.directive.ToHex()}, {"recipient", item.recipient}, {"error", stored.status().ToString()}});
+      continue;
+    }
+    Log(LogLevel::kWarning, "directive_overdue",
+        {{"directive", item.directive.ToHex()},
+         {"recipient", item.recipient},
+         {"missing", std::string(DeadlineStageName(item.missing))},
+         {"overdue_ms", std::to_string(now - item.deadline_ms)},
+         {"issuer", item.issuer},
+         {"escalation", escalation->id.ToHex()}});
+  }
 }
 
 }  // namespace regline::server

@@ -30,6 +30,7 @@
 #include "gateway/core/group_commit.h"
 #include "gateway/protocol/frames.h"
 #include "gateway/identity/registry.h"
+#include "gateway/identity/signature_check.h"
 #include "gateway/server/config.h"
 #include "gateway/server/verifier.h"
 
@@ -112,6 +113,7 @@ class Gateway {
   void EndSession(const std::string& routing_id, std::string_view why);
   void Pump(Session& s);
   void OnTimer();
+  void EscalateOverdue(Store& store);  // writer thread
   void Send(const std::string& routing_id, const std::string& frame);
   void Post(std::function<void()> completion);  // from the writer thread
   void EnterDiskFull();
@@ -144,6 +146,8 @@ class Gateway {
   // and the space reserve is released, until space returns.
   bool disk_full_ = false;
   int64_t next_timer_ms_ = 0;
+  int64_t next_escalation_ms_ = 0;
+  std::optional<identity::Signer> signer_;  // [security] signing_key_file, as config_.identity
 };
 
 }  // namespace regline::server
