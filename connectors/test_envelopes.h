@@ -21,6 +21,7 @@ inline std::string SamplePayload(schema::MessageKind kind) {
   switch (kind) {
     case schema::MessageKind::DIRECTIVE:
       samples::BuildSuspendBroadcastDirective(m.initRoot<schema::Directive>());
+      samples::UsePolicyDeadlines(m.getRoot<schema::Directive>());
       break;
     case schema::MessageKind::CATALOG_UPDATE:
       samples::BuildCatalogUpdateV2(m.initRoot<schema::CatalogUpdate>());

@@ -92,6 +92,12 @@ void SetDigest(Digest::Builder digest, DigestAlgorithm algorithm, uint8_t seed) 
   SetBytes(digest.initBytes(32), seed);
 }
 
+void UsePolicyDeadlines(Directive::Builder directive) {
+  directive.setEffectiveFromMs(0);
+  directive.setAckDeadlineMs(0);
+  directive.setCompletionDeadlineMs(0);
+}
+
 void BuildSuspendBroadcastDirective(Directive::Builder directive) {
   auto issuer = directive.initIssuer();
   issuer.setDepartment(Department::SAMR);

@@ -4,6 +4,7 @@
 
 #include "gateway/core/toml_table.h"
 #include "gateway/crypto/curve_keys.h"
+#include "gateway/policy/builtin_policy.h"
 
 #include <filesystem>
 #include <set>
@@ -170,6 +171,9 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
       }
     }
   }
+  Result<policy::Policy> loaded_policy = LoadGatewayPolicy(c.policy_file);
+  if (!loaded_policy.ok()) return loaded_policy.status();
+  c.policy = std::move(loaded_policy).value();
   if (c.registry.identities().empty()) {
     return InvalidArgument((c.security.registry_file.empty() ? file : c.security.registry_file) +
                            ": no [[identity]] is defined; nobody could connect");
@@ -178,6 +182,11 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
 }
 
 }  // namespace
+
+Result<policy::Policy> LoadGatewayPolicy(const std::string& path) {
+  if (path.empty()) return policy::ParsePolicy(policy::kBuiltinPolicyName, policy::BuiltinPolicyText());
+  return policy::LoadPolicy(path);
+}
 
 Result<GatewayConfig> LoadGatewayConfig(const std::string& path) {
   GatewayConfig c;

@@ -14,6 +14,7 @@
 #include "gateway/core/status.h"
 #include "gateway/core/store.h"
 #include "gateway/identity/registry.h"
+#include "gateway/policy/policy.h"
 
 namespace regline::server {
 
@@ -55,6 +56,7 @@ struct GatewayConfig {
   StoreOptions store;                        // quotas, attempts, back-off (path is derived)
   SecurityConfig security;
   identity::Registry registry;  // as loaded at start; the gateway reloads registry_file itself
+  policy::Policy policy;        // as loaded at start (policy_file or the built-in); reloaded on SIGHUP
   std::map<std::string, std::vector<std::string>> groups;  // name -> identities
 
   // Expands group names ("all-platforms" is every active platform identity
@@ -68,7 +70,12 @@ struct GatewayConfig {
   Status CheckReferences(const identity::Registry& registry) const;
 };
 
-// Reads and validates `path`, the registry it names and the CURVE key file.
+// Reads and validates `path`, the registry it names, the CURVE key file and
+// the policy.
 Result<GatewayConfig> LoadGatewayConfig(const std::string& path);
+
+// The policy file `path`, or the built-in shipped policy when `path` is
+// empty (policy/builtin_policy.h).
+Result<policy::Policy> LoadGatewayPolicy(const std::string& path);
 
 }  // namespace regline::server

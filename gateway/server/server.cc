@@ -1,6 +1,8 @@
 #include "gateway/server/server.h"
 
 #include "gateway/server/escalations.h"
+#include "gateway/server/rules.h"
+#include "gateway/policy/builtin_policy.h"
 
 #include <fcntl.h>
 #include <sys/eventfd.h>
@@ -88,6 +90,7 @@ Status Gateway::Start() {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) return IOError("eventfd failed");
   registry_ = config_.registry;
+  policy_ = config_.policy;
   if (!config_.security.registry_file.empty()) registry_file_.emplace(config_.security.registry_file);
   if (!config_.security.signing_key_file.empty()) {
     Result<identity::Signer> signer = identity::Signer::FromFile(config_.identity, config_.security.signing_key_file);
@@ -136,6 +139,34 @@ void Gateway::RequestStop() {
   (void)ignored;
 }
 
+void Gateway::RequestPolicyReload() {
+  reload_requested_ = true;
+  uint64_t one = 1;
+  ssize_t ignored = write(wake_fd_, &one, sizeof one);
+  (void)ignored;
+}
+
+void Gateway::ReloadPolicy() {
+  reload_requested_ = false;
+  const std::string& file = config_.policy_file;
+  Result<policy::Policy> next = LoadGatewayPolicy(file);
+  if (!next.ok()) {
+    Log(LogLevel::kError, "policy_reload_failed",
+        {{"error", next.status().message()}, {"policy", policy_.name}, {"note", "the running policy stays in force"}});
+    return;
+  }
+  const std::string source = file.empty() ? policy::kBuiltinPolicyName : file;
+  const std::string detail = "name=" + next->name + " previous=" + policy_.name;
+  policy_ = std::move(next).value();
+  Log(LogLevel::kInfo, "policy_reloaded", {{"file", source}, {"name", policy_.name}});
+  committer_->Execute([source, detail](Store& store) -> GroupCommitter::Completion {
+    if (Status st = store.AppendAudit("policy_reloaded", source, detail); !st.ok()) {
+      Log(LogLevel::kError, "audit_failed", {{"event", "policy_reloaded"}, {"error", st.ToString()}});
+    }
+    return nullptr;
+  });
+}
+
 void Gateway::Post(std::function<void()> completion) {
   bool was_empty;
   {
@@ -178,6 +209,7 @@ Status Gateway::Run() {
       continue;  // a signal: the loop condition sees a stop request
     }
     if (items[1].revents & ZMQ_POLLIN) RunCompletions();
+    if (reload_requested_) ReloadPolicy();
     if (polled == 3 && (items[2].revents & ZMQ_POLLIN)) HandleZap();
     // Read what is there now, a bounded number per pass so that completions
     // and timers keep their turn under load.
@@ -419,6 +451,17 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
     Send(s.routing_id, protocol::ErrorFrame(tag, recipients.status(), sub->id));
     return;
   }
+  // The Measures' rules for the payload (directives: the policy's, and the
+  // deadlines the store will track).
+  Result<std::optional<DirectiveTerms>> terms =
+      DirectiveTermsOf(policy_, sub->kind, checked->payload, sub->id, clock_.NowMs());
+  if (!terms.ok()) {
+    Log(LogLevel::kInfo, "submit_refused",
+        {{"identity", s.identity}, {"id", sub->id.ToHex()}, {"error", terms.status().ToString()}});
+    Send(s.routing_id, protocol::ErrorFrame(tag, terms.status(), sub->id));
+    return;
+  }
+  sub->directive = std::move(*terms);
   sub->recipients = *recipients;
   const MessageId id = sub->id;
   const int kind = sub->kind;

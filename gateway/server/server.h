@@ -55,6 +55,11 @@ class Gateway {
   // returns.
   Status Run();
   void RequestStop();  // async-signal-safe
+  // Re-reads the policy file (SIGHUP), on the loop's thread: a file that
+  // fails to load is logged (policy_reload_failed, naming file, line and
+  // key) and the running policy stays; a good one takes effect for the
+  // next submission and is recorded in the audit chain. Async-signal-safe.
+  void RequestPolicyReload();
 
  private:
   struct Session {
@@ -114,6 +119,7 @@ class Gateway {
   void Pump(Session& s);
   void OnTimer();
   void EscalateOverdue(Store& store);  // writer thread
+  void ReloadPolicy();
   void Send(const std::string& routing_id, const std::string& frame);
   void Post(std::function<void()> completion);  // from the writer thread
   void EnterDiskFull();
@@ -133,6 +139,8 @@ class Gateway {
   uint64_t handshakes_refused_ = 0;  // CURVE keys ZAP turned away
   int wake_fd_ = -1;  // eventfd: completions posted or stop requested
   std::atomic<bool> stop_requested_{false};  // lock-free, so signal-safe
+  std::atomic<bool> reload_requested_{false};  // likewise
+  policy::Policy policy_;  // the running policy (session thread)
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<OrderedVerifier> verifier_;  // signature checks, in submission order
 

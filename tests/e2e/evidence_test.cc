@@ -111,7 +111,9 @@ class EvidenceTest : public ::testing::Test {
 
 std::string DirectivePayload() {
   capnp::MallocMessageBuilder m;
-  schema::samples::BuildSuspendBroadcastDirective(m.initRoot<schema::Directive>());
+  auto d = m.initRoot<schema::Directive>();
+  schema::samples::BuildSuspendBroadcastDirective(d);
+  schema::samples::UsePolicyDeadlines(d);
   return protocol::Encode(m);
 }
 

@@ -26,6 +26,7 @@ std::string Payload(MessageKind kind) {
   switch (kind) {
     case MessageKind::DIRECTIVE:
       schema::samples::BuildSuspendBroadcastDirective(m.initRoot<schema::Directive>());
+      schema::samples::UsePolicyDeadlines(m.getRoot<schema::Directive>());
       break;
     case MessageKind::COMPLAINT_STATISTICS:
       schema::samples::BuildComplaintStatistics(m.initRoot<schema::ComplaintStatistics>());

@@ -32,6 +32,7 @@ std::string DirectivePayload(const std::string& rationale = "") {
   capnp::MallocMessageBuilder m;
   auto d = m.initRoot<schema::Directive>();
   schema::samples::BuildSuspendBroadcastDirective(d);
+  schema::samples::UsePolicyDeadlines(d);
   if (!rationale.empty()) d.setRationale(rationale);
   return Encode(m);
 }
