@@ -39,6 +39,10 @@ std::string_view View(capnp::Data::Reader data) {
 
 std::string_view DigestName(DigestAlgorithm algorithm) { return algorithm == DigestAlgorithm::SM3 ? "SM3" : "SHA-256"; }
 
+bool IsAcceptedDigest(DigestAlgorithm algorithm) {
+  return algorithm == DigestAlgorithm::SHA256 || algorithm == DigestAlgorithm::SM3;
+}
+
 std::string_view WireAlgorithmName(int algorithm) {
   switch (algorithm) {
     case 0:
@@ -66,6 +70,7 @@ Status CheckHeader(SignedAgreement::Reader agreement) {
   if (until != 0 && until <= agreement.getValidFromMs()) {
     return Refuse("validUntilMs", "must be 0 (until terminated) or after validFromMs");
   }
+  if (agreement.hasRedaction()) return Refuse("redaction", "the gateway sets it; a submission leaves it unset");
   return Status::Ok();
 }
 
@@ -180,9 +185,7 @@ Status CheckPlatformsAndClauses(SignedAgreement::Reader agreement) {
 Status CheckDocument(SignedAgreement::Reader agreement) {
   auto digest = agreement.getDocumentDigest();
   const DigestAlgorithm algorithm = digest.getAlgorithm();
-  if (algorithm != DigestAlgorithm::SHA256 && algorithm != DigestAlgorithm::SM3) {
-    return Refuse("documentDigest.algorithm", "must be sha256 or sm3");
-  }
+  if (!IsAcceptedDigest(algorithm)) return Refuse("documentDigest.algorithm", "must be sha256 or sm3");
   if (digest.getBytes().size() != kDigestBytes) {
     return Refuse("documentDigest.bytes", std::to_string(digest.getBytes().size()) + " bytes; " +
                                               std::string(DigestName(algorithm)) + " digests have 32");
@@ -195,7 +198,6 @@ Status CheckDocument(SignedAgreement::Reader agreement) {
                                     " digest is not documentDigest.bytes: this is not the document that was signed");
     }
   }
-  if (agreement.hasRedaction()) return Refuse("redaction", "the gateway sets it; a submission leaves it unset");
   return Status::Ok();
 }
 
@@ -301,15 +303,11 @@ Status Redact(SignedAgreement::Builder agreement, std::string_view payload, cons
 }  // namespace
 
 Result<std::string> DigestOf(DigestAlgorithm digest, std::string_view data) {
-  std::string bytes;
-  if (digest == DigestAlgorithm::SHA256) {
-    bytes = crypto::Sha256(data);
-  } else if (digest == DigestAlgorithm::SM3) {
-    bytes = crypto::Sm3(data);
-  } else {
+  if (!IsAcceptedDigest(digest)) {
     return InvalidArgument("digest algorithm must be sha256 or sm3, not " +
                            std::to_string(static_cast<uint16_t>(digest)));
   }
+  const std::string bytes = digest == DigestAlgorithm::SM3 ? crypto::Sm3(data) : crypto::Sha256(data);
   if (bytes.size() != kDigestBytes) return Internal("OpenSSL could not compute a " + std::string(DigestName(digest)));
   return bytes;
 }
@@ -342,8 +340,8 @@ Result<std::string> RedactAgreement(std::string_view payload, const RedactionInp
   Result<protocol::Decoded<SignedAgreement>> decoded =
       protocol::Decoded<SignedAgreement>::Parse(payload, payload.size());
   if (!decoded.ok()) return decoded.status().WithContext("agreement payload");
-  if (Result<std::string> probe = DigestOf(inputs.rules.identity_digest, ""); !probe.ok()) {
-    return probe.status().WithContext("identity digest");
+  if (!IsAcceptedDigest(inputs.rules.identity_digest)) {
+    return InvalidArgument("identity digest algorithm must be sha256 or sm3");
   }
   capnp::MallocMessageBuilder work;
   Status status;
