@@ -167,6 +167,21 @@ TEST_F(CtlAgreementSignTest, ADifferentDocumentAfterSomeoneSignedIsRefused) {
   EXPECT_EQ(Contents(File("agreement.json")), before);
 }
 
+TEST_F(CtlAgreementSignTest, ADigestThatIsNotTheDocumentsIsNotSigned) {
+  ASSERT_EQ(Sign({"--key", File("li.sign.key"), "--party", "0", "--document", File("agreement.pdf")}).exit_code,
+            kExitOk);
+  capnp::MallocMessageBuilder message;
+  auto agreement = message.initRoot<schema::SignedAgreement>();
+  ASSERT_TRUE(DecodeJsonFile(File("agreement.json"), agreement).ok());
+  agreement.getDocument()[0] ^= 1;
+  capnp::JsonCodec codec;
+  codec.handleByAnnotation<schema::SignedAgreement>();
+  std::ofstream(File("agreement.json"), std::ios::trunc) << codec.encode(agreement.asReader()).cStr();
+  CtlRun run = Sign({"--key", File("bj.sign.key"), "--party", "1"});
+  EXPECT_EQ(run.exit_code, kExitUsage);
+  EXPECT_NE(run.err.find("documentDigest is not the digest of document"), std::string::npos) << run.err;
+}
+
 TEST_F(CtlAgreementSignTest, BadInvocationsExitOneAndLeaveTheFile) {
   const std::string before = Contents(File("agreement.json"));
   const std::vector<std::vector<std::string>> bad = {

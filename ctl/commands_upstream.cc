@@ -5,6 +5,8 @@
 #include <capnp/message.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "ctl/commands.h"
 #include "ctl/json_input.h"
 #include "ctl/parse.h"
@@ -205,6 +207,17 @@ Status SetDocumentDigest(const AgreementSignFlags& f, schema::SignedAgreement::B
   }
   if (digest.getBytes().size() != 32) {
     return InvalidArgument(f.file + ": documentDigest: no 32-byte digest to sign; give --document FILE");
+  }
+  // A digest that is not the document's would be signed in vain.
+  const std::string document = StringOf(agreement.asReader().getDocument());
+  const auto algorithm = digest.getAlgorithm();
+  if (!document.empty() &&
+      (algorithm == schema::DigestAlgorithm::SHA256 || algorithm == schema::DigestAlgorithm::SM3)) {
+    const std::string actual =
+        algorithm == schema::DigestAlgorithm::SM3 ? crypto::Sm3(document) : crypto::Sha256(document);
+    if (actual != StringOf(digest.asReader().getBytes())) {
+      return InvalidArgument(f.file + ": documentDigest is not the digest of document; give --document FILE");
+    }
   }
   return Status::Ok();
 }
