@@ -19,7 +19,7 @@ void AddRegulatorCommands(CLI::App& app, Console& console);
 // status, queues, dead-letters, replay (commands_query.cc).
 void AddQueryCommands(CLI::App& app, Console& console);
 
-// submit, agreement submit, and the platform side: ack, report complaints,
+// submit, agreement sign and submit, and the platform side: ack, report complaints,
 // attest, tax answer (commands_upstream.cc).
 void AddUpstreamCommands(CLI::App& app, Console& console);
 

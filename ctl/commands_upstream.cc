@@ -1,11 +1,18 @@
-// submit (any family from JSON), agreement submit (MCN agencies), and the
-// platform side sent directly: ack, report complaints, attest, tax answer.
-// (The platform connector will normally send the platform side.)
+// submit (any family from JSON), agreement sign and submit (MCN agencies),
+// and the platform side sent directly: ack, report complaints, attest, tax
+// answer. (The platform connector will normally send the platform side.)
+#include <capnp/compat/json.h>
 #include <capnp/message.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 
 #include "ctl/commands.h"
 #include "ctl/json_input.h"
 #include "ctl/parse.h"
+#include "gateway/core/files.h"
+#include "gateway/crypto/signing.h"
+#include "gateway/identity/registry.h"
 #include "schemas/agreement.capnp.h"
 
 namespace regline::ctl {
@@ -146,6 +153,152 @@ void AddAgreementSubmit(CLI::App& app, Console& console) {
   });
 }
 
+struct AgreementSignFlags {
+  std::string file;
+  std::string key;
+  int party = -1;  // -1: not given
+  bool agency = false;
+  std::string signer;
+  std::string document;
+};
+
+kj::ArrayPtr<const kj::byte> BytesOf(const std::string& s) {
+  return kj::arrayPtr(reinterpret_cast<const kj::byte*>(s.data()), s.size());
+}
+
+std::string StringOf(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
+
+// Who has signed `agreement` so far, e.g. "parties[0], agencySignature";
+// empty if nobody has.
+std::string SignedSoFar(schema::SignedAgreement::Reader agreement) {
+  std::string who;
+  auto add = [&who](const std::string& name) { who += (who.empty() ? "" : ", ") + name; };
+  for (unsigned i = 0; i < agreement.getParties().size(); ++i) {
+    if (agreement.getParties()[i].getSignature().getBytes().size() != 0) add("parties[" + std::to_string(i) + "]");
+  }
+  if (agreement.getAgencySignature().getBytes().size() != 0) add("agencySignature");
+  return who;
+}
+
+// Sets document and documentDigest from --document, or checks the digest
+// already in the file; leaves documentDigest as what is to be signed.
+Status SetDocumentDigest(const AgreementSignFlags& f, schema::SignedAgreement::Builder agreement) {
+  auto digest = agreement.getDocumentDigest();
+  if (!f.document.empty()) {
+    Result<std::string> document = ReadTextFile(f.document);
+    if (!document.ok()) return document.status().WithContext("--document");
+    const std::string sha256 = crypto::Sha256(*document);
+    const std::string before = StringOf(digest.asReader().getBytes());
+    const std::string signed_so_far = SignedSoFar(agreement.asReader());
+    if (!before.empty() && before != sha256 && !signed_so_far.empty()) {
+      return InvalidArgument("--document: " + f.document + " is not the document " + signed_so_far +
+                             " signed (its SHA-256 differs from documentDigest); nothing written");
+    }
+    agreement.setDocument(BytesOf(*document));
+    digest = agreement.initDocumentDigest();
+    digest.setAlgorithm(schema::DigestAlgorithm::SHA256);
+    digest.setBytes(BytesOf(sha256));
+    return Status::Ok();
+  }
+  if (digest.getBytes().size() == 0 && agreement.getDocument().size() != 0 &&
+      digest.getAlgorithm() == schema::DigestAlgorithm::UNSPECIFIED) {
+    digest.setAlgorithm(schema::DigestAlgorithm::SHA256);
+    digest.setBytes(BytesOf(crypto::Sha256(StringOf(agreement.asReader().getDocument()))));
+  }
+  if (digest.getBytes().size() != 32) {
+    return InvalidArgument(f.file + ": documentDigest: no 32-byte digest to sign; give --document FILE");
+  }
+  // A digest that is not the document's would be signed in vain.
+  const std::string document = StringOf(agreement.asReader().getDocument());
+  const auto algorithm = digest.getAlgorithm();
+  if (!document.empty() &&
+      (algorithm == schema::DigestAlgorithm::SHA256 || algorithm == schema::DigestAlgorithm::SM3)) {
+    const std::string actual =
+        algorithm == schema::DigestAlgorithm::SM3 ? crypto::Sm3(document) : crypto::Sha256(document);
+    if (actual != StringOf(digest.asReader().getBytes())) {
+      return InvalidArgument(f.file + ": documentDigest is not the digest of document; give --document FILE");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Rendered> SignAgreementFile(const AgreementSignFlags& f, const std::string& identity, int64_t now_ms) {
+  if ((f.party >= 0) == f.agency) return InvalidArgument("give exactly one of --party N and --agency");
+  Result<crypto::PrivateKey> key = crypto::PrivateKey::ReadPemFile(f.key);
+  if (!key.ok()) return InvalidArgument("--key: " + key.status().message());
+  capnp::MallocMessageBuilder message;
+  auto agreement = message.initRoot<schema::SignedAgreement>();
+  REGLINE_RETURN_IF_ERROR(DecodeJsonFile(f.file, agreement));
+  REGLINE_RETURN_IF_ERROR(SetDocumentDigest(f, agreement));
+
+  std::string signer = f.signer, field;
+  schema::Signature::Builder signature = nullptr;
+  if (f.agency) {
+    if (signer.empty()) signer = identity;
+    if (signer.empty()) return InvalidArgument("--agency: give the agency's identity with --identity (or --signer)");
+    field = "agencySignature";
+    signature = agreement.initAgencySignature();
+  } else {
+    auto parties = agreement.getParties();
+    if (static_cast<unsigned>(f.party) >= parties.size()) {
+      return InvalidArgument("--party " + std::to_string(f.party) + ": " + f.file + " has " +
+                             std::to_string(parties.size()) + " parties (0-based)");
+    }
+    auto party = parties[static_cast<unsigned>(f.party)];
+    if (signer.empty()) signer = party.getName().cStr();
+    if (signer.empty()) return InvalidArgument("--party " + std::to_string(f.party) + ": no name; give --signer");
+    field = "parties[" + std::to_string(f.party) + "]";
+    party.setSigningKey(BytesOf(key->public_key().Der()));
+    party.setSignedMs(now_ms);
+    agreement.setSignedMs(std::max(agreement.getSignedMs(), now_ms));
+    signature = party.initSignature();
+  }
+  const std::string digest = StringOf(agreement.asReader().getDocumentDigest().getBytes());
+  Result<identity::SignatureClaim> claim = identity::Signer(signer, *key).Sign(digest);
+  if (!claim.ok()) return claim.status();
+  protocol::ToWire(*claim, signature);
+
+  capnp::JsonCodec codec;
+  codec.handleByAnnotation<schema::SignedAgreement>();
+  const std::string text = nlohmann::json::parse(codec.encode(agreement.asReader()).cStr()).dump(2) + "\n";
+  struct stat st {};
+  const mode_t mode = ::stat(f.file.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
+  REGLINE_RETURN_IF_ERROR(WriteFileDurably(f.file, text, mode));
+
+  const std::string algorithm(crypto::SignatureAlgorithmName(key->algorithm()));
+  Rendered out;
+  out.text = "signed " + field + " as " + signer + " (" + algorithm + " key " + claim->key_id + ")\n" +
+             "document digest  " + crypto::HexEncode(digest) + "\nwritten          " + f.file + "\n";
+  out.json = {{"file", f.file},          {"signed", field},        {"signer", signer},
+              {"key_id", claim->key_id}, {"algorithm", algorithm}, {"document_digest", crypto::HexEncode(digest)}};
+  return out;
+}
+
+void AddAgreementSign(CLI::App& app, Console& console) {
+  CLI::App* sign = Group(app, "agreement", "MCN agencies' signed agreements")
+                       ->add_subcommand("sign", "Sign an agreement file as one party or as the agency (no gateway)");
+  auto f = std::make_shared<AgreementSignFlags>();
+  sign->add_option("AGREEMENT", f->file, "The SignedAgreement in JSON; rewritten in place")->required();
+  sign->add_option("--key", f->key, "The signer's private key (NAME.sign.key from keygen)")
+      ->required()
+      ->type_name("SIGN.key");
+  CLI::Option* party = sign->add_option("--party", f->party, "Sign as parties[N] (0-based)")->type_name("N");
+  CLI::Option* agency = sign->add_flag("--agency", f->agency, "Sign as the agency (signer: --identity)");
+  party->excludes(agency);
+  agency->excludes(party);
+  sign->add_option("--signer", f->signer, "Signer name (default: the party's name, or --identity for --agency)")
+      ->type_name("NAME");
+  sign->add_option("--document", f->document, "The signed document: sets document and its SHA-256 documentDigest")
+      ->type_name("FILE");
+  sign->callback([&console, f] {
+    console.Then([&console, f] {
+      Result<Rendered> signed_file = SignAgreementFile(*f, console.options().identity, console.NowMs());
+      if (!signed_file.ok()) return console.Fail(signed_file.status());
+      return console.Done(*signed_file);
+    });
+  });
+}
+
 struct AckCommandFlags {
   AckFlags ack;
   int64_t delivery_seq = 0;
@@ -207,6 +360,7 @@ void AddAck(CLI::App& app, Console& console) {
 
 void AddUpstreamCommands(CLI::App& app, Console& console) {
   AddSubmit(app, console);
+  AddAgreementSign(app, console);
   AddAgreementSubmit(app, console);
   AddAck(app, console);
   AddReport(Group(app, "report", "Platform reports"), "complaints", "Report complaint statistics (platforms)",

@@ -7,7 +7,8 @@
 # the platform ids in `platforms`}, signed with the agency's key. The
 # gateway, before accepting:
 #   1. verifies the envelope signature over the payload as received, and
-#      each party's and the agency's signature over documentDigest.bytes;
+#      each party's and the agency's signature over documentDigest.bytes
+#      (keys: see "Whose keys" below);
 #   2. checks each natural person's identityNumber (GB 11643-1999 check
 #      character; digits 7-14 equal birthDate) and age (at least 16 at
 #      validFromMs; 16-17 only with guardianConsent, Art. 17);
@@ -19,6 +20,18 @@
 # The redacted envelope keeps id, sender, kind and recipients; it is what
 # is archived and forwarded to the platforms, and the agency's Confirm
 # answers the submission.
+#
+# Whose keys. The agency is a registered identity (the envelope's sender):
+# agencySignature must be by that identity (signer = the sender) with one
+# of its registered, unrevoked signing keys. Parties (natural persons,
+# organizations) usually are not registered, so each party carries its
+# public key in AgreementParty.signingKey, and signature.keyId must be
+# that key's id (first 16 hex digits of the SHA-256 of its DER
+# SubjectPublicKeyInfo, as for registered keys). If the registry has an
+# active identity named signature.signer that holds a signing key with
+# that keyId, the registered key is used (and signingKey, when given, must
+# be that same key); otherwise the key in signingKey is used. Either way
+# the signature's algorithm must be the key's.
 
 @0xa7f8365b29d1ad54;
 
@@ -119,10 +132,19 @@ struct AgreementParty {
   signature @11 :Common.Signature;
   # The party's signature over exactly SignedAgreement.documentDigest.bytes
   # (so it covers the document the party read, independent of this
-  # encoding).
+  # encoding). signer is the party's name (or its registered identity);
+  # keyId names signingKey or a registered key.
 
   signedMs @12 :Int64;
   # When the party signed (Unix ms).
+
+  signingKey @13 :Data $Json.base64;
+  # The party's public signing key (Ed25519 or SM2) as a DER
+  # SubjectPublicKeyInfo; signature.keyId must be its key id (first 16 hex
+  # digits of the SHA-256 of these bytes). Used to verify `signature`
+  # unless the registry holds an active identity named signature.signer
+  # with that key id, whose registered key then wins (see "Whose keys" at
+  # the top of this file). May be empty only in that case.
 }
 
 struct Redaction {
@@ -181,7 +203,9 @@ struct SignedAgreement {
   # Media type of document, e.g. "application/pdf".
 
   agencySignature @10 :Common.Signature;
-  # The agency's signature over exactly documentDigest.bytes.
+  # The agency's signature over exactly documentDigest.bytes, by the
+  # envelope's sender (signer = the sender's identity) with one of its
+  # registered signing keys.
 
   signedMs @11 :Int64;
   # When the last party signed (Unix ms).

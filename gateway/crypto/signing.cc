@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include <array>
@@ -130,17 +131,29 @@ std::string PublicKey::Pem() const {
   return BioContents(bio.get());
 }
 
-std::string PublicKey::Fingerprint() const {
+Result<PublicKey> PublicKey::FromDer(std::string_view der) {
+  const unsigned char* p = Bytes(der);
+  EvpPkey key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  if (!key) return InvalidArgument("unreadable DER public key: " + TakeOpenSslErrors());
+  if (p != Bytes(der) + der.size()) return InvalidArgument("DER public key has bytes after its SubjectPublicKeyInfo");
+  Result<SignatureAlgorithm> algorithm = Classify(key, EVP_PKEY_PUBLIC_KEY);
+  if (!algorithm.ok()) return algorithm.status();
+  return PublicKey(Share(std::move(key)), *algorithm);
+}
+
+std::string PublicKey::Der() const {
   unsigned char* der = nullptr;
   int size = i2d_PUBKEY(key_.get(), &der);
   if (size <= 0) {
     TakeOpenSslErrors();
     return "";
   }
-  std::string digest = Sha256(std::string_view(reinterpret_cast<const char*>(der), static_cast<size_t>(size)));
+  std::string bytes(reinterpret_cast<const char*>(der), static_cast<size_t>(size));
   OPENSSL_free(der);
-  return "sha256:" + HexEncode(digest);
+  return bytes;
 }
+
+std::string PublicKey::Fingerprint() const { return "sha256:" + HexEncode(Sha256(Der())); }
 
 PublicKey::PublicKey(std::shared_ptr<EVP_PKEY> key, SignatureAlgorithm algorithm)
     : key_(std::move(key)), algorithm_(algorithm) {
@@ -259,14 +272,31 @@ Result<std::string> PrivateKey::Sign(std::string_view data) const {
 
 // --- digests ---
 
-std::string Sha256(std::string_view data) {
+namespace {
+
+// `data` hashed with `md` (32-byte digests only); "" if OpenSSL fails.
+std::string Digest32(std::string_view data, const EVP_MD* md) {
   std::array<unsigned char, 32> digest{};
   unsigned int size = 0;
-  if (EVP_Digest(Bytes(data), data.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1 || size != 32) {
+  if (md == nullptr || EVP_Digest(Bytes(data), data.size(), digest.data(), &size, md, nullptr) != 1 || size != 32) {
     TakeOpenSslErrors();
     return "";
   }
   return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
+}
+
+}  // namespace
+
+std::string Sha256(std::string_view data) { return Digest32(data, EVP_sha256()); }
+
+std::string Sm3(std::string_view data) { return Digest32(data, EVP_sm3()); }
+
+Result<std::string> RandomBytes(size_t size) {
+  std::string bytes(size, '\0');
+  if (size > 0 && RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(size)) != 1) {
+    return OpenSslFailure("drawing random bytes");
+  }
+  return bytes;
 }
 
 std::string HexEncode(std::string_view bytes) {

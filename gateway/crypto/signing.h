@@ -51,10 +51,18 @@ class PublicKey {
   // kInvalidArgument as FromPem; every message names the file.
   static Result<PublicKey> ReadPemFile(const std::string& path);
 
+  // A DER SubjectPublicKeyInfo (the bytes inside the PEM armour) holding an
+  // Ed25519 or SM2 key, and nothing after it. kInvalidArgument otherwise,
+  // as FromPem.
+  static Result<PublicKey> FromDer(std::string_view der);
+
   SignatureAlgorithm algorithm() const { return algorithm_; }
 
   // The SubjectPublicKeyInfo PEM, ending in a newline.
   std::string Pem() const;
+
+  // The DER SubjectPublicKeyInfo: what Fingerprint hashes and FromDer reads.
+  std::string Der() const;
 
   // "sha256:" and 64 lower-case hex digits: SHA-256 of the DER
   // SubjectPublicKeyInfo (the same as `openssl pkey -pubin -outform DER |
@@ -121,6 +129,13 @@ class PrivateKey {
 
 // SHA-256 of `data`: 32 raw bytes.
 std::string Sha256(std::string_view data);
+
+// SM3 (GB/T 32905-2016) of `data`: 32 raw bytes.
+std::string Sm3(std::string_view data);
+
+// `size` bytes from OpenSSL's default random generator (RAND_bytes), for
+// salts. kInternal only if the generator fails.
+Result<std::string> RandomBytes(size_t size);
 
 // Lower-case hex, two digits per byte.
 std::string HexEncode(std::string_view bytes);

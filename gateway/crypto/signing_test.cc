@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -190,6 +191,25 @@ TEST_P(CryptoSigningTest, FingerprintIsSha256OfTheDerPublicKey) {
   EXPECT_NE(fingerprint, MustGenerate(GetParam()).public_key().Fingerprint());
 }
 
+TEST_P(CryptoSigningTest, DerRoundTripsAndIsWhatTheFingerprintHashes) {
+  std::string der = key_.public_key().Der();
+  ASSERT_FALSE(der.empty());
+  EXPECT_EQ(key_.public_key().Fingerprint(), "sha256:" + HexEncode(Sha256(der)));
+  Result<PublicKey> back = PublicKey::FromDer(der);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->algorithm(), GetParam());
+  EXPECT_EQ(back->Der(), der);
+  EXPECT_TRUE(back->Verify(kDirective, MustSign(key_, kDirective)).ok());
+}
+
+TEST_P(CryptoSigningTest, FromDerRefusesTrailingBytesAndTruncation) {
+  std::string der = key_.public_key().Der();
+  Result<PublicKey> trailing = PublicKey::FromDer(der + "x");
+  EXPECT_EQ(trailing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(trailing.status().message().find("bytes after"), std::string::npos) << trailing.status().message();
+  EXPECT_EQ(PublicKey::FromDer(der.substr(0, der.size() - 1)).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_P(CryptoSigningTest, CopiesShareTheKeyAndVerifyFromManyThreads) {
   PublicKey copy = key_.public_key();
   std::string signature = MustSign(key_, kDirective);
@@ -312,6 +332,34 @@ TEST(CryptoPemFileTest, ErrorsNameTheFile) {
 TEST(CryptoDigestTest, Sha256OfAbcIsTheFips180Vector) {
   EXPECT_EQ(HexEncode(Sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(HexEncode(Sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(CryptoDigestTest, Sm3OfAbcIsTheGbtVector) {
+  EXPECT_EQ(HexEncode(Sm3("abc")), "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0");
+  EXPECT_EQ(HexEncode(Sm3("")), "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b");
+}
+
+TEST(CryptoDigestTest, RandomBytesHaveTheSizeAskedAndDiffer) {
+  Result<std::string> a = RandomBytes(16);
+  Result<std::string> b = RandomBytes(16);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->size(), 16u);
+  EXPECT_NE(*a, *b);
+  EXPECT_EQ(RandomBytes(0)->size(), 0u);
+}
+
+TEST(CryptoDerTest, FromDerRefusesGarbageAndForeignKeys) {
+  EXPECT_EQ(PublicKey::FromDer("").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(PublicKey::FromDer("not DER at all").status().code(), StatusCode::kInvalidArgument);
+  EvpPkey p256(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "prime256v1"));
+  unsigned char* der = nullptr;
+  int size = i2d_PUBKEY(p256.get(), &der);
+  ASSERT_GT(size, 0);
+  std::string bytes(reinterpret_cast<const char*>(der), static_cast<size_t>(size));
+  OPENSSL_free(der);
+  Result<PublicKey> foreign = PublicKey::FromDer(bytes);
+  EXPECT_EQ(foreign.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(foreign.status().message().find("ed25519 or sm2-sm3"), std::string::npos) << foreign.status().message();
 }
 
 TEST(CryptoDigestTest, HexEncodeIsLowerCaseTwoDigitsPerByte) {

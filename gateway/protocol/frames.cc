@@ -6,6 +6,7 @@
 #include <set>
 
 #include "schemas/acknowledgement.capnp.h"
+#include "schemas/agreement.capnp.h"
 #include "schemas/catalog.capnp.h"
 #include "schemas/directive.capnp.h"
 #include "schemas/tax.capnp.h"
@@ -54,6 +55,7 @@ template class Decoded<schema::Directive>;
 template class Decoded<schema::CatalogUpdate>;
 template class Decoded<schema::CatalogSnapshot>;
 template class Decoded<schema::TaxAssistanceRequest>;
+template class Decoded<schema::SignedAgreement>;
 
 MessageId FromWire(schema::MessageId::Reader id) { return MessageId{id.getHi(), id.getLo()}; }
 

@@ -31,9 +31,9 @@ namespace regline::protocol {
 std::string Encode(capnp::MessageBuilder& message);
 
 // A received message of type T, owning its bytes: a Frame, an Envelope, or
-// a payload the gateway reads (Acknowledgement, and the regulators'
-// Directive, CatalogUpdate, CatalogSnapshot, TaxAssistanceRequest; frames.cc
-// instantiates these).
+// a payload the gateway reads (Acknowledgement, SignedAgreement, and the
+// regulators' Directive, CatalogUpdate, CatalogSnapshot,
+// TaxAssistanceRequest; frames.cc instantiates these).
 template <typename T>
 class Decoded {
  public:
