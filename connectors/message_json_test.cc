@@ -38,7 +38,9 @@ TEST(SpoolJsonTest, ADirectiveHasItsHeaderAndItsPayloadRendered) {
   EXPECT_EQ(p["reference"], "沪市监网监〔2024〕12号");
   EXPECT_EQ(p["subject"]["liveRoom"]["roomId"], "8812");
   // 64-bit integers are strings in Cap'n Proto's JSON mapping.
-  EXPECT_EQ(p["ackDeadlineMs"], std::to_string(schema::samples::kIssuedMs + 2 * schema::samples::kHourMs));
+  // (test_envelopes.h leaves the deadlines to the gateway's policy.)
+  EXPECT_EQ(p["ackDeadlineMs"], "0");
+  EXPECT_EQ(p["legalBasis"][0]["article"], 18);
 }
 
 TEST(SpoolJsonTest, TheEnvelopeBytesComeBackExactlyFromBase64) {

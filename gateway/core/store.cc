@@ -273,10 +273,10 @@ Status Store::Prepare() {
       {&stmts_->savepoint, "SAVEPOINT store_op"},
       {&stmts_->release, "RELEASE store_op"},
       {&stmts_->rollback_to, "ROLLBACK TO store_op"},
-      {&stmts_->find_message, "SELECT seq, accepted_ms, envelope FROM messages WHERE sender = ?1 AND message_id = ?2"},
+      {&stmts_->find_message, "SELECT seq, accepted_ms, envelope, submitted_digest FROM messages WHERE sender = ?1 AND message_id = ?2"},
       {&stmts_->insert_message,
        "INSERT INTO messages(sender, message_id, kind, priority, created_ms, expires_ms, correlation_id, "
-       "accepted_ms, envelope) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+       "accepted_ms, envelope, submitted_digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
       {&stmts_->insert_delivery,
        "INSERT INTO deliveries(message_seq, recipient, priority, state, expires_ms, queued_ms, next_attempt_ms) "
        "VALUES (?1, ?2, ?3, 0, ?4, ?5, ?5)"},
@@ -455,8 +455,12 @@ Result<SubmitReceipt> Store::ExistingReceipt(const Submission& s) {
   Result<bool> row = st.Step();
   if (!row.ok()) return row.status();
   if (!*row) return NotFound("");
-  auto stored = st.ColumnBlob(2);
-  if (std::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()) != s.envelope) {
+  // A transformed envelope (Submission::submitted_digest) is compared by
+  // the digest of what was submitted, any other by its bytes.
+  auto stored = st.ColumnBlob(s.submitted_digest.empty() ? 2 : 3);
+  const std::string& compare = s.submitted_digest.empty() ? s.envelope : s.submitted_digest;
+  if (std::string_view(reinterpret_cast<const char*>(stored.data()), stored.size()) != compare) {
+    st.Reset();
     return AlreadyExists("message id " + s.id.ToHex() + " from '" + s.sender +
                          "' was already used for a different message");
   }
@@ -506,6 +510,11 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
   ins.Reset();
   ins.Bind(1, s.sender).BindBlob(2, id.data(), id.size()).Bind(3, s.kind).Bind(4, s.priority);
   ins.Bind(5, s.created_ms).Bind(6, s.expires_ms).Bind(8, now).BindBlob(9, s.envelope.data(), s.envelope.size());
+  if (s.submitted_digest.empty()) {
+    ins.BindNull(10);
+  } else {
+    ins.BindBlob(10, s.submitted_digest.data(), s.submitted_digest.size());
+  }
   if (s.correlation_id.IsZero()) {
     ins.BindNull(7);
   } else {

@@ -131,6 +131,11 @@ struct Submission {
   // (directive_ledger.h), stored with the message. A lineage the ledger
   // refuses (DirectiveLedger::CheckLineage) refuses the submission.
   std::optional<DirectiveTerms> directive;
+  // When `envelope` is not what the sender submitted (the gateway redacted
+  // it: agreements), the SHA-256 of the envelope as submitted. A later
+  // submission with the same sender and id is then a duplicate when its
+  // submitted_digest matches, instead of comparing envelope bytes.
+  std::string submitted_digest;
 };
 
 // A delivery stored already leased by Submit (see Submission::lease_to).

@@ -260,7 +260,8 @@ TEST(StoreAuditUpgrade, AStoreFromBeforeTheAuditLogGetsOneOnOpen) {
     // Make it a version 1 store, as the release before the audit log wrote.
     Result<Database> db = Database::Open(options.path);
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(db->Exec("DROP TABLE escalations; DROP TABLE directives; DROP TABLE acknowledgements; DROP TABLE audit_log; "
+    ASSERT_TRUE(db->Exec("DROP TABLE escalations; DROP TABLE directives; ALTER TABLE messages DROP COLUMN submitted_digest; "
+                        "DROP TABLE acknowledgements; DROP TABLE audit_log; "
                         "PRAGMA user_version = 1").ok());
   }
   EXPECT_EQ(VerifyAuditChain(options.path).status().code(), StatusCode::kFailedPrecondition);

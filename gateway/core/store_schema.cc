@@ -103,6 +103,10 @@ constexpr const char* kMigrations[] = {
       closed_ms              INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX directives_open ON directives(ack_deadline_ms) WHERE closed_by_seq = 0;
+    -- SHA-256 of the envelope as the sender submitted it, when the gateway
+    -- stored a changed one (agreements with identity numbers redacted), so
+    -- that a resubmission is still recognised as a duplicate; NULL otherwise.
+    ALTER TABLE messages ADD COLUMN submitted_digest BLOB;
     CREATE TABLE escalations(
       message_seq    INTEGER NOT NULL,  -- the overdue directive
       recipient      TEXT    NOT NULL,  -- the overdue platform

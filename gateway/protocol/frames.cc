@@ -1,5 +1,7 @@
 #include "gateway/protocol/frames.h"
 
+#include "schemas/escalation.capnp.h"
+
 #include <kj/exception.h>
 
 #include <cstring>
@@ -33,7 +35,12 @@ Result<Decoded<T>> Decoded<T>::Parse(std::string_view bytes, size_t max_bytes) {
   d.words_ = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
   std::memcpy(d.words_.begin(), bytes.data(), bytes.size());
   capnp::ReaderOptions options;
-  options.traversalLimitInWords = max_bytes / sizeof(capnp::word) + 1;
+  // Readers look at some parts more than once (a signature check and a
+  // redaction both read an agreement's document), and each look counts:
+  // eight times the message's own size still stops amplification (a small
+  // message pointing at one list many times) without refusing honest
+  // readers.
+  options.traversalLimitInWords = 8 * (bytes.size() / sizeof(capnp::word)) + 1;
   options.nestingLimit = 64;
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
     d.reader_ = std::make_unique<capnp::FlatArrayMessageReader>(d.words_.asPtr(), options);
@@ -56,6 +63,7 @@ template class Decoded<schema::CatalogUpdate>;
 template class Decoded<schema::CatalogSnapshot>;
 template class Decoded<schema::TaxAssistanceRequest>;
 template class Decoded<schema::SignedAgreement>;
+template class Decoded<schema::Escalation>;
 
 MessageId FromWire(schema::MessageId::Reader id) { return MessageId{id.getHi(), id.getLo()}; }
 

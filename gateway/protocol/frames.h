@@ -31,7 +31,7 @@ namespace regline::protocol {
 std::string Encode(capnp::MessageBuilder& message);
 
 // A received message of type T, owning its bytes: a Frame, an Envelope, or
-// a payload the gateway reads (Acknowledgement, SignedAgreement, and the
+// a payload the gateway reads (Acknowledgement, SignedAgreement, Escalation, and the
 // regulators' Directive, CatalogUpdate, CatalogSnapshot,
 // TaxAssistanceRequest; frames.cc instantiates these).
 template <typename T>

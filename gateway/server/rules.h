@@ -1,7 +1,9 @@
 // The Measures' rules the gateway applies to a submission's payload before
-// it stores it, on the session thread, after authorization and before the
-// signature check: directives against the running policy
-// (policy/directive_rules.h), giving the terms the store tracks.
+// it stores it, after authorization: directives against the running policy
+// (policy/directive_rules.h), giving the terms the store tracks; MCN
+// agreements against measures/agreement_rules.h, and then redacted (the
+// identity numbers replaced by salted digests, the envelope re-signed by
+// the gateway) before anything is stored.
 //
 // Pure functions of their arguments; any thread.
 #pragma once
@@ -13,6 +15,9 @@
 #include "gateway/core/directive_ledger.h"
 #include "gateway/core/message_id.h"
 #include "gateway/core/status.h"
+#include "gateway/core/store.h"
+#include "gateway/identity/registry.h"
+#include "gateway/identity/signature_check.h"
 #include "gateway/policy/policy.h"
 
 namespace regline::server {
@@ -24,5 +29,22 @@ namespace regline::server {
 Result<std::optional<DirectiveTerms>> DirectiveTermsOf(const policy::Policy& policy, int kind,
                                                        std::string_view payload, const MessageId& id,
                                                        int64_t now_ms);
+
+// For an agreement (kind signedAgreement) from `sender`: every rule of
+// measures::CheckAgreement, signatures of the agency and of each party
+// over the document digest included. Ok for other kinds.
+Status CheckAgreementRules(const policy::Policy& policy, int kind, std::string_view payload,
+                           std::string_view sender, const identity::Registry& registry);
+
+// An agreement whose envelope signature has been verified: replaces
+// `submission.envelope` by the redacted one (payload from
+// measures::RedactAgreement, signature by `signer` as `gateway_identity`,
+// or none when `signer` is null) and sets submitted_digest to the SHA-256
+// of the envelope as submitted, so a resubmission is still a duplicate.
+// `envelope_signature` is the agency's, kept in the Redaction record.
+Status RedactAgreementSubmission(Submission& submission, std::string_view payload,
+                                 const identity::SignatureClaim& envelope_signature, const policy::Policy& policy,
+                                 const std::string& gateway_identity, const identity::Signer* signer,
+                                 int64_t now_ms);
 
 }  // namespace regline::server

@@ -462,6 +462,21 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
     return;
   }
   sub->directive = std::move(*terms);
+  // Agreements: every rule and every party's signature, then the identity
+  // numbers are redacted here, before anything is stored or delivered (the
+  // agency's envelope signature is still checked over the original payload
+  // below).
+  Status agreement = CheckAgreementRules(policy_, sub->kind, checked->payload, s.identity, registry_);
+  if (agreement.ok()) {
+    agreement = RedactAgreementSubmission(*sub, checked->payload, checked->signature, policy_, config_.identity,
+                                          signer_.has_value() ? &*signer_ : nullptr, clock_.NowMs());
+  }
+  if (!agreement.ok()) {
+    Log(LogLevel::kInfo, "submit_refused",
+        {{"identity", s.identity}, {"id", sub->id.ToHex()}, {"error", agreement.ToString()}});
+    Send(s.routing_id, protocol::ErrorFrame(tag, agreement, sub->id));
+    return;
+  }
   sub->recipients = *recipients;
   const MessageId id = sub->id;
   const int kind = sub->kind;

@@ -107,6 +107,11 @@ class GatewayProcess {
     return status;
   }
 
+  // Sends `sig` without waiting (SIGHUP: reload the policy).
+  void Signal(int sig) {
+    if (pid_ > 0) kill(pid_, sig);
+  }
+
   const std::string& endpoint() const { return endpoint_; }
   std::string Log() const {
     std::ifstream in(dir_ / "gateway.log");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gateway/crypto/curve_keys.h"
+#include "gateway/crypto/key_files.h"
 #include "gateway/identity/registry.h"
 #include "gateway/identity/signature_check.h"
 #include "gateway/protocol/client.h"
@@ -60,13 +61,34 @@ class SecureGateway {
     parties_[name] = SecureParty{name, kWire.at(role), *curve, identity::Signer(name, *key)};
   }
 
+  // Gives the gateway a signing key of its own, registered as operator
+  // "regline-gateway" and written to <dir>/gateway.sign.key (0600); the
+  // gateway then signs what it makes (escalations, redacted agreements).
+  void AddGatewaySigner() {
+    Result<crypto::PrivateKey> key = crypto::PrivateKey::Generate(crypto::SignatureAlgorithm::kEd25519);
+    Result<crypto::CurveKeyPair> curve = crypto::GenerateCurveKeyPair();
+    ASSERT_TRUE(key.ok() && curve.ok());
+    ASSERT_TRUE(crypto::WriteNewFile((dir_ / "gateway.sign.key").string(), key->Pem(), 0600).ok());
+    identity::Identity id;
+    id.name = "regline-gateway";
+    id.role = identity::Role::kOperator;
+    id.curve_key = curve->public_z85;
+    id.signing_keys.emplace_back(key->public_key());
+    ASSERT_TRUE(registry_.Add(id).ok());
+    gateway_key_ = key->public_key();
+    security_extra_ += "signing_key_file = \"gateway.sign.key\"\n";
+  }
+  // The gateway's public signing key (after AddGatewaySigner).
+  const std::optional<crypto::PublicKey>& gateway_key() const { return gateway_key_; }
+
   // Writes the gateway's key file and the registry, and starts the gateway.
   bool Start() {
     std::ofstream(dir_ / "gateway.curve.key")
         << "public_key = \"" << server_.public_z85 << "\"\nsecret_key = \"" << server_.secret_z85 << "\"\n";
     if (!SaveRegistry()) return false;
     gateway_ = std::make_unique<GatewayProcess>(
-        binary_, dir_, "", "", "server_key_file = \"gateway.curve.key\"\nregistry = \"identities.toml\"\n", "");
+        binary_, dir_, "", "",
+        "server_key_file = \"gateway.curve.key\"\nregistry = \"identities.toml\"\n" + security_extra_, "");
     return gateway_->Start();
   }
 
@@ -135,6 +157,8 @@ class SecureGateway {
   identity::Registry registry_;
   std::map<std::string, SecureParty> parties_;
   std::unique_ptr<GatewayProcess> gateway_;
+  std::string security_extra_;  // more [security] lines
+  std::optional<crypto::PublicKey> gateway_key_;
 };
 
 }  // namespace regline::testing

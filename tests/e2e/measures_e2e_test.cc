@@ -1,0 +1,484 @@
+// The Measures as rules, end to end against the real regline-gateway on
+// 127.0.0.1: directives checked against the policy, deadlines tracked and
+// escalated to the issuing console, lateness, supersede/revoke lineage, the
+// policy reloaded on SIGHUP (and a bad file refused), --check-policy, and
+// MCN agreements validated and redacted before they are stored.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "gateway/core/test_util.h"
+#include "gateway/measures/agreement_rules.h"
+#include "gateway/policy/shipped_policy.h"
+#include "gateway/protocol/client.h"
+#include "schemas/escalation.capnp.h"
+#include "schemas/schema_samples.h"
+#include "tests/e2e/gateway_process.h"
+#include "tests/e2e/secure_gateway.h"
+
+namespace regline {
+namespace {
+
+using schema::MessageKind;
+
+int64_t NowMs() { return SystemClock().NowMs(); }
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The sample SAMR directive (suspend a live room's broadcast), edited by
+// `edit` after the gateway's policy deadlines are asked for.
+std::string DirectivePayload(const std::function<void(schema::Directive::Builder)>& edit = nullptr) {
+  capnp::MallocMessageBuilder m;
+  auto d = m.initRoot<schema::Directive>();
+  schema::samples::BuildSuspendBroadcastDirective(d);
+  schema::samples::UsePolicyDeadlines(d);
+  if (edit) edit(d);
+  return protocol::Encode(m);
+}
+
+std::string Envelope(const std::string& from, MessageId id, const std::vector<std::string>& to, MessageKind kind,
+                     const std::string& payload) {
+  capnp::MallocMessageBuilder m;
+  auto e = m.initRoot<schema::Envelope>();
+  protocol::ToWire(id, e.initId());
+  e.setSender(from);
+  auto r = e.initRecipients(static_cast<unsigned>(to.size()));
+  for (unsigned i = 0; i < to.size(); ++i) r.set(i, to[i]);
+  e.setKind(kind);
+  e.setCreatedMs(NowMs());
+  e.setPayload(kj::arrayPtr(reinterpret_cast<const kj::byte*>(payload.data()), payload.size()));
+  return protocol::Encode(m);
+}
+
+// A development-mode gateway (plaintext, unsigned envelopes) that looks for
+// overdue directives every 100 ms and reads its policy from <dir>/policy.toml,
+// a copy of the shipped one.
+class MeasuresE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    shipped_ = ReadFile(policy::ShippedPolicyPath());
+    ASSERT_FALSE(shipped_.empty());
+    WritePolicy(shipped_);
+    gateway_ = std::make_unique<testing::GatewayProcess>(REGLINE_GATEWAY_BINARY, dir_.path(),
+                                                         "escalation_check_ms = 100\npolicy = \"policy.toml\"\n");
+    ASSERT_TRUE(gateway_->Start()) << gateway_->Log();
+  }
+
+  void WritePolicy(const std::string& text) { std::ofstream(dir_.File("policy.toml")) << text; }
+
+  std::unique_ptr<protocol::Client> Connect(const std::string& name, schema::Role role, uint32_t credit = 0) {
+    protocol::ClientOptions o;
+    o.endpoint = gateway_->endpoint();
+    o.identity = name;
+    o.role = role;
+    o.initial_credit = credit;
+    Result<std::unique_ptr<protocol::Client>> c = protocol::Client::Connect(ctx_, o);
+    EXPECT_TRUE(c.ok()) << name << ": " << c.status().ToString() << "\n" << gateway_->Log();
+    return c.ok() ? std::move(c).value() : nullptr;
+  }
+
+  Result<protocol::ConfirmInfo> SubmitDirective(protocol::Client& samr, MessageId id, const std::string& payload) {
+    return samr.Submit(Envelope("samr-console", id, {"douyin"}, MessageKind::DIRECTIVE, payload));
+  }
+
+  // The next DELIVER for `client` within 5 s.
+  static std::optional<protocol::DecodedFrame> NextDelivery(protocol::Client& client, int64_t timeout_ms = 5000) {
+    const int64_t until = NowMs() + timeout_ms;
+    while (NowMs() < until) {
+      Result<std::optional<protocol::DecodedFrame>> f = client.Receive(until - NowMs());
+      if (!f.ok()) return std::nullopt;
+      if (f->has_value() && (*f)->get().which() == schema::Frame::DELIVER) return std::move(**f);
+    }
+    return std::nullopt;
+  }
+
+  Result<protocol::DecodedFrame> Status(protocol::Client& client, MessageId id) {
+    return client.Query([&](schema::Query::Builder q) { protocol::ToWire(id, q.initMessageStatus()); });
+  }
+
+  Result<protocol::DecodedFrame> Overdue(protocol::Client& client) {
+    return client.Query([](schema::Query::Builder q) { q.initOverdue(); });
+  }
+
+  bool WaitForLog(const std::string& text, int64_t timeout_ms = 5000) {
+    for (int64_t until = NowMs() + timeout_ms; NowMs() < until;) {
+      if (gateway_->Log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  testing::TempDir dir_;
+  zmq::context_t ctx_;
+  std::string shipped_;
+  std::unique_ptr<testing::GatewayProcess> gateway_;
+};
+
+TEST_F(MeasuresE2eTest, ADirectiveThePolicyRefusesIsNotStored) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  ASSERT_TRUE(samr);
+  const MessageId id = MessageId::Generate(NowMs());
+  // takeDownProduct may only target a product; the sample targets a live room.
+  Result<protocol::ConfirmInfo> r = SubmitDirective(*samr, id, DirectivePayload([](schema::Directive::Builder d) {
+    d.setAction(schema::DirectiveAction::TAKE_DOWN_PRODUCT);
+  }));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("directive rule subject"), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(Status(*samr, id).status().code(), StatusCode::kNotFound);
+
+  // A deadline already past is refused too.
+  Result<protocol::ConfirmInfo> past = SubmitDirective(*samr, MessageId::Generate(NowMs()),
+                                                       DirectivePayload([](schema::Directive::Builder d) {
+                                                         d.setAckDeadlineMs(NowMs() - 60'000);
+                                                       }));
+  ASSERT_FALSE(past.ok());
+  EXPECT_NE(past.status().message().find("directive rule deadlines"), std::string::npos) << past.status().ToString();
+}
+
+TEST_F(MeasuresE2eTest, AMissedDeadlineIsListedEscalatedOnceAndTheLateAckSaysHowLate) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR, 10);
+  auto douyin = Connect("douyin", schema::Role::PLATFORM, 10);
+  ASSERT_TRUE(samr && douyin);
+  const MessageId id = MessageId::Generate(NowMs());
+  const int64_t ack_deadline = NowMs() + 1500;
+  ASSERT_TRUE(SubmitDirective(*samr, id, DirectivePayload([&](schema::Directive::Builder d) {
+                d.setAckDeadlineMs(ack_deadline);
+                d.setCompletionDeadlineMs(ack_deadline + 3'600'000);
+              })).ok());
+  std::optional<protocol::DecodedFrame> delivered = NextDelivery(*douyin);
+  ASSERT_TRUE(delivered.has_value());
+  const uint64_t number = delivered->get().getDeliver().getDeliverySeq();
+  ASSERT_TRUE(douyin->Ack({number, id, schema::AckStage::RECEIVED}).ok());
+
+  // Past the acknowledgement deadline the issuer's console gets one escalation.
+  std::optional<protocol::DecodedFrame> escalated = NextDelivery(*samr, 8000);
+  ASSERT_TRUE(escalated.has_value()) << gateway_->Log();
+  auto deliver = escalated->get().getDeliver();
+  EXPECT_EQ(deliver.getKind(), MessageKind::ESCALATION);
+  auto env_bytes = deliver.getEnvelope();
+  Result<protocol::DecodedEnvelope> envelope = protocol::DecodedEnvelope::Parse(
+      std::string_view(reinterpret_cast<const char*>(env_bytes.begin()), env_bytes.size()), 1 << 20);
+  ASSERT_TRUE(envelope.ok());
+  EXPECT_EQ(std::string(envelope->get().getSender().cStr()), "regline-gateway");
+  EXPECT_EQ(protocol::FromWire(envelope->get().getCorrelationId()), id);
+  auto payload_bytes = envelope->get().getPayload();
+  Result<protocol::Decoded<schema::Escalation>> escalation = protocol::Decoded<schema::Escalation>::Parse(
+      std::string_view(reinterpret_cast<const char*>(payload_bytes.begin()), payload_bytes.size()), 1 << 20);
+  ASSERT_TRUE(escalation.ok()) << escalation.status().ToString();
+  EXPECT_EQ(std::string(escalation->get().getPlatformId().cStr()), "douyin");
+  EXPECT_EQ(escalation->get().getMissingStage(), schema::AckStage::ACCEPTED);
+  EXPECT_EQ(escalation->get().getLastStage(), schema::AckStage::RECEIVED);
+  EXPECT_EQ(escalation->get().getDeadlineMs(), ack_deadline);
+  EXPECT_EQ(escalation->get().getLevel(), 1u);
+  EXPECT_EQ(escalation->get().getAction(), schema::DirectiveAction::SUSPEND_BROADCAST);
+  ASSERT_TRUE(samr->Ack({deliver.getDeliverySeq(), protocol::FromWire(deliver.getMessageId()),
+                         schema::AckStage::RECEIVED})
+                  .ok());
+
+  // The overdue list shows it, escalated once.
+  Result<protocol::DecodedFrame> overdue = Overdue(*samr);
+  ASSERT_TRUE(overdue.ok()) << overdue.status().ToString();
+  auto items = overdue->get().getQueryResult().getOverdue();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(protocol::FromWire(items[0].getDirectiveId()), id);
+  EXPECT_EQ(std::string(items[0].getPlatform().cStr()), "douyin");
+  EXPECT_EQ(std::string(items[0].getDepartment().cStr()), "SAMR");
+  EXPECT_EQ(items[0].getMissingStage(), schema::AckStage::ACCEPTED);
+  EXPECT_GT(items[0].getOverdueByMs(), 0);
+  EXPECT_EQ(items[0].getEscalations(), 1u);
+
+  // No second escalation for the same miss.
+  EXPECT_FALSE(NextDelivery(*samr, 600).has_value());
+
+  // The platform accepts late: the receipt says how late, and it is no
+  // longer overdue (completion is an hour away).
+  Result<protocol::AckReceiptInfo> accepted = douyin->Ack({number, id, schema::AckStage::ACCEPTED});
+  ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
+  EXPECT_GE(accepted->late_by_ms, NowMs() - ack_deadline - 1000);
+  EXPECT_GT(accepted->late_by_ms, 0);
+  overdue = Overdue(*samr);
+  ASSERT_TRUE(overdue.ok());
+  EXPECT_EQ(overdue->get().getQueryResult().getOverdue().size(), 0u);
+
+  // The message status carries the deadlines and the escalation count.
+  Result<protocol::DecodedFrame> status = Status(*samr, id);
+  ASSERT_TRUE(status.ok());
+  auto line = status->get().getQueryResult().getMessageStatus().getRecipients()[0];
+  EXPECT_EQ(line.getAckDeadlineMs(), ack_deadline);
+  EXPECT_EQ(line.getCompletionDeadlineMs(), ack_deadline + 3'600'000);
+  EXPECT_EQ(line.getEscalations(), 1u);
+
+  // A platform sees only its own overdue items; an MCN agency may not ask.
+  auto mcn = Connect("example-mcn", schema::Role::MCN_AGENCY);
+  ASSERT_TRUE(mcn);
+  EXPECT_EQ(Overdue(*mcn).status().code(), StatusCode::kPermissionDenied);
+}
+
+TEST_F(MeasuresE2eTest, SupersedingAndRevokingKeepTheLineageAndTheRevocationIsDelivered) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  auto douyin = Connect("douyin", schema::Role::PLATFORM, 10);
+  ASSERT_TRUE(samr && douyin);
+  const MessageId first = MessageId::Generate(NowMs());
+  const MessageId second = MessageId::Generate(NowMs());
+  const MessageId third = MessageId::Generate(NowMs());
+  const MessageId revocation = MessageId::Generate(NowMs());
+  ASSERT_TRUE(SubmitDirective(*samr, first, DirectivePayload()).ok());
+  ASSERT_TRUE(SubmitDirective(*samr, second, DirectivePayload([&](schema::Directive::Builder d) {
+                protocol::ToWire(first, d.initSupersedes());
+              })).ok());
+
+  Result<protocol::DecodedFrame> status = Status(*samr, first);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(protocol::FromWire(status->get().getQueryResult().getMessageStatus().getSupersededBy()), second);
+  status = Status(*samr, second);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(protocol::FromWire(status->get().getQueryResult().getMessageStatus().getSupersedes()), first);
+
+  // The superseded directive cannot be superseded again.
+  Result<protocol::ConfirmInfo> again = SubmitDirective(*samr, third, DirectivePayload([&](schema::Directive::Builder d) {
+    protocol::ToWire(first, d.initSupersedes());
+  }));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), StatusCode::kInvalidArgument);  // failed_precondition travels as invalid_argument
+  EXPECT_NE(again.status().message().find("already superseded by " + second.ToHex()), std::string::npos)
+      << again.status().ToString();
+
+  // Revoking the successor: recorded, and the platform receives the revocation.
+  ASSERT_TRUE(SubmitDirective(*samr, revocation, DirectivePayload([&](schema::Directive::Builder d) {
+                protocol::ToWire(second, d.initRevokes());
+              })).ok());
+  status = Status(*samr, second);
+  ASSERT_TRUE(status.ok());
+  EXPECT_EQ(protocol::FromWire(status->get().getQueryResult().getMessageStatus().getRevokedBy()), revocation);
+  std::vector<MessageId> received;
+  for (int i = 0; i < 3; ++i) {
+    std::optional<protocol::DecodedFrame> d = NextDelivery(*douyin);
+    ASSERT_TRUE(d.has_value());
+    received.push_back(protocol::FromWire(d->get().getDeliver().getMessageId()));
+  }
+  EXPECT_EQ(received, (std::vector<MessageId>{first, second, revocation}));
+}
+
+TEST_F(MeasuresE2eTest, SighupReloadsThePolicyAndABadFileLeavesTheRunningOneInForce) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  ASSERT_TRUE(samr);
+  ASSERT_TRUE(SubmitDirective(*samr, MessageId::Generate(NowMs()), DirectivePayload()).ok());
+
+  // A policy in which only CAC may suspend broadcasts.
+  std::string restricted = shipped_;
+  const size_t table = restricted.find("[actions.suspendBroadcast]");
+  ASSERT_NE(table, std::string::npos);
+  const size_t issuers = restricted.find("\nissuers = ", table);
+  ASSERT_NE(issuers, std::string::npos);
+  restricted.replace(issuers, restricted.find('\n', issuers + 1) - issuers, "\nissuers = [\"cac\"]");
+  WritePolicy(restricted);
+  gateway_->Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog("policy_reloaded")) << gateway_->Log();
+  Result<protocol::ConfirmInfo> refused = SubmitDirective(*samr, MessageId::Generate(NowMs()), DirectivePayload());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(refused.status().message().find("directive rule issuers"), std::string::npos)
+      << refused.status().ToString();
+
+  // A broken file is refused, naming the line and key; the restricted policy stays.
+  WritePolicy(std::regex_replace(restricted, std::regex(R"(critical = "\d+m")"), "critical = \"10x\"",
+                                 std::regex_constants::format_first_only));
+  gateway_->Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog("policy_reload_failed")) << gateway_->Log();
+  EXPECT_TRUE(std::regex_search(gateway_->Log(), std::regex(R"(policy\.toml:\d+: actions\.\w+\.\w+\.critical)")))
+      << gateway_->Log();
+  refused = SubmitDirective(*samr, MessageId::Generate(NowMs()), DirectivePayload());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
+}
+
+int RunCheckPolicy(const std::string& file, std::string& output) {
+  const std::string command = std::string(REGLINE_GATEWAY_BINARY) + " --check-policy " + file + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buffer[4096];
+  output.clear();
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  int status = pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(CheckPolicy, ExitsZeroForTheShippedFileAndTwoNamingLineAndKeyForABadOne) {
+  std::string output;
+  EXPECT_EQ(RunCheckPolicy(policy::ShippedPolicyPath(), output), 0) << output;
+  EXPECT_NE(output.find("ok (policy measures-default"), std::string::npos) << output;
+
+  testing::TempDir dir;
+  std::string text = ReadFile(policy::ShippedPolicyPath());
+  text = std::regex_replace(text, std::regex(R"(min_age_years = 16)"), "min_age_years = \"sixteen\"");
+  std::ofstream(dir.File("bad.toml")) << text;
+  EXPECT_EQ(RunCheckPolicy(dir.File("bad.toml"), output), 2) << output;
+  EXPECT_TRUE(std::regex_search(output, std::regex(R"(bad\.toml:\d+: agreements\.min_age_years)"))) << output;
+}
+
+// MCN agreements against a CURVE gateway with its own signing key: the
+// agency and a registered organization party are identities; the natural
+// person party carries its key.
+class MeasuresAgreementE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gateway_.Add("samr-console", identity::Role::kRegulator, "SAMR", crypto::SignatureAlgorithm::kEd25519);
+    gateway_.Add("douyin", identity::Role::kPlatform, "", crypto::SignatureAlgorithm::kEd25519);
+    gateway_.Add("kuaishou", identity::Role::kPlatform, "", crypto::SignatureAlgorithm::kEd25519);
+    gateway_.Add("example-mcn", identity::Role::kMcnAgency, "", crypto::SignatureAlgorithm::kEd25519);
+    gateway_.Add("bj-ecommerce", identity::Role::kMcnAgency, "", crypto::SignatureAlgorithm::kSm2Sm3);
+    gateway_.AddGatewaySigner();
+    ASSERT_TRUE(gateway_.Start()) << gateway_.process().Log();
+  }
+
+  // The sample agreement signed by the agency, the person (key carried)
+  // and the company (registered key); `edit` runs before signing.
+  std::string AgreementPayload(const std::function<void(schema::SignedAgreement::Builder)>& edit = nullptr) {
+    capnp::MallocMessageBuilder m;
+    auto a = m.initRoot<schema::SignedAgreement>();
+    schema::samples::BuildSignedAgreement(a);
+    if (edit) edit(a);
+    auto document = a.asReader().getDocument();
+    Result<std::string> digest = measures::DigestOf(
+        schema::DigestAlgorithm::SM3, std::string(reinterpret_cast<const char*>(document.begin()), document.size()));
+    EXPECT_TRUE(digest.ok());
+    auto d = a.initDocumentDigest();
+    d.setAlgorithm(schema::DigestAlgorithm::SM3);
+    d.setBytes(kj::arrayPtr(reinterpret_cast<const kj::byte*>(digest->data()), digest->size()));
+    protocol::ToWire(gateway_.Sign("example-mcn", *digest), a.initAgencySignature());
+    Result<identity::SignatureClaim> person = identity::Signer("李某", person_key_).Sign(*digest);
+    EXPECT_TRUE(person.ok());
+    protocol::ToWire(*person, a.getParties()[0].initSignature());
+    const std::string der = person_key_.public_key().Der();
+    a.getParties()[0].setSigningKey(kj::arrayPtr(reinterpret_cast<const kj::byte*>(der.data()), der.size()));
+    protocol::ToWire(gateway_.Sign("bj-ecommerce", *digest), a.getParties()[1].initSignature());
+    return protocol::Encode(m);
+  }
+
+  std::string AgreementEnvelope(MessageId id, const std::string& payload) {
+    return gateway_.Envelope("example-mcn", id, {"douyin", "kuaishou"}, MessageKind::SIGNED_AGREEMENT, payload);
+  }
+
+  testing::TempDir dir_;
+  zmq::context_t ctx_;
+  testing::SecureGateway gateway_{REGLINE_GATEWAY_BINARY, dir_.path()};
+  crypto::PrivateKey person_key_ = *crypto::PrivateKey::Generate(crypto::SignatureAlgorithm::kEd25519);
+};
+
+TEST_F(MeasuresAgreementE2eTest, AValidAgreementIsStoredRedactedSignedByTheGatewayAndDeliveredOnce) {
+  auto mcn = gateway_.Connect(ctx_, "example-mcn");
+  auto douyin = gateway_.Connect(ctx_, "douyin", 10);
+  ASSERT_TRUE(mcn && douyin);
+  const MessageId id = MessageId::Generate(NowMs());
+  const std::string envelope = AgreementEnvelope(id, AgreementPayload());
+  Result<protocol::ConfirmInfo> confirmed = mcn->Submit(envelope);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.status().ToString() << "\n" << gateway_.process().Log();
+  EXPECT_FALSE(confirmed->duplicate);
+
+  // What the platform receives: no identity number, a salted digest
+  // instead, the redaction record, and the gateway's signature over it.
+  Result<std::optional<protocol::DecodedFrame>> frame = douyin->Receive(5000);
+  ASSERT_TRUE(frame.ok() && frame->has_value());
+  ASSERT_EQ((*frame)->get().which(), schema::Frame::DELIVER);
+  auto bytes = (*frame)->get().getDeliver().getEnvelope();
+  const std::string delivered(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  EXPECT_EQ(delivered.find("11010519491231002X"), std::string::npos);
+  Result<protocol::DecodedEnvelope> env = protocol::DecodedEnvelope::Parse(delivered, 1 << 20);
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(std::string(env->get().getSender().cStr()), "example-mcn");
+  EXPECT_EQ(std::string(env->get().getSignature().getSigner().cStr()), "regline-gateway");
+  auto payload = env->get().getPayload();
+  const std::string redacted(reinterpret_cast<const char*>(payload.begin()), payload.size());
+  auto signature = env->get().getSignature().getBytes();
+  ASSERT_TRUE(gateway_.gateway_key().has_value());
+  EXPECT_TRUE(gateway_.gateway_key()
+                  ->Verify(redacted, std::string(reinterpret_cast<const char*>(signature.begin()), signature.size()))
+                  .ok());
+  Result<protocol::Decoded<schema::SignedAgreement>> agreement =
+      protocol::Decoded<schema::SignedAgreement>::Parse(redacted, redacted.size());
+  ASSERT_TRUE(agreement.ok());
+  auto person = agreement->get().getParties()[0];
+  EXPECT_EQ(person.getIdentityNumber().size(), 0u);
+  EXPECT_EQ(person.getIdentityDigest().getBytes().size(), 32u);
+  EXPECT_EQ(std::string(agreement->get().getRedaction().getGateway().cStr()), "regline-gateway");
+
+  // The agency resubmits (it timed out): the original confirmation.
+  Result<protocol::ConfirmInfo> again = mcn->Submit(envelope);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->gateway_seq, confirmed->gateway_seq);
+
+  // The agency can ask where its agreement stands.
+  Result<protocol::DecodedFrame> status =
+      mcn->Query([&](schema::Query::Builder q) { protocol::ToWire(id, q.initMessageStatus()); });
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  EXPECT_EQ(status->get().getQueryResult().getMessageStatus().getRecipients().size(), 2u);
+}
+
+TEST_F(MeasuresAgreementE2eTest, AnAgreementBreakingARuleIsRefusedNamingTheRuleAndNothingIsStored) {
+  auto mcn = gateway_.Connect(ctx_, "example-mcn");
+  ASSERT_TRUE(mcn);
+  struct Case {
+    const char* name;
+    std::function<void(schema::SignedAgreement::Builder)> edit;
+    StatusCode code;
+    const char* says;
+  };
+  const Case cases[] = {
+      {"a clause missing",
+       [](schema::SignedAgreement::Builder a) {
+         auto clauses = a.getClauses();
+         clauses[clauses.size() - 1].setClause(clauses[0].getClause());
+       },
+       StatusCode::kInvalidArgument, "clauses"},
+      {"a bad agency USCC",
+       [](schema::SignedAgreement::Builder a) { a.getAgency().setUscc("91350100M000100Y44"); },
+       StatusCode::kInvalidArgument, "uscc"},
+      {"a person under 16 on the start date",
+       [](schema::SignedAgreement::Builder a) {
+         a.setValidFromMs(a.getValidFromMs());  // 2024
+         a.getParties()[0].setIdentityNumber("110105201001010010");
+         a.getParties()[0].setBirthDate("2010-01-01");
+       },
+       StatusCode::kInvalidArgument, "age"},
+  };
+  for (const Case& c : cases) {
+    const MessageId id = MessageId::Generate(NowMs());
+    Result<protocol::ConfirmInfo> r = mcn->Submit(AgreementEnvelope(id, AgreementPayload(c.edit)));
+    ASSERT_FALSE(r.ok()) << c.name;
+    EXPECT_EQ(r.status().code(), c.code) << c.name << ": " << r.status().ToString();
+    EXPECT_NE(r.status().message().find(c.says), std::string::npos) << c.name << ": " << r.status().ToString();
+    EXPECT_EQ(r.status().message().find("110105"), std::string::npos) << "a refusal must not repeat the number";
+    Result<protocol::DecodedFrame> status =
+        mcn->Query([&](schema::Query::Builder q) { protocol::ToWire(id, q.initMessageStatus()); });
+    EXPECT_EQ(status.status().code(), StatusCode::kNotFound) << c.name;
+  }
+  // A signature over other bytes than the document digest.
+  const MessageId forged = MessageId::Generate(NowMs());
+  std::string payload = AgreementPayload([](schema::SignedAgreement::Builder a) { a.setAgreementNumber("X-1"); });
+  {
+    Result<protocol::Decoded<schema::SignedAgreement>> parsed =
+        protocol::Decoded<schema::SignedAgreement>::Parse(payload, payload.size());
+    ASSERT_TRUE(parsed.ok());
+    capnp::MallocMessageBuilder m;
+    m.setRoot(parsed->get());
+    auto a = m.getRoot<schema::SignedAgreement>();
+    protocol::ToWire(gateway_.Sign("bj-ecommerce", "something else"), a.getParties()[1].initSignature());
+    payload = protocol::Encode(m);
+  }
+  Result<protocol::ConfirmInfo> r = mcn->Submit(AgreementEnvelope(forged, payload));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidSignature) << r.status().ToString();
+}
+
+}  // namespace
+}  // namespace regline
