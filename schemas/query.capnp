@@ -69,6 +69,63 @@ struct OverdueQuery {
   # At most this many; 0 = 1000.
 }
 
+struct CatalogQuery {
+  # Asks about the negative catalog. Anyone but MCN agencies may ask;
+  # a platform sees only its own line of the status.
+
+  union {
+    show @0 :UInt64;
+    # The whole catalog at this version (0 = the current one), replayed
+    # from the stored versions; answered as QueryResult.catalogShow.
+
+    status @1 :Void;
+    # Every version, and which version each platform last attested it
+    # applied; answered as QueryResult.catalogStatus.
+  }
+}
+
+struct CatalogVersionInfo {
+  # One published catalog version.
+
+  version @0 :UInt64;
+  baseVersion @1 :UInt64;
+  messageId @2 :Common.MessageId;
+  # The CatalogUpdate envelope that published it.
+  acceptedMs @3 :Int64;
+  added @4 :UInt32;
+  changed @5 :UInt32;
+  withdrawn @6 :UInt32;
+  # How many entries it added, changed and withdrew.
+  notes @7 :Text;
+  # CatalogUpdate.notes.
+}
+
+struct PlatformCatalogState {
+  # Where one platform stands with the catalog, from its attestations.
+
+  platform @0 :Text;
+  appliedVersion @1 :UInt64;
+  # The version its latest catalogApplied attestation names; 0 = none yet.
+  attestedMs @2 :Int64;
+  # When the gateway accepted that attestation; 0 = never.
+  stale @3 :Bool;
+  # The attestation named a version older than the current one when it
+  # was accepted.
+  behind @4 :Bool;
+  # appliedVersion is older than the current version now.
+}
+
+struct CatalogStatus {
+  # Answer to CatalogQuery.status.
+
+  currentVersion @0 :UInt64;
+  # The newest version; 0 = none published.
+  versions @1 :List(CatalogVersionInfo);
+  # Oldest first.
+  platforms @2 :List(PlatformCatalogState);
+  # Every registered platform visible to the caller, by name.
+}
+
 struct Query {
   # C:QUERY -> S:QUERY-RESULT / S:ERROR. Read-only questions, plus the
   # operator's replay and a platform's catalog catch-up.
@@ -97,6 +154,9 @@ struct Query {
 
     overdue @6 :OverdueQuery;
     # Which directives are overdue, where?
+
+    catalog @7 :CatalogQuery;
+    # The negative catalog's content and status.
   }
 }
 
@@ -363,5 +423,12 @@ struct QueryResult {
 
     overdue @6 :List(OverdueDirective);
     # Answer to Query.overdue.
+
+    catalogShow @7 :Catalog.CatalogSnapshot;
+    # Answer to Query.catalog.show: every entry in force at that version,
+    # sorted by id (issuer: the office that published that version).
+
+    catalogStatus @8 :CatalogStatus;
+    # Answer to Query.catalog.status.
   }
 }

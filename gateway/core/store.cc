@@ -257,6 +257,11 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
     s = ledger.status();
     if (s.ok()) store->directives_ = std::move(ledger).value();
   }
+  if (s.ok()) {
+    Result<std::unique_ptr<CatalogLedger>> catalog = CatalogLedger::Open(store->db_);
+    s = catalog.status();
+    if (s.ok()) store->catalog_ = std::move(catalog).value();
+  }
   if (!s.ok()) return s.WithContext("opening store " + options.path);
   return store;
 }
@@ -504,6 +509,7 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
     }
   }
   if (s.directive.has_value()) REGLINE_RETURN_IF_ERROR(directives_->CheckLineage(*s.directive));
+  if (s.catalog_version.has_value()) REGLINE_RETURN_IF_ERROR(catalog_->CheckNext(*s.catalog_version));
   auto id = s.id.ToBytes();
   auto correlation = s.correlation_id.ToBytes();
   Statement& ins = stmts_->insert_message;
@@ -533,6 +539,18 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
         .Number("completion_deadline_ms", s.directive->completion_deadline_ms);
   }
   if (Status st = AuditMessage(now, "submitted", s.id); !st.ok()) return fatal(st);
+  if (s.catalog_version.has_value()) {
+    if (Status st = catalog_->Record(*s.catalog_version, static_cast<uint64_t>(seq), now); !st.ok()) return fatal(st);
+  }
+  if (s.attested_catalog_version.has_value()) {
+    Result<bool> stale = catalog_->RecordApplied(s.sender, *s.attested_catalog_version, static_cast<uint64_t>(seq), now);
+    if (!stale.ok()) return fatal(stale.status());
+    AuditDetail(audit_detail_)
+        .Text("platform", s.sender)
+        .Number("catalog_version", static_cast<int64_t>(*s.attested_catalog_version))
+        .Text("stale", *stale ? "true" : "false");
+    if (Status st = AuditMessage(now, "catalog_attested", s.id); !st.ok()) return fatal(st);
+  }
   if (s.directive.has_value()) {
     std::vector<MessageId> closed;
     if (Status st = directives_->Record(static_cast<uint64_t>(seq), *s.directive, now, closed); !st.ok()) {
@@ -1119,6 +1137,21 @@ Result<SubmitReceipt> Store::Escalate(const OverdueItem& item, int level, const 
 }
 
 Result<DirectiveLineage> Store::Lineage(uint64_t seq) { return directives_->Lineage(seq); }
+
+Result<uint64_t> Store::CatalogCurrent() { return catalog_->Current(); }
+Result<std::vector<CatalogVersionRow>> Store::CatalogVersions() { return catalog_->Versions(); }
+Result<std::vector<CatalogApplied>> Store::CatalogAppliedByPlatform() { return catalog_->Applied(); }
+
+Result<std::string> Store::EnvelopeOf(uint64_t seq) {
+  Result<Statement> st = db_.Prepare("SELECT envelope FROM messages WHERE seq = ?1");
+  if (!st.ok()) return st.status();
+  st->Bind(1, static_cast<int64_t>(seq));
+  Result<bool> row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFound("no message #" + std::to_string(seq));
+  auto blob = st->ColumnBlob(0);
+  return std::string(reinterpret_cast<const char*>(blob.data()), blob.size());
+}
 
 Result<int> Store::EscalationCount(uint64_t seq, std::string_view recipient) {
   return directives_->EscalationCount(seq, recipient);

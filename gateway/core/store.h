@@ -54,6 +54,7 @@
 
 #include "gateway/core/audit_chain.h"
 #include "gateway/core/checkpointer.h"
+#include "gateway/core/catalog_ledger.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/directive_ledger.h"
 #include "gateway/core/message_id.h"
@@ -136,6 +137,14 @@ struct Submission {
   // submission with the same sender and id is then a duplicate when its
   // submitted_digest matches, instead of comparing envelope bytes.
   std::string submitted_digest;
+  // Catalog updates only: the version and base (catalog_ledger.h); a
+  // version that is not the next on the current one refuses the
+  // submission (kFailedPrecondition).
+  std::optional<CatalogVersionTerms> catalog_version;
+  // Compliance attestations with a catalogApplied item: the version the
+  // sender attests it applied (recorded per platform, stale when older
+  // than the current version).
+  std::optional<uint64_t> attested_catalog_version;
 };
 
 // A delivery stored already leased by Submit (see Submission::lease_to).
@@ -320,6 +329,14 @@ class Store {
   // Escalations raised for (seq, recipient).
   Result<int> EscalationCount(uint64_t seq, std::string_view recipient);
 
+  // The negative catalog (catalog_ledger.h): the current version, every
+  // version, and each platform's latest catalogApplied attestation.
+  Result<uint64_t> CatalogCurrent();
+  Result<std::vector<CatalogVersionRow>> CatalogVersions();
+  Result<std::vector<CatalogApplied>> CatalogAppliedByPlatform();
+  // The envelope of message `seq`, as received; kNotFound when none.
+  Result<std::string> EnvelopeOf(uint64_t seq);
+
   // Lookups for consoles.
   Result<uint64_t> FindSeq(std::string_view sender, const MessageId& id);
   // Any sender's message with this id (ids are 128-bit random: in practice
@@ -397,6 +414,7 @@ class Store {
   std::unique_ptr<Checkpointer> checkpointer_;  // declared after db_: stops before it closes
   std::unique_ptr<AuditAppender> audit_;         // its statements live on db_
   std::unique_ptr<DirectiveLedger> directives_;  // likewise
+  std::unique_ptr<CatalogLedger> catalog_;       // likewise
   std::string audit_detail_;                     // scratch for audit entries' detail text
   // Why the open transaction must be rolled back (see AtomicallyOrDoom);
   // ok when it need not. Cleared by Begin and Commit.

@@ -117,6 +117,23 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY(message_seq, recipient, stage, level)
     ) WITHOUT ROWID;
     )sql",
+    // 5: the negative catalog's version chain, and what each platform last
+    // attested it applied (catalog_ledger.h, docs/store.md).
+    R"sql(
+    CREATE TABLE catalog_versions(
+      version     INTEGER PRIMARY KEY,  -- 1, 2, 3, ...
+      base        INTEGER NOT NULL,     -- the version it is on (version - 1)
+      message_seq INTEGER NOT NULL,     -- messages.seq of the CatalogUpdate
+      accepted_ms INTEGER NOT NULL
+    );
+    CREATE TABLE catalog_applied(
+      platform    TEXT    PRIMARY KEY,  -- the attesting platform identity
+      version     INTEGER NOT NULL,     -- the version its latest catalogApplied attestation names
+      attested_ms INTEGER NOT NULL,     -- when the gateway accepted that attestation
+      message_seq INTEGER NOT NULL,     -- messages.seq of the attestation
+      stale       INTEGER NOT NULL      -- 1: older than the current version when accepted
+    ) WITHOUT ROWID;
+    )sql",
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "gateway/protocol/frames.h"
 
+#include "schemas/attestation.capnp.h"
 #include "schemas/escalation.capnp.h"
 
 #include <kj/exception.h>
@@ -64,6 +65,7 @@ template class Decoded<schema::CatalogSnapshot>;
 template class Decoded<schema::TaxAssistanceRequest>;
 template class Decoded<schema::SignedAgreement>;
 template class Decoded<schema::Escalation>;
+template class Decoded<schema::ComplianceAttestation>;
 
 MessageId FromWire(schema::MessageId::Reader id) { return MessageId{id.getHi(), id.getLo()}; }
 

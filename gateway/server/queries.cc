@@ -1,9 +1,11 @@
 #include "gateway/server/queries.h"
 
 #include <algorithm>
+#include <map>
 
 #include "gateway/protocol/frames.h"
 #include "gateway/server/authorization.h"
+#include "gateway/server/catalog.h"
 
 namespace regline::server {
 namespace {
@@ -183,6 +185,71 @@ std::string ReplayAnswer(Store& store, const QueryRequest& q) {
   return protocol::Encode(m);
 }
 
+std::string CatalogShowAnswer(Store& store, const QueryRequest& q) {
+  Result<CatalogAtVersion> at = CatalogAt(store, q.version);
+  if (!at.ok()) return protocol::ErrorFrame(q.tag, at.status());
+  capnp::MallocMessageBuilder m;
+  auto result = m.initRoot<schema::Frame>().initQueryResult();
+  result.setRequestTag(q.tag);
+  auto snapshot = result.initCatalogShow();
+  snapshot.setVersion(at->version);
+  if (at->issuer) snapshot.setIssuer(at->issuer->getRoot<schema::IssuingOffice>().asReader());
+  at->state.Fill(snapshot);
+  return protocol::Encode(m);
+}
+
+std::string CatalogStatusAnswer(Store& store, const QueryRequest& q, const identity::Identity& viewer) {
+  Result<std::vector<CatalogVersionRow>> versions = store.CatalogVersions();
+  Result<std::vector<CatalogApplied>> applied = store.CatalogAppliedByPlatform();
+  if (!versions.ok() || !applied.ok()) {
+    return protocol::ErrorFrame(q.tag, !versions.ok() ? versions.status() : applied.status());
+  }
+  const uint64_t current = versions->empty() ? 0 : versions->back().version;
+  capnp::MallocMessageBuilder m;
+  auto result = m.initRoot<schema::Frame>().initQueryResult();
+  result.setRequestTag(q.tag);
+  auto status = result.initCatalogStatus();
+  status.setCurrentVersion(current);
+  auto list = status.initVersions(static_cast<unsigned>(versions->size()));
+  for (unsigned i = 0; i < versions->size(); ++i) {
+    const CatalogVersionRow& row = (*versions)[i];
+    auto v = list[i];
+    v.setVersion(row.version);
+    v.setBaseVersion(row.base);
+    v.setAcceptedMs(row.accepted_ms);
+    Result<std::string> envelope = store.EnvelopeOf(row.message_seq);
+    if (!envelope.ok()) continue;
+    Result<protocol::DecodedEnvelope> env = protocol::DecodedEnvelope::Parse(*envelope, envelope->size());
+    if (!env.ok()) continue;
+    v.setMessageId(env->get().getId());
+    auto bytes = env->get().getPayload();
+    Result<protocol::Decoded<schema::CatalogUpdate>> update = protocol::Decoded<schema::CatalogUpdate>::Parse(
+        std::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size()), bytes.size());
+    if (!update.ok()) continue;
+    v.setAdded(update->get().getAdded().size());
+    v.setChanged(update->get().getChanged().size());
+    v.setWithdrawn(update->get().getWithdrawn().size());
+    v.setNotes(update->get().getNotes());
+  }
+  // Every registered platform, attested or not; a platform sees its own line.
+  std::map<std::string, CatalogApplied> by_platform;
+  for (const std::string& p : q.platforms) by_platform[p].platform = p;
+  for (const CatalogApplied& a : *applied) by_platform[a.platform] = a;
+  const bool sees_all = viewer.role == identity::Role::kOperator || viewer.role == identity::Role::kRegulator;
+  std::erase_if(by_platform, [&](const auto& kv) { return !sees_all && kv.first != viewer.name; });
+  auto platforms = status.initPlatforms(static_cast<unsigned>(by_platform.size()));
+  unsigned i = 0;
+  for (const auto& [name, a] : by_platform) {
+    auto p = platforms[i++];
+    p.setPlatform(name);
+    p.setAppliedVersion(a.version);
+    p.setAttestedMs(a.attested_ms);
+    p.setStale(a.stale);
+    p.setBehind(a.version < current);
+  }
+  return protocol::Encode(m);
+}
+
 }  // namespace
 
 Result<QueryRequest> ReadQuery(schema::Query::Reader query) {
@@ -215,6 +282,16 @@ Result<QueryRequest> ReadQuery(schema::Query::Reader query) {
       q.limit = o.getLimit() == 0 ? 1000 : std::min<uint32_t>(o.getLimit(), 100000);
       return q;
     }
+    case schema::Query::CATALOG: {
+      auto c = query.getCatalog();
+      if (c.which() == schema::CatalogQuery::SHOW) {
+        q.kind = QueryRequest::Kind::kCatalogShow;
+        q.version = c.getShow();
+      } else {
+        q.kind = QueryRequest::Kind::kCatalogStatus;
+      }
+      return q;
+    }
     default:
       return Status(StatusCode::kUnimplemented, "this gateway does not answer that query yet");
   }
@@ -227,6 +304,8 @@ Status AuthorizeQuery(const QueryRequest& q, const identity::Identity& viewer) {
     case QueryRequest::Kind::kDeadLetters: return AuthorizeOperatorQuery(viewer, "list dead letters");
     case QueryRequest::Kind::kReplay: return AuthorizeOperatorQuery(viewer, "replay dead letters");
     case QueryRequest::Kind::kOverdue: return AuthorizeQueueView(viewer);  // the same audience as queue depths
+    case QueryRequest::Kind::kCatalogShow:
+    case QueryRequest::Kind::kCatalogStatus: return AuthorizeQueueView(viewer);  // likewise
   }
   return Internal("unknown query kind");
 }
@@ -239,6 +318,8 @@ std::string AnswerQuery(Store& store, const QueryRequest& q, const std::vector<s
     case QueryRequest::Kind::kDeadLetters: return DeadLettersAnswer(store, q);
     case QueryRequest::Kind::kReplay: return ReplayAnswer(store, q);
     case QueryRequest::Kind::kOverdue: return OverdueAnswer(store, q, viewer, now_ms);
+    case QueryRequest::Kind::kCatalogShow: return CatalogShowAnswer(store, q);
+    case QueryRequest::Kind::kCatalogStatus: return CatalogStatusAnswer(store, q, viewer);
   }
   return protocol::ErrorFrame(q.tag, Internal("unknown query kind"));
 }

@@ -13,13 +13,15 @@
 namespace regline::server {
 
 struct QueryRequest {
-  enum class Kind { kMessageStatus, kQueueDepths, kDeadLetters, kReplay, kOverdue };
+  enum class Kind { kMessageStatus, kQueueDepths, kDeadLetters, kReplay, kOverdue, kCatalogShow, kCatalogStatus };
   Kind kind = Kind::kMessageStatus;
   uint64_t tag = 0;
   MessageId id;                         // status, replay
   std::vector<std::string> recipients;  // depths filter; replay: one or none (all)
   std::string recipient;                // dead letters filter; overdue: platform filter
   std::string department;               // overdue filter
+  uint64_t version = 0;                 // catalog show; 0 = current
+  std::vector<std::string> platforms;   // catalog status: every registered platform (filled by the caller)
   uint32_t limit = 100;
 };
 

@@ -1,5 +1,6 @@
 #include "gateway/server/server.h"
 
+#include "gateway/server/catalog.h"
 #include "gateway/server/escalations.h"
 #include "gateway/server/rules.h"
 #include "gateway/policy/builtin_policy.h"
@@ -462,6 +463,19 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
     return;
   }
   sub->directive = std::move(*terms);
+  // The catalog's version chain and the platforms' catalog attestations.
+  Result<std::optional<CatalogVersionTerms>> catalog_version = CatalogTermsOf(sub->kind, checked->payload);
+  Result<std::optional<uint64_t>> attested = catalog_version.ok()
+                                                 ? AttestedCatalogVersionOf(sub->kind, checked->payload)
+                                                 : Result<std::optional<uint64_t>>(catalog_version.status());
+  if (!attested.ok()) {
+    Log(LogLevel::kInfo, "submit_refused",
+        {{"identity", s.identity}, {"id", sub->id.ToHex()}, {"error", attested.status().ToString()}});
+    Send(s.routing_id, protocol::ErrorFrame(tag, attested.status(), sub->id));
+    return;
+  }
+  sub->catalog_version = *catalog_version;
+  sub->attested_catalog_version = *attested;
   // Agreements: every rule and every party's signature, then the identity
   // numbers are redacted here, before anything is stored or delivered (the
   // agency's envelope signature is still checked over the original payload
@@ -647,6 +661,11 @@ void Gateway::OnQuery(Session& s, schema::Query::Reader query) {
   }
   std::vector<std::string> connected;
   for (const auto& [rid, session] : sessions_) connected.push_back(session.identity);
+  if (request->kind == QueryRequest::Kind::kCatalogStatus) {
+    for (const auto& i : registry_.identities()) {
+      if (i.role == identity::Role::kPlatform && !i.revoked()) request->platforms.push_back(i.name);
+    }
+  }
   committer_->Execute([this, rid = s.routing_id, req = *request, connected,
                        viewer = *viewer](Store& store) -> GroupCommitter::Completion {
     std::string answer = AnswerQuery(store, req, connected, viewer, clock_.NowMs());
