@@ -145,9 +145,54 @@ void AddOverdue(CLI::App& app, Console& console) {
   });
 }
 
+void AddCatalogQueries(CLI::App& app, Console& console) {
+  CLI::App* group = Group(app, "catalog", "The negative catalog");
+  CLI::App* show = group->add_subcommand("show", "The whole catalog at a version (default: the current one)");
+  auto version = std::make_shared<uint64_t>(0);
+  show->add_option("--version", *version, "The version to show")->type_name("N");
+  show->callback([&console, version] {
+    console.Then([&console, version] {
+      return RunQuery(
+          console, [&](schema::Query::Builder q) { q.setCatalogShow(*version); },
+          [](schema::QueryResult::Reader r) { return RenderCatalog(r.getCatalogShow()); });
+    });
+  });
+
+  CLI::App* diff = group->add_subcommand("diff", "What changed between two versions (entries added, changed, withdrawn)");
+  auto from = std::make_shared<uint64_t>(0);
+  auto to = std::make_shared<uint64_t>(0);
+  diff->add_option("FROM", *from, "The earlier version")->required();
+  diff->add_option("TO", *to, "The later version")->required();
+  diff->callback([&console, from, to] {
+    console.Then([&console, from, to] {
+      if (*from == 0 || *to == 0) return console.Fail(InvalidArgument("versions are numbered from 1"));
+      Result<protocol::Client*> session = console.Session();
+      if (!session.ok()) return console.Fail(session.status());
+      Result<protocol::DecodedFrame> a =
+          (*session)->Query([&](schema::Query::Builder q) { q.setCatalogShow(*from); });
+      if (!a.ok()) return console.Fail(a.status());
+      Result<protocol::DecodedFrame> b =
+          (*session)->Query([&](schema::Query::Builder q) { q.setCatalogShow(*to); });
+      if (!b.ok()) return console.Fail(b.status());
+      return console.Done(RenderCatalogDiff(a->get().getQueryResult().getCatalogShow(),
+                                            b->get().getQueryResult().getCatalogShow()));
+    });
+  });
+
+  CLI::App* status = group->add_subcommand("status", "The published versions and each platform's applied version");
+  status->callback([&console] {
+    console.Then([&console] {
+      return RunQuery(
+          console, [](schema::Query::Builder q) { q.setCatalogStatus(); },
+          [](schema::QueryResult::Reader r) { return RenderCatalogStatus(r.getCatalogStatus()); });
+    });
+  });
+}
+
 }  // namespace
 
 void AddQueryCommands(CLI::App& app, Console& console) {
+  AddCatalogQueries(app, console);
   AddStatus(app, console);
   AddQueues(app, console);
   AddOverdue(app, console);

@@ -244,6 +244,113 @@ Rendered RenderOverdue(capnp::List<schema::OverdueDirective>::Reader items) {
   return r;
 }
 
+namespace {
+
+json EntryJson(schema::CatalogEntry::Reader e) {
+  json keywords = json::array();
+  for (auto k : e.getKeywords()) keywords.push_back(Text(k));
+  return {{"id", Text(e.getId())},
+          {"category", EnumName(e.getCategory())},
+          {"title", Text(e.getTitle())},
+          {"keywords", keywords},
+          {"effective_from", TimeJson(e.getEffectiveFromMs())},
+          {"effective_until", TimeJson(e.getEffectiveUntilMs())}};
+}
+
+std::string EntryBytes(schema::CatalogEntry::Reader e) {
+  capnp::MallocMessageBuilder m;
+  m.setRoot(e);
+  return protocol::Encode(m);
+}
+
+}  // namespace
+
+Rendered RenderCatalog(schema::CatalogSnapshot::Reader catalog) {
+  Rendered r;
+  Table table({"ID", "CATEGORY", "TITLE", "EFFECTIVE FROM", "UNTIL"});
+  json entries = json::array();
+  for (auto e : catalog.getEntries()) {
+    table.AddRow({Text(e.getId()), EnumName(e.getCategory()), Text(e.getTitle()), FormatTime(e.getEffectiveFromMs()),
+                  FormatTime(e.getEffectiveUntilMs())});
+    entries.push_back(EntryJson(e));
+  }
+  r.text = "negative catalog, version " + std::to_string(catalog.getVersion()) + ": " +
+           std::to_string(table.rows()) + " entries\n" + (table.rows() == 0 ? "" : "\n" + table.Render());
+  r.json = {{"version", catalog.getVersion()}, {"entries", entries}};
+  return r;
+}
+
+Rendered RenderCatalogDiff(schema::CatalogSnapshot::Reader from, schema::CatalogSnapshot::Reader to) {
+  std::map<std::string, schema::CatalogEntry::Reader> before, after;
+  for (auto e : from.getEntries()) before.emplace(Text(e.getId()), e);
+  for (auto e : to.getEntries()) after.emplace(Text(e.getId()), e);
+  Rendered r;
+  Table table({"", "ID", "CATEGORY", "TITLE"});
+  json added = json::array(), changed = json::array(), withdrawn = json::array();
+  for (const auto& [id, e] : after) {
+    auto old = before.find(id);
+    if (old == before.end()) {
+      table.AddRow({"+", id, EnumName(e.getCategory()), Text(e.getTitle())});
+      added.push_back(EntryJson(e));
+    } else if (EntryBytes(old->second) != EntryBytes(e)) {
+      table.AddRow({"~", id, EnumName(e.getCategory()), Text(e.getTitle())});
+      changed.push_back(EntryJson(e));
+    }
+  }
+  for (const auto& [id, e] : before) {
+    if (after.count(id) == 0) {
+      table.AddRow({"-", id, EnumName(e.getCategory()), Text(e.getTitle())});
+      withdrawn.push_back(id);
+    }
+  }
+  r.text = "catalog version " + std::to_string(from.getVersion()) + " -> " + std::to_string(to.getVersion()) + ": " +
+           std::to_string(added.size()) + " added, " + std::to_string(changed.size()) + " changed, " +
+           std::to_string(withdrawn.size()) + " withdrawn\n" + (table.rows() == 0 ? "" : "\n" + table.Render());
+  r.json = {{"from", from.getVersion()},
+            {"to", to.getVersion()},
+            {"added", added},
+            {"changed", changed},
+            {"withdrawn", withdrawn}};
+  return r;
+}
+
+Rendered RenderCatalogStatus(schema::CatalogStatus::Reader status) {
+  Rendered r;
+  Table versions({"VERSION", "BASE", "PUBLISHED", "ADDED", "CHANGED", "WITHDRAWN", "MESSAGE", "NOTES"});
+  json vlist = json::array();
+  for (auto v : status.getVersions()) {
+    versions.AddRow({std::to_string(v.getVersion()), std::to_string(v.getBaseVersion()), FormatTime(v.getAcceptedMs()),
+                     std::to_string(v.getAdded()), std::to_string(v.getChanged()), std::to_string(v.getWithdrawn()),
+                     Hex(v.getMessageId()), Text(v.getNotes())});
+    vlist.push_back({{"version", v.getVersion()},
+                     {"base_version", v.getBaseVersion()},
+                     {"published", TimeJson(v.getAcceptedMs())},
+                     {"added", v.getAdded()},
+                     {"changed", v.getChanged()},
+                     {"withdrawn", v.getWithdrawn()},
+                     {"message_id", Hex(v.getMessageId())},
+                     {"notes", Text(v.getNotes())}});
+  }
+  Table platforms({"PLATFORM", "APPLIED", "ATTESTED", "STATE"});
+  json plist = json::array();
+  for (auto p : status.getPlatforms()) {
+    std::string state = p.getAttestedMs() == 0 ? "never attested" : p.getBehind() ? "BEHIND" : "current";
+    if (p.getStale()) state += " (stale attestation)";
+    platforms.AddRow({Text(p.getPlatform()), p.getAttestedMs() == 0 ? "-" : std::to_string(p.getAppliedVersion()),
+                      FormatTime(p.getAttestedMs()), state});
+    plist.push_back({{"platform", Text(p.getPlatform())},
+                     {"applied_version", p.getAppliedVersion()},
+                     {"attested", TimeJson(p.getAttestedMs())},
+                     {"stale", p.getStale()},
+                     {"behind", p.getBehind()}});
+  }
+  r.text = "current version: " + std::to_string(status.getCurrentVersion()) + "\n\n" +
+           (versions.rows() == 0 ? std::string("no version published\n") : versions.Render()) + "\n" +
+           platforms.Render();
+  r.json = {{"current_version", status.getCurrentVersion()}, {"versions", vlist}, {"platforms", plist}};
+  return r;
+}
+
 Rendered RenderQueueDepths(capnp::List<schema::QueueDepth>::Reader depths) {
   Rendered r;
   Table table({"RECIPIENT", "QUEUED", "IN-FLIGHT", "DEAD-LETTERED", "OLDEST QUEUED", "CONNECTED"});

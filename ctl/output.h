@@ -62,6 +62,12 @@ Rendered RenderQueueDepths(capnp::List<schema::QueueDepth>::Reader depths);
 // Overdue directives, oldest deadline first, with counts by platform and
 // department.
 Rendered RenderOverdue(capnp::List<schema::OverdueDirective>::Reader items);
+// The catalog at one version; the difference between two versions (entries
+// added, changed and withdrawn from `from` to `to`); the versions and each
+// platform's applied version.
+Rendered RenderCatalog(schema::CatalogSnapshot::Reader catalog);
+Rendered RenderCatalogDiff(schema::CatalogSnapshot::Reader from, schema::CatalogSnapshot::Reader to);
+Rendered RenderCatalogStatus(schema::CatalogStatus::Reader status);
 Rendered RenderDeadLetters(schema::DeadLetterPage::Reader page);
 Rendered RenderReplay(schema::ReplayResult::Reader replay);
 Rendered RenderAckReceipt(const protocol::AckReceiptInfo& receipt);

@@ -69,21 +69,6 @@ struct OverdueQuery {
   # At most this many; 0 = 1000.
 }
 
-struct CatalogQuery {
-  # Asks about the negative catalog. Anyone but MCN agencies may ask;
-  # a platform sees only its own line of the status.
-
-  union {
-    show @0 :UInt64;
-    # The whole catalog at this version (0 = the current one), replayed
-    # from the stored versions; answered as QueryResult.catalogShow.
-
-    status @1 :Void;
-    # Every version, and which version each platform last attested it
-    # applied; answered as QueryResult.catalogStatus.
-  }
-}
-
 struct CatalogVersionInfo {
   # One published catalog version.
 
@@ -116,7 +101,7 @@ struct PlatformCatalogState {
 }
 
 struct CatalogStatus {
-  # Answer to CatalogQuery.status.
+  # Answer to Query.catalogStatus.
 
   currentVersion @0 :UInt64;
   # The newest version; 0 = none published.
@@ -155,8 +140,14 @@ struct Query {
     overdue @6 :OverdueQuery;
     # Which directives are overdue, where?
 
-    catalog @7 :CatalogQuery;
-    # The negative catalog's content and status.
+    catalogShow @7 :UInt64;
+    # The whole negative catalog at this version (0 = the current one),
+    # replayed from the stored versions. Anyone but MCN agencies.
+
+    catalogStatus @8 :Void;
+    # Every catalog version, and which version each platform last attested
+    # it applied. Regulators and operators see every platform; a platform
+    # only its own line; MCN agencies may not ask.
   }
 }
 
@@ -425,10 +416,10 @@ struct QueryResult {
     # Answer to Query.overdue.
 
     catalogShow @7 :Catalog.CatalogSnapshot;
-    # Answer to Query.catalog.show: every entry in force at that version,
+    # Answer to Query.catalogShow: every entry in force at that version,
     # sorted by id (issuer: the office that published that version).
 
     catalogStatus @8 :CatalogStatus;
-    # Answer to Query.catalog.status.
+    # Answer to Query.catalogStatus.
   }
 }

@@ -282,16 +282,13 @@ Result<QueryRequest> ReadQuery(schema::Query::Reader query) {
       q.limit = o.getLimit() == 0 ? 1000 : std::min<uint32_t>(o.getLimit(), 100000);
       return q;
     }
-    case schema::Query::CATALOG: {
-      auto c = query.getCatalog();
-      if (c.which() == schema::CatalogQuery::SHOW) {
-        q.kind = QueryRequest::Kind::kCatalogShow;
-        q.version = c.getShow();
-      } else {
-        q.kind = QueryRequest::Kind::kCatalogStatus;
-      }
+    case schema::Query::CATALOG_SHOW:
+      q.kind = QueryRequest::Kind::kCatalogShow;
+      q.version = query.getCatalogShow();
       return q;
-    }
+    case schema::Query::CATALOG_STATUS:
+      q.kind = QueryRequest::Kind::kCatalogStatus;
+      return q;
     default:
       return Status(StatusCode::kUnimplemented, "this gateway does not answer that query yet");
   }

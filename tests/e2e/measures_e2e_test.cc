@@ -301,6 +301,107 @@ TEST_F(MeasuresE2eTest, SighupReloadsThePolicyAndABadFileLeavesTheRunningOneInFo
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
 }
 
+// Catalog version `version` on `base` from SAMR adding entry `add` (and
+// withdrawing `withdraw` when given).
+std::string CatalogUpdatePayload(uint64_t version, uint64_t base, const std::string& add,
+                                 const std::string& withdraw = "") {
+  capnp::MallocMessageBuilder m;
+  auto u = m.initRoot<schema::CatalogUpdate>();
+  schema::samples::BuildCatalogUpdateV2(u);
+  u.setVersion(version);
+  u.setBaseVersion(base);
+  u.disownChanged();
+  if (withdraw.empty()) {
+    u.disownWithdrawn();
+  } else {
+    u.initWithdrawn(1).set(0, withdraw);
+  }
+  u.getAdded()[0].setId(add);
+  return protocol::Encode(m);
+}
+
+std::string AttestationPayload(uint64_t catalog_version) {
+  capnp::MallocMessageBuilder m;
+  auto a = m.initRoot<schema::ComplianceAttestation>();
+  schema::samples::BuildComplianceAttestation(a);
+  for (auto item : a.getItems()) {
+    if (item.getKind() == schema::AttestationKind::CATALOG_APPLIED) item.setCatalogVersion(catalog_version);
+  }
+  return protocol::Encode(m);
+}
+
+TEST_F(MeasuresE2eTest, CatalogVersionsFormAChainAndAStaleAttestationLeavesThePlatformBehind) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  auto douyin = Connect("douyin", schema::Role::PLATFORM);
+  auto kuaishou = Connect("kuaishou", schema::Role::PLATFORM);
+  ASSERT_TRUE(samr && douyin && kuaishou);
+  auto publish = [&](uint64_t version, uint64_t base, const std::string& add, const std::string& withdraw = "") {
+    return samr->Submit(Envelope("samr-console", MessageId::Generate(NowMs()), {"douyin", "kuaishou"},
+                                 MessageKind::CATALOG_UPDATE, CatalogUpdatePayload(version, base, add, withdraw)));
+  };
+  ASSERT_TRUE(publish(1, 0, "NC-0001").ok());
+  ASSERT_TRUE(publish(2, 1, "NC-0002").ok());
+  // A version on an older base is refused, naming the current version.
+  Result<protocol::ConfirmInfo> stale_base = publish(3, 1, "NC-0003");
+  ASSERT_FALSE(stale_base.ok());
+  EXPECT_NE(stale_base.status().message().find("the current version is 2"), std::string::npos)
+      << stale_base.status().ToString();
+  // A gap is refused too.
+  EXPECT_FALSE(publish(4, 3, "NC-0004").ok());
+  ASSERT_TRUE(publish(3, 2, "NC-0003", "NC-0001").ok());
+
+  auto show = [&](uint64_t version) -> std::vector<std::string> {
+    Result<protocol::DecodedFrame> r =
+        samr->Query([&](schema::Query::Builder q) { q.setCatalogShow(version); });
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::string> ids;
+    if (r.ok()) {
+      for (auto e : r->get().getQueryResult().getCatalogShow().getEntries()) ids.emplace_back(e.getId().cStr());
+    }
+    return ids;
+  };
+  EXPECT_EQ(show(1), (std::vector<std::string>{"NC-0001"}));
+  EXPECT_EQ(show(2), (std::vector<std::string>{"NC-0001", "NC-0002"}));
+  EXPECT_EQ(show(0), (std::vector<std::string>{"NC-0002", "NC-0003"}));  // the current one: v3
+  Result<protocol::DecodedFrame> never = samr->Query([](schema::Query::Builder q) { q.setCatalogShow(9); });
+  EXPECT_EQ(never.status().code(), StatusCode::kNotFound);
+
+  // douyin attests version 2 (stale: 3 is current); kuaishou attests 3.
+  ASSERT_TRUE(douyin->Submit(Envelope("douyin", MessageId::Generate(NowMs()), {"samr-console"},
+                                      MessageKind::COMPLIANCE_ATTESTATION, AttestationPayload(2)))
+                  .ok());
+  ASSERT_TRUE(kuaishou->Submit(Envelope("kuaishou", MessageId::Generate(NowMs()), {"samr-console"},
+                                        MessageKind::COMPLIANCE_ATTESTATION, AttestationPayload(3)))
+                  .ok());
+  // An attestation of catalogApplied without a version is refused.
+  Result<protocol::ConfirmInfo> unnamed = douyin->Submit(Envelope("douyin", MessageId::Generate(NowMs()),
+                                                                  {"samr-console"},
+                                                                  MessageKind::COMPLIANCE_ATTESTATION,
+                                                                  AttestationPayload(0)));
+  ASSERT_FALSE(unnamed.ok());
+  EXPECT_NE(unnamed.status().message().find("must name the catalog version"), std::string::npos);
+
+  Result<protocol::DecodedFrame> status = samr->Query([](schema::Query::Builder q) { q.setCatalogStatus(); });
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  auto st = status->get().getQueryResult().getCatalogStatus();
+  EXPECT_EQ(st.getCurrentVersion(), 3u);
+  ASSERT_EQ(st.getVersions().size(), 3u);
+  EXPECT_EQ(st.getVersions()[2].getWithdrawn(), 1u);
+  ASSERT_EQ(st.getPlatforms().size(), 2u);
+  EXPECT_EQ(std::string(st.getPlatforms()[0].getPlatform().cStr()), "douyin");
+  EXPECT_EQ(st.getPlatforms()[0].getAppliedVersion(), 2u);
+  EXPECT_TRUE(st.getPlatforms()[0].getStale());
+  EXPECT_TRUE(st.getPlatforms()[0].getBehind());
+  EXPECT_EQ(st.getPlatforms()[1].getAppliedVersion(), 3u);
+  EXPECT_FALSE(st.getPlatforms()[1].getStale());
+  EXPECT_FALSE(st.getPlatforms()[1].getBehind());
+
+  // A platform sees only its own line.
+  Result<protocol::DecodedFrame> own = douyin->Query([](schema::Query::Builder q) { q.setCatalogStatus(); });
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->get().getQueryResult().getCatalogStatus().getPlatforms().size(), 1u);
+}
+
 int RunCheckPolicy(const std::string& file, std::string& output) {
   const std::string command = std::string(REGLINE_GATEWAY_BINARY) + " --check-policy " + file + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
