@@ -73,14 +73,26 @@ struct CatalogVersionInfo {
   # One published catalog version.
 
   version @0 :UInt64;
+  # The version number (1, 2, 3, ...).
+
   baseVersion @1 :UInt64;
+  # The version it was published on (version - 1).
+
   messageId @2 :Common.MessageId;
   # The CatalogUpdate envelope that published it.
+
   acceptedMs @3 :Int64;
+  # When the gateway accepted it (Unix ms).
+
   added @4 :UInt32;
+  # How many entries it added.
+
   changed @5 :UInt32;
+  # How many entries it replaced.
+
   withdrawn @6 :UInt32;
-  # How many entries it added, changed and withdrew.
+  # How many entries it withdrew.
+
   notes @7 :Text;
   # CatalogUpdate.notes.
 }
@@ -89,6 +101,8 @@ struct PlatformCatalogState {
   # Where one platform stands with the catalog, from its attestations.
 
   platform @0 :Text;
+  # The platform identity.
+
   appliedVersion @1 :UInt64;
   # The version its latest catalogApplied attestation names; 0 = none yet.
   attestedMs @2 :Int64;
