@@ -164,5 +164,55 @@ TEST(CtlFormatTest, JsonNeverThrowsOnInvalidUtf8) {
   EXPECT_EQ(DumpJson(json{{"reason", std::string("bad \xff byte")}}), "{\"reason\":\"bad \xEF\xBF\xBD byte\"}");
 }
 
+// Two catalog versions: NC-1 in both unchanged, NC-2 changed, NC-3 withdrawn,
+// NC-4 added.
+TEST_F(CtlOutputTest, ACatalogDiffListsAddedChangedAndWithdrawnEntries) {
+  capnp::MallocMessageBuilder a, b;
+  auto from = a.initRoot<schema::CatalogSnapshot>();
+  from.setVersion(1);
+  auto before = from.initEntries(3);
+  auto to = b.initRoot<schema::CatalogSnapshot>();
+  to.setVersion(2);
+  auto after = to.initEntries(3);
+  const char* before_ids[] = {"NC-1", "NC-2", "NC-3"};
+  const char* after_ids[] = {"NC-1", "NC-2", "NC-4"};
+  for (unsigned i = 0; i < 3; ++i) {
+    before[i].setId(before_ids[i]);
+    before[i].setCategory(schema::CatalogCategory::PROHIBITED_ONLINE);
+    before[i].setTitle("title");
+    after[i].setId(after_ids[i]);
+    after[i].setCategory(schema::CatalogCategory::PROHIBITED_ONLINE);
+    after[i].setTitle("title");
+  }
+  after[1].setCategory(schema::CatalogCategory::UNSUITABLE_FOR_LIVE_MARKETING);
+  Rendered r = RenderCatalogDiff(from.asReader(), to.asReader());
+  EXPECT_EQ(r.json["added"].size(), 1u);
+  EXPECT_EQ(r.json["added"][0]["id"], "NC-4");
+  EXPECT_EQ(r.json["changed"].size(), 1u);
+  EXPECT_EQ(r.json["changed"][0]["id"], "NC-2");
+  EXPECT_EQ(r.json["withdrawn"], json::array({"NC-3"}));
+  EXPECT_NE(r.text.find("1 added, 1 changed, 1 withdrawn"), std::string::npos) << r.text;
+}
+
+TEST_F(CtlOutputTest, OverdueItemsAreCountedByPlatformAndDepartment) {
+  capnp::MallocMessageBuilder m;
+  auto items = m.initRoot<schema::QueryResult>().initOverdue(3);
+  const char* platforms[] = {"douyin", "douyin", "kuaishou"};
+  const char* departments[] = {"SAMR", "CAC", "SAMR"};
+  for (unsigned i = 0; i < 3; ++i) {
+    items[i].setPlatform(platforms[i]);
+    items[i].setDepartment(departments[i]);
+    items[i].setMissingStage(schema::AckStage::ACCEPTED);
+    items[i].setOverdueByMs(3'600'000);
+  }
+  Rendered r = RenderOverdue(items.asReader());
+  EXPECT_NE(r.text.find("3 overdue; by platform: douyin 2, kuaishou 1; by department: CAC 1, SAMR 2"),
+            std::string::npos)
+      << r.text;
+  EXPECT_EQ(r.json["overdue"].size(), 3u);
+  capnp::MallocMessageBuilder none;
+  EXPECT_EQ(RenderOverdue(none.initRoot<schema::QueryResult>().initOverdue(0).asReader()).text, "nothing is overdue\n");
+}
+
 }  // namespace
 }  // namespace regline::ctl
