@@ -118,15 +118,17 @@ struct ReportDue {
   # complaintStatistics or taxAssistanceResponse.
 
   periodStartMs @2 :Int64;
-  # The period [periodStartMs, periodEndMs), calendar months, quarters or
-  # half-years in UTC+8 (Unix ms).
+  # First instant of the period (Unix ms): calendar months, quarters or
+  # half-years in UTC+8.
 
   periodEndMs @3 :Int64;
+  # First instant after the period (Unix ms).
 
   dueMs @4 :Int64;
   # When the report is due (the period's end plus the policy's due_days).
 
   state @5 :ReportState;
+  # Open, on time, late or missing, at the gateway's clock.
 
   lateByMs @6 :Int64;
   # late: how long after dueMs it came; missing: how long dueMs has passed;
