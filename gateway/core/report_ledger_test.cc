@@ -11,8 +11,8 @@
 namespace regline {
 namespace {
 
-constexpr int kComplaintStatistics = 7;  // schema MessageKind.complaintStatistics
-constexpr int kTaxResponse = 5;          // schema MessageKind.taxAssistanceResponse
+constexpr int kComplaintStatistics = 7;   // schema MessageKind.complaintStatistics
+constexpr int kTaxResponse = 5;           // schema MessageKind.taxAssistanceResponse
 constexpr int64_t kJan1 = 1767196800000;  // 2026-01-01T00:00+08:00
 constexpr int64_t kFeb1 = kJan1 + 31LL * 24 * 3600 * 1000;
 constexpr int64_t kMar1 = kFeb1 + 28LL * 24 * 3600 * 1000;

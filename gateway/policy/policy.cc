@@ -272,7 +272,8 @@ Status ReadReport(const std::string& file, const std::string& name, const toml::
   REGLINE_RETURN_IF_ERROR(r.Get("every", every));
   std::optional<int> months = MonthsPerPeriod(every);
   if (!months) {
-    return r.Error(*r.Find("every"), "every", Quote(every) + " is not a period (use \"month\", \"quarter\" or \"half-year\")");
+    return r.Error(*r.Find("every"), "every",
+                   Quote(every) + " is not a period (use \"month\", \"quarter\" or \"half-year\")");
   }
   s.months = *months;
   REGLINE_RETURN_IF_ERROR(r.GetInt("due_days", s.due_days, 0, 366));

@@ -86,10 +86,14 @@ std::optional<int> MonthsPerPeriod(std::string_view every) {
 
 std::string_view EveryName(int months) {
   switch (months) {
-    case 1: return "month";
-    case 3: return "quarter";
-    case 6: return "half-year";
-    default: return "?";
+    case 1:
+      return "month";
+    case 3:
+      return "quarter";
+    case 6:
+      return "half-year";
+    default:
+      return "?";
   }
 }
 

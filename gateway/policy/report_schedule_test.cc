@@ -13,15 +13,13 @@ constexpr int64_t kDay = 24 * kHour;
 // 2026-01-01T00:00+08:00 = 2025-12-31T16:00Z = 1767196800000.
 constexpr int64_t k2026Jan1 = 1767196800000;
 
-ReportSchedule Monthly(int due_days = 15) {
-  return {schema::MessageKind::COMPLAINT_STATISTICS, 1, due_days, 2026, 1};
-}
+ReportSchedule Monthly(int due_days = 15) { return {schema::MessageKind::COMPLAINT_STATISTICS, 1, due_days, 2026, 1}; }
 ReportSchedule HalfYearly() { return {schema::MessageKind::TAX_ASSISTANCE_RESPONSE, 6, 30, 2026, 1}; }
 
 TEST(ReportScheduleTest, MonthsStartAtMidnightChinaStandardTime) {
   EXPECT_EQ(MonthStartMs(2026, 1), k2026Jan1);
   EXPECT_EQ(MonthStartMs(2026, 2), k2026Jan1 + 31 * kDay);
-  EXPECT_EQ(MonthStartMs(2026, 3), k2026Jan1 + 59 * kDay);   // 2026 is not a leap year
+  EXPECT_EQ(MonthStartMs(2026, 3), k2026Jan1 + 59 * kDay);              // 2026 is not a leap year
   EXPECT_EQ(MonthStartMs(2028, 3) - MonthStartMs(2028, 2), 29 * kDay);  // 2028 is
 }
 

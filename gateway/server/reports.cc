@@ -29,9 +29,8 @@ Result<std::optional<Span>> ComplaintPeriod(std::string_view payload) {
       protocol::Decoded<schema::ComplaintStatistics>::Parse(payload, payload.size());
   if (!stats.ok()) return InvalidArgument("complaint statistics payload: " + stats.status().message());
   std::optional<Span> span;
-  kj::Maybe<kj::Exception> failure =
-      kj::runCatchingExceptions([&]() { span = ValidSpan(stats->get().getPeriod()); });
-  KJ_IF_MAYBE(e, failure) {
+  kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() { span = ValidSpan(stats->get().getPeriod()); });
+  KJ_IF_MAYBE (e, failure) {
     return InvalidArgument(std::string("complaint statistics payload: ") + e->getDescription().cStr());
   }
   return span;
@@ -54,7 +53,7 @@ Result<std::optional<Span>> TaxResponsePeriod(std::string_view payload) {
       }
     }
   });
-  KJ_IF_MAYBE(e, failure) {
+  KJ_IF_MAYBE (e, failure) {
     return InvalidArgument(std::string("tax assistance response payload: ") + e->getDescription().cStr());
   }
   return span;
@@ -66,9 +65,8 @@ Result<std::optional<ReportTerms>> ReportTermsOf(const policy::Policy& policy, i
   const auto message_kind = static_cast<schema::MessageKind>(kind);
   const policy::ReportSchedule* schedule = policy.FindReport(message_kind);
   if (schedule == nullptr) return std::optional<ReportTerms>();
-  Result<std::optional<Span>> span = message_kind == schema::MessageKind::COMPLAINT_STATISTICS
-                                         ? ComplaintPeriod(payload)
-                                         : TaxResponsePeriod(payload);
+  Result<std::optional<Span>> span =
+      message_kind == schema::MessageKind::COMPLAINT_STATISTICS ? ComplaintPeriod(payload) : TaxResponsePeriod(payload);
   if (!span.ok()) return span.status();
   if (!span->has_value()) return std::optional<ReportTerms>();
   policy::Period period = policy::PeriodContaining(*schedule, (*span)->start_ms);
@@ -76,9 +74,8 @@ Result<std::optional<ReportTerms>> ReportTermsOf(const policy::Policy& policy, i
 }
 
 std::vector<ReportDueLine> ReportsDue(const std::vector<policy::ReportSchedule>& schedules,
-                                      const std::vector<ReportRow>& received,
-                                      const std::vector<std::string>& platforms, const ReportsDueFilter& filter,
-                                      int64_t now_ms) {
+                                      const std::vector<ReportRow>& received, const std::vector<std::string>& platforms,
+                                      const ReportsDueFilter& filter, int64_t now_ms) {
   std::map<std::tuple<std::string, int, int64_t>, const ReportRow*> by_period;
   std::set<std::string> names(platforms.begin(), platforms.end());
   for (const ReportRow& row : received) {
@@ -108,8 +105,8 @@ std::vector<ReportDueLine> ReportsDue(const std::vector<policy::ReportSchedule>&
         } else {
           line.state = schema::ReportState::OPEN;
         }
-        const bool wanted = filter.all || line.state == schema::ReportState::LATE ||
-                            line.state == schema::ReportState::MISSING;
+        const bool wanted =
+            filter.all || line.state == schema::ReportState::LATE || line.state == schema::ReportState::MISSING;
         if (wanted) out.push_back(std::move(line));
       }
     }

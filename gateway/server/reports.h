@@ -45,17 +45,16 @@ struct ReportDueLine {
 };
 
 struct ReportsDueFilter {
-  std::string platform;  // empty: every platform
+  std::string platform;                                         // empty: every platform
   schema::MessageKind kind = schema::MessageKind::UNSPECIFIED;  // unspecified: every scheduled kind
-  bool all = false;      // false: only late and missing
+  bool all = false;                                             // false: only late and missing
 };
 
 // For each platform in `platforms` (and each platform with a recorded
 // report), each schedule and each period owed at `now_ms`: its state, by
 // platform, then the schedules' order, then period, oldest first.
 std::vector<ReportDueLine> ReportsDue(const std::vector<policy::ReportSchedule>& schedules,
-                                      const std::vector<ReportRow>& received,
-                                      const std::vector<std::string>& platforms, const ReportsDueFilter& filter,
-                                      int64_t now_ms);
+                                      const std::vector<ReportRow>& received, const std::vector<std::string>& platforms,
+                                      const ReportsDueFilter& filter, int64_t now_ms);
 
 }  // namespace regline::server
