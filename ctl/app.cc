@@ -62,6 +62,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
       {"status", "Questions"},
       {"queues", "Questions"},
       {"overdue", "Questions"},
+      {"reports", "Questions"},
       {"dead-letters", "Gateway operators"},
       {"replay", "Gateway operators"},
       {"audit", "Gateway operators"},

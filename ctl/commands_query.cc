@@ -189,6 +189,46 @@ void AddCatalogQueries(CLI::App& app, Console& console) {
   });
 }
 
+struct ReportsDueFlags {
+  std::string platform;
+  std::string kind;
+  bool all = false;
+};
+
+void AddReportQueries(CLI::App& app, Console& console) {
+  CLI::App* group = Group(app, "reports", "Scheduled reports: complaint statistics and tax-assistance responses");
+  CLI::App* due = group->add_subcommand(
+      "due", "Reports owed per platform and period: late and missing ones (with --all: open and on-time ones too)");
+  auto f = std::make_shared<ReportsDueFlags>();
+  due->add_option("--platform", f->platform, "Only this platform's")->type_name("NAME");
+  due->add_option("--kind", f->kind, "Only this report: complaint-statistics or tax-assistance-response")
+      ->type_name("KIND");
+  due->add_flag("--all", f->all, "Every period owed, not only late and missing ones");
+  due->callback([&console, f] {
+    console.Then([&console, f] {
+      schema::MessageKind kind = schema::MessageKind::UNSPECIFIED;
+      if (f->kind == "complaint-statistics" || f->kind == "complaintStatistics") {
+        kind = schema::MessageKind::COMPLAINT_STATISTICS;
+      } else if (f->kind == "tax-assistance-response" || f->kind == "taxAssistanceResponse") {
+        kind = schema::MessageKind::TAX_ASSISTANCE_RESPONSE;
+      } else if (!f->kind.empty()) {
+        return console.Fail(InvalidArgument("--kind: '" + f->kind +
+                                            "' is not a scheduled report (complaint-statistics or "
+                                            "tax-assistance-response)"));
+      }
+      return RunQuery(
+          console,
+          [&](schema::Query::Builder q) {
+            auto query = q.initReportsDue();
+            query.setPlatform(f->platform);
+            query.setKind(kind);
+            query.setAll(f->all);
+          },
+          [all = f->all](schema::QueryResult::Reader r) { return RenderReportsDue(r.getReportsDue(), all); });
+    });
+  });
+}
+
 }  // namespace
 
 void AddQueryCommands(CLI::App& app, Console& console) {
@@ -196,6 +236,7 @@ void AddQueryCommands(CLI::App& app, Console& console) {
   AddStatus(app, console);
   AddQueues(app, console);
   AddOverdue(app, console);
+  AddReportQueries(app, console);
   AddDeadLetters(app, console);
   AddReplay(app, console);
 }

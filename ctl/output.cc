@@ -370,6 +370,46 @@ Rendered RenderQueueDepths(capnp::List<schema::QueueDepth>::Reader depths) {
   return r;
 }
 
+Rendered RenderReportsDue(capnp::List<schema::ReportDue>::Reader items, bool all) {
+  Rendered r;
+  Table table({"PLATFORM", "REPORT", "PERIOD FROM", "PERIOD TO", "DUE", "STATE", "RECEIVED", "MESSAGE"});
+  json list = json::array();
+  std::map<std::string, int> by_state;
+  for (auto d : items) {
+    const bool has_message = d.getReceivedMs() != 0;
+    std::string state;
+    switch (d.getState()) {
+      case schema::ReportState::ON_TIME: state = "on time"; break;
+      case schema::ReportState::LATE: state = "LATE by " + FormatDuration(d.getLateByMs()); break;
+      case schema::ReportState::MISSING: state = "MISSING, " + FormatDuration(d.getLateByMs()) + " past due"; break;
+      case schema::ReportState::OPEN: state = "open"; break;
+      default: state = EnumName(d.getState()); break;
+    }
+    ++by_state[EnumName(d.getState())];
+    table.AddRow({Text(d.getPlatform()), EnumName(d.getKind()), FormatTime(d.getPeriodStartMs()),
+                  FormatTime(d.getPeriodEndMs()), FormatTime(d.getDueMs()), state, FormatTime(d.getReceivedMs()),
+                  has_message ? Hex(d.getMessageId()) : "-"});
+    list.push_back({{"platform", Text(d.getPlatform())},
+                    {"kind", EnumName(d.getKind())},
+                    {"period_start", TimeJson(d.getPeriodStartMs())},
+                    {"period_end", TimeJson(d.getPeriodEndMs())},
+                    {"due", TimeJson(d.getDueMs())},
+                    {"state", EnumName(d.getState())},
+                    {"late_by_ms", d.getLateByMs()},
+                    {"received", TimeJson(d.getReceivedMs())},
+                    {"message_id", has_message ? json(Hex(d.getMessageId())) : json(nullptr)}});
+  }
+  if (table.rows() == 0) {
+    r.text = all ? "no report is owed yet\n" : "no report is late or missing\n";
+  } else {
+    std::string counts;
+    for (const auto& [k, n] : by_state) counts += (counts.empty() ? "" : ", ") + k + " " + std::to_string(n);
+    r.text = table.Render() + "\n" + std::to_string(table.rows()) + " periods; " + counts + "\n";
+  }
+  r.json = {{"reports", list}};
+  return r;
+}
+
 Rendered RenderDeadLetters(schema::DeadLetterPage::Reader page) {
   Rendered r;
   Table table({"MESSAGE", "RECIPIENT", "SENDER", "KIND", "ATTEMPTS", "DEAD-LETTERED", "LAST ERROR"});

@@ -68,6 +68,11 @@ Rendered RenderOverdue(capnp::List<schema::OverdueDirective>::Reader items);
 Rendered RenderCatalog(schema::CatalogSnapshot::Reader catalog);
 Rendered RenderCatalogDiff(schema::CatalogSnapshot::Reader from, schema::CatalogSnapshot::Reader to);
 Rendered RenderCatalogStatus(schema::CatalogStatus::Reader status);
+// Scheduled reports owed, by platform, kind and period, with the state of
+// each ("on time", "LATE by 3d 2h", "MISSING, 5d past due", "open") and
+// counts; `all`: the query asked for every period, not only late and
+// missing ones (changes only the text for an empty answer).
+Rendered RenderReportsDue(capnp::List<schema::ReportDue>::Reader items, bool all);
 Rendered RenderDeadLetters(schema::DeadLetterPage::Reader page);
 Rendered RenderReplay(schema::ReplayResult::Reader replay);
 Rendered RenderAckReceipt(const protocol::AckReceiptInfo& receipt);

@@ -123,6 +123,45 @@ TEST_F(CtlOutputTest, QueueDepths) {
   EXPECT_EQ(r.json["queues"][0]["connected"], true);
 }
 
+TEST_F(CtlOutputTest, ReportsDueSayHowLateAndWhatIsMissing) {
+  constexpr int64_t kDay = 24LL * 3600 * 1000;
+  constexpr int64_t kApr1 = 1711900800000;  // 2024-04-01T00:00+08:00
+  constexpr int64_t kMay1Midnight = kApr1 + 30 * kDay;
+  capnp::MallocMessageBuilder m;
+  auto list = m.initRoot<schema::QueryResult>().initReportsDue(2);
+  list[0].setPlatform("douyin");
+  list[0].setKind(schema::MessageKind::COMPLAINT_STATISTICS);
+  list[0].setPeriodStartMs(kApr1);
+  list[0].setPeriodEndMs(kMay1Midnight);
+  list[0].setDueMs(kMay1Midnight + 15 * kDay);
+  list[0].setState(schema::ReportState::LATE);
+  list[0].setLateByMs(2 * kDay);
+  list[0].initMessageId().setHi(1);
+  list[0].setReceivedMs(kMay1Midnight + 17 * kDay);
+  list[1].setPlatform("kuaishou");
+  list[1].setKind(schema::MessageKind::COMPLAINT_STATISTICS);
+  list[1].setPeriodStartMs(kApr1);
+  list[1].setPeriodEndMs(kMay1Midnight);
+  list[1].setDueMs(kMay1Midnight + 15 * kDay);
+  list[1].setState(schema::ReportState::MISSING);
+  list[1].setLateByMs(3 * kDay);
+  Rendered r = RenderReportsDue(list.asReader(), false);
+  EXPECT_NE(r.text.find("LATE by 2d"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("MISSING, 3d past due"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("2024-04-01T00:00:00+08:00"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("2 periods; late 1, missing 1"), std::string::npos) << r.text;
+  EXPECT_EQ(r.json["reports"][0]["state"], "late");
+  EXPECT_EQ(r.json["reports"][0]["late_by_ms"], 2 * kDay);
+  EXPECT_EQ(r.json["reports"][1]["kind"], "complaint-statistics");
+  EXPECT_TRUE(r.json["reports"][1]["message_id"].is_null());
+  EXPECT_TRUE(r.json["reports"][1]["received"].is_null());
+
+  capnp::MallocMessageBuilder empty;
+  auto none = empty.initRoot<schema::QueryResult>().initReportsDue(0);
+  EXPECT_EQ(RenderReportsDue(none.asReader(), false).text, "no report is late or missing\n");
+  EXPECT_EQ(RenderReportsDue(none.asReader(), true).text, "no report is owed yet\n");
+}
+
 TEST_F(CtlOutputTest, DeadLettersShowTheNextCursor) {
   capnp::MallocMessageBuilder m;
   auto page = m.initRoot<schema::DeadLetterPage>();

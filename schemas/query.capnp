@@ -69,6 +69,78 @@ struct OverdueQuery {
   # At most this many; 0 = 1000.
 }
 
+struct ReportsDueQuery {
+  # Asks which scheduled reports (complaint statistics, tax-assistance
+  # responses: the policy's [reports.<kind>] tables) each platform owes, per
+  # period, and where each stands. Regulators and gateway operators see
+  # every registered platform; a platform sees only its own; MCN agencies
+  # may not ask.
+
+  platform @0 :Text;
+  # Only this platform; empty = all visible to the caller.
+
+  kind @1 :Env.MessageKind;
+  # Only this report kind (complaintStatistics or taxAssistanceResponse);
+  # unspecified = every scheduled kind.
+
+  all @2 :Bool;
+  # false: only late and missing reports; true: every period owed, open
+  # and on-time ones included.
+}
+
+enum ReportState {
+  # Where one platform's report for one period stands.
+
+  unspecified @0;
+  # Not set.
+
+  open @1;
+  # Not received, and not yet due (the period is running or within its
+  # due days).
+
+  onTime @2;
+  # Received by the due date.
+
+  late @3;
+  # Received after the due date (lateByMs says how late).
+
+  missing @4;
+  # Not received, and past the due date (lateByMs says by how much).
+}
+
+struct ReportDue {
+  # One platform's report of one kind for one period.
+
+  platform @0 :Text;
+  # The platform that owes it.
+
+  kind @1 :Env.MessageKind;
+  # complaintStatistics or taxAssistanceResponse.
+
+  periodStartMs @2 :Int64;
+  # First instant of the period (Unix ms): calendar months, quarters or
+  # half-years in UTC+8.
+
+  periodEndMs @3 :Int64;
+  # First instant after the period (Unix ms).
+
+  dueMs @4 :Int64;
+  # When the report is due (the period's end plus the policy's due_days).
+
+  state @5 :ReportState;
+  # Open, on time, late or missing, at the gateway's clock.
+
+  lateByMs @6 :Int64;
+  # late: how long after dueMs it came; missing: how long dueMs has passed;
+  # otherwise 0.
+
+  messageId @7 :Common.MessageId;
+  # The report that counts (the first for the period); zero when none.
+
+  receivedMs @8 :Int64;
+  # When the gateway accepted that report; 0 when none.
+}
+
 struct CatalogVersionInfo {
   # One published catalog version.
 
@@ -162,6 +234,11 @@ struct Query {
     # Every catalog version, and which version each platform last attested
     # it applied. Regulators and operators see every platform; a platform
     # only its own line; MCN agencies may not ask.
+
+    reportsDue @9 :ReportsDueQuery;
+    # Which scheduled reports are owed, late or missing, per platform and
+    # period? Regulators and operators see every platform; a platform only
+    # its own lines; MCN agencies may not ask.
   }
 }
 
@@ -435,5 +512,9 @@ struct QueryResult {
 
     catalogStatus @8 :CatalogStatus;
     # Answer to Query.catalogStatus.
+
+    reportsDue @9 :List(ReportDue);
+    # Answer to Query.reportsDue: by platform, kind, then period (oldest
+    # first).
   }
 }

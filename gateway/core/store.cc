@@ -262,6 +262,11 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
     s = catalog.status();
     if (s.ok()) store->catalog_ = std::move(catalog).value();
   }
+  if (s.ok()) {
+    Result<std::unique_ptr<ReportLedger>> reports = ReportLedger::Open(store->db_);
+    s = reports.status();
+    if (s.ok()) store->reports_ = std::move(reports).value();
+  }
   if (!s.ok()) return s.WithContext("opening store " + options.path);
   return store;
 }
@@ -550,6 +555,17 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
         .Number("catalog_version", static_cast<int64_t>(*s.attested_catalog_version))
         .Text("stale", *stale ? "true" : "false");
     if (Status st = AuditMessage(now, "catalog_attested", s.id); !st.ok()) return fatal(st);
+  }
+  if (s.report.has_value()) {
+    Result<bool> first = reports_->Record(s.sender, *s.report, static_cast<uint64_t>(seq), now);
+    if (!first.ok()) return fatal(first.status());
+    AuditDetail(audit_detail_)
+        .Text("platform", s.sender)
+        .Number("kind", s.report->kind)
+        .Number("period_start_ms", s.report->period_start_ms)
+        .Number("period_end_ms", s.report->period_end_ms)
+        .Text("counts", *first ? "true" : "false");
+    if (Status st = AuditMessage(now, "report_received", s.id); !st.ok()) return fatal(st);
   }
   if (s.directive.has_value()) {
     std::vector<MessageId> closed;
@@ -1141,6 +1157,7 @@ Result<DirectiveLineage> Store::Lineage(uint64_t seq) { return directives_->Line
 Result<uint64_t> Store::CatalogCurrent() { return catalog_->Current(); }
 Result<std::vector<CatalogVersionRow>> Store::CatalogVersions() { return catalog_->Versions(); }
 Result<std::vector<CatalogApplied>> Store::CatalogAppliedByPlatform() { return catalog_->Applied(); }
+Result<std::vector<ReportRow>> Store::Reports() { return reports_->All(); }
 
 Result<std::string> Store::EnvelopeOf(uint64_t seq) {
   Result<Statement> st = db_.Prepare("SELECT envelope FROM messages WHERE seq = ?1");

@@ -58,6 +58,7 @@
 #include "gateway/core/clock.h"
 #include "gateway/core/directive_ledger.h"
 #include "gateway/core/message_id.h"
+#include "gateway/core/report_ledger.h"
 #include "gateway/core/sqlite.h"
 #include "gateway/core/status.h"
 
@@ -145,6 +146,11 @@ struct Submission {
   // sender attests it applied (recorded per platform, stale when older
   // than the current version).
   std::optional<uint64_t> attested_catalog_version;
+  // Scheduled reports (complaint statistics, tax-assistance responses):
+  // the kind and the scheduled period the report covers, recorded for the
+  // sender (report_ledger.h). The first report per sender, kind and period
+  // counts; a later one is stored as a message but changes no record.
+  std::optional<ReportTerms> report;
 };
 
 // A delivery stored already leased by Submit (see Submission::lease_to).
@@ -334,6 +340,9 @@ class Store {
   Result<uint64_t> CatalogCurrent();
   Result<std::vector<CatalogVersionRow>> CatalogVersions();
   Result<std::vector<CatalogApplied>> CatalogAppliedByPlatform();
+  // Scheduled reports (report_ledger.h): the one that counts for each
+  // platform, kind and period, by platform, kind and period.
+  Result<std::vector<ReportRow>> Reports();
   // The envelope of message `seq`, as received; kNotFound when none.
   Result<std::string> EnvelopeOf(uint64_t seq);
 
@@ -415,6 +424,7 @@ class Store {
   std::unique_ptr<AuditAppender> audit_;         // its statements live on db_
   std::unique_ptr<DirectiveLedger> directives_;  // likewise
   std::unique_ptr<CatalogLedger> catalog_;       // likewise
+  std::unique_ptr<ReportLedger> reports_;        // likewise
   std::string audit_detail_;                     // scratch for audit entries' detail text
   // Why the open transaction must be rolled back (see AtomicallyOrDoom);
   // ok when it need not. Cleared by Begin and Commit.

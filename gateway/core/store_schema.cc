@@ -134,6 +134,20 @@ constexpr const char* kMigrations[] = {
       stale       INTEGER NOT NULL      -- 1: older than the current version when accepted
     ) WITHOUT ROWID;
     )sql",
+    // 6: scheduled reports (complaint statistics, tax-assistance responses):
+    // the first report each platform sent per kind and period
+    // (report_ledger.h, docs/store.md).
+    R"sql(
+    CREATE TABLE reports(
+      platform        TEXT    NOT NULL,  -- the reporting platform identity
+      kind            INTEGER NOT NULL,  -- schema MessageKind ordinal
+      period_start_ms INTEGER NOT NULL,  -- the scheduled period [start, end), Unix ms
+      period_end_ms   INTEGER NOT NULL,
+      message_seq     INTEGER NOT NULL,  -- messages.seq of the report that counts (the first)
+      received_ms     INTEGER NOT NULL,  -- when the gateway accepted it
+      PRIMARY KEY(platform, kind, period_start_ms)
+    ) WITHOUT ROWID;
+    )sql",
 };
 
 }  // namespace

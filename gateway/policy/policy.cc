@@ -42,6 +42,13 @@ const ActionRules* Policy::Find(DirectiveAction action) const {
   return &actions[i];
 }
 
+const ReportSchedule* Policy::FindReport(schema::MessageKind kind) const {
+  for (const ReportSchedule& r : reports) {
+    if (r.kind == kind) return &r;
+  }
+  return nullptr;
+}
+
 namespace {
 
 constexpr std::string_view kDurationSyntax = "(use 90s, 15m, 4h or 7d)";
@@ -247,6 +254,61 @@ Status ReadActions(const std::string& file, const toml::table& t, Policy& p) {
   return r.Finish();
 }
 
+// "YYYY-MM" -> year and month; false for anything else.
+bool ParseYearMonth(std::string_view text, int& year, int& month) {
+  if (text.size() != 7 || text[4] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6}) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  year = std::stoi(std::string(text.substr(0, 4)));
+  month = std::stoi(std::string(text.substr(5, 2)));
+  return month >= 1 && month <= 12;
+}
+
+Status ReadReport(const std::string& file, const std::string& name, const toml::table& t, ReportSchedule& s) {
+  TomlTableReader r(file, t, "reports." + name + ".");
+  for (const char* key : {"every", "due_days", "first_period"}) REGLINE_RETURN_IF_ERROR(Require(r, key));
+  std::string every;
+  REGLINE_RETURN_IF_ERROR(r.Get("every", every));
+  std::optional<int> months = MonthsPerPeriod(every);
+  if (!months) {
+    return r.Error(*r.Find("every"), "every",
+                   Quote(every) + " is not a period (use \"month\", \"quarter\" or \"half-year\")");
+  }
+  s.months = *months;
+  REGLINE_RETURN_IF_ERROR(r.GetInt("due_days", s.due_days, 0, 366));
+  std::string first;
+  REGLINE_RETURN_IF_ERROR(r.Get("first_period", first));
+  if (!ParseYearMonth(first, s.first_year, s.first_month) || s.first_year < 2000 || s.first_year > 2100) {
+    return r.Error(*r.Find("first_period"), "first_period",
+                   Quote(first) + " is not a month (use \"YYYY-MM\", 2000 to 2100)");
+  }
+  if ((s.first_month - 1) % s.months != 0) {
+    return r.Error(*r.Find("first_period"), "first_period",
+                   Quote(first) + " does not start a " + every + " (" +
+                       (s.months == 3 ? "quarters start in 01, 04, 07 and 10" : "half-years start in 01 and 07") + ")");
+  }
+  return r.Finish();
+}
+
+Status ReadReports(const std::string& file, const toml::table& t, Policy& p) {
+  TomlTableReader r(file, t, "reports.");
+  for (const auto& [k, v] : t) {
+    std::string name(k.str());
+    auto kind = EnumerantByName<schema::MessageKind>(name);
+    if (kind != schema::MessageKind::COMPLAINT_STATISTICS && kind != schema::MessageKind::TAX_ASSISTANCE_RESPONSE) {
+      return r.Error(v, name, "is not a scheduled report (complaintStatistics or taxAssistanceResponse)");
+    }
+    r.MarkKnown(name.c_str());
+    if (!v.is_table()) return r.Error(v, name, "must be a table");
+    ReportSchedule schedule;
+    schedule.kind = *kind;
+    REGLINE_RETURN_IF_ERROR(ReadReport(file, name, *v.as_table(), schedule));
+    p.reports.push_back(schedule);
+  }
+  return r.Finish();
+}
+
 Status Read(const std::string& file, const toml::table& root, Policy& p) {
   TomlTableReader top(file, root, "");
   const toml::table* policy = nullptr;
@@ -255,10 +317,14 @@ Status Read(const std::string& file, const toml::table& root, Policy& p) {
   REGLINE_RETURN_IF_ERROR(RequireTable(top, "policy", policy));
   REGLINE_RETURN_IF_ERROR(RequireTable(top, "agreements", agreements));
   REGLINE_RETURN_IF_ERROR(RequireTable(top, "actions", actions));
+  // [reports] is optional: a policy may schedule no report.
+  const toml::table* reports = nullptr;
+  if (top.Find("reports") != nullptr) REGLINE_RETURN_IF_ERROR(RequireTable(top, "reports", reports));
   REGLINE_RETURN_IF_ERROR(top.Finish());
   REGLINE_RETURN_IF_ERROR(ReadPolicySection(file, *policy, p));
   REGLINE_RETURN_IF_ERROR(ReadAgreements(file, *agreements, p.agreements));
-  return ReadActions(file, *actions, p);
+  REGLINE_RETURN_IF_ERROR(ReadActions(file, *actions, p));
+  return reports == nullptr ? Status::Ok() : ReadReports(file, *reports, p);
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 // every key). It says how old the parties of an MCN agreement must be and
 // how their identity numbers are digested, and for each DirectiveAction
 // which subjects it may target, which departments may issue it and the
-// default acknowledgement and completion deadlines per severity.
+// default acknowledgement and completion deadlines per severity; and which
+// reports platforms owe on a schedule (report_schedule.h).
 //
 // A Policy is a plain value: LoadPolicy() builds one from a file, the
 // caller owns it, copies are independent. Holders that reload (the gateway
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "gateway/core/status.h"
+#include "gateway/policy/report_schedule.h"
 #include "schemas/common.capnp.h"
 #include "schemas/directive.capnp.h"
 
@@ -68,7 +70,12 @@ struct Policy {
   // Indexed by the schema::DirectiveAction value; [0] (unspecified) is
   // empty. A loaded Policy covers every action this build's schema knows.
   std::vector<ActionRules> actions;
+  // [reports.<kind>]: the scheduled reports, in the file's order; at most
+  // one per kind, only complaintStatistics and taxAssistanceResponse.
+  std::vector<ReportSchedule> reports;
 
+  // The schedule for `kind`; nullptr when the policy schedules none.
+  const ReportSchedule* FindReport(schema::MessageKind kind) const;
   // The rules for `action`; nullptr for unspecified or a value beyond the
   // schema this build knows (or any action of a default-constructed Policy).
   const ActionRules* Find(schema::DirectiveAction action) const;
@@ -82,7 +89,8 @@ struct Policy {
 //   measures.toml:12: actions.suspendBroadcast.ack_deadline.high: "30x" is
 //   not a duration (use 90s, 15m, 4h or 7d)
 // (TOML syntax errors, unknown keys and names, missing keys and action
-// tables, bad durations, completion <= ack). A missing file is kNotFound,
+// tables, bad durations, completion <= ack, report tables for other kinds,
+// bad `every`, `due_days` or `first_period`). A missing file is kNotFound,
 // one that cannot be read kIOError, both naming the path.
 Result<Policy> LoadPolicy(const std::string& path);
 

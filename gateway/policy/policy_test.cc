@@ -26,7 +26,9 @@ constexpr int64_t kDay = 24 * kHour;
 // easy to count: [policy] is line 1, [agreements] line 3, and the action
 // with schema value k starts at line 7 + 5 (k - 1): suspendBroadcast (5)
 // at 27 (subjects 28, issuers 29, ack_deadline 30, completion_deadline 31),
-// closeAccount (6) at 32.
+// closeAccount (6) at 32. The report schedules follow at 82
+// ([reports.complaintStatistics]: every 83, due_days 84, first_period 85)
+// and 86 ([reports.taxAssistanceResponse]: 87, 88, 89).
 std::string ValidPolicyText() {
   std::string text =
       "[policy]\n"
@@ -43,6 +45,15 @@ std::string ValidPolicyText() {
             "ack_deadline = { low = \"2h\", medium = \"1h\", high = \"30m\", critical = \"10m\" }\n"
             "completion_deadline = { low = \"48h\", medium = \"24h\", high = \"6h\", critical = \"2h\" }\n";
   }
+  text +=
+      "[reports.complaintStatistics]\n"
+      "every = \"month\"\n"
+      "due_days = 15\n"
+      "first_period = \"2026-01\"\n"
+      "[reports.taxAssistanceResponse]\n"
+      "every = \"half-year\"\n"
+      "due_days = 30\n"
+      "first_period = \"2026-07\"\n";
   return text;
 }
 
@@ -106,6 +117,37 @@ TEST(PolicyTest, DeadlineDefaultsAreReadPerSeverity) {
   EXPECT_EQ(rules->DefaultAckMs(Severity::UNSPECIFIED), 0);
   EXPECT_EQ(rules->subjects, (std::vector{SubjectKind::LIVE_ROOM, SubjectKind::ACCOUNT}));
   EXPECT_EQ(rules->issuers, (std::vector{Department::CAC, Department::SAMR}));
+}
+
+TEST(PolicyTest, ReportSchedulesAreReadPerKind) {
+  Result<Policy> p = ParsePolicy("measures.toml", ValidPolicyText());
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->reports.size(), 2u);
+  EXPECT_EQ(*p->FindReport(schema::MessageKind::COMPLAINT_STATISTICS),
+            (ReportSchedule{schema::MessageKind::COMPLAINT_STATISTICS, 1, 15, 2026, 1}));
+  EXPECT_EQ(*p->FindReport(schema::MessageKind::TAX_ASSISTANCE_RESPONSE),
+            (ReportSchedule{schema::MessageKind::TAX_ASSISTANCE_RESPONSE, 6, 30, 2026, 7}));
+  EXPECT_EQ(p->FindReport(schema::MessageKind::DIRECTIVE), nullptr);
+}
+
+TEST(PolicyTest, ReportSchedulesAreOptional) {
+  std::string text = ValidPolicyText();
+  text.erase(text.find("[reports."));
+  Result<Policy> p = ParsePolicy("measures.toml", text);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_TRUE(p->reports.empty());
+  EXPECT_EQ(p->FindReport(schema::MessageKind::COMPLAINT_STATISTICS), nullptr);
+}
+
+TEST(PolicyTest, TheShippedPolicySchedulesComplaintStatisticsAndTaxReports) {
+  Result<Policy> p = LoadPolicy(ShippedPolicyPath());
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  const ReportSchedule* complaints = p->FindReport(schema::MessageKind::COMPLAINT_STATISTICS);
+  ASSERT_NE(complaints, nullptr);
+  EXPECT_EQ(complaints->months, 1);
+  const ReportSchedule* tax = p->FindReport(schema::MessageKind::TAX_ASSISTANCE_RESPONSE);
+  ASSERT_NE(tax, nullptr);
+  EXPECT_EQ(tax->months, 6);
 }
 
 TEST(PolicyTest, FindCoversNeitherUnspecifiedNorUnknownActions) {
@@ -180,6 +222,7 @@ TEST_P(PolicyMistakeTest, IsRefusedNamingFileLineAndKey) {
 }
 
 constexpr const char* kSuspend = "[actions.suspendBroadcast]";
+constexpr const char* kComplaints = "[reports.complaintStatistics]";
 constexpr const char* kAck = "ack_deadline = { low = \"2h\", medium = \"1h\", high = \"30m\", critical = \"10m\" }";
 
 INSTANTIATE_TEST_SUITE_P(
@@ -267,7 +310,34 @@ INSTANTIATE_TEST_SUITE_P(
                 "deadline 30m (completion must come after acknowledgement)"},
         Mistake{"CompletionEqualToAck", kSuspend, "critical = \"2h\"", "critical = \"600s\"",
                 "measures.toml:31: actions.suspendBroadcast.completion_deadline.critical: 10m is not after the "
-                "ack deadline 10m (completion must come after acknowledgement)"}),
+                "ack deadline 10m (completion must come after acknowledgement)"},
+        Mistake{"UnscheduledKind", "", kComplaints, "[reports.directive]",
+                "measures.toml:82: reports.directive: is not a scheduled report (complaintStatistics or "
+                "taxAssistanceResponse)"},
+        Mistake{"ReportNotATable", "",
+                "[reports.complaintStatistics]\nevery = \"month\"\ndue_days = 15\nfirst_period = \"2026-01\"\n",
+                "[reports]\ncomplaintStatistics = 3\n",
+                "measures.toml:83: reports.complaintStatistics: must be a table"},
+        Mistake{"UnknownReportKey", kComplaints, "every", "note = 1\nevery",
+                "measures.toml:83: reports.complaintStatistics.note: unknown key"},
+        Mistake{"MissingDueDays", kComplaints, "due_days = 15\n", "",
+                "measures.toml:82: reports.complaintStatistics.due_days: is required"},
+        Mistake{"UnknownEvery", kComplaints, "\"month\"", "\"week\"",
+                "measures.toml:83: reports.complaintStatistics.every: \"week\" is not a period (use \"month\", "
+                "\"quarter\" or \"half-year\")"},
+        Mistake{"DueDaysOutOfRange", kComplaints, "due_days = 15", "due_days = 400",
+                "measures.toml:84: reports.complaintStatistics.due_days: must be between 0 and 366, not 400"},
+        Mistake{"NegativeDueDays", kComplaints, "due_days = 15", "due_days = -1",
+                "measures.toml:84: reports.complaintStatistics.due_days: must be between 0 and 366, not -1"},
+        Mistake{"FirstPeriodNotAMonth", kComplaints, "\"2026-01\"", "\"2026-1\"",
+                "measures.toml:85: reports.complaintStatistics.first_period: \"2026-1\" is not a month (use "
+                "\"YYYY-MM\", 2000 to 2100)"},
+        Mistake{"FirstPeriodMonth13", kComplaints, "\"2026-01\"", "\"2026-13\"",
+                "measures.toml:85: reports.complaintStatistics.first_period: \"2026-13\" is not a month (use "
+                "\"YYYY-MM\", 2000 to 2100)"},
+        Mistake{"FirstPeriodNotStartingAHalfYear", "[reports.taxAssistanceResponse]", "\"2026-07\"", "\"2026-03\"",
+                "measures.toml:89: reports.taxAssistanceResponse.first_period: \"2026-03\" does not start a "
+                "half-year (half-years start in 01 and 07)"}),
     [](const ::testing::TestParamInfo<Mistake>& info) { return std::string(info.param.name); });
 
 TEST(PolicyTest, ATomlSyntaxErrorNamesTheLine) {

@@ -11,6 +11,7 @@
 #include "schemas/acknowledgement.capnp.h"
 #include "schemas/agreement.capnp.h"
 #include "schemas/catalog.capnp.h"
+#include "schemas/complaints.capnp.h"
 #include "schemas/directive.capnp.h"
 #include "schemas/tax.capnp.h"
 
@@ -66,6 +67,8 @@ template class Decoded<schema::TaxAssistanceRequest>;
 template class Decoded<schema::SignedAgreement>;
 template class Decoded<schema::Escalation>;
 template class Decoded<schema::ComplianceAttestation>;
+template class Decoded<schema::ComplaintStatistics>;
+template class Decoded<schema::TaxAssistanceResponse>;
 
 MessageId FromWire(schema::MessageId::Reader id) { return MessageId{id.getHi(), id.getLo()}; }
 

@@ -6,6 +6,7 @@
 #include "gateway/protocol/frames.h"
 #include "gateway/server/authorization.h"
 #include "gateway/server/catalog.h"
+#include "gateway/server/reports.h"
 
 namespace regline::server {
 namespace {
@@ -250,6 +251,41 @@ std::string CatalogStatusAnswer(Store& store, const QueryRequest& q, const ident
   return protocol::Encode(m);
 }
 
+// Every period each visible platform owes a scheduled report for; a
+// platform sees only its own lines.
+std::string ReportsDueAnswer(Store& store, const QueryRequest& q, const identity::Identity& viewer, int64_t now) {
+  Result<std::vector<ReportRow>> received = store.Reports();
+  if (!received.ok()) return protocol::ErrorFrame(q.tag, received.status());
+  ReportsDueFilter filter{q.recipient, q.report_kind, q.all_reports};
+  std::vector<std::string> platforms = q.platforms;
+  if (viewer.role == identity::Role::kPlatform) {
+    if (!filter.platform.empty() && filter.platform != viewer.name) {
+      return protocol::ErrorFrame(q.tag, NotFound("no platform '" + filter.platform + "' you may see"));
+    }
+    filter.platform = viewer.name;
+    platforms = {viewer.name};
+  }
+  std::vector<ReportDueLine> lines = ReportsDue(q.schedules, *received, platforms, filter, now);
+  capnp::MallocMessageBuilder m;
+  auto result = m.initRoot<schema::Frame>().initQueryResult();
+  result.setRequestTag(q.tag);
+  auto list = result.initReportsDue(static_cast<unsigned>(lines.size()));
+  for (unsigned i = 0; i < lines.size(); ++i) {
+    const ReportDueLine& line = lines[i];
+    auto r = list[i];
+    r.setPlatform(line.platform);
+    r.setKind(line.kind);
+    r.setPeriodStartMs(line.period.start_ms);
+    r.setPeriodEndMs(line.period.end_ms);
+    r.setDueMs(line.period.due_ms);
+    r.setState(line.state);
+    r.setLateByMs(line.late_by_ms);
+    if (!line.message_id.IsZero()) protocol::ToWire(line.message_id, r.initMessageId());
+    r.setReceivedMs(line.received_ms);
+  }
+  return protocol::Encode(m);
+}
+
 }  // namespace
 
 Result<QueryRequest> ReadQuery(schema::Query::Reader query) {
@@ -289,6 +325,19 @@ Result<QueryRequest> ReadQuery(schema::Query::Reader query) {
     case schema::Query::CATALOG_STATUS:
       q.kind = QueryRequest::Kind::kCatalogStatus;
       return q;
+    case schema::Query::REPORTS_DUE: {
+      auto r = query.getReportsDue();
+      q.kind = QueryRequest::Kind::kReportsDue;
+      q.recipient = r.getPlatform().cStr();
+      q.report_kind = r.getKind();
+      q.all_reports = r.getAll();
+      if (q.report_kind != schema::MessageKind::UNSPECIFIED &&
+          q.report_kind != schema::MessageKind::COMPLAINT_STATISTICS &&
+          q.report_kind != schema::MessageKind::TAX_ASSISTANCE_RESPONSE) {
+        return InvalidArgument("reports due: kind must be complaintStatistics or taxAssistanceResponse");
+      }
+      return q;
+    }
     default:
       return Status(StatusCode::kUnimplemented, "this gateway does not answer that query yet");
   }
@@ -303,6 +352,7 @@ Status AuthorizeQuery(const QueryRequest& q, const identity::Identity& viewer) {
     case QueryRequest::Kind::kOverdue: return AuthorizeQueueView(viewer);  // the same audience as queue depths
     case QueryRequest::Kind::kCatalogShow:
     case QueryRequest::Kind::kCatalogStatus: return AuthorizeQueueView(viewer);  // likewise
+    case QueryRequest::Kind::kReportsDue: return AuthorizeQueueView(viewer);     // likewise
   }
   return Internal("unknown query kind");
 }
@@ -317,6 +367,7 @@ std::string AnswerQuery(Store& store, const QueryRequest& q, const std::vector<s
     case QueryRequest::Kind::kOverdue: return OverdueAnswer(store, q, viewer, now_ms);
     case QueryRequest::Kind::kCatalogShow: return CatalogShowAnswer(store, q);
     case QueryRequest::Kind::kCatalogStatus: return CatalogStatusAnswer(store, q, viewer);
+    case QueryRequest::Kind::kReportsDue: return ReportsDueAnswer(store, q, viewer, now_ms);
   }
   return protocol::ErrorFrame(q.tag, Internal("unknown query kind"));
 }

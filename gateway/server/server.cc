@@ -2,6 +2,7 @@
 
 #include "gateway/server/catalog.h"
 #include "gateway/server/escalations.h"
+#include "gateway/server/reports.h"
 #include "gateway/server/rules.h"
 #include "gateway/policy/builtin_policy.h"
 
@@ -476,6 +477,15 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
   }
   sub->catalog_version = *catalog_version;
   sub->attested_catalog_version = *attested;
+  // Scheduled reports: the period the sender's report counts for.
+  Result<std::optional<ReportTerms>> report = ReportTermsOf(policy_, sub->kind, checked->payload);
+  if (!report.ok()) {
+    Log(LogLevel::kInfo, "submit_refused",
+        {{"identity", s.identity}, {"id", sub->id.ToHex()}, {"error", report.status().ToString()}});
+    Send(s.routing_id, protocol::ErrorFrame(tag, report.status(), sub->id));
+    return;
+  }
+  sub->report = *report;
   // Agreements: every rule and every party's signature, then the identity
   // numbers are redacted here, before anything is stored or delivered (the
   // agency's envelope signature is still checked over the original payload
@@ -661,7 +671,8 @@ void Gateway::OnQuery(Session& s, schema::Query::Reader query) {
   }
   std::vector<std::string> connected;
   for (const auto& [rid, session] : sessions_) connected.push_back(session.identity);
-  if (request->kind == QueryRequest::Kind::kCatalogStatus) {
+  if (request->kind == QueryRequest::Kind::kReportsDue) request->schedules = policy_.reports;
+  if (request->kind == QueryRequest::Kind::kCatalogStatus || request->kind == QueryRequest::Kind::kReportsDue) {
     for (const auto& i : registry_.identities()) {
       if (i.role == identity::Role::kPlatform && !i.revoked()) request->platforms.push_back(i.name);
     }

@@ -2,11 +2,13 @@
 // 127.0.0.1: directives checked against the policy, deadlines tracked and
 // escalated to the issuing console, lateness, supersede/revoke lineage, the
 // policy reloaded on SIGHUP (and a bad file refused), --check-policy, and
-// MCN agreements validated and redacted before they are stored.
+// MCN agreements validated and redacted before they are stored; scheduled
+// reports received, late and missing.
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <regex>
@@ -14,6 +16,7 @@
 
 #include "gateway/core/test_util.h"
 #include "gateway/measures/agreement_rules.h"
+#include "gateway/policy/report_schedule.h"
 #include "gateway/policy/shipped_policy.h"
 #include "gateway/protocol/client.h"
 #include "schemas/escalation.capnp.h"
@@ -400,6 +403,104 @@ TEST_F(MeasuresE2eTest, CatalogVersionsFormAChainAndAStaleAttestationLeavesThePl
   Result<protocol::DecodedFrame> own = douyin->Query([](schema::Query::Builder q) { q.setCatalogStatus(); });
   ASSERT_TRUE(own.ok());
   EXPECT_EQ(own->get().getQueryResult().getCatalogStatus().getPlatforms().size(), 1u);
+}
+
+// The sample complaint statistics, for [start_ms, end_ms).
+std::string ComplaintStatisticsPayload(int64_t start_ms, int64_t end_ms) {
+  capnp::MallocMessageBuilder m;
+  auto statistics = m.initRoot<schema::ComplaintStatistics>();
+  schema::samples::BuildComplaintStatistics(statistics);
+  statistics.getPeriod().setStartMs(start_ms);
+  statistics.getPeriod().setEndMs(end_ms);
+  return protocol::Encode(m);
+}
+
+TEST_F(MeasuresE2eTest, AMonthsComplaintStatisticsAreReceivedAndAMonthWithoutIsMissing) {
+  // Monthly complaint statistics owed from four or more months before this
+  // one, due 15 days after each month: the first two are past due now.
+  policy::ReportSchedule monthly{MessageKind::COMPLAINT_STATISTICS, 1, 15, 0, 1};
+  const int64_t now = NowMs();
+  policy::Period current = policy::PeriodContaining(monthly, now);
+  policy::Period first = policy::PeriodContaining(monthly, current.start_ms - 100LL * 24 * 3600 * 1000);
+  monthly.first_year = std::stoi(policy::PeriodName(first.start_ms, first.end_ms).substr(0, 4));
+  monthly.first_month = std::stoi(policy::PeriodName(first.start_ms, first.end_ms).substr(5, 2));
+  const std::vector<policy::Period> owed = policy::PeriodsOwed(monthly, now);
+  const auto past_due = std::count_if(owed.begin(), owed.end(), [&](const policy::Period& p) { return p.due_ms < now; });
+  ASSERT_GE(past_due, 3);
+  const std::string first_name = policy::PeriodName(first.start_ms, first.end_ms);  // "YYYY-MM"
+  std::string text = shipped_;
+  const std::string from = "every = \"month\"\ndue_days = 15\nfirst_period = \"2026-01\"";
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(), "every = \"month\"\ndue_days = 15\nfirst_period = \"" + first_name + "\"");
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  auto douyin = Connect("douyin", schema::Role::PLATFORM);
+  auto kuaishou = Connect("kuaishou", schema::Role::PLATFORM);
+  auto mcn = Connect("example-mcn", schema::Role::MCN_AGENCY);
+  ASSERT_TRUE(samr && douyin && kuaishou && mcn);
+  WritePolicy(text);
+  gateway_->Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog("policy_reloaded")) << gateway_->Log();
+  // douyin reports the first month (late: its due date is long past), twice
+  // (the second changes nothing), and not the second month.
+  const MessageId report = MessageId::Generate(NowMs());
+  ASSERT_TRUE(douyin
+                  ->Submit(Envelope("douyin", report, {"samr-console"}, MessageKind::COMPLAINT_STATISTICS,
+                                    ComplaintStatisticsPayload(first.start_ms, first.end_ms)))
+                  .ok());
+  ASSERT_TRUE(douyin
+                  ->Submit(Envelope("douyin", MessageId::Generate(NowMs()), {"samr-console"},
+                                    MessageKind::COMPLAINT_STATISTICS,
+                                    ComplaintStatisticsPayload(first.start_ms, first.end_ms)))
+                  .ok());
+
+  auto due = [&](protocol::Client& client, const std::string& platform, bool all) {
+    return client.Query([&](schema::Query::Builder q) {
+      auto r = q.initReportsDue();
+      r.setPlatform(platform);
+      r.setKind(MessageKind::COMPLAINT_STATISTICS);
+      r.setAll(all);
+    });
+  };
+  Result<protocol::DecodedFrame> all = due(*samr, "douyin", true);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  auto lines = all->get().getQueryResult().getReportsDue();
+  ASSERT_EQ(lines.size(), owed.size());  // the months past due, any not yet due, the current one
+  EXPECT_EQ(std::string(lines[0].getPlatform().cStr()), "douyin");
+  EXPECT_EQ(lines[0].getPeriodStartMs(), first.start_ms);
+  EXPECT_EQ(lines[0].getPeriodEndMs(), first.end_ms);
+  EXPECT_EQ(lines[0].getDueMs(), first.due_ms);
+  EXPECT_EQ(lines[0].getState(), schema::ReportState::LATE);
+  EXPECT_EQ(protocol::FromWire(lines[0].getMessageId()), report);
+  EXPECT_GT(lines[0].getLateByMs(), 0);
+  EXPECT_EQ(lines[1].getPeriodStartMs(), first.end_ms);
+  EXPECT_EQ(lines[1].getState(), schema::ReportState::MISSING);
+  EXPECT_GT(lines[1].getLateByMs(), 0);
+  EXPECT_EQ(lines[1].getReceivedMs(), 0);
+  EXPECT_EQ(lines[lines.size() - 1].getState(), schema::ReportState::OPEN);
+
+  // By default only late and missing lines: every platform the regulator
+  // sees, kuaishou (which sent nothing) missing every past month.
+  Result<protocol::DecodedFrame> late = due(*samr, "", false);
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  int douyin_lines = 0, kuaishou_missing = 0;
+  for (auto line : late->get().getQueryResult().getReportsDue()) {
+    EXPECT_NE(line.getState(), schema::ReportState::OPEN);
+    if (std::string(line.getPlatform().cStr()) == "douyin") ++douyin_lines;
+    if (std::string(line.getPlatform().cStr()) == "kuaishou" && line.getState() == schema::ReportState::MISSING) {
+      ++kuaishou_missing;
+    }
+  }
+  EXPECT_EQ(douyin_lines, past_due);
+  EXPECT_EQ(kuaishou_missing, past_due);
+
+  // A platform sees only its own lines; an MCN agency may not ask.
+  Result<protocol::DecodedFrame> own = due(*douyin, "", true);
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  for (auto line : own->get().getQueryResult().getReportsDue()) {
+    EXPECT_EQ(std::string(line.getPlatform().cStr()), "douyin");
+  }
+  EXPECT_EQ(due(*douyin, "kuaishou", true).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(due(*mcn, "", true).status().code(), StatusCode::kPermissionDenied);
 }
 
 int RunCheckPolicy(const std::string& file, std::string& output) {
