@@ -10,6 +10,7 @@
 
 #include "ctl/app.h"
 #include "ctl/json_input.h"
+#include "ctl/testing/run_ctl.h"
 #include "gateway/core/test_util.h"
 #include "gateway/crypto/signing.h"
 #include "gateway/identity/registry.h"
@@ -19,34 +20,14 @@
 namespace regline::ctl {
 namespace {
 
-constexpr int64_t kNow = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+using cli_test::CtlRun;
+using cli_test::FileContents;
+using cli_test::RunCtl;
+
+constexpr int64_t kNow = cli_test::kCtlTestNow;  // 2026-01-01T00:00:00Z
+
 constexpr char kAgency[] = "mcn-91350100M000100Y43";
 constexpr char kPdf[] = "%PDF-1.7\n%the agreement as signed\n";
-
-struct CtlRun {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-CtlRun Ctl(std::vector<std::string> args) {
-  FakeClock clock(kNow);
-  std::ostringstream out, err;
-  CtlRun run;
-  {
-    Console console(out, err, clock);
-    run.exit_code = RunCommandLine(console, std::move(args), out, err);
-  }
-  run.out = out.str();
-  run.err = err.str();
-  return run;
-}
-
-std::string Contents(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class CtlAgreementSignTest : public ::testing::Test {
  protected:
@@ -55,7 +36,7 @@ class CtlAgreementSignTest : public ::testing::Test {
         {"agency", "ed25519"}, {"li", "sm2-sm3"}, {"bj", "ed25519"}};
     for (const auto& [name, algorithm] : keys) {
       CtlRun made =
-          Ctl({"keygen", "--name", name, "--dir", dir_.path().string(), "--signing-only", "--algorithm", algorithm});
+          RunCtl({"keygen", "--name", name, "--dir", dir_.path().string(), "--signing-only", "--algorithm", algorithm});
       ASSERT_EQ(made.exit_code, kExitOk) << made.err;
     }
     // The sample agreement as an agency would write it, before anyone signed.
@@ -77,7 +58,7 @@ class CtlAgreementSignTest : public ::testing::Test {
   CtlRun Sign(std::vector<std::string> extra) {
     std::vector<std::string> args = {"agreement", "sign", File("agreement.json")};
     args.insert(args.end(), extra.begin(), extra.end());
-    return Ctl(args);
+    return RunCtl(args);
   }
 
   // The registry the gateway would hold: the agency's key only.
@@ -108,8 +89,8 @@ TEST_F(CtlAgreementSignTest, EachPartyAndTheAgencySignAndTheFilePassesTheGateway
   CtlRun bj = Sign({"--key", File("bj.sign.key"), "--party", "1"});
   ASSERT_EQ(bj.exit_code, kExitOk) << bj.err;
   EXPECT_EQ(CheckFile(AgencyRegistry()).code(), StatusCode::kInvalidSignature) << "the agency has not signed yet";
-  CtlRun agency = Ctl({"--identity", kAgency, "agreement", "sign", File("agreement.json"), "--key",
-                       File("agency.sign.key"), "--agency"});
+  CtlRun agency = RunCtl({"--identity", kAgency, "agreement", "sign", File("agreement.json"), "--key",
+                          File("agency.sign.key"), "--agency"});
   ASSERT_EQ(agency.exit_code, kExitOk) << agency.err;
   EXPECT_NE(agency.out.find("signed agencySignature as mcn-91350100M000100Y43"), std::string::npos) << agency.out;
   Status checked = CheckFile(AgencyRegistry());
@@ -142,8 +123,8 @@ TEST_F(CtlAgreementSignTest, SignerFlagNamesARegisteredIdentity) {
   ASSERT_EQ(Sign({"--key", File("li.sign.key"), "--party", "0", "--document", File("agreement.pdf")}).exit_code,
             kExitOk);
   ASSERT_EQ(Sign({"--key", File("bj.sign.key"), "--party", "1", "--signer", "bj-ecommerce"}).exit_code, kExitOk);
-  ASSERT_EQ(Ctl({"--identity", kAgency, "agreement", "sign", File("agreement.json"), "--key", File("agency.sign.key"),
-                 "--agency"})
+  ASSERT_EQ(RunCtl({"--identity", kAgency, "agreement", "sign", File("agreement.json"), "--key",
+                    File("agency.sign.key"), "--agency"})
                 .exit_code,
             kExitOk);
   identity::Registry registry = AgencyRegistry();
@@ -159,12 +140,12 @@ TEST_F(CtlAgreementSignTest, SignerFlagNamesARegisteredIdentity) {
 TEST_F(CtlAgreementSignTest, ADifferentDocumentAfterSomeoneSignedIsRefused) {
   ASSERT_EQ(Sign({"--key", File("li.sign.key"), "--party", "0", "--document", File("agreement.pdf")}).exit_code,
             kExitOk);
-  const std::string before = Contents(File("agreement.json"));
+  const std::string before = FileContents(File("agreement.json"));
   std::ofstream(File("other.pdf")) << "%PDF-1.7\n%a later draft\n";
   CtlRun run = Sign({"--key", File("bj.sign.key"), "--party", "1", "--document", File("other.pdf")});
   EXPECT_EQ(run.exit_code, kExitUsage);
   EXPECT_NE(run.err.find("is not the document parties[0] signed"), std::string::npos) << run.err;
-  EXPECT_EQ(Contents(File("agreement.json")), before);
+  EXPECT_EQ(FileContents(File("agreement.json")), before);
 }
 
 TEST_F(CtlAgreementSignTest, ADigestThatIsNotTheDocumentsIsNotSigned) {
@@ -183,7 +164,7 @@ TEST_F(CtlAgreementSignTest, ADigestThatIsNotTheDocumentsIsNotSigned) {
 }
 
 TEST_F(CtlAgreementSignTest, BadInvocationsExitOneAndLeaveTheFile) {
-  const std::string before = Contents(File("agreement.json"));
+  const std::string before = FileContents(File("agreement.json"));
   const std::vector<std::vector<std::string>> bad = {
       {"--key", File("li.sign.key"), "--party", "2", "--document", File("agreement.pdf")},
       {"--key", File("li.sign.key"), "--party", "0", "--agency", "--document", File("agreement.pdf")},
@@ -198,13 +179,13 @@ TEST_F(CtlAgreementSignTest, BadInvocationsExitOneAndLeaveTheFile) {
     CtlRun run = Sign(args);
     EXPECT_EQ(run.exit_code, kExitUsage) << args[1] << " " << args[2] << ": " << run.err;
   }
-  EXPECT_EQ(Contents(File("agreement.json")), before);
+  EXPECT_EQ(FileContents(File("agreement.json")), before);
 }
 
 TEST_F(CtlAgreementSignTest, KeepsTheFilesModeAndPrintsJson) {
   ASSERT_EQ(::chmod(File("agreement.json").c_str(), 0600), 0);
-  CtlRun run = Ctl({"--json", "agreement", "sign", File("agreement.json"), "--key", File("li.sign.key"), "--party", "0",
-                    "--document", File("agreement.pdf")});
+  CtlRun run = RunCtl({"--json", "agreement", "sign", File("agreement.json"), "--key", File("li.sign.key"), "--party",
+                       "0", "--document", File("agreement.pdf")});
   ASSERT_EQ(run.exit_code, kExitOk) << run.err;
   nlohmann::json out = nlohmann::json::parse(run.out);
   EXPECT_EQ(out["signed"], "parties[0]");

@@ -5,38 +5,24 @@
 #include <sstream>
 
 #include "ctl/app.h"
+#include "ctl/testing/run_ctl.h"
 #include "gateway/core/test_util.h"
 #include "gateway/identity/registry.h"
 
 namespace regline::ctl {
 namespace {
 
-constexpr int64_t kNow = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+using cli_test::CtlRun;
+using cli_test::RunCtl;
 
-struct CtlRun {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-CtlRun Ctl(std::vector<std::string> args) {
-  FakeClock clock(kNow);
-  std::ostringstream out, err;
-  CtlRun run;
-  {
-    Console console(out, err, clock);
-    run.exit_code = RunCommandLine(console, std::move(args), out, err);
-  }
-  run.out = out.str();
-  run.err = err.str();
-  return run;
-}
+constexpr int64_t kNow = cli_test::kCtlTestNow;  // 2026-01-01T00:00:00Z
 
 class CtlIdentityTest : public ::testing::Test {
  protected:
   void SetUp() override {
     for (const char* name : {"douyin", "samr"}) {
-      CtlRun made = Ctl({"keygen", "--name", name, "--dir", dir_.path().string(), "--algorithm",
-                      std::string(name) == "samr" ? "sm2-sm3" : "ed25519"});
+      CtlRun made = RunCtl({"keygen", "--name", name, "--dir", dir_.path().string(), "--algorithm",
+                            std::string(name) == "samr" ? "sm2-sm3" : "ed25519"});
       ASSERT_EQ(made.exit_code, 0) << made.err;
     }
   }
@@ -46,11 +32,11 @@ class CtlIdentityTest : public ::testing::Test {
 };
 
 TEST_F(CtlIdentityTest, AddListAndRevokeRoundTripThroughTheRegistryFile) {
-  CtlRun add = Ctl({"identity", "add", "--registry", registry(), "--name", "douyin", "--role", "platform", "--curve-key",
-                 Path("douyin.curve.pub"), "--signing-key", Path("douyin.sign.pub")});
+  CtlRun add = RunCtl({"identity", "add", "--registry", registry(), "--name", "douyin", "--role", "platform",
+                       "--curve-key", Path("douyin.curve.pub"), "--signing-key", Path("douyin.sign.pub")});
   ASSERT_EQ(add.exit_code, 0) << add.err;
-  add = Ctl({"identity", "add", "--registry", registry(), "--name", "samr-console", "--role", "regulator",
-             "--department", "samr", "--curve-key", Path("samr.curve.pub"), "--signing-key", Path("samr.sign.pub")});
+  add = RunCtl({"identity", "add", "--registry", registry(), "--name", "samr-console", "--role", "regulator",
+                "--department", "samr", "--curve-key", Path("samr.curve.pub"), "--signing-key", Path("samr.sign.pub")});
   ASSERT_EQ(add.exit_code, 0) << add.err;
 
   Result<identity::Registry> reg = identity::Registry::Load(registry());
@@ -63,12 +49,12 @@ TEST_F(CtlIdentityTest, AddListAndRevokeRoundTripThroughTheRegistryFile) {
   EXPECT_EQ(samr->signing_keys[0].key.algorithm(), crypto::SignatureAlgorithm::kSm2Sm3);
   EXPECT_EQ(samr->curve_key.size(), 40u);
 
-  CtlRun list = Ctl({"identity", "list", "--registry", registry()});
+  CtlRun list = RunCtl({"identity", "list", "--registry", registry()});
   ASSERT_EQ(list.exit_code, 0) << list.err;
   EXPECT_NE(list.out.find("samr-console  regulator  SAMR"), std::string::npos) << list.out;
   EXPECT_NE(list.out.find("(sm2-sm3)"), std::string::npos) << list.out;
 
-  CtlRun revoke = Ctl({"identity", "revoke", "--registry", registry(), "douyin"});
+  CtlRun revoke = RunCtl({"identity", "revoke", "--registry", registry(), "douyin"});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.err;
   reg = identity::Registry::Load(registry());
   ASSERT_TRUE(reg.ok());
@@ -78,8 +64,8 @@ TEST_F(CtlIdentityTest, AddListAndRevokeRoundTripThroughTheRegistryFile) {
 }
 
 TEST_F(CtlIdentityTest, MistakesExitOneAndLeaveTheFileAsItWas) {
-  ASSERT_EQ(Ctl({"identity", "add", "--registry", registry(), "--name", "douyin", "--role", "platform", "--curve-key",
-                 Path("douyin.curve.pub")})
+  ASSERT_EQ(RunCtl({"identity", "add", "--registry", registry(), "--name", "douyin", "--role", "platform",
+                    "--curve-key", Path("douyin.curve.pub")})
                 .exit_code,
             0);
   struct Case {
@@ -87,8 +73,7 @@ TEST_F(CtlIdentityTest, MistakesExitOneAndLeaveTheFileAsItWas) {
     std::string expected;
   };
   const std::vector<Case> cases = {
-      {{"identity", "add", "--registry", registry(), "--name", "douyin", "--role", "platform"},
-       "registered already"},
+      {{"identity", "add", "--registry", registry(), "--name", "douyin", "--role", "platform"}, "registered already"},
       {{"identity", "add", "--registry", registry(), "--name", "kuaishou", "--role", "platform", "--curve-key",
         Path("douyin.curve.pub")},
        "already bound to 'douyin'"},
@@ -101,7 +86,7 @@ TEST_F(CtlIdentityTest, MistakesExitOneAndLeaveTheFileAsItWas) {
   };
   const std::string before = identity::Registry::Load(registry())->ToToml();
   for (const Case& c : cases) {
-    CtlRun r = Ctl(c.args);
+    CtlRun r = RunCtl(c.args);
     EXPECT_NE(r.exit_code, 0) << c.expected;
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.expected << ": " << r.err;
   }

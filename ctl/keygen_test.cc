@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "ctl/app.h"
+#include "ctl/testing/run_ctl.h"
 #include "gateway/core/test_util.h"
 #include "gateway/crypto/curve_keys.h"
 #include "gateway/crypto/signing.h"
@@ -15,33 +16,11 @@
 namespace regline::ctl {
 namespace {
 
-constexpr int64_t kNow = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+using cli_test::CtlRun;
+using cli_test::FileContents;
+using cli_test::RunCtl;
 
-struct KeygenRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-KeygenRun RunCtl(std::vector<std::string> args) {
-  FakeClock clock(kNow);
-  std::ostringstream out, err;
-  KeygenRun run;
-  {
-    Console console(out, err, clock);
-    run.exit_code = RunCommandLine(console, std::move(args), out, err);
-  }
-  run.out = out.str();
-  run.err = err.str();
-  return run;
-}
-
-std::string Contents(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+constexpr int64_t kNow = cli_test::kCtlTestNow;  // 2026-01-01T00:00:00Z
 
 mode_t ModeOf(const std::string& path) {
   struct stat st {};
@@ -61,7 +40,7 @@ const std::vector<std::string> kAllFiles = {"douyin.curve.key", "douyin.curve.pu
 
 TEST(CtlKeygenTest, WritesFourFilesWithTheirModes) {
   testing::TempDir dir;
-  KeygenRun run = RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string()});
+  CtlRun run = RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string()});
   ASSERT_EQ(run.exit_code, kExitOk) << run.err;
   EXPECT_EQ(FilesIn(dir), kAllFiles);
   EXPECT_EQ(ModeOf(dir.File("douyin.curve.key")), 0600u);
@@ -75,7 +54,7 @@ TEST(CtlKeygenTest, WritesFourFilesWithTheirModes) {
 TEST(CtlKeygenTest, SigningKeySignsAndItsPublicFileVerifies) {
   for (std::string algorithm : {"ed25519", "sm2-sm3"}) {
     testing::TempDir dir;
-    KeygenRun run = RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string(), "--algorithm", algorithm});
+    CtlRun run = RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string(), "--algorithm", algorithm});
     ASSERT_EQ(run.exit_code, kExitOk) << run.err;
     Result<crypto::PrivateKey> key = crypto::PrivateKey::ReadPemFile(dir.File("douyin.sign.key"));
     Result<crypto::PublicKey> public_key = crypto::PublicKey::ReadPemFile(dir.File("douyin.sign.pub"));
@@ -91,14 +70,14 @@ TEST(CtlKeygenTest, SigningKeySignsAndItsPublicFileVerifies) {
 
 TEST(CtlKeygenTest, CurveKeyFileLoadsAsAKeyFileAndTheHalvesMatch) {
   testing::TempDir dir;
-  KeygenRun run = RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string()});
+  CtlRun run = RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string()});
   ASSERT_EQ(run.exit_code, kExitOk) << run.err;
   Result<protocol::CurveKeys> keys = ReadKeyFile(dir.File("douyin.curve.key"), "server-key-is-not-checked-here");
   ASSERT_TRUE(keys.ok()) << keys.status().ToString();
   Result<std::string> derived = crypto::CurvePublicFromSecret(keys->client_secret);
   ASSERT_TRUE(derived.ok()) << derived.status().ToString();
   EXPECT_EQ(*derived, keys->client_public);
-  std::string pub = Contents(dir.File("douyin.curve.pub"));
+  std::string pub = FileContents(dir.File("douyin.curve.pub"));
   EXPECT_NE(pub.find("public_key = \"" + keys->client_public + "\"\n"), std::string::npos) << pub;
   EXPECT_EQ(pub.find("secret"), std::string::npos) << pub;
   EXPECT_TRUE(pub.starts_with("# ")) << pub;
@@ -108,21 +87,21 @@ TEST(CtlKeygenTest, CurveKeyFileLoadsAsAKeyFileAndTheHalvesMatch) {
 TEST(CtlKeygenTest, RefusesWhenAnyFileExistsAndWritesNothing) {
   testing::TempDir dir;
   std::ofstream(dir.File("douyin.sign.pub")) << "someone else's key\n";
-  KeygenRun run = RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string()});
+  CtlRun run = RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string()});
   EXPECT_EQ(run.exit_code, kExitUsage);
   EXPECT_NE(run.err.find("refusing to overwrite " + dir.File("douyin.sign.pub")), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("nothing written"), std::string::npos) << run.err;
   EXPECT_EQ(FilesIn(dir), std::vector<std::string>{"douyin.sign.pub"});
-  EXPECT_EQ(Contents(dir.File("douyin.sign.pub")), "someone else's key\n");
+  EXPECT_EQ(FileContents(dir.File("douyin.sign.pub")), "someone else's key\n");
 }
 
 TEST(CtlKeygenTest, SecondRunRefusesAndLeavesTheFirstKeys) {
   testing::TempDir dir;
   ASSERT_EQ(RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string()}).exit_code, kExitOk);
-  std::string first = Contents(dir.File("douyin.curve.key"));
-  KeygenRun again = RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string(), "--curve-only"});
+  std::string first = FileContents(dir.File("douyin.curve.key"));
+  CtlRun again = RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string(), "--curve-only"});
   EXPECT_EQ(again.exit_code, kExitUsage);
-  EXPECT_EQ(Contents(dir.File("douyin.curve.key")), first);
+  EXPECT_EQ(FileContents(dir.File("douyin.curve.key")), first);
 }
 
 TEST(CtlKeygenTest, OnlyFlagsWriteHalfTheFiles) {
@@ -130,7 +109,7 @@ TEST(CtlKeygenTest, OnlyFlagsWriteHalfTheFiles) {
   ASSERT_EQ(RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string(), "--curve-only"}).exit_code, kExitOk);
   EXPECT_EQ(FilesIn(dir), (std::vector<std::string>{"douyin.curve.key", "douyin.curve.pub"}));
   // The signing half is still free to make.
-  KeygenRun signing = RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string(), "--signing-only"});
+  CtlRun signing = RunCtl({"keygen", "--name", "douyin", "--dir", dir.path().string(), "--signing-only"});
   ASSERT_EQ(signing.exit_code, kExitOk) << signing.err;
   EXPECT_EQ(FilesIn(dir), kAllFiles);
   EXPECT_EQ(signing.out.find("curve public key"), std::string::npos) << signing.out;
@@ -138,8 +117,7 @@ TEST(CtlKeygenTest, OnlyFlagsWriteHalfTheFiles) {
 
 TEST(CtlKeygenTest, JsonNamesTheFilesAndKeys) {
   testing::TempDir dir;
-  KeygenRun run =
-      RunCtl({"--json", "keygen", "--name", "douyin", "--dir", dir.path().string(), "--algorithm", "sm2-sm3"});
+  CtlRun run = RunCtl({"--json", "keygen", "--name", "douyin", "--dir", dir.path().string(), "--algorithm", "sm2-sm3"});
   ASSERT_EQ(run.exit_code, kExitOk) << run.err;
   nlohmann::json out = nlohmann::json::parse(run.out);
   ASSERT_EQ(out["files"].size(), 4u);
@@ -164,7 +142,7 @@ TEST(CtlKeygenTest, BadFlagsExitOneAndWriteNothing) {
       {"keygen", "--dir", dir.path().string()},
   };
   for (const std::vector<std::string>& args : bad) {
-    KeygenRun run = RunCtl(args);
+    CtlRun run = RunCtl(args);
     EXPECT_EQ(run.exit_code, kExitUsage) << args[2] << " " << run.err;
   }
   EXPECT_TRUE(FilesIn(dir).empty());

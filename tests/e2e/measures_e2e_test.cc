@@ -4,9 +4,8 @@
 // policy reloaded on SIGHUP (and a bad file refused), --check-policy, and
 // MCN agreements validated and redacted before they are stored; scheduled
 // reports received, late and missing.
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -14,6 +13,7 @@
 #include <regex>
 #include <thread>
 
+#include "connectors/test_envelopes.h"
 #include "gateway/core/test_util.h"
 #include "gateway/measures/agreement_rules.h"
 #include "gateway/policy/report_schedule.h"
@@ -27,6 +27,7 @@
 namespace regline {
 namespace {
 
+using connector::testing::MakeEnvelope;
 using schema::MessageKind;
 
 int64_t NowMs() { return SystemClock().NowMs(); }
@@ -44,20 +45,6 @@ std::string DirectivePayload(const std::function<void(schema::Directive::Builder
   schema::samples::BuildSuspendBroadcastDirective(d);
   schema::samples::UsePolicyDeadlines(d);
   if (edit) edit(d);
-  return protocol::Encode(m);
-}
-
-std::string Envelope(const std::string& from, MessageId id, const std::vector<std::string>& to, MessageKind kind,
-                     const std::string& payload) {
-  capnp::MallocMessageBuilder m;
-  auto e = m.initRoot<schema::Envelope>();
-  protocol::ToWire(id, e.initId());
-  e.setSender(from);
-  auto r = e.initRecipients(static_cast<unsigned>(to.size()));
-  for (unsigned i = 0; i < to.size(); ++i) r.set(i, to[i]);
-  e.setKind(kind);
-  e.setCreatedMs(NowMs());
-  e.setPayload(kj::arrayPtr(reinterpret_cast<const kj::byte*>(payload.data()), payload.size()));
   return protocol::Encode(m);
 }
 
@@ -89,7 +76,7 @@ class MeasuresE2eTest : public ::testing::Test {
   }
 
   Result<protocol::ConfirmInfo> SubmitDirective(protocol::Client& samr, MessageId id, const std::string& payload) {
-    return samr.Submit(Envelope("samr-console", id, {"douyin"}, MessageKind::DIRECTIVE, payload));
+    return samr.Submit(MakeEnvelope("samr-console", id, {"douyin"}, MessageKind::DIRECTIVE, payload));
   }
 
   // The next DELIVER for `client` within 5 s.
@@ -139,10 +126,9 @@ TEST_F(MeasuresE2eTest, ADirectiveThePolicyRefusesIsNotStored) {
   EXPECT_EQ(Status(*samr, id).status().code(), StatusCode::kNotFound);
 
   // A deadline already past is refused too.
-  Result<protocol::ConfirmInfo> past = SubmitDirective(*samr, MessageId::Generate(NowMs()),
-                                                       DirectivePayload([](schema::Directive::Builder d) {
-                                                         d.setAckDeadlineMs(NowMs() - 60'000);
-                                                       }));
+  Result<protocol::ConfirmInfo> past =
+      SubmitDirective(*samr, MessageId::Generate(NowMs()),
+                      DirectivePayload([](schema::Directive::Builder d) { d.setAckDeadlineMs(NowMs() - 60'000); }));
   ASSERT_FALSE(past.ok());
   EXPECT_NE(past.status().message().find("directive rule deadlines"), std::string::npos) << past.status().ToString();
 }
@@ -183,9 +169,9 @@ TEST_F(MeasuresE2eTest, AMissedDeadlineIsListedEscalatedOnceAndTheLateAckSaysHow
   EXPECT_EQ(escalation->get().getDeadlineMs(), ack_deadline);
   EXPECT_EQ(escalation->get().getLevel(), 1u);
   EXPECT_EQ(escalation->get().getAction(), schema::DirectiveAction::SUSPEND_BROADCAST);
-  ASSERT_TRUE(samr->Ack({deliver.getDeliverySeq(), protocol::FromWire(deliver.getMessageId()),
-                         schema::AckStage::RECEIVED})
-                  .ok());
+  ASSERT_TRUE(
+      samr->Ack({deliver.getDeliverySeq(), protocol::FromWire(deliver.getMessageId()), schema::AckStage::RECEIVED})
+          .ok());
 
   // The overdue list shows it, escalated once.
   Result<protocol::DecodedFrame> overdue = Overdue(*samr);
@@ -247,9 +233,9 @@ TEST_F(MeasuresE2eTest, SupersedingAndRevokingKeepTheLineageAndTheRevocationIsDe
   EXPECT_EQ(protocol::FromWire(status->get().getQueryResult().getMessageStatus().getSupersedes()), first);
 
   // The superseded directive cannot be superseded again.
-  Result<protocol::ConfirmInfo> again = SubmitDirective(*samr, third, DirectivePayload([&](schema::Directive::Builder d) {
-    protocol::ToWire(first, d.initSupersedes());
-  }));
+  Result<protocol::ConfirmInfo> again = SubmitDirective(
+      *samr, third,
+      DirectivePayload([&](schema::Directive::Builder d) { protocol::ToWire(first, d.initSupersedes()); }));
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), StatusCode::kInvalidArgument);  // failed_precondition travels as invalid_argument
   EXPECT_NE(again.status().message().find("already superseded by " + second.ToHex()), std::string::npos)
@@ -339,8 +325,8 @@ TEST_F(MeasuresE2eTest, CatalogVersionsFormAChainAndAStaleAttestationLeavesThePl
   auto kuaishou = Connect("kuaishou", schema::Role::PLATFORM);
   ASSERT_TRUE(samr && douyin && kuaishou);
   auto publish = [&](uint64_t version, uint64_t base, const std::string& add, const std::string& withdraw = "") {
-    return samr->Submit(Envelope("samr-console", MessageId::Generate(NowMs()), {"douyin", "kuaishou"},
-                                 MessageKind::CATALOG_UPDATE, CatalogUpdatePayload(version, base, add, withdraw)));
+    return samr->Submit(MakeEnvelope("samr-console", MessageId::Generate(NowMs()), {"douyin", "kuaishou"},
+                                     MessageKind::CATALOG_UPDATE, CatalogUpdatePayload(version, base, add, withdraw)));
   };
   ASSERT_TRUE(publish(1, 0, "NC-0001").ok());
   ASSERT_TRUE(publish(2, 1, "NC-0002").ok());
@@ -354,8 +340,7 @@ TEST_F(MeasuresE2eTest, CatalogVersionsFormAChainAndAStaleAttestationLeavesThePl
   ASSERT_TRUE(publish(3, 2, "NC-0003", "NC-0001").ok());
 
   auto show = [&](uint64_t version) -> std::vector<std::string> {
-    Result<protocol::DecodedFrame> r =
-        samr->Query([&](schema::Query::Builder q) { q.setCatalogShow(version); });
+    Result<protocol::DecodedFrame> r = samr->Query([&](schema::Query::Builder q) { q.setCatalogShow(version); });
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     std::vector<std::string> ids;
     if (r.ok()) {
@@ -370,17 +355,18 @@ TEST_F(MeasuresE2eTest, CatalogVersionsFormAChainAndAStaleAttestationLeavesThePl
   EXPECT_EQ(never.status().code(), StatusCode::kNotFound);
 
   // douyin attests version 2 (stale: 3 is current); kuaishou attests 3.
-  ASSERT_TRUE(douyin->Submit(Envelope("douyin", MessageId::Generate(NowMs()), {"samr-console"},
-                                      MessageKind::COMPLIANCE_ATTESTATION, AttestationPayload(2)))
+  ASSERT_TRUE(douyin
+                  ->Submit(MakeEnvelope("douyin", MessageId::Generate(NowMs()), {"samr-console"},
+                                        MessageKind::COMPLIANCE_ATTESTATION, AttestationPayload(2)))
                   .ok());
-  ASSERT_TRUE(kuaishou->Submit(Envelope("kuaishou", MessageId::Generate(NowMs()), {"samr-console"},
+  ASSERT_TRUE(kuaishou
+                  ->Submit(MakeEnvelope("kuaishou", MessageId::Generate(NowMs()), {"samr-console"},
                                         MessageKind::COMPLIANCE_ATTESTATION, AttestationPayload(3)))
                   .ok());
   // An attestation of catalogApplied without a version is refused.
-  Result<protocol::ConfirmInfo> unnamed = douyin->Submit(Envelope("douyin", MessageId::Generate(NowMs()),
-                                                                  {"samr-console"},
-                                                                  MessageKind::COMPLIANCE_ATTESTATION,
-                                                                  AttestationPayload(0)));
+  Result<protocol::ConfirmInfo> unnamed =
+      douyin->Submit(MakeEnvelope("douyin", MessageId::Generate(NowMs()), {"samr-console"},
+                                  MessageKind::COMPLIANCE_ATTESTATION, AttestationPayload(0)));
   ASSERT_FALSE(unnamed.ok());
   EXPECT_NE(unnamed.status().message().find("must name the catalog version"), std::string::npos);
 
@@ -425,7 +411,8 @@ TEST_F(MeasuresE2eTest, AMonthsComplaintStatisticsAreReceivedAndAMonthWithoutIsM
   monthly.first_year = std::stoi(policy::PeriodName(first.start_ms, first.end_ms).substr(0, 4));
   monthly.first_month = std::stoi(policy::PeriodName(first.start_ms, first.end_ms).substr(5, 2));
   const std::vector<policy::Period> owed = policy::PeriodsOwed(monthly, now);
-  const auto past_due = std::count_if(owed.begin(), owed.end(), [&](const policy::Period& p) { return p.due_ms < now; });
+  const auto past_due =
+      std::count_if(owed.begin(), owed.end(), [&](const policy::Period& p) { return p.due_ms < now; });
   ASSERT_GE(past_due, 3);
   const std::string first_name = policy::PeriodName(first.start_ms, first.end_ms);  // "YYYY-MM"
   std::string text = shipped_;
@@ -444,13 +431,13 @@ TEST_F(MeasuresE2eTest, AMonthsComplaintStatisticsAreReceivedAndAMonthWithoutIsM
   // (the second changes nothing), and not the second month.
   const MessageId report = MessageId::Generate(NowMs());
   ASSERT_TRUE(douyin
-                  ->Submit(Envelope("douyin", report, {"samr-console"}, MessageKind::COMPLAINT_STATISTICS,
-                                    ComplaintStatisticsPayload(first.start_ms, first.end_ms)))
+                  ->Submit(MakeEnvelope("douyin", report, {"samr-console"}, MessageKind::COMPLAINT_STATISTICS,
+                                        ComplaintStatisticsPayload(first.start_ms, first.end_ms)))
                   .ok());
   ASSERT_TRUE(douyin
-                  ->Submit(Envelope("douyin", MessageId::Generate(NowMs()), {"samr-console"},
-                                    MessageKind::COMPLAINT_STATISTICS,
-                                    ComplaintStatisticsPayload(first.start_ms, first.end_ms)))
+                  ->Submit(MakeEnvelope("douyin", MessageId::Generate(NowMs()), {"samr-console"},
+                                        MessageKind::COMPLAINT_STATISTICS,
+                                        ComplaintStatisticsPayload(first.start_ms, first.end_ms)))
                   .ok());
 
   auto due = [&](protocol::Client& client, const std::string& platform, bool all) {
@@ -642,12 +629,10 @@ TEST_F(MeasuresAgreementE2eTest, AnAgreementBreakingARuleIsRefusedNamingTheRuleA
          clauses[clauses.size() - 1].setClause(clauses[0].getClause());
        },
        StatusCode::kInvalidArgument, "clauses"},
-      {"a bad agency USCC",
-       [](schema::SignedAgreement::Builder a) { a.getAgency().setUscc("91350100M000100Y44"); },
+      {"a bad agency USCC", [](schema::SignedAgreement::Builder a) { a.getAgency().setUscc("91350100M000100Y44"); },
        StatusCode::kInvalidArgument, "uscc"},
       {"a person under 16 on the start date",
        [](schema::SignedAgreement::Builder a) {
-         a.setValidFromMs(a.getValidFromMs());  // 2024
          a.getParties()[0].setIdentityNumber("110105201001010010");
          a.getParties()[0].setBirthDate("2010-01-01");
        },
