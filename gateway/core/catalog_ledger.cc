@@ -21,9 +21,10 @@ Result<std::unique_ptr<CatalogLedger>> CatalogLedger::Open(Database& db) {
        "INSERT INTO catalog_applied(platform, version, attested_ms, message_seq, stale) VALUES(?1, ?2, ?3, ?4, ?5) "
        "ON CONFLICT(platform) DO UPDATE SET version = excluded.version, attested_ms = excluded.attested_ms, "
        "message_seq = excluded.message_seq, stale = excluded.stale"},
-      {&s->versions, "SELECT version, base, message_seq, accepted_ms FROM catalog_versions ORDER BY version"},
-      {&s->applied,
-       "SELECT platform, version, attested_ms, message_seq, stale FROM catalog_applied ORDER BY platform"},
+      {&s->versions,
+       "SELECT v.version, v.base, v.message_seq, v.accepted_ms, m.message_id FROM catalog_versions v JOIN messages m "
+       "ON m.seq = v.message_seq ORDER BY v.version"},
+      {&s->applied, "SELECT platform, version, attested_ms, message_seq, stale FROM catalog_applied ORDER BY platform"},
   };
   for (const auto& one : all) {
     Result<Statement> st = db.Prepare(one.sql);
@@ -48,8 +49,8 @@ Status CatalogLedger::CheckNext(const CatalogVersionTerms& terms) {
   if (!current.ok()) return current.status();
   if (terms.base != *current) {
     return FailedPrecondition("catalog version " + std::to_string(terms.version) + " is on base " +
-                              std::to_string(terms.base) + ", but the current version is " +
-                              std::to_string(*current) + ": publish it on base " + std::to_string(*current));
+                              std::to_string(terms.base) + ", but the current version is " + std::to_string(*current) +
+                              ": publish it on base " + std::to_string(*current));
   }
   if (terms.version != terms.base + 1) {
     return FailedPrecondition("catalog version " + std::to_string(terms.version) + " on base " +
@@ -87,8 +88,11 @@ Result<std::vector<CatalogVersionRow>> CatalogLedger::Versions() {
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
+    auto id = st.ColumnBlob(4);
+    Result<MessageId> message_id = MessageId::FromBytes(id.data(), id.size());
     out.push_back({static_cast<uint64_t>(st.ColumnInt64(0)), static_cast<uint64_t>(st.ColumnInt64(1)),
-                   static_cast<uint64_t>(st.ColumnInt64(2)), st.ColumnInt64(3)});
+                   static_cast<uint64_t>(st.ColumnInt64(2)), st.ColumnInt64(3),
+                   message_id.ok() ? *message_id : MessageId()});
   }
   st.Reset();
   return out;

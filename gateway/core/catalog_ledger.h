@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/core/message_id.h"
 #include "gateway/core/sqlite.h"
 #include "gateway/core/status.h"
 
@@ -34,6 +35,7 @@ struct CatalogVersionRow {
   uint64_t base = 0;
   uint64_t message_seq = 0;  // the CatalogUpdate message
   int64_t accepted_ms = 0;
+  MessageId message_id;      // its envelope id
 };
 
 // A platform's latest catalog-applied attestation.

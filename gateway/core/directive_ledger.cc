@@ -31,11 +31,7 @@ Result<std::unique_ptr<DirectiveLedger>> DirectiveLedger::Open(Database& db) {
     Statement* stmt;
     const char* sql;
   } const all[] = {
-      {&s->find_by_id,
-       "SELECT m.seq, m.kind, d.message_seq IS NOT NULL, d.department, d.action, d.severity, d.ack_deadline_ms, "
-       "d.completion_deadline_ms, d.closed_how, d.closed_ms, (SELECT message_id FROM messages WHERE seq = "
-       "d.closed_by_seq) FROM messages m LEFT JOIN directives d ON d.message_seq = m.seq WHERE m.message_id = ?1 "
-       "ORDER BY m.seq LIMIT 1"},
+      {&s->find_by_id, "SELECT seq, kind FROM messages WHERE message_id = ?1 ORDER BY seq LIMIT 1"},
       {&s->insert,
        "INSERT INTO directives(message_seq, department, action, severity, ack_deadline_ms, completion_deadline_ms, "
        "supersedes_seq, revokes_seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
@@ -84,38 +80,29 @@ Result<std::optional<DirectiveLineage>> DirectiveLedger::FindById(const MessageI
     return NotFound("no message " + id.ToHex());
   }
   *seq = static_cast<uint64_t>(st.ColumnInt64(0));
-  std::optional<DirectiveLineage> out;
-  if (st.ColumnInt64(1) == kDirectiveKind && st.ColumnInt64(2) != 0) {
-    DirectiveLineage l;
-    l.terms.department = st.ColumnText(3);
-    l.terms.action = static_cast<int>(st.ColumnInt64(4));
-    l.terms.severity = static_cast<int>(st.ColumnInt64(5));
-    l.terms.ack_deadline_ms = st.ColumnInt64(6);
-    l.terms.completion_deadline_ms = st.ColumnInt64(7);
-    const int64_t how = st.ColumnInt64(8);
-    l.closed_ms = st.ColumnInt64(9);
-    MessageId closer = IdFromBlob(st.ColumnBlob(10));
-    if (how == kSuperseded) l.superseded_by = closer;
-    if (how == kRevoked) l.revoked_by = closer;
-    out = std::move(l);
-  }
+  const bool directive = st.ColumnInt64(1) == kDirectiveKind;
   st.Reset();
-  return out;
+  if (!directive) return std::optional<DirectiveLineage>();
+  Result<DirectiveLineage> lineage = Lineage(*seq);
+  if (lineage.ok()) return std::optional<DirectiveLineage>(std::move(lineage).value());
+  if (lineage.status().code() == StatusCode::kNotFound) return std::optional<DirectiveLineage>();
+  return lineage.status();
 }
 
-Status DirectiveLedger::CheckLineage(const DirectiveTerms& terms) {
+Result<uint64_t> DirectiveLedger::CheckLineage(const DirectiveTerms& terms) {
   if (!terms.supersedes.IsZero() && !terms.revokes.IsZero()) {
     return InvalidArgument("a directive may supersede or revoke an earlier one, not both");
   }
   const bool revoking = !terms.revokes.IsZero();
   const MessageId& earlier = revoking ? terms.revokes : terms.supersedes;
-  if (earlier.IsZero()) return Status::Ok();
+  if (earlier.IsZero()) return uint64_t{0};
   const char* verb = revoking ? "revoke" : "supersede";
-  uint64_t seq = 0;
+  uint64_t seq = 0;  // the earlier directive's
   Result<std::optional<DirectiveLineage>> found = FindById(earlier, &seq);
   if (!found.ok()) {
     if (found.status().code() == StatusCode::kNotFound) {
-      return NotFound(std::string("cannot ") + verb + " directive " + earlier.ToHex() + ": the gateway holds no such message");
+      return NotFound(std::string("cannot ") + verb + " directive " + earlier.ToHex() +
+                      ": the gateway holds no such message");
     }
     return found.status();
   }
@@ -129,42 +116,33 @@ Status DirectiveLedger::CheckLineage(const DirectiveTerms& terms) {
   }
   if (old.closed_ms != 0) {
     const bool superseded = !old.superseded_by.IsZero();
-    return FailedPrecondition(std::string("cannot ") + verb + " directive " + earlier.ToHex() + ": it was already " +
-                              (superseded ? "superseded by " + old.superseded_by.ToHex()
-                                          : "revoked by " + old.revoked_by.ToHex()));
+    return FailedPrecondition(
+        std::string("cannot ") + verb + " directive " + earlier.ToHex() + ": it was already " +
+        (superseded ? "superseded by " + old.superseded_by.ToHex() : "revoked by " + old.revoked_by.ToHex()));
   }
   if (revoking && old.terms.action != terms.action) {
     return InvalidArgument("a revocation repeats the revoked directive's action: directive " + earlier.ToHex() +
                            " has action " + std::to_string(old.terms.action) + ", this one " +
                            std::to_string(terms.action));
   }
-  return Status::Ok();
+  return seq;
 }
 
-Status DirectiveLedger::Record(uint64_t seq, const DirectiveTerms& terms, int64_t now,
-                               std::vector<MessageId>& closed) {
+Status DirectiveLedger::Record(uint64_t seq, const DirectiveTerms& terms, uint64_t earlier_seq, int64_t now) {
   const bool revoking = !terms.revokes.IsZero();
-  const MessageId& earlier = revoking ? terms.revokes : terms.supersedes;
-  uint64_t earlier_seq = 0;
-  if (!earlier.IsZero()) {
-    Result<std::optional<DirectiveLineage>> found = FindById(earlier, &earlier_seq);
-    if (!found.ok()) return found.status();
-    if (!found->has_value()) return Internal("lineage of " + earlier.ToHex() + " changed under CheckLineage");
-  }
   Statement& ins = stmts_->insert;
   ins.Reset();
   ins.Bind(1, static_cast<int64_t>(seq)).Bind(2, terms.department).Bind(3, terms.action).Bind(4, terms.severity);
   ins.Bind(5, terms.ack_deadline_ms).Bind(6, terms.completion_deadline_ms);
-  ins.Bind(7, revoking ? 0 : static_cast<int64_t>(earlier_seq)).Bind(8, revoking ? static_cast<int64_t>(earlier_seq) : 0);
+  ins.Bind(7, revoking ? 0 : static_cast<int64_t>(earlier_seq))
+      .Bind(8, revoking ? static_cast<int64_t>(earlier_seq) : 0);
   REGLINE_RETURN_IF_ERROR(ins.Run());
   if (earlier_seq == 0) return Status::Ok();
   Statement& close = stmts_->close;
   close.Reset();
   close.Bind(1, static_cast<int64_t>(earlier_seq)).Bind(2, static_cast<int64_t>(seq));
   close.Bind(3, revoking ? kRevoked : kSuperseded).Bind(4, now);
-  REGLINE_RETURN_IF_ERROR(close.Run());
-  closed.push_back(earlier);
-  return Status::Ok();
+  return close.Run();
 }
 
 Result<std::vector<OverdueItem>> DirectiveLedger::Overdue(int64_t now, int limit, bool unescalated_only) {

@@ -35,13 +35,13 @@ namespace regline {
 
 // A directive's terms as the gateway resolved them at acceptance.
 struct DirectiveTerms {
-  std::string department;            // issuing department, lower-case code ("samr")
-  int action = 0;                    // schema DirectiveAction ordinal
-  int severity = 0;                  // schema Severity ordinal
-  int64_t ack_deadline_ms = 0;       // accepted or rejected by then
+  std::string department;              // issuing department, lower-case code ("samr")
+  int action = 0;                      // schema DirectiveAction ordinal
+  int severity = 0;                    // schema Severity ordinal
+  int64_t ack_deadline_ms = 0;         // accepted or rejected by then
   int64_t completion_deadline_ms = 0;  // completed by then
-  MessageId supersedes;              // zero: none
-  MessageId revokes;                 // zero: none
+  MessageId supersedes;                // zero: none
+  MessageId revokes;                   // zero: none
 };
 
 // The stage a deadline asks for.
@@ -50,18 +50,18 @@ std::string_view DeadlineStageName(DeadlineStage s);  // "accept", "complete"
 
 // One recipient of one open directive past one deadline.
 struct OverdueItem {
-  uint64_t seq = 0;         // the directive's gateway sequence number
-  MessageId directive;      // its id
-  std::string issuer;       // its sender identity
+  uint64_t seq = 0;     // the directive's gateway sequence number
+  MessageId directive;  // its id
+  std::string issuer;   // its sender identity
   std::string department;
   int action = 0;
   int severity = 0;
   std::string recipient;
   DeadlineStage missing = DeadlineStage::kAccept;
   int64_t deadline_ms = 0;
-  int last_state = 0;       // DeliveryState ordinal of the recipient's delivery
-  int64_t issued_ms = 0;    // when the gateway accepted the directive
-  int escalations = 0;      // escalations raised for this miss so far
+  int last_state = 0;     // DeliveryState ordinal of the recipient's delivery
+  int64_t issued_ms = 0;  // when the gateway accepted the directive
+  int escalations = 0;    // escalations raised for this miss so far
 };
 
 // Where a directive stands in its lineage; zero ids: none.
@@ -81,18 +81,19 @@ class DirectiveLedger {
   DirectiveLedger(const DirectiveLedger&) = delete;
   DirectiveLedger& operator=(const DirectiveLedger&) = delete;
 
-  // Before a directive is stored: the earlier directives it supersedes or
-  // revokes must exist (kNotFound), be directives of the same department
+  // Before a directive is stored: the earlier directive it supersedes or
+  // revokes must exist (kNotFound), be a directive of the same department
   // (kPermissionDenied), still be open (kFailedPrecondition naming what
-  // closed them), and a revocation must repeat the revoked action
+  // closed it), and a revocation must repeat the revoked action
   // (kInvalidArgument). Supersedes and revokes together are
-  // kInvalidArgument. Changes nothing.
-  Status CheckLineage(const DirectiveTerms& terms);
+  // kInvalidArgument. Returns the earlier directive's seq (0: none) for
+  // Record. Changes nothing.
+  Result<uint64_t> CheckLineage(const DirectiveTerms& terms);
 
-  // Records directive `seq` and closes what it supersedes or revokes
-  // (CheckLineage first). Fills `closed` with the ids it closed, for the
-  // caller's audit entries. A failure leaves a half-done change: roll back.
-  Status Record(uint64_t seq, const DirectiveTerms& terms, int64_t now, std::vector<MessageId>& closed);
+  // Records directive `seq` and closes `earlier_seq` (CheckLineage's answer
+  // in the same transaction; 0: nothing to close). A failure leaves a
+  // half-done change: roll back.
+  Status Record(uint64_t seq, const DirectiveTerms& terms, uint64_t earlier_seq, int64_t now);
 
   // Recipients of open directives past a deadline at `now`, oldest deadline
   // first, at most `limit`. With `unescalated_only`, only misses that have

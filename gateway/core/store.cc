@@ -135,7 +135,7 @@ struct Store::Statements {
   Statement select_expired_leases, requeue, dead_letter;
   Statement select_expired, find_seq, deliveries_of, depths, dead_letters, replay;
   Statement find_by_number, select_in_flight, select_received_up_to, received_up_to, find_seq_by_id;
-  Statement insert_acknowledgement, acknowledgements_of;
+  Statement insert_acknowledgement, acknowledgements_of, envelope_of;
 };
 
 // Runs `body` atomically: in a transaction of its own (BEGIN IMMEDIATE ...
@@ -284,6 +284,7 @@ Status Store::Prepare() {
       {&stmts_->release, "RELEASE store_op"},
       {&stmts_->rollback_to, "ROLLBACK TO store_op"},
       {&stmts_->find_message, "SELECT seq, accepted_ms, envelope, submitted_digest FROM messages WHERE sender = ?1 AND message_id = ?2"},
+      {&stmts_->envelope_of, "SELECT envelope FROM messages WHERE seq = ?1"},
       {&stmts_->insert_message,
        "INSERT INTO messages(sender, message_id, kind, priority, created_ms, expires_ms, correlation_id, "
        "accepted_ms, envelope, submitted_digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
@@ -513,7 +514,12 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
                         std::to_string(quota) + "); retry later");
     }
   }
-  if (s.directive.has_value()) REGLINE_RETURN_IF_ERROR(directives_->CheckLineage(*s.directive));
+  uint64_t closes = 0;  // the earlier directive this one supersedes or revokes
+  if (s.directive.has_value()) {
+    Result<uint64_t> earlier = directives_->CheckLineage(*s.directive);
+    if (!earlier.ok()) return earlier.status();
+    closes = *earlier;
+  }
   if (s.catalog_version.has_value()) REGLINE_RETURN_IF_ERROR(catalog_->CheckNext(*s.catalog_version));
   auto id = s.id.ToBytes();
   auto correlation = s.correlation_id.ToBytes();
@@ -568,15 +574,15 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
     if (Status st = AuditMessage(now, "report_received", s.id); !st.ok()) return fatal(st);
   }
   if (s.directive.has_value()) {
-    std::vector<MessageId> closed;
-    if (Status st = directives_->Record(static_cast<uint64_t>(seq), *s.directive, now, closed); !st.ok()) {
+    if (Status st = directives_->Record(static_cast<uint64_t>(seq), *s.directive, closes, now); !st.ok()) {
       return fatal(st);
     }
-    for (const MessageId& old : closed) {
-      AuditDetail(audit_detail_).Text(s.directive->revokes.IsZero() ? "superseded_by" : "revoked_by", s.id.ToHex());
-      if (Status st = AuditMessage(now, s.directive->revokes.IsZero() ? "superseded" : "revoked", old); !st.ok()) {
-        return fatal(st);
-      }
+    if (closes != 0) {
+      const bool revokes = !s.directive->revokes.IsZero();
+      AuditDetail(audit_detail_).Text(revokes ? "revoked_by" : "superseded_by", s.id.ToHex());
+      Status st = AuditMessage(now, revokes ? "revoked" : "superseded",
+                               revokes ? s.directive->revokes : s.directive->supersedes);
+      if (!st.ok()) return fatal(st);
     }
   }
   for (const auto& r : s.recipients) {
@@ -618,6 +624,22 @@ Result<SubmitReceipt> Store::Submit(const Submission& s) {
   return std::move(SubmitBatch(one).front());
 }
 
+Status Store::SaveDeliverySeqs(const std::unordered_map<std::string, uint64_t>& next_seq) {
+  for (const auto& [recipient, number] : next_seq) {
+    Statement& save = stmts_->save_delivery_seq;
+    save.Reset();
+    save.Bind(1, recipient).Bind(2, static_cast<int64_t>(number));
+    REGLINE_RETURN_IF_ERROR(save.Run());
+  }
+  return Status::Ok();
+}
+
+void Store::NoteSubmitted(const std::unordered_map<std::string, int64_t>& added,
+                          const std::unordered_map<std::string, uint64_t>& next_seq) {
+  for (const auto& [recipient, n] : added) AdjustPending(recipient, n);
+  for (const auto& [recipient, number] : next_seq) last_delivery_seq_[recipient] = number;
+}
+
 std::vector<Result<SubmitReceipt>> Store::SubmitBatch(std::span<const Submission* const> batch) {
   std::vector<Result<SubmitReceipt>> results;
   results.reserve(batch.size());
@@ -630,20 +652,13 @@ std::vector<Result<SubmitReceipt>> Store::SubmitBatch(std::span<const Submission
       if (!r.ok() && IsTransactionFailure(r.status())) return r.status();
       results.push_back(std::move(r));
     }
-    for (const auto& [recipient, number] : next_seq) {
-      Statement& save = stmts_->save_delivery_seq;
-      save.Reset();
-      save.Bind(1, recipient).Bind(2, static_cast<int64_t>(number));
-      REGLINE_RETURN_IF_ERROR(save.Run());
-    }
-    return Status::Ok();
+    return SaveDeliverySeqs(next_seq);
   });
   if (!tx.ok()) {
     results.assign(batch.size(), tx.WithContext("storing submissions"));
     return results;
   }
-  for (const auto& [recipient, n] : added) AdjustPending(recipient, n);
-  for (const auto& [recipient, number] : next_seq) last_delivery_seq_[recipient] = number;
+  NoteSubmitted(added, next_seq);
   return results;
 }
 
@@ -1144,11 +1159,11 @@ Result<SubmitReceipt> Store::Escalate(const OverdueItem& item, int level, const 
         .Number("deadline_ms", item.deadline_ms)
         .Number("level", level)
         .Text("escalation", escalation.id.ToHex());
-    return AuditMessage(now, "escalated", item.directive);
+    REGLINE_RETURN_IF_ERROR(AuditMessage(now, "escalated", item.directive));
+    return SaveDeliverySeqs(next_seq);
   });
   if (!tx.ok()) return tx;
-  for (const auto& [recipient, n] : added) AdjustPending(recipient, n);
-  for (const auto& [recipient, number] : next_seq) last_delivery_seq_[recipient] = number;
+  NoteSubmitted(added, next_seq);
   return receipt;
 }
 
@@ -1160,14 +1175,16 @@ Result<std::vector<CatalogApplied>> Store::CatalogAppliedByPlatform() { return c
 Result<std::vector<ReportRow>> Store::Reports() { return reports_->All(); }
 
 Result<std::string> Store::EnvelopeOf(uint64_t seq) {
-  Result<Statement> st = db_.Prepare("SELECT envelope FROM messages WHERE seq = ?1");
-  if (!st.ok()) return st.status();
-  st->Bind(1, static_cast<int64_t>(seq));
-  Result<bool> row = st->Step();
+  Statement& st = stmts_->envelope_of;
+  st.Reset();
+  st.Bind(1, static_cast<int64_t>(seq));
+  Result<bool> row = st.Step();
   if (!row.ok()) return row.status();
   if (!*row) return NotFound("no message #" + std::to_string(seq));
-  auto blob = st->ColumnBlob(0);
-  return std::string(reinterpret_cast<const char*>(blob.data()), blob.size());
+  auto blob = st.ColumnBlob(0);
+  std::string envelope(reinterpret_cast<const char*>(blob.data()), blob.size());
+  st.Reset();
+  return envelope;
 }
 
 Result<int> Store::EscalationCount(uint64_t seq, std::string_view recipient) {

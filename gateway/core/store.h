@@ -415,6 +415,12 @@ class Store {
   Result<std::vector<std::string>> RetryOrDeadLetter(std::span<const RetryRow> rows, int64_t now,
                                                      bool with_backoff, std::string_view reason);
   void AdjustPending(const std::string& recipient, int64_t delta);
+  // After SubmitOne calls: saves the recipients' last delivery numbers
+  // (inside the transaction), and once it holds, brings the in-memory
+  // counters up to date.
+  Status SaveDeliverySeqs(const std::unordered_map<std::string, uint64_t>& next_seq);
+  void NoteSubmitted(const std::unordered_map<std::string, int64_t>& added,
+                     const std::unordered_map<std::string, uint64_t>& next_seq);
 
   StoreOptions options_;
   const Clock& clock_;

@@ -72,6 +72,23 @@ template class Decoded<schema::TaxAssistanceResponse>;
 
 MessageId FromWire(schema::MessageId::Reader id) { return MessageId{id.getHi(), id.getLo()}; }
 
+namespace {
+// By schema::Department value; [0] is unspecified.
+constexpr std::string_view kDepartmentCodes[] = {"", "CAC", "MPS", "MOFCOM", "MCT", "STA", "SAMR", "NRTA"};
+}  // namespace
+
+std::string_view DepartmentCode(schema::Department department) {
+  auto i = static_cast<size_t>(department);
+  return i < std::size(kDepartmentCodes) ? kDepartmentCodes[i] : "";
+}
+
+schema::Department DepartmentFromCode(std::string_view code) {
+  for (size_t i = 1; i < std::size(kDepartmentCodes); ++i) {
+    if (code == kDepartmentCodes[i]) return static_cast<schema::Department>(i);
+  }
+  return schema::Department::UNSPECIFIED;
+}
+
 void ToWire(const MessageId& id, schema::MessageId::Builder out) {
   out.setHi(id.hi);
   out.setLo(id.lo);

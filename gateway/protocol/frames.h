@@ -57,6 +57,11 @@ using DecodedEnvelope = Decoded<schema::Envelope>;
 MessageId FromWire(schema::MessageId::Reader id);
 void ToWire(const MessageId& id, schema::MessageId::Builder out);
 
+// A department as the identity registry and the store name it ("SAMR"),
+// and back; "" and UNSPECIFIED for what is neither.
+std::string_view DepartmentCode(schema::Department department);
+schema::Department DepartmentFromCode(std::string_view code);
+
 // Checks an envelope's header and turns it into a store Submission from
 // `sender` (the session's authenticated identity, which the envelope must
 // name), keeping `bytes` as the evidence. Groups are not expanded here.

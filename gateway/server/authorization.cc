@@ -53,19 +53,13 @@ std::string KindName(Kind k) {
   return i < e.size() ? std::string(e[i].getProto().getName().cStr()) : "kind " + std::to_string(i);
 }
 
-std::string_view DepartmentCode(schema::Department d) {
-  static constexpr std::string_view kCodes[] = {"", "CAC", "MPS", "MOFCOM", "MCT", "STA", "SAMR", "NRTA"};
-  auto i = static_cast<size_t>(d);
-  return i < std::size(kCodes) ? kCodes[i] : "";
-}
-
 template <typename T>
 Result<std::string> IssuerDepartment(std::string_view payload, schema::IssuingOffice::Reader (*office)(typename T::Reader)) {
   Result<protocol::Decoded<T>> decoded = protocol::Decoded<T>::Parse(payload, payload.size());
   if (!decoded.ok()) return InvalidArgument("payload: " + decoded.status().message());
   std::string code;
   kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions(
-      [&]() { code = std::string(DepartmentCode(office(decoded->get()).getDepartment())); });
+      [&]() { code = std::string(protocol::DepartmentCode(office(decoded->get()).getDepartment())); });
   KJ_IF_MAYBE(e, failure) { return InvalidArgument(std::string("payload: ") + e->getDescription().cStr()); }
   return code;
 }
@@ -141,6 +135,10 @@ Status AuthorizeMessageView(const Identity& viewer, std::string_view sender,
 Status AuthorizeQueueView(const Identity& viewer) {
   if (viewer.role == Role::kMcnAgency) return PermissionDenied(Who(viewer) + " has no queue to see");
   return Status::Ok();
+}
+
+bool SeesEveryRecipient(const Identity& viewer) {
+  return viewer.role == Role::kOperator || viewer.role == Role::kRegulator;
 }
 
 Status AuthorizeOperatorQuery(const Identity& viewer, std::string_view what) {

@@ -43,7 +43,11 @@ Status AuthorizeMessageView(const identity::Identity& viewer, std::string_view s
 
 // Queue depths: operators and regulators see all; others only their own
 // queue (the caller filters). MCN agencies receive nothing and are refused.
+// The overdue, catalog and reports queries have the same audience.
 Status AuthorizeQueueView(const identity::Identity& viewer);
+// Whether `viewer` sees every recipient's lines (operators and regulators)
+// or only its own (everyone else), in the answers AuthorizeQueueView lets in.
+bool SeesEveryRecipient(const identity::Identity& viewer);
 
 // Dead letters and replay: operators only.
 Status AuthorizeOperatorQuery(const identity::Identity& viewer, std::string_view what);

@@ -45,12 +45,15 @@ Result<std::optional<CatalogVersionTerms>> CatalogTermsOf(int kind, std::string_
     for (auto id : u.getWithdrawn()) {
       if (!checked.ok()) break;
       if (!seen.insert(id.cStr()).second) {
-        checked = InvalidArgument(std::string("catalog rule entries: id ") + id.cStr() + " appears twice in this version");
+        checked =
+            InvalidArgument(std::string("catalog rule entries: id ") + id.cStr() + " appears twice in this version");
       }
     }
     if (checked.ok() && seen.empty()) checked = InvalidArgument("catalog rule entries: the version changes nothing");
   });
-  KJ_IF_MAYBE(e, failure) { return InvalidArgument(std::string("catalog update payload: ") + e->getDescription().cStr()); }
+  KJ_IF_MAYBE (e, failure) {
+    return InvalidArgument(std::string("catalog update payload: ") + e->getDescription().cStr());
+  }
   if (!checked.ok()) return checked;
   return std::optional<CatalogVersionTerms>(terms);
 }
@@ -72,7 +75,9 @@ Result<std::optional<uint64_t>> AttestedCatalogVersionOf(int kind, std::string_v
       version = std::max<uint64_t>(version.value_or(0), item.getCatalogVersion());
     }
   });
-  KJ_IF_MAYBE(e, failure) { return InvalidArgument(std::string("attestation payload: ") + e->getDescription().cStr()); }
+  KJ_IF_MAYBE (e, failure) {
+    return InvalidArgument(std::string("attestation payload: ") + e->getDescription().cStr());
+  }
   if (!checked.ok()) return checked;
   return version;
 }
@@ -94,27 +99,33 @@ void CatalogState::Fill(schema::CatalogSnapshot::Builder out) const {
   for (const auto& [id, entry] : entries_) list.setWithCaveats(i++, entry->getRoot<schema::CatalogEntry>().asReader());
 }
 
+Result<protocol::Decoded<schema::CatalogUpdate>> StoredCatalogUpdate(Store& store, uint64_t seq) {
+  Result<std::string> envelope = store.EnvelopeOf(seq);
+  if (!envelope.ok()) return envelope.status();
+  Result<protocol::DecodedEnvelope> env = protocol::DecodedEnvelope::Parse(*envelope, envelope->size());
+  if (!env.ok()) return Corruption("catalog message #" + std::to_string(seq) + ": " + env.status().message());
+  const std::string_view payload = View(env->get().getPayload());
+  Result<protocol::Decoded<schema::CatalogUpdate>> update =
+      protocol::Decoded<schema::CatalogUpdate>::Parse(payload, payload.size());
+  if (!update.ok()) return Corruption("catalog message #" + std::to_string(seq) + ": " + update.status().message());
+  return update;
+}
+
 Result<CatalogAtVersion> CatalogAt(Store& store, uint64_t version) {
   Result<std::vector<CatalogVersionRow>> versions = store.CatalogVersions();
   if (!versions.ok()) return versions.status();
   const uint64_t current = versions->empty() ? 0 : versions->back().version;
   if (version == 0) version = current;
   if (version > current) {
-    return NotFound("catalog version " + std::to_string(version) + " was never published (current: " +
-                    std::to_string(current) + ")");
+    return NotFound("catalog version " + std::to_string(version) +
+                    " was never published (current: " + std::to_string(current) + ")");
   }
   CatalogAtVersion out;
   out.version = version;
   for (const CatalogVersionRow& row : *versions) {
     if (row.version > version) break;
-    Result<std::string> envelope = store.EnvelopeOf(row.message_seq);
-    if (!envelope.ok()) return envelope.status();
-    Result<protocol::DecodedEnvelope> env = protocol::DecodedEnvelope::Parse(*envelope, envelope->size());
-    if (!env.ok()) return Corruption("catalog version " + std::to_string(row.version) + ": " + env.status().message());
-    const std::string payload(View(env->get().getPayload()));
-    Result<protocol::Decoded<schema::CatalogUpdate>> update =
-        protocol::Decoded<schema::CatalogUpdate>::Parse(payload, payload.size());
-    if (!update.ok()) return Corruption("catalog version " + std::to_string(row.version) + ": " + update.status().message());
+    Result<protocol::Decoded<schema::CatalogUpdate>> update = StoredCatalogUpdate(store, row.message_seq);
+    if (!update.ok()) return update.status();
     out.state.Apply(update->get());
     out.issuer = std::make_unique<capnp::MallocMessageBuilder>();
     out.issuer->setRoot(update->get().getIssuer());

@@ -20,6 +20,7 @@
 #include "gateway/core/catalog_ledger.h"
 #include "gateway/core/status.h"
 #include "gateway/core/store.h"
+#include "gateway/protocol/frames.h"
 #include "schemas/catalog.capnp.h"
 
 namespace regline::server {
@@ -47,6 +48,10 @@ class CatalogState {
  private:
   std::map<std::string, std::unique_ptr<capnp::MallocMessageBuilder>> entries_;
 };
+
+// The CatalogUpdate stored as message `seq` (a catalog_versions row's),
+// decoded; kCorruption when the stored bytes do not read as one.
+Result<protocol::Decoded<schema::CatalogUpdate>> StoredCatalogUpdate(Store& store, uint64_t seq);
 
 // The catalog at `version` (0: the current one), replayed from the store,
 // with the issuing office of that version. kNotFound for a version never

@@ -7,17 +7,6 @@
 #include "schemas/escalation.capnp.h"
 
 namespace regline::server {
-namespace {
-
-schema::Department DepartmentOf(const std::string& code) {
-  static constexpr const char* kCodes[] = {"", "CAC", "MPS", "MOFCOM", "MCT", "STA", "SAMR", "NRTA"};
-  for (size_t i = 1; i < std::size(kCodes); ++i) {
-    if (code == kCodes[i]) return static_cast<schema::Department>(i);
-  }
-  return schema::Department::UNSPECIFIED;
-}
-
-}  // namespace
 
 Result<Submission> MakeEscalation(const OverdueItem& item, int level, int64_t now_ms,
                                   const std::string& gateway_identity, const identity::Signer* signer) {
@@ -29,9 +18,15 @@ Result<Submission> MakeEscalation(const OverdueItem& item, int level, int64_t no
   e.setMissingStage(accept ? schema::AckStage::ACCEPTED : schema::AckStage::COMPLETED);
   // Delivery states 2..4 are the stages received, accepted, completed.
   switch (item.last_state) {
-    case static_cast<int>(DeliveryState::kDelivered): e.setLastStage(schema::AckStage::RECEIVED); break;
-    case static_cast<int>(DeliveryState::kAccepted): e.setLastStage(schema::AckStage::ACCEPTED); break;
-    default: e.setLastStage(schema::AckStage::UNSPECIFIED); break;
+    case static_cast<int>(DeliveryState::kDelivered):
+      e.setLastStage(schema::AckStage::RECEIVED);
+      break;
+    case static_cast<int>(DeliveryState::kAccepted):
+      e.setLastStage(schema::AckStage::ACCEPTED);
+      break;
+    default:
+      e.setLastStage(schema::AckStage::UNSPECIFIED);
+      break;
   }
   e.setDeadlineMs(item.deadline_ms);
   e.setOverdueByMs(now_ms - item.deadline_ms);
@@ -39,7 +34,7 @@ Result<Submission> MakeEscalation(const OverdueItem& item, int level, int64_t no
   e.setLevel(static_cast<uint32_t>(level));
   e.setAction(static_cast<schema::DirectiveAction>(item.action));
   e.setSeverity(static_cast<schema::Severity>(item.severity));
-  e.initIssuer().setDepartment(DepartmentOf(item.department));
+  e.initIssuer().setDepartment(protocol::DepartmentFromCode(item.department));
   const std::string payload = protocol::Encode(payload_message);
 
   Submission s;

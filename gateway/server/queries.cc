@@ -79,7 +79,7 @@ std::string MessageStatusAnswer(Store& store, const QueryRequest& q, const ident
 std::string OverdueAnswer(Store& store, const QueryRequest& q, const identity::Identity& viewer, int64_t now) {
   Result<std::vector<OverdueItem>> items = store.Overdue(0);
   if (!items.ok()) return protocol::ErrorFrame(q.tag, items.status());
-  const bool sees_all = viewer.role == identity::Role::kOperator || viewer.role == identity::Role::kRegulator;
+  const bool sees_all = SeesEveryRecipient(viewer);
   std::vector<const OverdueItem*> rows;
   for (const OverdueItem& item : *items) {
     if (!sees_all && item.recipient != viewer.name) continue;
@@ -116,7 +116,7 @@ std::string DepthsAnswer(Store& store, const QueryRequest& q, const std::vector<
                          const identity::Identity& viewer) {
   Result<std::vector<QueueDepth>> depths = store.Depths();
   if (!depths.ok()) return protocol::ErrorFrame(q.tag, depths.status());
-  const bool sees_all = viewer.role == identity::Role::kOperator || viewer.role == identity::Role::kRegulator;
+  const bool sees_all = SeesEveryRecipient(viewer);
   std::vector<QueueDepth> rows;
   for (const auto& d : *depths) {
     if (!sees_all && d.recipient != viewer.name) continue;
@@ -172,8 +172,9 @@ std::string ReplayAnswer(Store& store, const QueryRequest& q) {
     requeued.push_back(d.recipient);
   }
   if (requeued.empty()) {
-    return protocol::ErrorFrame(q.tag, FailedPrecondition("message " + q.id.ToHex() + " has no dead-lettered delivery" +
-                                                          (q.recipient.empty() ? "" : " to '" + q.recipient + "'")),
+    return protocol::ErrorFrame(q.tag,
+                                FailedPrecondition("message " + q.id.ToHex() + " has no dead-lettered delivery" +
+                                                   (q.recipient.empty() ? "" : " to '" + q.recipient + "'")),
                                 q.id);
   }
   capnp::MallocMessageBuilder m;
@@ -218,15 +219,9 @@ std::string CatalogStatusAnswer(Store& store, const QueryRequest& q, const ident
     v.setVersion(row.version);
     v.setBaseVersion(row.base);
     v.setAcceptedMs(row.accepted_ms);
-    Result<std::string> envelope = store.EnvelopeOf(row.message_seq);
-    if (!envelope.ok()) continue;
-    Result<protocol::DecodedEnvelope> env = protocol::DecodedEnvelope::Parse(*envelope, envelope->size());
-    if (!env.ok()) continue;
-    v.setMessageId(env->get().getId());
-    auto bytes = env->get().getPayload();
-    Result<protocol::Decoded<schema::CatalogUpdate>> update = protocol::Decoded<schema::CatalogUpdate>::Parse(
-        std::string_view(reinterpret_cast<const char*>(bytes.begin()), bytes.size()), bytes.size());
-    if (!update.ok()) continue;
+    protocol::ToWire(row.message_id, v.initMessageId());
+    Result<protocol::Decoded<schema::CatalogUpdate>> update = StoredCatalogUpdate(store, row.message_seq);
+    if (!update.ok()) continue;  // the counts stay 0; CatalogAt reports the damage
     v.setAdded(update->get().getAdded().size());
     v.setChanged(update->get().getChanged().size());
     v.setWithdrawn(update->get().getWithdrawn().size());
@@ -236,7 +231,7 @@ std::string CatalogStatusAnswer(Store& store, const QueryRequest& q, const ident
   std::map<std::string, CatalogApplied> by_platform;
   for (const std::string& p : q.platforms) by_platform[p].platform = p;
   for (const CatalogApplied& a : *applied) by_platform[a.platform] = a;
-  const bool sees_all = viewer.role == identity::Role::kOperator || viewer.role == identity::Role::kRegulator;
+  const bool sees_all = SeesEveryRecipient(viewer);
   std::erase_if(by_platform, [&](const auto& kv) { return !sees_all && kv.first != viewer.name; });
   auto platforms = status.initPlatforms(static_cast<unsigned>(by_platform.size()));
   unsigned i = 0;
@@ -258,7 +253,7 @@ std::string ReportsDueAnswer(Store& store, const QueryRequest& q, const identity
   if (!received.ok()) return protocol::ErrorFrame(q.tag, received.status());
   ReportsDueFilter filter{q.recipient, q.report_kind, q.all_reports};
   std::vector<std::string> platforms = q.platforms;
-  if (viewer.role == identity::Role::kPlatform) {
+  if (!SeesEveryRecipient(viewer)) {
     if (!filter.platform.empty() && filter.platform != viewer.name) {
       return protocol::ErrorFrame(q.tag, NotFound("no platform '" + filter.platform + "' you may see"));
     }
@@ -345,14 +340,18 @@ Result<QueryRequest> ReadQuery(schema::Query::Reader query) {
 
 Status AuthorizeQuery(const QueryRequest& q, const identity::Identity& viewer) {
   switch (q.kind) {
-    case QueryRequest::Kind::kMessageStatus: return Status::Ok();  // decided with the message in hand
-    case QueryRequest::Kind::kQueueDepths: return AuthorizeQueueView(viewer);
-    case QueryRequest::Kind::kDeadLetters: return AuthorizeOperatorQuery(viewer, "list dead letters");
-    case QueryRequest::Kind::kReplay: return AuthorizeOperatorQuery(viewer, "replay dead letters");
-    case QueryRequest::Kind::kOverdue: return AuthorizeQueueView(viewer);  // the same audience as queue depths
+    case QueryRequest::Kind::kMessageStatus:
+      return Status::Ok();  // decided with the message in hand
+    case QueryRequest::Kind::kDeadLetters:
+      return AuthorizeOperatorQuery(viewer, "list dead letters");
+    case QueryRequest::Kind::kReplay:
+      return AuthorizeOperatorQuery(viewer, "replay dead letters");
+    case QueryRequest::Kind::kQueueDepths:
+    case QueryRequest::Kind::kOverdue:
     case QueryRequest::Kind::kCatalogShow:
-    case QueryRequest::Kind::kCatalogStatus: return AuthorizeQueueView(viewer);  // likewise
-    case QueryRequest::Kind::kReportsDue: return AuthorizeQueueView(viewer);     // likewise
+    case QueryRequest::Kind::kCatalogStatus:
+    case QueryRequest::Kind::kReportsDue:
+      return AuthorizeQueueView(viewer);
   }
   return Internal("unknown query kind");
 }
@@ -360,14 +359,22 @@ Status AuthorizeQuery(const QueryRequest& q, const identity::Identity& viewer) {
 std::string AnswerQuery(Store& store, const QueryRequest& q, const std::vector<std::string>& connected,
                         const identity::Identity& viewer, int64_t now_ms) {
   switch (q.kind) {
-    case QueryRequest::Kind::kMessageStatus: return MessageStatusAnswer(store, q, viewer);
-    case QueryRequest::Kind::kQueueDepths: return DepthsAnswer(store, q, connected, viewer);
-    case QueryRequest::Kind::kDeadLetters: return DeadLettersAnswer(store, q);
-    case QueryRequest::Kind::kReplay: return ReplayAnswer(store, q);
-    case QueryRequest::Kind::kOverdue: return OverdueAnswer(store, q, viewer, now_ms);
-    case QueryRequest::Kind::kCatalogShow: return CatalogShowAnswer(store, q);
-    case QueryRequest::Kind::kCatalogStatus: return CatalogStatusAnswer(store, q, viewer);
-    case QueryRequest::Kind::kReportsDue: return ReportsDueAnswer(store, q, viewer, now_ms);
+    case QueryRequest::Kind::kMessageStatus:
+      return MessageStatusAnswer(store, q, viewer);
+    case QueryRequest::Kind::kQueueDepths:
+      return DepthsAnswer(store, q, connected, viewer);
+    case QueryRequest::Kind::kDeadLetters:
+      return DeadLettersAnswer(store, q);
+    case QueryRequest::Kind::kReplay:
+      return ReplayAnswer(store, q);
+    case QueryRequest::Kind::kOverdue:
+      return OverdueAnswer(store, q, viewer, now_ms);
+    case QueryRequest::Kind::kCatalogShow:
+      return CatalogShowAnswer(store, q);
+    case QueryRequest::Kind::kCatalogStatus:
+      return CatalogStatusAnswer(store, q, viewer);
+    case QueryRequest::Kind::kReportsDue:
+      return ReportsDueAnswer(store, q, viewer, now_ms);
   }
   return protocol::ErrorFrame(q.tag, Internal("unknown query kind"));
 }

@@ -6,17 +6,12 @@
 #include "gateway/measures/agreement_rules.h"
 #include "gateway/policy/directive_rules.h"
 #include "gateway/protocol/frames.h"
+#include "gateway/server/catalog.h"
+#include "gateway/server/reports.h"
 #include "schemas/envelope.capnp.h"
 
 namespace regline::server {
 namespace {
-
-// The registry's department codes ("SAMR"), which the store keeps.
-std::string DepartmentCode(schema::Department d) {
-  static constexpr const char* kCodes[] = {"", "CAC", "MPS", "MOFCOM", "MCT", "STA", "SAMR", "NRTA"};
-  auto i = static_cast<size_t>(d);
-  return i < std::size(kCodes) ? kCodes[i] : "";
-}
 
 measures::AgreementRules RulesOf(const policy::Policy& policy) {
   measures::AgreementRules rules;
@@ -30,16 +25,15 @@ constexpr int kAgreement = static_cast<int>(schema::MessageKind::SIGNED_AGREEMEN
 
 }  // namespace
 
-Status CheckAgreementRules(const policy::Policy& policy, int kind, std::string_view payload,
-                           std::string_view sender, const identity::Registry& registry) {
+Status CheckAgreementRules(const policy::Policy& policy, int kind, std::string_view payload, std::string_view sender,
+                           const identity::Registry& registry) {
   if (kind != kAgreement) return Status::Ok();
   return measures::CheckAgreementPayload(payload, sender, registry, RulesOf(policy));
 }
 
 Status RedactAgreementSubmission(Submission& submission, std::string_view payload,
                                  const identity::SignatureClaim& envelope_signature, const policy::Policy& policy,
-                                 const std::string& gateway_identity, const identity::Signer* signer,
-                                 int64_t now_ms) {
+                                 const std::string& gateway_identity, const identity::Signer* signer, int64_t now_ms) {
   if (submission.kind != kAgreement) return Status::Ok();
   measures::RedactionInputs inputs;
   inputs.envelope_signature = envelope_signature;
@@ -68,9 +62,45 @@ Status RedactAgreementSubmission(Submission& submission, std::string_view payloa
   return Status::Ok();
 }
 
-Result<std::optional<DirectiveTerms>> DirectiveTermsOf(const policy::Policy& policy, int kind,
-                                                       std::string_view payload, const MessageId& id,
-                                                       int64_t now_ms) {
+Status ApplyPayloadRules(Submission& sub, const PayloadRulesInput& in) {
+  switch (static_cast<schema::MessageKind>(sub.kind)) {
+    case schema::MessageKind::DIRECTIVE: {
+      Result<std::optional<DirectiveTerms>> terms =
+          DirectiveTermsOf(in.policy, sub.kind, in.payload, sub.id, in.now_ms);
+      if (!terms.ok()) return terms.status();
+      sub.directive = std::move(*terms);
+      return Status::Ok();
+    }
+    case schema::MessageKind::CATALOG_UPDATE: {
+      Result<std::optional<CatalogVersionTerms>> version = CatalogTermsOf(sub.kind, in.payload);
+      if (!version.ok()) return version.status();
+      sub.catalog_version = *version;
+      return Status::Ok();
+    }
+    case schema::MessageKind::COMPLIANCE_ATTESTATION: {
+      Result<std::optional<uint64_t>> attested = AttestedCatalogVersionOf(sub.kind, in.payload);
+      if (!attested.ok()) return attested.status();
+      sub.attested_catalog_version = *attested;
+      return Status::Ok();
+    }
+    case schema::MessageKind::COMPLAINT_STATISTICS:
+    case schema::MessageKind::TAX_ASSISTANCE_RESPONSE: {
+      Result<std::optional<ReportTerms>> report = ReportTermsOf(in.policy, sub.kind, in.payload);
+      if (!report.ok()) return report.status();
+      sub.report = *report;
+      return Status::Ok();
+    }
+    case schema::MessageKind::SIGNED_AGREEMENT:
+      REGLINE_RETURN_IF_ERROR(CheckAgreementRules(in.policy, sub.kind, in.payload, sub.sender, in.registry));
+      return RedactAgreementSubmission(sub, in.payload, in.signature, in.policy, in.gateway_identity, in.signer,
+                                       in.now_ms);
+    default:
+      return Status::Ok();
+  }
+}
+
+Result<std::optional<DirectiveTerms>> DirectiveTermsOf(const policy::Policy& policy, int kind, std::string_view payload,
+                                                       const MessageId& id, int64_t now_ms) {
   if (kind != static_cast<int>(schema::MessageKind::DIRECTIVE)) return std::optional<DirectiveTerms>();
   Result<protocol::Decoded<schema::Directive>> directive =
       protocol::Decoded<schema::Directive>::Parse(payload, payload.size());
@@ -81,7 +111,7 @@ Result<std::optional<DirectiveTerms>> DirectiveTermsOf(const policy::Policy& pol
     return InvalidArgument("directive rule supersedes: a directive cannot supersede or revoke itself");
   }
   DirectiveTerms terms;
-  terms.department = DepartmentCode(checked->department);
+  terms.department = std::string(protocol::DepartmentCode(checked->department));
   terms.action = static_cast<int>(checked->action);
   terms.severity = static_cast<int>(checked->severity);
   terms.ack_deadline_ms = checked->ack_deadline_ms;

@@ -1,8 +1,6 @@
 #include "gateway/server/server.h"
 
-#include "gateway/server/catalog.h"
 #include "gateway/server/escalations.h"
-#include "gateway/server/reports.h"
 #include "gateway/server/rules.h"
 #include "gateway/policy/builtin_policy.h"
 
@@ -453,52 +451,18 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
     Send(s.routing_id, protocol::ErrorFrame(tag, recipients.status(), sub->id));
     return;
   }
-  // The Measures' rules for the payload (directives: the policy's, and the
-  // deadlines the store will track).
-  Result<std::optional<DirectiveTerms>> terms =
-      DirectiveTermsOf(policy_, sub->kind, checked->payload, sub->id, clock_.NowMs());
-  if (!terms.ok()) {
+  // The Measures' rules for the payload (rules.h): directive deadlines and
+  // lineage, the catalog chain, attested versions, report periods; an
+  // agreement is checked and redacted here, before anything is stored or
+  // delivered (its agency's signature is still checked over the original
+  // payload below).
+  if (Status rules = ApplyPayloadRules(*sub, {policy_, registry_, checked->payload, checked->signature,
+                                              config_.identity, signer_.has_value() ? &*signer_ : nullptr,
+                                              clock_.NowMs()});
+      !rules.ok()) {
     Log(LogLevel::kInfo, "submit_refused",
-        {{"identity", s.identity}, {"id", sub->id.ToHex()}, {"error", terms.status().ToString()}});
-    Send(s.routing_id, protocol::ErrorFrame(tag, terms.status(), sub->id));
-    return;
-  }
-  sub->directive = std::move(*terms);
-  // The catalog's version chain and the platforms' catalog attestations.
-  Result<std::optional<CatalogVersionTerms>> catalog_version = CatalogTermsOf(sub->kind, checked->payload);
-  Result<std::optional<uint64_t>> attested = catalog_version.ok()
-                                                 ? AttestedCatalogVersionOf(sub->kind, checked->payload)
-                                                 : Result<std::optional<uint64_t>>(catalog_version.status());
-  if (!attested.ok()) {
-    Log(LogLevel::kInfo, "submit_refused",
-        {{"identity", s.identity}, {"id", sub->id.ToHex()}, {"error", attested.status().ToString()}});
-    Send(s.routing_id, protocol::ErrorFrame(tag, attested.status(), sub->id));
-    return;
-  }
-  sub->catalog_version = *catalog_version;
-  sub->attested_catalog_version = *attested;
-  // Scheduled reports: the period the sender's report counts for.
-  Result<std::optional<ReportTerms>> report = ReportTermsOf(policy_, sub->kind, checked->payload);
-  if (!report.ok()) {
-    Log(LogLevel::kInfo, "submit_refused",
-        {{"identity", s.identity}, {"id", sub->id.ToHex()}, {"error", report.status().ToString()}});
-    Send(s.routing_id, protocol::ErrorFrame(tag, report.status(), sub->id));
-    return;
-  }
-  sub->report = *report;
-  // Agreements: every rule and every party's signature, then the identity
-  // numbers are redacted here, before anything is stored or delivered (the
-  // agency's envelope signature is still checked over the original payload
-  // below).
-  Status agreement = CheckAgreementRules(policy_, sub->kind, checked->payload, s.identity, registry_);
-  if (agreement.ok()) {
-    agreement = RedactAgreementSubmission(*sub, checked->payload, checked->signature, policy_, config_.identity,
-                                          signer_.has_value() ? &*signer_ : nullptr, clock_.NowMs());
-  }
-  if (!agreement.ok()) {
-    Log(LogLevel::kInfo, "submit_refused",
-        {{"identity", s.identity}, {"id", sub->id.ToHex()}, {"error", agreement.ToString()}});
-    Send(s.routing_id, protocol::ErrorFrame(tag, agreement, sub->id));
+        {{"identity", s.identity}, {"id", sub->id.ToHex()}, {"error", rules.ToString()}});
+    Send(s.routing_id, protocol::ErrorFrame(tag, rules, sub->id));
     return;
   }
   sub->recipients = *recipients;
