@@ -76,6 +76,7 @@ Status Connector::Start() {
   wo.retry_max_ms = config_.sink.retry_max_ms;
   wo.clock = &clock_;
   wo.verifier = verifier_.get();
+  wo.on_catalog_gap = [this] { link_->RequestCatalogSnapshot(); };
   worker_ = std::make_unique<SinkWorker>(*inbox_, *sink_, wo, [this] { link_->Notify(); });
   worker_->Start();
   link_->Start();
@@ -103,6 +104,8 @@ Status Connector::Start() {
        {"inbox_messages", counts.ok() ? std::to_string(counts->messages) : "?"},
        {"awaiting_sink", counts.ok() ? std::to_string(counts->awaiting_sink) : "?"},
        {"acks_due", counts.ok() ? std::to_string(counts->pending_acks) : "?"},
+       {"catalog_version", std::to_string(inbox_->CatalogHeld())},
+       {"catalog_parked", counts.ok() ? std::to_string(counts->parked) : "?"},
        {"outbox_pending", std::to_string(outbox_->Pending())}});
   return Status::Ok();
 }

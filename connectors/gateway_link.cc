@@ -168,6 +168,7 @@ void GatewayLink::Loop() {
 
 Status GatewayLink::Serve(Client& client) {
   int64_t last_pass = 0;
+  catalog_check_ = true;  // each session starts by asking whether a snapshot is wanted
   while (!stopping()) {
     REGLINE_RETURN_IF_ERROR(TakeAckAnswers(client));
     const int64_t now = SteadyMs();
@@ -180,6 +181,7 @@ Status GatewayLink::Serve(Client& client) {
       last_pass = now;
       REGLINE_RETURN_IF_ERROR(SendAcks(client, kNoDeadline));
       REGLINE_RETURN_IF_ERROR(SendOutbox(client, kNoDeadline));
+      if (catalog_check_.exchange(false)) REGLINE_RETURN_IF_ERROR(AskCatalogSnapshot(client));
     }
     int64_t wait = work_ ? 0 : kIdleReceiveMs;
     if (received_due_steady_ms_ != 0) wait = std::clamp<int64_t>(received_due_steady_ms_ - SteadyMs(), 0, wait);
@@ -504,6 +506,40 @@ Status GatewayLink::SendOutbox(Client& client, int64_t deadline_ms) {
     }
     if (leased->size() < static_cast<size_t>(options_.outbox_batch)) return Status::Ok();
   }
+}
+
+Status GatewayLink::AskCatalogSnapshot(Client& client) {
+  const uint64_t held = inbox_.CatalogHeld();
+  Result<int64_t> parked = inbox_.CatalogParked();
+  if (!parked.ok()) {
+    Log(LogLevel::kError, "inbox_read_failed", {{"error", parked.status().ToString()}});
+    catalog_check_ = true;  // next pass
+    return Status::Ok();
+  }
+  if (held != 0 && *parked == 0) return Status::Ok();
+  const std::string reason = *parked > 0 ? std::to_string(*parked) + " catalog update(s) parked above a gap"
+                                         : std::string("no catalog version held yet");
+  Result<protocol::DecodedFrame> answer = client.Query([&](schema::Query::Builder q) {
+    auto r = q.initCatalogSnapshot();
+    r.setHaveVersion(held);
+    r.setReason(reason);
+  });
+  if (!answer.ok()) {
+    const Status& s = answer.status();
+    const bool ends = EndsSession(s, client.last_refusal());
+    if (ends || TryLater(s)) catalog_check_ = true;  // asked again next pass or next session
+    Log(LogLevel::kWarning, "catalog_snapshot_not_requested",
+        {{"have_version", std::to_string(held)}, {"error", s.ToString()}});
+    return ends ? s : Status::Ok();
+  }
+  auto r = answer->get().getQueryResult().getCatalogSnapshot();
+  Log(LogLevel::kInfo, "catalog_snapshot_requested",
+      {{"have_version", std::to_string(held)},
+       {"reason", reason},
+       {"snapshot_version", std::to_string(r.getSnapshotVersion())},
+       {"last_version", std::to_string(r.getLastVersion())},
+       {"messages_queued", std::to_string(r.getMessagesQueued())}});
+  return Status::Ok();
 }
 
 }  // namespace regline::connector

@@ -29,6 +29,13 @@
 // signed Acknowledgement envelope (acknowledgement.h), built when the ACK
 // is sent from the stored envelope's sender and kind, so an ACK sent again
 // after a reconnect carries one again; received ACKs go unsigned.
+// 4. The negative catalog: at the start of each session, and whenever the
+//    sink worker parked catalog updates above a gap (RequestCatalogSnapshot),
+//    a connector that holds no catalog version yet or has updates parked
+//    asks the gateway for a snapshot (C:QUERY{catalogSnapshot} with the
+//    version held); the snapshot then arrives as an ordinary DELIVER.
+//    An answer that ends the session or says "try later" leaves the
+//    question due; a refusal is logged and not repeated this session.
 // Hello.resumeFrom is the inbox's resume point and Hello.initialCredit the
 // credit window. When the gateway cannot be reached, says BYE, or falls
 // silent, the link reconnects after an exponential back-off with jitter
@@ -94,6 +101,11 @@ class GatewayLink {
 
   void Start();
   void Notify() { work_ = true; }
+  // Catalog updates were parked above a gap: ask for a snapshot (any thread).
+  void RequestCatalogSnapshot() {
+    catalog_check_ = true;
+    work_ = true;
+  }
   void Stop();
 
  private:
@@ -116,6 +128,8 @@ class GatewayLink {
   // came or `deadline_ms`.
   Status DrainAcks(protocol::Client& client, int64_t deadline_ms);
   Status SendOutbox(protocol::Client& client, int64_t deadline_ms);
+  // Asks for a catalog snapshot if one is wanted (see 4. above).
+  Status AskCatalogSnapshot(protocol::Client& client);
   int64_t NextBackoffMs();
   // True when a pass with this deadline should stop sending.
   bool OutOfTime(int64_t deadline_ms) const;
@@ -130,6 +144,7 @@ class GatewayLink {
   std::function<void()> on_stored_;
 
   std::atomic<bool> work_{true};
+  std::atomic<bool> catalog_check_{true};
   std::atomic<bool> stopping_{false};
   std::mutex sleep_mu_;  // with sleep_cv_: wakes SleepFor on Stop
   std::condition_variable sleep_cv_;

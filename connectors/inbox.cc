@@ -72,6 +72,7 @@ std::string Bytes(std::span<const uint8_t> blob) {
 struct Inbox::Statements {
   Statement insert, select_stage, update_stage, update_sink, mark_sent;
   Statement add_held_above, remove_held_above, save_held_upto;
+  Statement park, unpark_all, save_catalog_held;
   Statement sync_normal, sync_full;  // MarkAcksSent's commit alone is not fsynced
   // On the read connection.
   Statement next_for_sink, pending_acks, pending_ack_of, envelope_of;
@@ -154,6 +155,9 @@ Status Inbox::Prepare() {
       {&stmts_->add_held_above, "INSERT OR IGNORE INTO held_above(delivery_seq) VALUES (?1)"},
       {&stmts_->remove_held_above, "DELETE FROM held_above WHERE delivery_seq <= ?1"},
       {&stmts_->save_held_upto, "UPDATE resume SET held_upto = ?1 WHERE id = 1"},
+      {&stmts_->park, "UPDATE inbox SET sink_state = 4 WHERE message_id = ?1 AND sink_state = 0"},
+      {&stmts_->unpark_all, "UPDATE inbox SET sink_state = 0 WHERE sink_state = 4"},
+      {&stmts_->save_catalog_held, "UPDATE catalog SET held_version = ?1, held_ms = ?2 WHERE id = 1"},
       {&stmts_->sync_normal, "PRAGMA synchronous = NORMAL"},
       {&stmts_->sync_full, "PRAGMA synchronous = FULL"},
   };
@@ -173,6 +177,9 @@ Status Inbox::LoadResumePoint() {
   Result<int64_t> upto = db_.QueryInt("SELECT held_upto FROM resume WHERE id = 1");
   if (!upto.ok()) return upto.status();
   held_upto_ = static_cast<uint64_t>(*upto);
+  Result<int64_t> catalog = db_.QueryInt("SELECT held_version FROM catalog WHERE id = 1");
+  if (!catalog.ok()) return catalog.status();
+  catalog_held_ = static_cast<uint64_t>(*catalog);
   Result<Statement> above = db_.Prepare("SELECT delivery_seq FROM held_above ORDER BY delivery_seq");
   if (!above.ok()) return above.status();
   for (;;) {
@@ -348,8 +355,8 @@ Status Inbox::RecordSinkOutcome(const MessageId& id, SinkVerdict verdict, std::s
   return RecordSinkOutcomes(std::span<const SinkOutcomeRecord>(&one, 1));
 }
 
-Status Inbox::RecordSinkOutcomes(std::span<const SinkOutcomeRecord> outcomes) {
-  if (outcomes.empty()) return Status::Ok();
+Status Inbox::RecordSinkOutcomes(std::span<const SinkOutcomeRecord> outcomes, const CatalogProgress& catalog) {
+  if (outcomes.empty() && catalog.empty()) return Status::Ok();
   std::lock_guard lock(mu_);
   const int64_t now = clock_.NowMs();
   REGLINE_RETURN_IF_ERROR(Begin());
@@ -374,11 +381,40 @@ Status Inbox::RecordSinkOutcomes(std::span<const SinkOutcomeRecord> outcomes) {
       if (up.ColumnInt64(0) == static_cast<int64_t>(stage) && up.ColumnInt64(1) != 0) tx_rechecks_.push_back(o.id);
       up.Reset();
     }
+    if (catalog.held != 0 && catalog.held != catalog_held_) {
+      // Parked updates are judged again against the new version.
+      stmts_->unpark_all.Reset();
+      REGLINE_RETURN_IF_ERROR(stmts_->unpark_all.Run());
+      stmts_->save_catalog_held.Reset();
+      stmts_->save_catalog_held.Bind(1, static_cast<int64_t>(catalog.held)).Bind(2, now);
+      REGLINE_RETURN_IF_ERROR(stmts_->save_catalog_held.Run());
+    }
+    for (const MessageId& id : catalog.park) {
+      const IdKey key = id.ToBytes();
+      Statement& park = stmts_->park;
+      park.Reset();
+      BindId(park, 1, key);
+      REGLINE_RETURN_IF_ERROR(park.Run());
+    }
     return Commit();
   }();
   FinishRechecks(s.ok());
-  if (!s.ok()) Rollback();
+  if (!s.ok()) {
+    Rollback();
+    return s;
+  }
+  if (catalog.held != 0) catalog_held_ = catalog.held;
   return s;
+}
+
+uint64_t Inbox::CatalogHeld() const {
+  std::lock_guard lock(mu_);
+  return catalog_held_;
+}
+
+Result<int64_t> Inbox::CatalogParked() {
+  std::lock_guard lock(mu_);
+  return db_.QueryInt("SELECT count(*) FROM inbox WHERE sink_state = 4");
 }
 
 Result<StageReceipt> Inbox::RecordStage(const MessageId& id, uint64_t delivery_seq, AckStage stage,
@@ -540,6 +576,9 @@ Result<InboxCounts> Inbox::Counts() {
   n = db_.QueryInt("SELECT count(*) FROM inbox WHERE stage_wanted <> stage_sent");
   if (!n.ok()) return n.status();
   c.pending_acks = *n;
+  n = db_.QueryInt("SELECT count(*) FROM inbox WHERE sink_state = 4");
+  if (!n.ok()) return n.status();
+  c.parked = *n;
   return c;
 }
 

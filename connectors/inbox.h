@@ -75,7 +75,8 @@ struct InboxMessage {
   int64_t received_ms = 0;
 };
 
-// What the sink decided.
+// What the sink decided. (sink_state 4 in the file is a parked catalog
+// update, set through CatalogProgress, never a verdict.)
 enum class SinkVerdict : int { kAccepted = 1, kCompleted = 2, kRejected = 3 };
 std::string_view SinkVerdictName(SinkVerdict v);
 
@@ -87,6 +88,17 @@ struct SinkOutcomeRecord {
   int64_t decided_ms = 0;  // when the sink answered (inbox clock); 0: when recorded
   // For kRejected: the code the gateway hears (unspecified: other).
   schema::RejectReason reason_code = schema::RejectReason::UNSPECIFIED;
+};
+
+// What a sink pass changed about the negative catalog (catalog_order.h),
+// recorded with its outcomes.
+struct CatalogProgress {
+  // The version the sink now holds; 0 = unchanged. When it changes, every
+  // parked update is handed back to the sink queue to be judged again.
+  uint64_t held = 0;
+  // Updates to park (out of the sink queue until the version held changes).
+  std::vector<MessageId> park;
+  bool empty() const { return held == 0 && park.empty(); }
 };
 
 // An acknowledgement the gateway has not confirmed yet.
@@ -118,6 +130,7 @@ struct InboxCounts {
   int64_t messages = 0;       // rows
   int64_t awaiting_sink = 0;  // no sink outcome yet
   int64_t pending_acks = 0;   // stage_wanted != stage_sent
+  int64_t parked = 0;         // catalog updates parked above a gap
 };
 
 class Inbox {
@@ -152,7 +165,13 @@ class Inbox {
   Status RecordSinkOutcome(const MessageId& id, SinkVerdict verdict, std::string_view reason);
   // The same for several outcomes, all in one transaction (one fsync): all
   // are recorded or none.
-  Status RecordSinkOutcomes(std::span<const SinkOutcomeRecord> outcomes);
+  // `catalog` is recorded in the same transaction.
+  Status RecordSinkOutcomes(std::span<const SinkOutcomeRecord> outcomes, const CatalogProgress& catalog = {});
+
+  // The negative catalog's version the sink holds (0: none yet), and how
+  // many updates are parked above a gap.
+  uint64_t CatalogHeld() const;
+  Result<int64_t> CatalogParked();
 
   // A stage set by the platform's people (local ACK). `delivery_seq` 0 =
   // identify by id alone; otherwise it must match. kNotFound for an unknown
@@ -217,6 +236,7 @@ class Inbox {
   std::unique_ptr<Statements> stmts_;  // last: finalized before either connection closes
   // Mirrors the resume table; changed only after a commit succeeds.
   uint64_t held_upto_ = 0;
+  uint64_t catalog_held_ = 0;  // mirrors catalog.held_version
   std::set<uint64_t> held_above_;
   std::vector<MessageId> tx_rechecks_;   // noted in the open transaction
   std::vector<MessageId> ack_rechecks_;  // committed, for TakeAckRechecks

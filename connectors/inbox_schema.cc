@@ -46,6 +46,17 @@ constexpr const char* kMigrations[] = {
     -- Numbers held above a gap, until the gap fills.
     CREATE TABLE held_above(delivery_seq INTEGER PRIMARY KEY);
     )sql",
+    // 2: the negative catalog's version the sink holds (catalog_order.h);
+    // inbox.sink_state 4 = a catalog update parked above a gap.
+    R"sql(
+    CREATE TABLE catalog(
+      id             INTEGER PRIMARY KEY CHECK (id = 1),
+      held_version   INTEGER NOT NULL,              -- last version the sink took; 0 none
+      held_ms        INTEGER NOT NULL               -- when it took it
+    );
+    INSERT INTO catalog(id, held_version, held_ms) VALUES (1, 0, 0);
+    CREATE INDEX inbox_parked ON inbox(delivery_seq) WHERE sink_state = 4;
+    )sql",
 };
 
 }  // namespace

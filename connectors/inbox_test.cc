@@ -339,3 +339,72 @@ TEST_F(InboxTest, ConcurrentWritersEachGetTheirOwnResult) {
 
 }  // namespace
 }  // namespace regline::connector
+
+namespace regline::connector {
+namespace {
+
+class InboxCatalogTest : public InboxTest {};
+
+std::vector<uint64_t> SinkQueue(Inbox& inbox) {
+  std::vector<uint64_t> seqs;
+  Result<std::vector<InboxMessage>> next = inbox.NextBatchForSink(100);
+  EXPECT_TRUE(next.ok());
+  if (next.ok()) {
+    for (const auto& m : *next) seqs.push_back(m.delivery_seq);
+  }
+  return seqs;
+}
+
+TEST_F(InboxCatalogTest, ParkedUpdatesLeaveTheSinkQueueUntilTheVersionHeldChanges) {
+  auto inbox = Open();
+  EXPECT_EQ(inbox->CatalogHeld(), 0u);
+  Insert(*inbox, {D(1, 1), D(2, 2), D(3, 3)});
+  // 1 and 2 park; 3 (not catalog) is handed over meanwhile.
+  CatalogProgress park;
+  park.park = {MessageId{0xabc, 1}, MessageId{0xabc, 2}};
+  ASSERT_TRUE(inbox->RecordSinkOutcomes({}, park).ok());
+  EXPECT_EQ(SinkQueue(*inbox), (std::vector<uint64_t>{3}));
+  EXPECT_EQ(*inbox->CatalogParked(), 2);
+  EXPECT_EQ(inbox->Counts()->parked, 2);
+  // Parking records no stage: only "received" stays due.
+  EXPECT_EQ(Due(*inbox), (std::vector<std::pair<uint64_t, AckStage>>{
+                             {1, AckStage::RECEIVED}, {2, AckStage::RECEIVED}, {3, AckStage::RECEIVED}}));
+
+  // A snapshot taken (message 3's outcome moves the version to 7): the
+  // parked ones come back to be judged again, in delivery order.
+  CatalogProgress took;
+  took.held = 7;
+  SinkOutcomeRecord outcome{MessageId{0xabc, 3}, SinkVerdict::kAccepted, "", 0};
+  ASSERT_TRUE(inbox->RecordSinkOutcomes({&outcome, 1}, took).ok());
+  EXPECT_EQ(inbox->CatalogHeld(), 7u);
+  EXPECT_EQ(SinkQueue(*inbox), (std::vector<uint64_t>{1, 2}));
+  EXPECT_EQ(*inbox->CatalogParked(), 0);
+
+  // The version held and what is parked survive a reopen.
+  park.park = {MessageId{0xabc, 2}};
+  ASSERT_TRUE(inbox->RecordSinkOutcomes({}, park).ok());
+  inbox.reset();
+  inbox = Open();
+  EXPECT_EQ(inbox->CatalogHeld(), 7u);
+  EXPECT_EQ(SinkQueue(*inbox), (std::vector<uint64_t>{1}));
+  EXPECT_EQ(*inbox->CatalogParked(), 1);
+}
+
+TEST_F(InboxCatalogTest, TheSameVersionAgainUnparksNothing) {
+  auto inbox = Open();
+  Insert(*inbox, {D(1, 1), D(2, 2)});
+  CatalogProgress first;
+  first.held = 4;
+  first.park = {MessageId{0xabc, 1}};
+  ASSERT_TRUE(inbox->RecordSinkOutcomes({}, first).ok());
+  EXPECT_EQ(SinkQueue(*inbox), (std::vector<uint64_t>{2}));
+  CatalogProgress same;
+  same.held = 4;
+  SinkOutcomeRecord outcome{MessageId{0xabc, 2}, SinkVerdict::kCompleted, "", 0};
+  ASSERT_TRUE(inbox->RecordSinkOutcomes({&outcome, 1}, same).ok());
+  EXPECT_EQ(SinkQueue(*inbox), (std::vector<uint64_t>{}));
+  EXPECT_EQ(*inbox->CatalogParked(), 1);
+}
+
+}  // namespace
+}  // namespace regline::connector

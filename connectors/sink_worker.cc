@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "connectors/catalog_order.h"
 #include "gateway/core/log.h"
 
 namespace regline::connector {
@@ -60,6 +61,69 @@ std::optional<SinkOutcomeRecord> SinkWorker::Unverified(const InboxMessage& m) {
                            schema::RejectReason::CANNOT_VERIFY_ISSUER};
 }
 
+std::optional<std::pair<Status, MessageId>> SinkWorker::HandOver(const std::vector<InboxMessage>& batch,
+                                                                 std::vector<SinkOutcomeRecord>& outcomes,
+                                                                 CatalogProgress& catalog) {
+  uint64_t held = inbox_.CatalogHeld();
+  // Gaps found, with the version held when each was judged: one judged
+  // before a later message of this batch moved the version is judged
+  // again next pass rather than parked.
+  std::vector<std::pair<MessageId, uint64_t>> gaps;
+  std::optional<std::pair<Status, MessageId>> failure;
+  for (const InboxMessage& m : batch) {
+    if (std::optional<SinkOutcomeRecord> refused = Unverified(m)) {
+      outcomes.push_back(std::move(*refused));
+      continue;
+    }
+    Result<std::optional<CatalogPosition>> position =
+        CatalogPositionOf(m.kind, m.envelope, options_.max_envelope_bytes);
+    if (!position.ok()) {
+      Log(LogLevel::kWarning, "catalog_message_unreadable", {{"id", m.id.ToHex()}, {"error", position.status().ToString()}});
+      outcomes.push_back({m.id, SinkVerdict::kRejected, position.status().message(), NowMs(),
+                          schema::RejectReason::OTHER});
+      continue;
+    }
+    if (position->has_value()) {
+      const CatalogPosition& p = **position;
+      switch (NextCatalogStep(p, held)) {
+        case CatalogStep::kCovered:
+          Log(LogLevel::kInfo, "catalog_covered", {{"id", m.id.ToHex()}, {"reason", CoveredReason(p, held)}});
+          outcomes.push_back({m.id, SinkVerdict::kCompleted, CoveredReason(p, held), NowMs()});
+          continue;
+        case CatalogStep::kGap:
+          Log(LogLevel::kWarning, "catalog_gap", {{"id", m.id.ToHex()}, {"reason", GapReason(p, held)}});
+          gaps.emplace_back(m.id, held);
+          continue;
+        case CatalogStep::kHandOver:
+          break;
+      }
+    }
+    Result<SinkOutcome> outcome = sink_.Deliver(m);
+    if (!outcome.ok()) {
+      failure.emplace(outcome.status(), m.id);
+      break;
+    }
+    if (LogEnabled(LogLevel::kDebug))
+      Log(LogLevel::kDebug, "sink_delivered",
+          {{"sink", std::string(sink_.name())},
+           {"id", m.id.ToHex()},
+           {"delivery_seq", std::to_string(m.delivery_seq)},
+           {"outcome", std::string(SinkVerdictName(outcome->verdict))},
+           {"reason", outcome->reason}});
+    if (position->has_value() && outcome->verdict != SinkVerdict::kRejected) {
+      held = (*position)->version;
+      catalog.held = held;
+    }
+    outcomes.push_back({m.id, outcome->verdict, std::move(outcome->reason), NowMs()});
+    std::lock_guard lock(mu_);
+    if (stopping_) break;  // record what was handed over, then stop
+  }
+  for (const auto& [id, judged_at] : gaps) {
+    if (judged_at == held) catalog.park.push_back(id);
+  }
+  return failure;
+}
+
 void SinkWorker::Loop() {
   int64_t backoff_ms = 0;  // 0: the last step succeeded
   auto failed = [&](const Status& s, std::string_view event, const MessageId* id) {
@@ -89,43 +153,25 @@ void SinkWorker::Loop() {
     // every outcome reached in one transaction.
     std::vector<SinkOutcomeRecord> outcomes;
     outcomes.reserve(next->size());
-    std::optional<Status> sink_failure;
-    const MessageId* failed_id = nullptr;
-    for (const InboxMessage& m : *next) {
-      if (std::optional<SinkOutcomeRecord> refused = Unverified(m)) {
-        outcomes.push_back(std::move(*refused));
-        continue;
-      }
-      Result<SinkOutcome> outcome = sink_.Deliver(m);
-      if (!outcome.ok()) {
-        sink_failure = outcome.status();
-        failed_id = &m.id;
-        break;
-      }
-      if (LogEnabled(LogLevel::kDebug))
-        Log(LogLevel::kDebug, "sink_delivered",
-            {{"sink", std::string(sink_.name())},
-             {"id", m.id.ToHex()},
-             {"delivery_seq", std::to_string(m.delivery_seq)},
-             {"outcome", std::string(SinkVerdictName(outcome->verdict))},
-             {"reason", outcome->reason}});
-      outcomes.push_back({m.id, outcome->verdict, std::move(outcome->reason), NowMs()});
-      std::lock_guard lock(mu_);
-      if (stopping_) break;  // record what was handed over, then stop
-    }
-    if (!outcomes.empty()) {
-      Status recorded = inbox_.RecordSinkOutcomes(outcomes);
+    CatalogProgress catalog;
+    std::optional<std::pair<Status, MessageId>> sink_failure = HandOver(*next, outcomes, catalog);
+    if (!outcomes.empty() || !catalog.empty()) {
+      Status recorded = inbox_.RecordSinkOutcomes(outcomes, catalog);
       if (!recorded.ok()) {
         // Handed over but not recorded: the next pass hands them over again
         // (same JSON, same spool names).
-        failed(recorded, "sink_outcome_not_recorded", &outcomes.front().id);
+        failed(recorded, "sink_outcome_not_recorded", outcomes.empty() ? nullptr : &outcomes.front().id);
         if (Wait(backoff_ms)) return;
         continue;
       }
-      on_outcome_();
+      if (catalog.held != 0) {
+        Log(LogLevel::kInfo, "catalog_applied", {{"sink", std::string(sink_.name())}, {"version", std::to_string(catalog.held)}});
+      }
+      if (!outcomes.empty()) on_outcome_();
+      if (!catalog.park.empty() && options_.on_catalog_gap) options_.on_catalog_gap();
     }
     if (sink_failure.has_value()) {
-      failed(*sink_failure, "sink_failed", failed_id);
+      failed(sink_failure->first, "sink_failed", &sink_failure->second);
       if (Wait(backoff_ms)) return;
       continue;
     }

@@ -19,6 +19,13 @@
 // survives a restart and reaches the gateway), and logged as
 // delivery_unverified.
 //
+// The negative catalog goes to the sink in version order (catalog_order.h):
+// each catalog message is judged against the version the sink holds
+// before any hand-over; one already covered is recorded completed without
+// a hand-over, one above a gap is parked in the inbox and on_catalog_gap
+// is called (the link then asks the gateway for a snapshot). What the
+// sink took moves the version held, recorded with the batch's outcomes.
+//
 // Threads: Start() runs the loop on its own thread; Notify() (any thread)
 // says new messages are held; Stop() (any thread) lets a hand-over in
 // progress finish and record its outcome, then joins. The sink is used only
@@ -29,6 +36,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <thread>
 
 #include "connectors/inbox.h"
@@ -49,6 +57,9 @@ struct SinkWorkerOptions {
   // must outlive the worker.
   SignatureVerifier* verifier = nullptr;
   size_t max_envelope_bytes = 16u << 20;  // for decoding what the verifier checks
+  // Called (on the worker's thread) after catalog updates were parked
+  // above a gap; may be empty.
+  std::function<void()> on_catalog_gap;
 };
 
 class SinkWorker {
@@ -67,6 +78,12 @@ class SinkWorker {
   // The rejection to record when `m` fails the signature check; nullopt
   // when it passes (or nothing is checked).
   std::optional<SinkOutcomeRecord> Unverified(const InboxMessage& m);
+  // Hands `batch` over in order until it ends, the sink fails or Stop();
+  // fills the outcomes reached and the catalog's progress. The sink's
+  // failure, if any, with the message it failed on.
+  std::optional<std::pair<Status, MessageId>> HandOver(const std::vector<InboxMessage>& batch,
+                                                       std::vector<SinkOutcomeRecord>& outcomes,
+                                                       CatalogProgress& catalog);
   int64_t NowMs() const;
   // Waits up to `ms` or until notified or stopping; true when stopping.
   bool Wait(int64_t ms);

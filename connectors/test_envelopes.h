@@ -41,6 +41,25 @@ inline std::string SamplePayload(schema::MessageKind kind) {
   return protocol::Encode(m);
 }
 
+// Catalog version `version` on `base` (the sample update's issuer) adding
+// entry `add`, and withdrawing `withdraw` when given.
+inline std::string CatalogUpdatePayload(uint64_t version, uint64_t base, const std::string& add,
+                                        const std::string& withdraw = "") {
+  capnp::MallocMessageBuilder m;
+  auto u = m.initRoot<schema::CatalogUpdate>();
+  schema::samples::BuildCatalogUpdateV2(u);
+  u.setVersion(version);
+  u.setBaseVersion(base);
+  u.disownChanged();
+  if (withdraw.empty()) {
+    u.disownWithdrawn();
+  } else {
+    u.initWithdrawn(1).set(0, withdraw);
+  }
+  u.getAdded()[0].setId(add);
+  return protocol::Encode(m);
+}
+
 // A serialized envelope from `sender` to `recipients` with `payload`.
 inline std::string MakeEnvelope(const std::string& sender, const MessageId& id, std::vector<std::string> recipients,
                                 schema::MessageKind kind, const std::string& payload,

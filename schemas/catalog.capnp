@@ -5,10 +5,13 @@
 # version = baseVersion + 1, and the gateway accepts an update only if its
 # baseVersion is the newest accepted version. Platforms apply updates
 # strictly in version order. A platform that receives an update whose
-# baseVersion is not the version it holds has a gap: it asks the gateway
-# (query.capnp Query.catalogSnapshot with a CatalogSnapshotRequest) and
-# receives, through ordinary Deliver frames, the newest CatalogSnapshot and
-# the updates after it.
+# baseVersion is not the version it holds has a gap (so has a platform that
+# holds no version yet): it asks the gateway (query.capnp
+# Query.catalogSnapshot with a CatalogSnapshotRequest) and receives, as an
+# ordinary Deliver, a CatalogSnapshot at the current version, built by the
+# gateway from the versions it keeps and sent from the gateway's own
+# identity; updates published after that follow as usual. A platform
+# skips updates at or below a version it already holds.
 
 @0xd1a6924075426f0b;
 
@@ -102,8 +105,9 @@ struct CatalogUpdate {
 
 struct CatalogSnapshot {
   # The whole catalog at one version. Sent as
-  # Envelope{kind = catalogSnapshot}; the gateway keeps the newest one and
-  # re-sends it to platforms that report a gap.
+  # Envelope{kind = catalogSnapshot}: by the gateway (sender = the gateway's
+  # identity, signed with its key) to a platform that asked for one; a
+  # regulator may also send one, which is carried like any message.
 
   version @0 :UInt64;
   # The version the snapshot shows.
@@ -122,7 +126,7 @@ struct CatalogSnapshotRequest {
   # A platform's request to catch up after a gap in the version chain.
   # Carried in session Query.catalogSnapshot
   # (C:QUERY{catalogSnapshot} -> S:QUERY-RESULT{catalogSnapshot} / S:ERROR);
-  # the catalog itself then arrives in Deliver frames.
+  # the snapshot itself then arrives in a Deliver frame.
 
   haveVersion @0 :UInt64;
   # The newest version the platform has applied completely; 0 = none.

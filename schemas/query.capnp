@@ -219,9 +219,9 @@ struct Query {
     # Re-queue dead-lettered deliveries.
 
     catalogSnapshot @5 :Catalog.CatalogSnapshotRequest;
-    # A platform found a gap in the catalog version chain: re-queue for it
-    # the newest catalog snapshot above haveVersion (if needed) and the
-    # updates after it. Platforms only.
+    # A platform found a gap in the catalog version chain (or holds no
+    # version): when haveVersion is below the current version, queue for it
+    # a CatalogSnapshot at the current version. Platforms only.
 
     overdue @6 :OverdueQuery;
     # Which directives are overdue, where?
@@ -467,18 +467,17 @@ struct ReplayResult {
 }
 
 struct CatalogSnapshotResult {
-  # What a catalog catch-up re-queued; the envelopes follow as DELIVERs.
+  # What a catalog catch-up queued; the snapshot follows as a DELIVER.
 
   snapshotVersion @0 :UInt64;
-  # Version of the snapshot re-queued; 0 = none needed (the updates after
-  # haveVersion are all still held).
+  # Version of the snapshot queued; 0 = none needed (haveVersion is the
+  # current version already, or no version was ever published).
 
   lastVersion @1 :UInt64;
-  # The newest catalog version the platform will have after applying
-  # everything re-queued.
+  # The current catalog version at the gateway.
 
   messagesQueued @2 :UInt32;
-  # How many envelopes (snapshot plus updates) were re-queued.
+  # How many envelopes were queued (1 with a snapshot, else 0).
 }
 
 struct QueryResult {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "gateway/protocol/frames.h"
+#include "gateway/server/gateway_message.h"
 #include "schemas/attestation.capnp.h"
 #include "schemas/envelope.capnp.h"
 
@@ -131,6 +132,24 @@ Result<CatalogAtVersion> CatalogAt(Store& store, uint64_t version) {
     out.issuer->setRoot(update->get().getIssuer());
   }
   return out;
+}
+
+Result<Submission> MakeCatalogSnapshotMessage(const CatalogAtVersion& at, const std::string& platform, int64_t now_ms,
+                                              const std::string& gateway_identity, const identity::Signer* signer) {
+  capnp::MallocMessageBuilder payload;
+  auto snapshot = payload.initRoot<schema::CatalogSnapshot>();
+  snapshot.setVersion(at.version);
+  snapshot.setTakenMs(now_ms);
+  if (at.issuer) snapshot.setIssuer(at.issuer->getRoot<schema::IssuingOffice>().asReader());
+  at.state.Fill(snapshot);
+  GatewayMessage m;
+  m.kind = schema::MessageKind::CATALOG_SNAPSHOT;
+  m.payload = protocol::Encode(payload);
+  m.recipient = platform;
+  m.now_ms = now_ms;
+  m.gateway_identity = &gateway_identity;
+  m.signer = signer;
+  return MakeGatewayMessage(m, "a catalog snapshot");
 }
 
 }  // namespace regline::server

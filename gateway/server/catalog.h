@@ -4,8 +4,8 @@
 // stored updates (the ZeroMQ Guide's Clone pattern, kept durably: the
 // history is the list of updates, the state is their replay).
 //
-// The terms functions are pure (any thread); CatalogAt reads the store and
-// runs on its writer thread.
+// The terms functions and MakeCatalogSnapshotMessage are pure (any
+// thread); CatalogAt reads the store and runs on its writer thread.
 #pragma once
 
 #include <capnp/message.h>
@@ -20,6 +20,7 @@
 #include "gateway/core/catalog_ledger.h"
 #include "gateway/core/status.h"
 #include "gateway/core/store.h"
+#include "gateway/identity/signature_check.h"
 #include "gateway/protocol/frames.h"
 #include "schemas/catalog.capnp.h"
 
@@ -62,5 +63,11 @@ struct CatalogAtVersion {
   std::unique_ptr<capnp::MallocMessageBuilder> issuer;  // an IssuingOffice root; null before version 1
 };
 Result<CatalogAtVersion> CatalogAt(Store& store, uint64_t version);
+
+// The catch-up a platform asked for (Query.catalogSnapshot): the catalog at
+// `at`, as a CatalogSnapshot from the gateway's own identity to `platform`
+// (gateway_message.h), for Store::Submit. Pure; any thread.
+Result<Submission> MakeCatalogSnapshotMessage(const CatalogAtVersion& at, const std::string& platform, int64_t now_ms,
+                                              const std::string& gateway_identity, const identity::Signer* signer);
 
 }  // namespace regline::server

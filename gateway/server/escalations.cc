@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 
 #include "gateway/protocol/frames.h"
+#include "gateway/server/gateway_message.h"
 #include "schemas/envelope.capnp.h"
 #include "schemas/escalation.capnp.h"
 
@@ -35,35 +36,16 @@ Result<Submission> MakeEscalation(const OverdueItem& item, int level, int64_t no
   e.setAction(static_cast<schema::DirectiveAction>(item.action));
   e.setSeverity(static_cast<schema::Severity>(item.severity));
   e.initIssuer().setDepartment(protocol::DepartmentFromCode(item.department));
-  const std::string payload = protocol::Encode(payload_message);
-
-  Submission s;
-  s.sender = gateway_identity;
-  s.id = MessageId::Generate(now_ms);
-  s.kind = static_cast<int>(schema::MessageKind::ESCALATION);
-  s.priority = 2;  // ahead of routine traffic to the console
-  s.created_ms = now_ms;
-  s.correlation_id = item.directive;
-  s.recipients = {item.issuer};
-
-  capnp::MallocMessageBuilder message;
-  auto env = message.initRoot<schema::Envelope>();
-  protocol::ToWire(s.id, env.initId());
-  env.setSender(gateway_identity);
-  env.initRecipients(1).set(0, item.issuer);
-  env.setKind(schema::MessageKind::ESCALATION);
-  env.setCreatedMs(now_ms);
-  env.setPriority(schema::Priority::HIGH);
-  protocol::ToWire(item.directive, env.initCorrelationId());
-  env.setPayload(kj::arrayPtr(reinterpret_cast<const kj::byte*>(payload.data()), payload.size()));
-  if (signer != nullptr) {
-    Result<identity::SignatureClaim> signature = signer->Sign(payload);
-    if (!signature.ok()) return signature.status().WithContext("signing an escalation");
-    protocol::ToWire(*signature, env.initSignature());
-  }
-  env.setSchemaVersion(schema::CURRENT_SCHEMA_VERSION);
-  s.envelope = protocol::Encode(message);
-  return s;
+  GatewayMessage m;
+  m.kind = schema::MessageKind::ESCALATION;
+  m.payload = protocol::Encode(payload_message);
+  m.recipient = item.issuer;
+  m.priority = schema::Priority::HIGH;  // ahead of routine traffic to the console
+  m.correlation_id = item.directive;
+  m.now_ms = now_ms;
+  m.gateway_identity = &gateway_identity;
+  m.signer = signer;
+  return MakeGatewayMessage(m, "an escalation");
 }
 
 }  // namespace regline::server

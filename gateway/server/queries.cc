@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "gateway/core/log.h"
 #include "gateway/protocol/frames.h"
 #include "gateway/server/authorization.h"
 #include "gateway/server/catalog.h"
@@ -200,6 +201,43 @@ std::string CatalogShowAnswer(Store& store, const QueryRequest& q) {
   return protocol::Encode(m);
 }
 
+// A platform found a gap (or holds nothing yet): when it is behind, the
+// catalog at the current version is queued for it as one CatalogSnapshot
+// from the gateway (committed with this answer); the updates after it
+// reach it as usual. Always a snapshot, never a replay of old updates:
+// one message however long the history, and it does not depend on old
+// update messages still being held.
+std::string CatalogSnapshotAnswer(Store& store, const QueryRequest& q, const identity::Identity& viewer,
+                                  int64_t now_ms) {
+  Result<uint64_t> current = store.CatalogCurrent();
+  if (!current.ok()) return protocol::ErrorFrame(q.tag, current.status());
+  uint64_t queued_version = 0;
+  if (*current > q.version) {
+    Result<CatalogAtVersion> at = CatalogAt(store, *current);
+    if (!at.ok()) return protocol::ErrorFrame(q.tag, at.status());
+    Result<Submission> message = MakeCatalogSnapshotMessage(*at, viewer.name, now_ms, q.gateway_identity, q.signer);
+    if (!message.ok()) return protocol::ErrorFrame(q.tag, message.status());
+    Result<SubmitReceipt> stored = store.Submit(*message);
+    if (!stored.ok()) return protocol::ErrorFrame(q.tag, stored.status());
+    queued_version = at->version;
+    Log(LogLevel::kInfo, "catalog_snapshot_queued",
+        {{"platform", viewer.name},
+         {"have_version", std::to_string(q.version)},
+         {"version", std::to_string(at->version)},
+         {"entries", std::to_string(at->state.size())},
+         {"id", message->id.ToHex()},
+         {"reason", q.reason}});
+  }
+  capnp::MallocMessageBuilder m;
+  auto result = m.initRoot<schema::Frame>().initQueryResult();
+  result.setRequestTag(q.tag);
+  auto answer = result.initCatalogSnapshot();
+  answer.setSnapshotVersion(queued_version);
+  answer.setLastVersion(*current);
+  answer.setMessagesQueued(queued_version != 0 ? 1 : 0);
+  return protocol::Encode(m);
+}
+
 std::string CatalogStatusAnswer(Store& store, const QueryRequest& q, const identity::Identity& viewer) {
   Result<std::vector<CatalogVersionRow>> versions = store.CatalogVersions();
   Result<std::vector<CatalogApplied>> applied = store.CatalogAppliedByPlatform();
@@ -320,6 +358,11 @@ Result<QueryRequest> ReadQuery(schema::Query::Reader query) {
     case schema::Query::CATALOG_STATUS:
       q.kind = QueryRequest::Kind::kCatalogStatus;
       return q;
+    case schema::Query::CATALOG_SNAPSHOT:
+      q.kind = QueryRequest::Kind::kCatalogSnapshot;
+      q.version = query.getCatalogSnapshot().getHaveVersion();
+      q.reason = query.getCatalogSnapshot().getReason().cStr();
+      return q;
     case schema::Query::REPORTS_DUE: {
       auto r = query.getReportsDue();
       q.kind = QueryRequest::Kind::kReportsDue;
@@ -352,6 +395,12 @@ Status AuthorizeQuery(const QueryRequest& q, const identity::Identity& viewer) {
     case QueryRequest::Kind::kCatalogStatus:
     case QueryRequest::Kind::kReportsDue:
       return AuthorizeQueueView(viewer);
+    case QueryRequest::Kind::kCatalogSnapshot:
+      if (viewer.role != identity::Role::kPlatform) {
+        return PermissionDenied("only a platform asks for a catalog snapshot (it is queued for the asker); '" +
+                                viewer.name + "' is " + std::string(identity::RoleName(viewer.role)));
+      }
+      return Status::Ok();
   }
   return Internal("unknown query kind");
 }
@@ -375,6 +424,8 @@ std::string AnswerQuery(Store& store, const QueryRequest& q, const std::vector<s
       return CatalogStatusAnswer(store, q, viewer);
     case QueryRequest::Kind::kReportsDue:
       return ReportsDueAnswer(store, q, viewer, now_ms);
+    case QueryRequest::Kind::kCatalogSnapshot:
+      return CatalogSnapshotAnswer(store, q, viewer, now_ms);
   }
   return protocol::ErrorFrame(q.tag, Internal("unknown query kind"));
 }

@@ -8,6 +8,7 @@
 
 #include "gateway/core/store.h"
 #include "gateway/identity/registry.h"
+#include "gateway/identity/signature_check.h"
 #include "gateway/policy/report_schedule.h"
 #include "schemas/query.capnp.h"
 
@@ -15,19 +16,24 @@ namespace regline::server {
 
 struct QueryRequest {
   enum class Kind { kMessageStatus, kQueueDepths, kDeadLetters, kReplay, kOverdue, kCatalogShow, kCatalogStatus,
-                    kReportsDue };
+                    kReportsDue, kCatalogSnapshot };
   Kind kind = Kind::kMessageStatus;
   uint64_t tag = 0;
   MessageId id;                         // status, replay
   std::vector<std::string> recipients;  // depths filter; replay: one or none (all)
   std::string recipient;                // dead letters filter; overdue, reports due: platform filter
   std::string department;               // overdue filter
-  uint64_t version = 0;                 // catalog show; 0 = current
+  uint64_t version = 0;                 // catalog show; 0 = current. Catalog snapshot: the version the platform has
+  std::string reason;                   // catalog snapshot: why the platform asks (logged)
   std::vector<std::string> platforms;   // catalog status, reports due: every registered platform (filled by the caller)
   schema::MessageKind report_kind = schema::MessageKind::UNSPECIFIED;  // reports due filter
   bool all_reports = false;             // reports due: open and on-time ones too
   std::vector<policy::ReportSchedule> schedules;  // reports due: the running policy's (filled by the caller)
   uint32_t limit = 100;
+  // Catalog snapshot: who the gateway is and how it signs what it sends
+  // (filled by the caller; the signer outlives the answer).
+  std::string gateway_identity;
+  const identity::Signer* signer = nullptr;
 };
 
 // kUnimplemented for query kinds this gateway does not answer yet.

@@ -641,11 +641,23 @@ void Gateway::OnQuery(Session& s, schema::Query::Reader query) {
       if (i.role == identity::Role::kPlatform && !i.revoked()) request->platforms.push_back(i.name);
     }
   }
+  if (request->kind == QueryRequest::Kind::kCatalogSnapshot) {
+    request->gateway_identity = config_.identity;
+    request->signer = signer_.has_value() ? &*signer_ : nullptr;
+  }
   committer_->Execute([this, rid = s.routing_id, req = *request, connected,
                        viewer = *viewer](Store& store) -> GroupCommitter::Completion {
     std::string answer = AnswerQuery(store, req, connected, viewer, clock_.NowMs());
     return [=, this](const Status& commit) {
-      Post([=, this] { Send(rid, commit.ok() ? answer : protocol::ErrorFrame(req.tag, commit)); });
+      Post([=, this] {
+        Send(rid, commit.ok() ? answer : protocol::ErrorFrame(req.tag, commit));
+        // A catalog snapshot may have been queued for the asker: deliver it.
+        if (Session* asker = FindSession(rid); asker != nullptr && req.kind == QueryRequest::Kind::kCatalogSnapshot) {
+          ++asker->arrivals;
+          asker->maybe_more = true;
+          Pump(*asker);
+        }
+      });
     };
   });
 }

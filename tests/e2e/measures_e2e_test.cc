@@ -27,6 +27,7 @@
 namespace regline {
 namespace {
 
+using connector::testing::CatalogUpdatePayload;
 using connector::testing::MakeEnvelope;
 using schema::MessageKind;
 
@@ -288,25 +289,6 @@ TEST_F(MeasuresE2eTest, SighupReloadsThePolicyAndABadFileLeavesTheRunningOneInFo
   refused = SubmitDirective(*samr, MessageId::Generate(NowMs()), DirectivePayload());
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kPermissionDenied);
-}
-
-// Catalog version `version` on `base` from SAMR adding entry `add` (and
-// withdrawing `withdraw` when given).
-std::string CatalogUpdatePayload(uint64_t version, uint64_t base, const std::string& add,
-                                 const std::string& withdraw = "") {
-  capnp::MallocMessageBuilder m;
-  auto u = m.initRoot<schema::CatalogUpdate>();
-  schema::samples::BuildCatalogUpdateV2(u);
-  u.setVersion(version);
-  u.setBaseVersion(base);
-  u.disownChanged();
-  if (withdraw.empty()) {
-    u.disownWithdrawn();
-  } else {
-    u.initWithdrawn(1).set(0, withdraw);
-  }
-  u.getAdded()[0].setId(add);
-  return protocol::Encode(m);
 }
 
 std::string AttestationPayload(uint64_t catalog_version) {

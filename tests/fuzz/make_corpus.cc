@@ -186,8 +186,25 @@ int Main(const std::string& dir) {
          protocol::ToWire(kDirectiveId, r.initMessageId());
          r.setRecipient("douyin");
        })},
-      {"query_catalog_snapshot.bin",
-       Query([](schema::Query::Builder q) { q.initCatalogSnapshot().setHaveVersion(1); })},
+      {"query_catalog_snapshot.bin", Query([](schema::Query::Builder q) {
+         auto r = q.initCatalogSnapshot();
+         r.setHaveVersion(1);
+         r.setReason("received catalog update v3 on base v2 while holding v1");
+       })},
+      {"query_overdue.bin", Query([](schema::Query::Builder q) {
+         auto o = q.initOverdue();
+         o.setPlatform("douyin");
+         o.setDepartment("SAMR");
+         o.setLimit(20);
+       })},
+      {"query_catalog_show.bin", Query([](schema::Query::Builder q) { q.setCatalogShow(2); })},
+      {"query_catalog_status.bin", Query([](schema::Query::Builder q) { q.setCatalogStatus(); })},
+      {"query_reports_due.bin", Query([](schema::Query::Builder q) {
+         auto r = q.initReportsDue();
+         r.setPlatform("douyin");
+         r.setKind(schema::MessageKind::COMPLAINT_STATISTICS);
+         r.setAll(true);
+       })},
       {"gateway_deliver.bin",
        protocol::DeliverFrame(17, 1, kDirectiveId, static_cast<int>(schema::MessageKind::DIRECTIVE), directive)},
       {"gateway_confirm.bin", protocol::ConfirmFrame(1, kDirectiveId, 1001, samples::kIssuedMs, false, {"douyin"})},
