@@ -199,7 +199,7 @@ struct CatalogStatus {
 
 struct Query {
   # C:QUERY -> S:QUERY-RESULT / S:ERROR. Read-only questions, plus the
-  # operator's replay and a platform's catalog catch-up.
+  # operator's replay, a platform's catalog catch-up and legal holds.
 
   requestTag @0 :UInt64;
   # Chosen by the client; repeated in the answer.
@@ -239,7 +239,66 @@ struct Query {
     # Which scheduled reports are owed, late or missing, per platform and
     # period? Regulators and operators see every platform; a platform only
     # its own lines; MCN agencies may not ask.
+
+    legalHold @10 :LegalHoldRequest;
+    # Set, lift or list legal holds, which keep records past the policy's
+    # retention period. Regulators and operators only.
   }
+}
+
+enum LegalHoldAction {
+  # What a LegalHoldRequest does.
+
+  list @0;
+  # Changes nothing; the answer lists the holds in force.
+
+  add @1;
+  # Sets a hold on the subject (kept as first set if one exists).
+
+  remove @2;
+  # Lifts the hold on the subject.
+}
+
+struct LegalHoldRequest {
+  # Query.legalHold.
+
+  action @0 :LegalHoldAction;
+  # What to do.
+
+  subject @1 :Text;
+  # For add and remove: an identity name (every message it sent or
+  # received is kept) or a message id as 32 hex digits (that message, and
+  # the messages that follow it up by correlationId).
+
+  reason @2 :Text;
+  # For add: why (a case number, an order); required.
+}
+
+struct LegalHold {
+  # One legal hold in force.
+
+  subject @0 :Text;
+  # The held identity or message id (hex).
+
+  reason @1 :Text;
+  # Why it was set.
+
+  setBy @2 :Text;
+  # The identity that set it.
+
+  setMs @3 :Int64;
+  # When it was set (gateway clock, Unix ms).
+}
+
+struct LegalHoldResult {
+  # Answer to Query.legalHold.
+
+  changed @0 :Bool;
+  # add: the hold was set now (false: it was set already). remove: a hold
+  # was lifted (false: there was none). list: false.
+
+  holds @1 :List(LegalHold);
+  # Every hold in force after the request, by subject.
 }
 
 enum DeliveryState {
@@ -515,5 +574,8 @@ struct QueryResult {
     reportsDue @9 :List(ReportDue);
     # Answer to Query.reportsDue: by platform, kind, then period (oldest
     # first).
+
+    legalHold @10 :LegalHoldResult;
+    # Answer to Query.legalHold.
   }
 }

@@ -268,6 +268,30 @@ Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<
   std::unique_ptr<AuditHasher> hasher = AuditHasher::Make();
   if (!hasher) return Internal("OpenSSL has no SHA-256");
   ChainWalk walk;
+  // After legal retention pruned the oldest entries (schema 7), the chain
+  // starts from the anchor: the last pruned entry's seq and hash.
+  Result<int64_t> has_anchor =
+      db->QueryInt("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'audit_anchor'");
+  if (!has_anchor.ok()) return has_anchor.status();
+  if (*has_anchor > 0) {
+    Result<Statement> anchor = db->Prepare("SELECT seq, hash FROM audit_anchor WHERE id = 1");
+    if (!anchor.ok()) return anchor.status();
+    Result<bool> row = anchor->Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      walk.next_seq = anchor->ColumnInt64(0) + 1;
+      if (!ReadHash(*anchor, 1, walk.prev)) {
+        walk.Break(walk.next_seq, "the audit anchor's hash is not 32 bytes (edited)");
+        return walk.verdict;
+      }
+      walk.verdict.pruned_through = anchor->ColumnInt64(0);
+      walk.verdict.head = {walk.verdict.pruned_through, walk.prev};
+      if (expected && expected->seq == walk.verdict.pruned_through && expected->hash != walk.prev) {
+        walk.Break(walk.next_seq, "the audit anchor differs from the recorded head (the log was rewritten)");
+        return walk.verdict;
+      }
+    }
+  }
   for (;;) {
     Result<bool> row = rows->Step();
     if (!row.ok()) return row.status().WithContext("reading the audit log of " + db_path);

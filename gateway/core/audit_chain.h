@@ -119,10 +119,16 @@ struct AuditVerdict {
   int64_t first_broken = 0;  // when not intact: the seq of the first broken entry
   // When not intact, e.g. "entry 17: hash does not match its contents (edited)".
   std::string problem;
+  // Entries 1..pruned_through were pruned by legal retention
+  // (retention_ledger.h); the walk started after them, from the anchor.
+  // A recorded head inside that range can no longer be checked.
+  int64_t pruned_through = 0;
 };
 
 // Walks the audit log of the store at `db_path` in seq order and checks
-// that seqs are dense from 1, each prev_hash is the previous entry's hash,
+// that seqs are dense from 1 (or from the retention anchor's seq + 1, the
+// first entry's prev_hash being the anchor's hash), each prev_hash is the
+// previous entry's hash,
 // and each hash matches its entry. With `expected` (a head recorded
 // earlier) it also checks that the entry at expected->seq still exists and
 // still has that hash, so cutting off the newest entries shows. A broken

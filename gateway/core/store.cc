@@ -267,6 +267,11 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
     s = reports.status();
     if (s.ok()) store->reports_ = std::move(reports).value();
   }
+  if (s.ok()) {
+    Result<std::unique_ptr<RetentionLedger>> retention = RetentionLedger::Open(store->db_);
+    s = retention.status();
+    if (s.ok()) store->retention_ = std::move(retention).value();
+  }
   if (!s.ok()) return s.WithContext("opening store " + options.path);
   return store;
 }
@@ -1099,6 +1104,64 @@ Status Store::AppendAudit(std::string_view event, std::string_view subject, std:
   if (!options_.audit) return Status::Ok();
   const int64_t now = clock_.NowMs();
   return Atomically([&] { return audit_->Append(now, event, subject, detail); });
+}
+
+Result<bool> Store::AddLegalHold(const LegalHold& hold) {
+  if (hold.subject.empty()) return InvalidArgument("a legal hold needs a subject (an identity or a message id)");
+  bool added = false;
+  Status s = Atomically([&]() -> Status {
+    Result<bool> r = retention_->AddHold(hold);
+    if (!r.ok()) return r.status();
+    added = *r;
+    if (!added || !options_.audit) return Status::Ok();
+    AuditDetail(audit_detail_).Text("by", hold.set_by).Text("reason", hold.reason);
+    return audit_->Append(hold.set_ms, "hold_added", hold.subject, audit_detail_);
+  });
+  if (!s.ok()) return s.WithContext("setting a legal hold");
+  return added;
+}
+
+Result<bool> Store::RemoveLegalHold(const std::string& subject, const std::string& by) {
+  const int64_t now = clock_.NowMs();
+  bool removed = false;
+  Status s = Atomically([&]() -> Status {
+    Result<bool> r = retention_->RemoveHold(subject);
+    if (!r.ok()) return r.status();
+    removed = *r;
+    if (!removed || !options_.audit) return Status::Ok();
+    AuditDetail(audit_detail_).Text("by", by);
+    return audit_->Append(now, "hold_removed", subject, audit_detail_);
+  });
+  if (!s.ok()) return s.WithContext("lifting a legal hold");
+  return removed;
+}
+
+Result<std::vector<LegalHold>> Store::LegalHolds() { return retention_->Holds(); }
+
+Result<PruneCounts> Store::PruneRetained(int64_t retention_ms, int limit) {
+  const int64_t now = clock_.NowMs();
+  const int64_t cutoff = now - retention_ms;
+  PruneCounts counts;
+  Status s = Atomically([&]() -> Status {
+    Result<std::vector<PrunableMessage>> prunable = retention_->Prunable(cutoff, limit);
+    if (!prunable.ok()) return prunable.status();
+    for (const PrunableMessage& m : *prunable) REGLINE_RETURN_IF_ERROR(retention_->DeleteMessage(m.seq));
+    counts.messages = static_cast<int64_t>(prunable->size());
+    if (!options_.audit) return Status::Ok();
+    Result<PruneCounts> audit = retention_->PruneAudit(cutoff, 10 * limit, now);
+    if (!audit.ok()) return audit.status();
+    counts.audit_entries = audit->audit_entries;
+    counts.audit_through = audit->audit_through;
+    if (counts.messages == 0 && counts.audit_entries == 0) return Status::Ok();
+    AuditDetail(audit_detail_)
+        .Number("messages", counts.messages)
+        .Number("audit_entries", counts.audit_entries)
+        .Number("audit_through", counts.audit_through)
+        .Number("accepted_before_ms", cutoff);
+    return audit_->Append(now, "retention_pruned", "retention", audit_detail_);
+  });
+  if (!s.ok()) return s.WithContext("pruning retained records");
+  return counts;
 }
 
 Result<uint64_t> Store::FindSeqById(const MessageId& id) {

@@ -34,8 +34,10 @@
 //
 // Evidence: each message's envelope is kept byte for byte, and so is each
 // signed Acknowledgement envelope a recipient sent with a stage
-// (Acknowledgements()), for as long as the message row: nothing is purged
-// yet. `reglinectl evidence export` bundles them (docs/evidence.md).
+// (Acknowledgements()), for as long as the message row, which legal
+// retention keeps for the policy's period and longer under a legal hold
+// (PruneRetained, retention_ledger.h). `reglinectl evidence export`
+// bundles them (docs/evidence.md).
 //
 // Threading: a Store is owned by one thread at a time and is not safe to
 // call concurrently. In the daemons that thread is GroupCommitter's writer;
@@ -59,6 +61,7 @@
 #include "gateway/core/directive_ledger.h"
 #include "gateway/core/message_id.h"
 #include "gateway/core/report_ledger.h"
+#include "gateway/core/retention_ledger.h"
 #include "gateway/core/sqlite.h"
 #include "gateway/core/status.h"
 
@@ -181,7 +184,7 @@ struct LeasedDelivery {
 };
 
 // A recipient's signed Acknowledgement envelope, kept as evidence for as
-// long as the message itself (there is no purge yet).
+// long as the message itself (see PruneRetained).
 struct StoredAcknowledgement {
   std::string recipient;
   AckStage stage = AckStage::kReceived;  // the stage the acknowledgement stated
@@ -346,6 +349,19 @@ class Store {
   // The envelope of message `seq`, as received; kNotFound when none.
   Result<std::string> EnvelopeOf(uint64_t seq);
 
+  // Legal retention (retention_ledger.h). Setting and lifting a hold are
+  // audited (hold_added, hold_removed: subject = the held subject).
+  // AddLegalHold: false when the subject was held already (unchanged).
+  Result<bool> AddLegalHold(const LegalHold& hold);
+  // RemoveLegalHold: false when there was no hold on `subject`.
+  Result<bool> RemoveLegalHold(const std::string& subject, const std::string& by);
+  Result<std::vector<LegalHold>> LegalHolds();
+  // One retention pass, in one transaction: deletes up to `limit` messages
+  // the rules let go (accepted more than `retention_ms` ago), with their
+  // deliveries, evidence and directive rows, then the oldest audit entries
+  // that may go, and appends a retention_pruned entry when anything went.
+  Result<PruneCounts> PruneRetained(int64_t retention_ms, int limit);
+
   // Lookups for consoles.
   Result<uint64_t> FindSeq(std::string_view sender, const MessageId& id);
   // Any sender's message with this id (ids are 128-bit random: in practice
@@ -431,6 +447,7 @@ class Store {
   std::unique_ptr<DirectiveLedger> directives_;  // likewise
   std::unique_ptr<CatalogLedger> catalog_;       // likewise
   std::unique_ptr<ReportLedger> reports_;        // likewise
+  std::unique_ptr<RetentionLedger> retention_;   // likewise
   std::string audit_detail_;                     // scratch for audit entries' detail text
   // Why the open transaction must be rolled back (see AtomicallyOrDoom);
   // ok when it need not. Cleared by Begin and Commit.

@@ -260,7 +260,8 @@ TEST(StoreAuditUpgrade, AStoreFromBeforeTheAuditLogGetsOneOnOpen) {
     // Make it a version 1 store, as the release before the audit log wrote.
     Result<Database> db = Database::Open(options.path);
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(db->Exec("DROP TABLE reports; DROP TABLE catalog_applied; DROP TABLE catalog_versions; "
+    ASSERT_TRUE(db->Exec("DROP TABLE audit_anchor; DROP TABLE legal_holds; "
+                        "DROP TABLE reports; DROP TABLE catalog_applied; DROP TABLE catalog_versions; "
                         "DROP TABLE escalations; DROP TABLE directives; ALTER TABLE messages DROP COLUMN submitted_digest; "
                         "DROP TABLE acknowledgements; DROP TABLE audit_log; "
                         "PRAGMA user_version = 1").ok());

@@ -148,6 +148,22 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY(platform, kind, period_start_ms)
     ) WITHOUT ROWID;
     )sql",
+    // 7: legal retention (retention_ledger.h, docs/store.md): legal holds,
+    // and where the audit chain starts once its oldest entries are pruned.
+    R"sql(
+    CREATE TABLE legal_holds(
+      subject TEXT    PRIMARY KEY,  -- an identity name, or a message id (32 hex digits)
+      reason  TEXT    NOT NULL,
+      set_by  TEXT    NOT NULL,     -- the identity that set it
+      set_ms  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE audit_anchor(
+      id        INTEGER PRIMARY KEY CHECK (id = 1),
+      seq       INTEGER NOT NULL,  -- the last audit entry pruned; the log starts at seq + 1
+      hash      BLOB    NOT NULL,  -- its hash: the prev_hash of entry seq + 1
+      pruned_ms INTEGER NOT NULL
+    );
+    )sql",
 };
 
 }  // namespace

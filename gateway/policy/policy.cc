@@ -122,6 +122,13 @@ Status ReadAgreements(const std::string& file, const toml::table& t, AgreementRu
   return r.Finish();
 }
 
+Status ReadRetention(const std::string& file, const toml::table& t, RetentionRules& rules) {
+  TomlTableReader r(file, t, "retention.");
+  REGLINE_RETURN_IF_ERROR(Require(r, "days"));
+  REGLINE_RETURN_IF_ERROR(r.GetInt("days", rules.days, 1, 36500));
+  return r.Finish();
+}
+
 // Reads a required, non-empty array of names of `noun`s, each turned into a
 // value by `lookup`; `what` describes a bad name ("is not a ...").
 template <typename T, typename Lookup>
@@ -315,7 +322,9 @@ Status Read(const std::string& file, const toml::table& root, Policy& p) {
   const toml::table* agreements = nullptr;
   const toml::table* actions = nullptr;
   REGLINE_RETURN_IF_ERROR(RequireTable(top, "policy", policy));
+  const toml::table* retention = nullptr;
   REGLINE_RETURN_IF_ERROR(RequireTable(top, "agreements", agreements));
+  REGLINE_RETURN_IF_ERROR(RequireTable(top, "retention", retention));
   REGLINE_RETURN_IF_ERROR(RequireTable(top, "actions", actions));
   // [reports] is optional: a policy may schedule no report.
   const toml::table* reports = nullptr;
@@ -323,6 +332,7 @@ Status Read(const std::string& file, const toml::table& root, Policy& p) {
   REGLINE_RETURN_IF_ERROR(top.Finish());
   REGLINE_RETURN_IF_ERROR(ReadPolicySection(file, *policy, p));
   REGLINE_RETURN_IF_ERROR(ReadAgreements(file, *agreements, p.agreements));
+  REGLINE_RETURN_IF_ERROR(ReadRetention(file, *retention, p.retention));
   REGLINE_RETURN_IF_ERROR(ReadActions(file, *actions, p));
   return reports == nullptr ? Status::Ok() : ReadReports(file, *reports, p);
 }

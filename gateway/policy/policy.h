@@ -39,6 +39,16 @@ struct AgreementRules {
   friend bool operator==(const AgreementRules&, const AgreementRules&) = default;
 };
 
+// [retention]: legal retention of the gateway's records (retention_ledger.h).
+struct RetentionRules {
+  // Delivered messages, their evidence and audit entries are kept this
+  // many days after acceptance, and longer under a legal hold.
+  int days = 3 * 365;
+
+  int64_t period_ms() const { return int64_t{days} * 24 * 3600 * 1000; }
+  friend bool operator==(const RetentionRules&, const RetentionRules&) = default;
+};
+
 // [actions.<name>]: what the policy allows and defaults for one action.
 struct ActionRules {
   // SubjectRef union members the action may target, in the file's order.
@@ -67,6 +77,7 @@ struct Policy {
   // The file it was loaded from, as given to LoadPolicy().
   std::string source;
   AgreementRules agreements;
+  RetentionRules retention;
   // Indexed by the schema::DirectiveAction value; [0] (unspecified) is
   // empty. A loaded Policy covers every action this build's schema knows.
   std::vector<ActionRules> actions;

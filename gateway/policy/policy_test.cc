@@ -28,7 +28,8 @@ constexpr int64_t kDay = 24 * kHour;
 // at 27 (subjects 28, issuers 29, ack_deadline 30, completion_deadline 31),
 // closeAccount (6) at 32. The report schedules follow at 82
 // ([reports.complaintStatistics]: every 83, due_days 84, first_period 85)
-// and 86 ([reports.taxAssistanceResponse]: 87, 88, 89).
+// and 86 ([reports.taxAssistanceResponse]: 87, 88, 89); [retention] is at
+// 90 (days 91).
 std::string ValidPolicyText() {
   std::string text =
       "[policy]\n"
@@ -53,7 +54,9 @@ std::string ValidPolicyText() {
       "[reports.taxAssistanceResponse]\n"
       "every = \"half-year\"\n"
       "due_days = 30\n"
-      "first_period = \"2026-07\"\n";
+      "first_period = \"2026-07\"\n"
+      "[retention]\n"
+      "days = 1095\n";
   return text;
 }
 
@@ -75,6 +78,8 @@ TEST(PolicyTest, TheShippedPolicyLoadsAndCoversEveryAction) {
   EXPECT_EQ(p->agreements.min_age_years, 16);
   EXPECT_EQ(p->agreements.guardian_consent_below_years, 18);
   EXPECT_EQ(p->agreements.identity_digest, schema::DigestAlgorithm::SM3);
+  EXPECT_EQ(p->retention.days, 1095);
+  EXPECT_EQ(p->retention.period_ms(), int64_t{1095} * kDay);
   std::vector<DirectiveAction> actions = SpecifiedEnumerants<DirectiveAction>();
   ASSERT_EQ(actions.size(), 15u);
   for (DirectiveAction a : actions) {
@@ -132,7 +137,7 @@ TEST(PolicyTest, ReportSchedulesAreReadPerKind) {
 
 TEST(PolicyTest, ReportSchedulesAreOptional) {
   std::string text = ValidPolicyText();
-  text.erase(text.find("[reports."));
+  text.erase(text.find("[reports."), text.find("[retention]") - text.find("[reports."));
   Result<Policy> p = ParsePolicy("measures.toml", text);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_TRUE(p->reports.empty());
@@ -311,6 +316,12 @@ INSTANTIATE_TEST_SUITE_P(
         Mistake{"CompletionEqualToAck", kSuspend, "critical = \"2h\"", "critical = \"600s\"",
                 "measures.toml:31: actions.suspendBroadcast.completion_deadline.critical: 10m is not after the "
                 "ack deadline 10m (completion must come after acknowledgement)"},
+        Mistake{"MissingRetention", "", "[retention]\ndays = 1095\n", "",
+                "measures.toml:1: retention: is required"},
+        Mistake{"RetentionDaysZero", "[retention]", "days = 1095", "days = 0",
+                "measures.toml:91: retention.days: must be between 1 and 36500, not 0"},
+        Mistake{"UnknownRetentionKey", "[retention]", "days", "years = 3\ndays",
+                "measures.toml:91: retention.years: unknown key"},
         Mistake{"UnscheduledKind", "", kComplaints, "[reports.directive]",
                 "measures.toml:82: reports.directive: is not a scheduled report (complaintStatistics or "
                 "taxAssistanceResponse)"},

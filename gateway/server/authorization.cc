@@ -141,6 +141,12 @@ bool SeesEveryRecipient(const Identity& viewer) {
   return viewer.role == Role::kOperator || viewer.role == Role::kRegulator;
 }
 
+Status AuthorizeLegalHold(const Identity& viewer) {
+  if (viewer.role == Role::kOperator || viewer.role == Role::kRegulator) return Status::Ok();
+  return PermissionDenied(Who(viewer) + " may not set, lift or list legal holds; only regulators and gateway "
+                                        "operators may");
+}
+
 Status AuthorizeOperatorQuery(const Identity& viewer, std::string_view what) {
   if (viewer.role == Role::kOperator) return Status::Ok();
   return PermissionDenied(Who(viewer) + " may not " + std::string(what) + "; only gateway operators may");

@@ -49,6 +49,9 @@ Status AuthorizeQueueView(const identity::Identity& viewer);
 // or only its own (everyone else), in the answers AuthorizeQueueView lets in.
 bool SeesEveryRecipient(const identity::Identity& viewer);
 
+// Legal holds (set, lift, list): regulators and operators.
+Status AuthorizeLegalHold(const identity::Identity& viewer);
+
 // Dead letters and replay: operators only.
 Status AuthorizeOperatorQuery(const identity::Identity& viewer, std::string_view what);
 

@@ -70,6 +70,7 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
     REGLINE_RETURN_IF_ERROR(r.Get("identity", c.identity));
     REGLINE_RETURN_IF_ERROR(r.Get("policy", c.policy_file));
     REGLINE_RETURN_IF_ERROR(r.GetInt("escalation_check_ms", c.escalation_check_ms, 100, 3'600'000));
+    REGLINE_RETURN_IF_ERROR(r.GetInt("retention_check_ms", c.retention_check_ms, 1000, 86'400'000));
     REGLINE_RETURN_IF_ERROR(r.Get("durability", durability));
     REGLINE_RETURN_IF_ERROR(r.GetInt("max_frame_bytes", c.max_frame_bytes, 65536, 256 << 20));
     REGLINE_RETURN_IF_ERROR(r.GetInt("heartbeat_interval_ms", c.heartbeat_interval_ms, 100, 600'000));

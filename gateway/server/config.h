@@ -46,6 +46,7 @@ struct GatewayConfig {
   // shipped policies/measures.toml. Reloaded on SIGHUP.
   std::string policy_file;
   int64_t escalation_check_ms = 1000;  // how often overdue directives are looked for
+  int64_t retention_check_ms = 3'600'000;  // how often a legal-retention pass runs (policy [retention])
   Durability durability = Durability::kFull;
   uint32_t max_frame_bytes = 16 * 1024 * 1024;
   uint32_t heartbeat_interval_ms = 5000;

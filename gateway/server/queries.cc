@@ -238,6 +238,41 @@ std::string CatalogSnapshotAnswer(Store& store, const QueryRequest& q, const ide
   return protocol::Encode(m);
 }
 
+// Sets or lifts a hold (audited by the store, committed with the answer),
+// then lists the holds in force.
+std::string LegalHoldAnswer(Store& store, const QueryRequest& q, const identity::Identity& viewer, int64_t now_ms) {
+  bool changed = false;
+  if (q.hold_action == schema::LegalHoldAction::ADD) {
+    Result<bool> added = store.AddLegalHold({q.subject, q.reason, viewer.name, now_ms});
+    if (!added.ok()) return protocol::ErrorFrame(q.tag, added.status());
+    changed = *added;
+  } else if (q.hold_action == schema::LegalHoldAction::REMOVE) {
+    Result<bool> removed = store.RemoveLegalHold(q.subject, viewer.name);
+    if (!removed.ok()) return protocol::ErrorFrame(q.tag, removed.status());
+    changed = *removed;
+  }
+  if (changed) {
+    Log(LogLevel::kInfo, q.hold_action == schema::LegalHoldAction::ADD ? "legal_hold_added" : "legal_hold_removed",
+        {{"subject", q.subject}, {"by", viewer.name}, {"reason", q.reason}});
+  }
+  Result<std::vector<LegalHold>> holds = store.LegalHolds();
+  if (!holds.ok()) return protocol::ErrorFrame(q.tag, holds.status());
+  capnp::MallocMessageBuilder m;
+  auto result = m.initRoot<schema::Frame>().initQueryResult();
+  result.setRequestTag(q.tag);
+  auto answer = result.initLegalHold();
+  answer.setChanged(changed);
+  auto list = answer.initHolds(static_cast<unsigned>(holds->size()));
+  for (unsigned i = 0; i < holds->size(); ++i) {
+    const LegalHold& h = (*holds)[i];
+    list[i].setSubject(h.subject);
+    list[i].setReason(h.reason);
+    list[i].setSetBy(h.set_by);
+    list[i].setSetMs(h.set_ms);
+  }
+  return protocol::Encode(m);
+}
+
 std::string CatalogStatusAnswer(Store& store, const QueryRequest& q, const identity::Identity& viewer) {
   Result<std::vector<CatalogVersionRow>> versions = store.CatalogVersions();
   Result<std::vector<CatalogApplied>> applied = store.CatalogAppliedByPlatform();
@@ -358,6 +393,24 @@ Result<QueryRequest> ReadQuery(schema::Query::Reader query) {
     case schema::Query::CATALOG_STATUS:
       q.kind = QueryRequest::Kind::kCatalogStatus;
       return q;
+    case schema::Query::LEGAL_HOLD: {
+      auto h = query.getLegalHold();
+      q.kind = QueryRequest::Kind::kLegalHold;
+      q.hold_action = h.getAction();
+      q.subject = h.getSubject().cStr();
+      q.reason = h.getReason().cStr();
+      if (q.hold_action != schema::LegalHoldAction::LIST && q.subject.empty()) {
+        return InvalidArgument("legal hold: name a subject (an identity or a message id)");
+      }
+      if (q.hold_action == schema::LegalHoldAction::ADD && q.reason.empty()) {
+        return InvalidArgument("legal hold: say why (reason), e.g. the case or order it serves");
+      }
+      if (q.hold_action != schema::LegalHoldAction::LIST && q.hold_action != schema::LegalHoldAction::ADD &&
+          q.hold_action != schema::LegalHoldAction::REMOVE) {
+        return InvalidArgument("legal hold: action must be list, add or remove");
+      }
+      return q;
+    }
     case schema::Query::CATALOG_SNAPSHOT:
       q.kind = QueryRequest::Kind::kCatalogSnapshot;
       q.version = query.getCatalogSnapshot().getHaveVersion();
@@ -395,6 +448,8 @@ Status AuthorizeQuery(const QueryRequest& q, const identity::Identity& viewer) {
     case QueryRequest::Kind::kCatalogStatus:
     case QueryRequest::Kind::kReportsDue:
       return AuthorizeQueueView(viewer);
+    case QueryRequest::Kind::kLegalHold:
+      return AuthorizeLegalHold(viewer);
     case QueryRequest::Kind::kCatalogSnapshot:
       if (viewer.role != identity::Role::kPlatform) {
         return PermissionDenied("only a platform asks for a catalog snapshot (it is queued for the asker); '" +
@@ -426,6 +481,8 @@ std::string AnswerQuery(Store& store, const QueryRequest& q, const std::vector<s
       return ReportsDueAnswer(store, q, viewer, now_ms);
     case QueryRequest::Kind::kCatalogSnapshot:
       return CatalogSnapshotAnswer(store, q, viewer, now_ms);
+    case QueryRequest::Kind::kLegalHold:
+      return LegalHoldAnswer(store, q, viewer, now_ms);
   }
   return protocol::ErrorFrame(q.tag, Internal("unknown query kind"));
 }

@@ -16,7 +16,7 @@ namespace regline::server {
 
 struct QueryRequest {
   enum class Kind { kMessageStatus, kQueueDepths, kDeadLetters, kReplay, kOverdue, kCatalogShow, kCatalogStatus,
-                    kReportsDue, kCatalogSnapshot };
+                    kReportsDue, kCatalogSnapshot, kLegalHold };
   Kind kind = Kind::kMessageStatus;
   uint64_t tag = 0;
   MessageId id;                         // status, replay
@@ -24,7 +24,9 @@ struct QueryRequest {
   std::string recipient;                // dead letters filter; overdue, reports due: platform filter
   std::string department;               // overdue filter
   uint64_t version = 0;                 // catalog show; 0 = current. Catalog snapshot: the version the platform has
-  std::string reason;                   // catalog snapshot: why the platform asks (logged)
+  std::string reason;                   // catalog snapshot: why the platform asks (logged); legal hold: why
+  schema::LegalHoldAction hold_action = schema::LegalHoldAction::LIST;  // legal hold
+  std::string subject;                  // legal hold: the held identity or message id
   std::vector<std::string> platforms;   // catalog status, reports due: every registered platform (filled by the caller)
   schema::MessageKind report_kind = schema::MessageKind::UNSPECIFIED;  // reports due filter
   bool all_reports = false;             // reports due: open and on-time ones too

@@ -750,8 +750,14 @@ void Gateway::OnTimer() {
   MaybeReloadRegistry();
   const bool escalate = now >= next_escalation_ms_;
   if (escalate) next_escalation_ms_ = now + config_.escalation_check_ms;
-  committer_->Execute([this, escalate](Store& store) -> GroupCommitter::Completion {
+  // The first pass comes one interval after start, not during it.
+  if (next_retention_ms_ == 0) next_retention_ms_ = now + config_.retention_check_ms;
+  const bool prune = now >= next_retention_ms_;
+  if (prune) next_retention_ms_ = now + config_.retention_check_ms;
+  const int64_t retention_ms = policy_.retention.period_ms();
+  committer_->Execute([this, escalate, prune, retention_ms](Store& store) -> GroupCommitter::Completion {
     if (escalate) EscalateOverdue(store);
+    if (prune) PruneRetained(store, retention_ms);
     Result<int> requeued = store.RequeueExpiredLeases();
     Result<int> expired = store.ExpireDue();
     if (!requeued.ok() || !expired.ok()) {
@@ -767,6 +773,24 @@ void Gateway::OnTimer() {
       });
     };
   });
+}
+
+// On the writer thread: one legal-retention pass (Store::PruneRetained),
+// logged when it removed anything. A pass that fails is logged and tried
+// again next interval; nothing is lost by a pass that does not happen.
+void Gateway::PruneRetained(Store& store, int64_t retention_ms) {
+  constexpr int kPerPass = 1000;
+  Result<PruneCounts> pruned = store.PruneRetained(retention_ms, kPerPass);
+  if (!pruned.ok()) {
+    Log(LogLevel::kError, "retention_failed", {{"error", pruned.status().ToString()}});
+    return;
+  }
+  if (pruned->messages == 0 && pruned->audit_entries == 0) return;
+  Log(LogLevel::kInfo, "retention_pruned",
+      {{"messages", std::to_string(pruned->messages)},
+       {"audit_entries", std::to_string(pruned->audit_entries)},
+       {"audit_through", std::to_string(pruned->audit_through)},
+       {"retention_days", std::to_string(retention_ms / 86'400'000)}});
 }
 
 // On the writer thread: every miss (directive, platform, stage) not yet

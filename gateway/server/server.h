@@ -118,7 +118,8 @@ class Gateway {
   void EndSession(const std::string& routing_id, std::string_view why);
   void Pump(Session& s);
   void OnTimer();
-  void EscalateOverdue(Store& store);  // writer thread
+  void EscalateOverdue(Store& store);
+  void PruneRetained(Store& store, int64_t retention_ms);  // writer thread
   void ReloadPolicy();
   void Send(const std::string& routing_id, const std::string& frame);
   void Post(std::function<void()> completion);  // from the writer thread
@@ -155,6 +156,7 @@ class Gateway {
   bool disk_full_ = false;
   int64_t next_timer_ms_ = 0;
   int64_t next_escalation_ms_ = 0;
+  int64_t next_retention_ms_ = 0;
   std::optional<identity::Signer> signer_;  // [security] signing_key_file, as config_.identity
 };
 

@@ -113,6 +113,7 @@ TEST_F(ConnectorCatalogTest, AGapParksTheUpdateFetchesASnapshotAndEndsOnTheCurre
   // The version held survives a restart: the next session asks nothing.
   ASSERT_EQ(connector->Kill(SIGTERM), 0);
   ASSERT_TRUE(connector->Start()) << connector->Log();
+  EXPECT_TRUE(WaitFor([&] { return connector->LogCount("connector_started") == 2; }, 20'000)) << connector->Log();
   EXPECT_NE(connector->Log().find("catalog_version=3 catalog_parked=0"), std::string::npos) << connector->Log();
   MessageId v4 = Publish(*samr, 4, 3, "NC-0004", {"douyin", "kuaishou"});
   ASSERT_TRUE(WaitForState(*samr, v4, DeliveryState::ACCEPTED, 20'000)) << connector->Log();

@@ -38,6 +38,15 @@ std::string ReadFile(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// An unsigned acknowledgement of delivery `number` (message `id`) at `stage`.
+protocol::AckRequest AckOf(uint64_t number, const MessageId& id, schema::AckStage stage) {
+  protocol::AckRequest a;
+  a.delivery_seq = number;
+  a.message_id = id;
+  a.stage = stage;
+  return a;
+}
+
 // The sample SAMR directive (suspend a live room's broadcast), edited by
 // `edit` after the gateway's policy deadlines are asked for.
 std::string DirectivePayload(const std::function<void(schema::Directive::Builder)>& edit = nullptr) {
@@ -147,7 +156,7 @@ TEST_F(MeasuresE2eTest, AMissedDeadlineIsListedEscalatedOnceAndTheLateAckSaysHow
   std::optional<protocol::DecodedFrame> delivered = NextDelivery(*douyin);
   ASSERT_TRUE(delivered.has_value());
   const uint64_t number = delivered->get().getDeliver().getDeliverySeq();
-  ASSERT_TRUE(douyin->Ack({number, id, schema::AckStage::RECEIVED}).ok());
+  ASSERT_TRUE(douyin->Ack(AckOf(number, id, schema::AckStage::RECEIVED)).ok());
 
   // Past the acknowledgement deadline the issuer's console gets one escalation.
   std::optional<protocol::DecodedFrame> escalated = NextDelivery(*samr, 8000);
@@ -171,7 +180,7 @@ TEST_F(MeasuresE2eTest, AMissedDeadlineIsListedEscalatedOnceAndTheLateAckSaysHow
   EXPECT_EQ(escalation->get().getLevel(), 1u);
   EXPECT_EQ(escalation->get().getAction(), schema::DirectiveAction::SUSPEND_BROADCAST);
   ASSERT_TRUE(
-      samr->Ack({deliver.getDeliverySeq(), protocol::FromWire(deliver.getMessageId()), schema::AckStage::RECEIVED})
+      samr->Ack(AckOf(deliver.getDeliverySeq(), protocol::FromWire(deliver.getMessageId()), schema::AckStage::RECEIVED))
           .ok());
 
   // The overdue list shows it, escalated once.
@@ -191,7 +200,7 @@ TEST_F(MeasuresE2eTest, AMissedDeadlineIsListedEscalatedOnceAndTheLateAckSaysHow
 
   // The platform accepts late: the receipt says how late, and it is no
   // longer overdue (completion is an hour away).
-  Result<protocol::AckReceiptInfo> accepted = douyin->Ack({number, id, schema::AckStage::ACCEPTED});
+  Result<protocol::AckReceiptInfo> accepted = douyin->Ack(AckOf(number, id, schema::AckStage::ACCEPTED));
   ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
   EXPECT_GE(accepted->late_by_ms, NowMs() - ack_deadline - 1000);
   EXPECT_GT(accepted->late_by_ms, 0);
