@@ -63,6 +63,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
       {"queues", "Questions"},
       {"overdue", "Questions"},
       {"reports", "Questions"},
+      {"hold", "Regulators and gateway operators"},
       {"dead-letters", "Gateway operators"},
       {"replay", "Gateway operators"},
       {"audit", "Gateway operators"},

@@ -46,9 +46,14 @@ Rendered RenderVerdict(const AuditVerdict& v) {
             {"checked", v.checked},
             {"head", HeadJson(v.head)},
             {"first_broken", v.intact ? nlohmann::json(nullptr) : nlohmann::json(v.first_broken)},
-            {"problem", v.intact ? nlohmann::json(nullptr) : nlohmann::json(v.problem)}};
+            {"problem", v.intact ? nlohmann::json(nullptr) : nlohmann::json(v.problem)},
+            {"pruned_through", v.pruned_through}};
   if (v.intact) {
     r.text = "audit chain intact: " + std::to_string(v.checked) + " entries\n";
+    if (v.pruned_through > 0) {
+      r.text += "entries 1.." + std::to_string(v.pruned_through) +
+                " were pruned by legal retention; checked from the anchor after them\n";
+    }
     if (v.head.seq > 0) {
       r.text += "head: " + HeadText(v.head) + "\n(record it; check against it later with --expect-head)\n";
     }

@@ -229,9 +229,52 @@ void AddReportQueries(CLI::App& app, Console& console) {
   });
 }
 
+struct HoldFlags {
+  std::string subject;
+  std::string reason;
+};
+
+// reglinectl hold add|remove|list: legal holds (Query.legalHold).
+void AddHolds(CLI::App& app, Console& console) {
+  CLI::App* group = Group(app, "hold",
+                          "Legal holds: records about a held identity or message are kept past the retention period");
+  auto run = [&console](schema::LegalHoldAction action, std::shared_ptr<HoldFlags> f) {
+    console.Then([&console, action, f] {
+      return RunQuery(
+          console,
+          [&](schema::Query::Builder q) {
+            auto h = q.initLegalHold();
+            h.setAction(action);
+            h.setSubject(f->subject);
+            h.setReason(f->reason);
+          },
+          [action, f](schema::QueryResult::Reader r) { return RenderLegalHolds(r.getLegalHold(), action, f->subject); });
+    });
+  };
+  auto add_flags = std::make_shared<HoldFlags>();
+  CLI::App* add = group->add_subcommand("add", "Set a hold on an identity or a message id (regulators, operators)");
+  add->add_option("subject", add_flags->subject, "An identity (everything it sent or received) or a message id")
+      ->required()
+      ->type_name("SUBJECT");
+  add->add_option("--reason", add_flags->reason, "Why: the case or order it serves")->required()->type_name("TEXT");
+  add->callback([run, add_flags] { run(schema::LegalHoldAction::ADD, add_flags); });
+
+  auto remove_flags = std::make_shared<HoldFlags>();
+  CLI::App* remove = group->add_subcommand("remove", "Lift the hold on a subject");
+  remove->add_option("subject", remove_flags->subject, "The held identity or message id")
+      ->required()
+      ->type_name("SUBJECT");
+  remove->callback([run, remove_flags] { run(schema::LegalHoldAction::REMOVE, remove_flags); });
+
+  auto list_flags = std::make_shared<HoldFlags>();
+  CLI::App* list = group->add_subcommand("list", "The holds in force");
+  list->callback([run, list_flags] { run(schema::LegalHoldAction::LIST, list_flags); });
+}
+
 }  // namespace
 
 void AddQueryCommands(CLI::App& app, Console& console) {
+  AddHolds(app, console);
   AddCatalogQueries(app, console);
   AddStatus(app, console);
   AddQueues(app, console);

@@ -410,6 +410,35 @@ Rendered RenderReportsDue(capnp::List<schema::ReportDue>::Reader items, bool all
   return r;
 }
 
+Rendered RenderLegalHolds(schema::LegalHoldResult::Reader result, schema::LegalHoldAction action,
+                          const std::string& subject) {
+  Rendered r;
+  Table table({"SUBJECT", "SET", "BY", "REASON"});
+  json list = json::array();
+  for (auto h : result.getHolds()) {
+    table.AddRow({Text(h.getSubject()), FormatTime(h.getSetMs()), Text(h.getSetBy()), Text(h.getReason())});
+    list.push_back({{"subject", Text(h.getSubject())},
+                    {"set", TimeJson(h.getSetMs())},
+                    {"set_by", Text(h.getSetBy())},
+                    {"reason", Text(h.getReason())}});
+  }
+  std::string head;
+  switch (action) {
+    case schema::LegalHoldAction::ADD:
+      head = result.getChanged() ? "hold set on " + subject + "\n"
+                                 : subject + " was held already; the hold stays as first set\n";
+      break;
+    case schema::LegalHoldAction::REMOVE:
+      head = result.getChanged() ? "hold on " + subject + " lifted\n" : "no hold on " + subject + "\n";
+      break;
+    default:
+      break;
+  }
+  r.text = head + (table.rows() == 0 ? "no legal hold is in force\n" : table.Render());
+  r.json = {{"changed", result.getChanged()}, {"holds", list}};
+  return r;
+}
+
 Rendered RenderDeadLetters(schema::DeadLetterPage::Reader page) {
   Rendered r;
   Table table({"MESSAGE", "RECIPIENT", "SENDER", "KIND", "ATTEMPTS", "DEAD-LETTERED", "LAST ERROR"});

@@ -73,6 +73,9 @@ Rendered RenderCatalogStatus(schema::CatalogStatus::Reader status);
 // counts; `all`: the query asked for every period, not only late and
 // missing ones (changes only the text for an empty answer).
 Rendered RenderReportsDue(capnp::List<schema::ReportDue>::Reader items, bool all);
+// The answer to `hold add|remove|list` about `subject` (empty for list).
+Rendered RenderLegalHolds(schema::LegalHoldResult::Reader result, schema::LegalHoldAction action,
+                          const std::string& subject);
 Rendered RenderDeadLetters(schema::DeadLetterPage::Reader page);
 Rendered RenderReplay(schema::ReplayResult::Reader replay);
 Rendered RenderAckReceipt(const protocol::AckReceiptInfo& receipt);

@@ -162,6 +162,38 @@ TEST_F(CtlOutputTest, ReportsDueSayHowLateAndWhatIsMissing) {
   EXPECT_EQ(RenderReportsDue(none.asReader(), true).text, "no report is owed yet\n");
 }
 
+TEST_F(CtlOutputTest, LegalHoldsSayWhatChangedAndListWhatIsInForce) {
+  capnp::MallocMessageBuilder m;
+  auto result = m.initRoot<schema::QueryResult>().initLegalHold();
+  result.setChanged(true);
+  auto holds = result.initHolds(1);
+  holds[0].setSubject("douyin");
+  holds[0].setReason("case 2026-17");
+  holds[0].setSetBy("samr-console");
+  holds[0].setSetMs(kMay1);
+  Rendered added = RenderLegalHolds(result.asReader(), schema::LegalHoldAction::ADD, "douyin");
+  EXPECT_EQ(added.text.rfind("hold set on douyin\n", 0), 0u) << added.text;
+  EXPECT_NE(added.text.find("2024-05-01T20:13:00+08:00"), std::string::npos) << added.text;
+  EXPECT_NE(added.text.find("case 2026-17"), std::string::npos) << added.text;
+  EXPECT_EQ(added.json["changed"], true);
+  EXPECT_EQ(added.json["holds"][0]["set_by"], "samr-console");
+
+  result.setChanged(false);
+  EXPECT_EQ(RenderLegalHolds(result.asReader(), schema::LegalHoldAction::ADD, "douyin").text.rfind(
+                "douyin was held already", 0),
+            0u);
+  EXPECT_EQ(RenderLegalHolds(result.asReader(), schema::LegalHoldAction::REMOVE, "kuaishou").text.rfind(
+                "no hold on kuaishou\n", 0),
+            0u);
+
+  capnp::MallocMessageBuilder empty;
+  auto none = empty.initRoot<schema::QueryResult>().initLegalHold();
+  none.setChanged(true);
+  none.initHolds(0);
+  EXPECT_EQ(RenderLegalHolds(none.asReader(), schema::LegalHoldAction::REMOVE, "douyin").text,
+            "hold on douyin lifted\nno legal hold is in force\n");
+}
+
 TEST_F(CtlOutputTest, DeadLettersShowTheNextCursor) {
   capnp::MallocMessageBuilder m;
   auto page = m.initRoot<schema::DeadLetterPage>();

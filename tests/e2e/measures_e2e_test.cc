@@ -392,6 +392,47 @@ std::string ComplaintStatisticsPayload(int64_t start_ms, int64_t end_ms) {
   return protocol::Encode(m);
 }
 
+TEST_F(MeasuresE2eTest, LegalHoldsAreSetListedAndLiftedByRegulatorsOnly) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  auto douyin = Connect("douyin", schema::Role::PLATFORM);
+  ASSERT_TRUE(samr && douyin);
+  auto hold = [](protocol::Client& c, schema::LegalHoldAction action, const std::string& subject,
+                 const std::string& reason) {
+    return c.Query([&](schema::Query::Builder q) {
+      auto h = q.initLegalHold();
+      h.setAction(action);
+      h.setSubject(subject);
+      h.setReason(reason);
+    });
+  };
+  Result<protocol::DecodedFrame> added = hold(*samr, schema::LegalHoldAction::ADD, "douyin", "case 2026-17");
+  ASSERT_TRUE(added.ok()) << added.status().ToString();
+  EXPECT_TRUE(added->get().getQueryResult().getLegalHold().getChanged());
+  ASSERT_EQ(added->get().getQueryResult().getLegalHold().getHolds().size(), 1u);
+  auto h = added->get().getQueryResult().getLegalHold().getHolds()[0];
+  EXPECT_EQ(std::string(h.getSubject().cStr()), "douyin");
+  EXPECT_EQ(std::string(h.getSetBy().cStr()), "samr-console");
+  EXPECT_EQ(std::string(h.getReason().cStr()), "case 2026-17");
+
+  Result<protocol::DecodedFrame> again = hold(*samr, schema::LegalHoldAction::ADD, "douyin", "another");
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->get().getQueryResult().getLegalHold().getChanged());
+
+  Result<protocol::DecodedFrame> no_reason = hold(*samr, schema::LegalHoldAction::ADD, "kuaishou", "");
+  EXPECT_EQ(no_reason.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(no_reason.status().message().find("reason"), std::string::npos) << no_reason.status().ToString();
+  Result<protocol::DecodedFrame> by_platform = hold(*douyin, schema::LegalHoldAction::REMOVE, "douyin", "");
+  EXPECT_EQ(by_platform.status().code(), StatusCode::kPermissionDenied);
+
+  Result<protocol::DecodedFrame> lifted = hold(*samr, schema::LegalHoldAction::REMOVE, "douyin", "");
+  ASSERT_TRUE(lifted.ok());
+  EXPECT_TRUE(lifted->get().getQueryResult().getLegalHold().getChanged());
+  Result<protocol::DecodedFrame> list = hold(*samr, schema::LegalHoldAction::LIST, "", "");
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->get().getQueryResult().getLegalHold().getHolds().size(), 0u);
+  EXPECT_TRUE(WaitForLog("event=legal_hold_removed")) << gateway_->Log();
+}
+
 TEST_F(MeasuresE2eTest, AMonthsComplaintStatisticsAreReceivedAndAMonthWithoutIsMissing) {
   // Monthly complaint statistics owed from four or more months before this
   // one, due 15 days after each month: the first two are past due now.
