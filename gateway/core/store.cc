@@ -317,7 +317,7 @@ Status Store::Prepare() {
        "WHERE message_seq = ?1 AND recipient = ?2"},
       {&stmts_->select_delivery,
        "SELECT d.state, d.received_ms, d.accepted_ms, d.completed_ms, d.rejected_ms, d.reason, d.attempts, "
-       "m.message_id, d.delivery_seq FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+       "m.message_id, d.delivery_seq, m.kind FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
        "WHERE d.message_seq = ?1 AND d.recipient = ?2"},
       {&stmts_->update_ack,
        "UPDATE deliveries SET state = ?3, received_ms = ?4, accepted_ms = ?5, completed_ms = ?6, "
@@ -325,7 +325,7 @@ Status Store::Prepare() {
       // The Select* statements that feed ReadRows yield (message_seq,
       // recipient, attempts, message_id, delivery_seq).
       {&stmts_->select_expired_leases,
-       "SELECT d.message_seq, d.recipient, d.attempts, m.message_id, d.delivery_seq "
+       "SELECT d.message_seq, d.recipient, d.attempts, m.message_id, d.delivery_seq, m.kind "
        "FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
        "WHERE d.state = 1 AND d.lease_until_ms <= ?1"},
       {&stmts_->requeue,
@@ -349,7 +349,7 @@ Status Store::Prepare() {
       // "delivery_seq > 0" (true of anything ever sent) lets SQLite use the
       // per-recipient numbering index.
       {&stmts_->select_in_flight,
-       "SELECT d.message_seq, d.recipient, d.attempts, m.message_id, d.delivery_seq "
+       "SELECT d.message_seq, d.recipient, d.attempts, m.message_id, d.delivery_seq, m.kind "
        "FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
        "WHERE d.recipient = ?1 AND d.state = 1 AND d.delivery_seq > 0"},
       // What received_up_to changes, in the same transaction: for the
@@ -845,11 +845,12 @@ Result<std::vector<std::string>> Store::RetryOrDeadLetter(std::span<const RetryR
                                                           bool with_backoff, std::string_view reason) {
   std::vector<std::string> dead;
   for (const RetryRow& r : rows) {
-    if (r.attempts >= options_.max_attempts) {
+    const int max_attempts = MaxAttemptsFor(r.kind);
+    if (r.attempts >= max_attempts) {
       Statement& dl = stmts_->dead_letter;
       dl.Reset();
       std::string why = std::string(reason) + " (attempt " + std::to_string(r.attempts) + " of " +
-                        std::to_string(options_.max_attempts) + ")";
+                        std::to_string(max_attempts) + ")";
       dl.Bind(1, static_cast<int64_t>(r.seq)).Bind(2, r.recipient).Bind(3, now).Bind(4, why);
       REGLINE_RETURN_IF_ERROR(dl.Run());
       AuditDetail(audit_detail_).Delivery(r.recipient, r.delivery_seq).Number("attempts", r.attempts).Text("reason",
@@ -886,7 +887,7 @@ Status Store::Release(uint64_t seq, std::string_view recipient, std::string_view
   auto stored = sel.ColumnBlob(7);
   Result<MessageId> id = MessageId::FromBytes(stored.data(), stored.size());
   RetryRow r{seq, std::string(recipient), static_cast<int>(sel.ColumnInt64(6)), id.ok() ? *id : MessageId{},
-             static_cast<uint64_t>(sel.ColumnInt64(8))};
+             static_cast<uint64_t>(sel.ColumnInt64(8)), static_cast<int>(sel.ColumnInt64(9))};
   sel.Reset();
   if (!id.ok()) return id.status();
   if (state != DeliveryState::kInFlight) {
@@ -907,6 +908,11 @@ Status Store::Release(uint64_t seq, std::string_view recipient, std::string_view
 
 // Reads (seq, recipient, attempts, message_id, delivery_seq) rows from a
 // statement bound by the caller.
+int Store::MaxAttemptsFor(int kind) const {
+  auto it = options_.max_attempts_by_kind.find(kind);
+  return it != options_.max_attempts_by_kind.end() ? it->second : options_.max_attempts;
+}
+
 static Result<std::vector<Store::RetryRow>> ReadRows(Statement& st) {
   std::vector<Store::RetryRow> rows;
   for (;;) {
@@ -920,7 +926,7 @@ static Result<std::vector<Store::RetryRow>> ReadRows(Statement& st) {
       return id.status();
     }
     rows.push_back({static_cast<uint64_t>(st.ColumnInt64(0)), st.ColumnText(1), static_cast<int>(st.ColumnInt64(2)),
-                    *id, static_cast<uint64_t>(st.ColumnInt64(4))});
+                    *id, static_cast<uint64_t>(st.ColumnInt64(4)), static_cast<int>(st.ColumnInt64(5))});
   }
   st.Reset();
   return rows;

@@ -101,6 +101,9 @@ struct StoreOptions {
   int64_t default_quota = 100'000;         // pending deliveries per recipient
   std::map<std::string, int64_t> quotas;   // per-recipient overrides of default_quota
   int max_attempts = 10;                   // leases before a delivery is dead-lettered
+  // Per MessageKind ordinal: max_attempts for that family instead (the
+  // policy's [families]; Store::SetMaxAttemptsByKind changes it later).
+  std::map<int, int> max_attempts_by_kind;
   int64_t retry_base_ms = 1'000;           // first back-off after a Release
   int64_t retry_max_ms = 300'000;          // back-off doubles up to this
   // The write-ahead log is copied into the database file by a background
@@ -380,6 +383,10 @@ class Store {
   uint64_t LastDeliverySeq(const std::string& recipient) const;
 
   const StoreOptions& options() const { return options_; }
+  // Replaces options().max_attempts_by_kind (a reloaded policy).
+  void SetMaxAttemptsByKind(std::map<int, int> by_kind) { options_.max_attempts_by_kind = std::move(by_kind); }
+  // The transmissions a delivery of `kind` gets before it is dead-lettered.
+  int MaxAttemptsFor(int kind) const;
   // Background checkpoints completed since Open, for tests and metrics.
   int CheckpointsCompleted() const { return checkpointer_->completed(); }
 
@@ -390,6 +397,7 @@ class Store {
     int attempts;
     MessageId id;           // for the audit entry
     uint64_t delivery_seq;  // likewise
+    int kind;               // the message's MessageKind: which max_attempts applies
   };
 
  private:

@@ -252,6 +252,25 @@ TEST_F(StoreTest, AMessageWhoseRecipientNeverAcknowledgesIsDeadLetteredAfterMaxA
   EXPECT_NE((*dead)[0].reason.find("session ended"), std::string::npos) << (*dead)[0].reason;
 }
 
+TEST_F(StoreTest, AFamilysMaxAttemptsReplacesTheDefault) {
+  // Kind 2 gets one transmission; kind 1 keeps the default of 3.
+  store_->SetMaxAttemptsByKind({{2, 1}});
+  EXPECT_EQ(store_->MaxAttemptsFor(2), 1);
+  EXPECT_EQ(store_->MaxAttemptsFor(1), 3);
+  Submission other = Message(1);
+  other.kind = 2;
+  MustSubmit(other);
+  MustSubmit(Message(2));
+  ASSERT_EQ(MustLease("douyin").size(), 2u);
+  EXPECT_EQ(store_->RequeueInFlight("douyin").value(), 2);
+  EXPECT_EQ(StatusOf(1, "douyin").state, DeliveryState::kDeadLettered);
+  EXPECT_EQ(StatusOf(2, "douyin").state, DeliveryState::kQueued);
+  Result<std::vector<DeliveryStatus>> dead = store_->DeadLetters("douyin", 10);
+  ASSERT_TRUE(dead.ok());
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_NE((*dead)[0].reason.find("(attempt 1 of 1)"), std::string::npos) << (*dead)[0].reason;
+}
+
 TEST_F(StoreTest, AReplayedDeadLetterIsSentEvenPastItsExpiry) {
   const uint64_t seq = MustSubmit(Message(1, {"douyin"}, 1, clock_.NowMs() + 60'000));
   for (int attempt = 1; attempt <= 3; ++attempt) {

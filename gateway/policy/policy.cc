@@ -42,6 +42,21 @@ const ActionRules* Policy::Find(DirectiveAction action) const {
   return &actions[i];
 }
 
+const FamilyRules* Policy::FindFamily(schema::MessageKind kind) const {
+  for (const FamilyRules& f : families) {
+    if (f.kind == kind) return &f;
+  }
+  return nullptr;
+}
+
+std::map<int, int> Policy::MaxAttemptsByKind() const {
+  std::map<int, int> out;
+  for (const FamilyRules& f : families) {
+    if (f.max_attempts > 0) out[static_cast<int>(f.kind)] = f.max_attempts;
+  }
+  return out;
+}
+
 const ReportSchedule* Policy::FindReport(schema::MessageKind kind) const {
   for (const ReportSchedule& r : reports) {
     if (r.kind == kind) return &r;
@@ -316,6 +331,40 @@ Status ReadReports(const std::string& file, const toml::table& t, Policy& p) {
   return r.Finish();
 }
 
+Status ReadFamily(const std::string& file, const std::string& name, const toml::table& t, FamilyRules& f) {
+  TomlTableReader r(file, t, "families." + name + ".");
+  if (r.Find("max_attempts") == nullptr && r.Find("expiry") == nullptr) {
+    return r.Error(t, "max_attempts", "or expiry is required (a family table changes something)");
+  }
+  if (r.Find("max_attempts") != nullptr) REGLINE_RETURN_IF_ERROR(r.GetInt("max_attempts", f.max_attempts, 1, 1000));
+  if (const toml::node* v = r.Find("expiry")) {
+    r.MarkKnown("expiry");
+    if (!v->is_string()) return r.Error(*v, "expiry", "must be a string such as \"30d\" " + std::string(kDurationSyntax));
+    Result<int64_t> ms = ParseDurationMs(v->as_string()->get());
+    if (!ms.ok()) return r.Error(*v, "expiry", ms.status().message());
+    f.expiry_ms = *ms;
+  }
+  return r.Finish();
+}
+
+Status ReadFamilies(const std::string& file, const toml::table& t, Policy& p) {
+  TomlTableReader r(file, t, "families.");
+  for (const auto& [k, v] : t) {
+    std::string name(k.str());
+    auto kind = EnumerantByName<schema::MessageKind>(name);
+    if (!kind || *kind == schema::MessageKind::UNSPECIFIED) {
+      return r.Error(v, name, "is not a message family (a MessageKind such as directive or catalogUpdate)");
+    }
+    r.MarkKnown(name.c_str());
+    if (!v.is_table()) return r.Error(v, name, "must be a table");
+    FamilyRules family;
+    family.kind = *kind;
+    REGLINE_RETURN_IF_ERROR(ReadFamily(file, name, *v.as_table(), family));
+    p.families.push_back(family);
+  }
+  return r.Finish();
+}
+
 Status Read(const std::string& file, const toml::table& root, Policy& p) {
   TomlTableReader top(file, root, "");
   const toml::table* policy = nullptr;
@@ -329,11 +378,15 @@ Status Read(const std::string& file, const toml::table& root, Policy& p) {
   // [reports] is optional: a policy may schedule no report.
   const toml::table* reports = nullptr;
   if (top.Find("reports") != nullptr) REGLINE_RETURN_IF_ERROR(RequireTable(top, "reports", reports));
+  // [families] is optional: without it every family gets [delivery]'s defaults.
+  const toml::table* families = nullptr;
+  if (top.Find("families") != nullptr) REGLINE_RETURN_IF_ERROR(RequireTable(top, "families", families));
   REGLINE_RETURN_IF_ERROR(top.Finish());
   REGLINE_RETURN_IF_ERROR(ReadPolicySection(file, *policy, p));
   REGLINE_RETURN_IF_ERROR(ReadAgreements(file, *agreements, p.agreements));
   REGLINE_RETURN_IF_ERROR(ReadRetention(file, *retention, p.retention));
   REGLINE_RETURN_IF_ERROR(ReadActions(file, *actions, p));
+  if (families != nullptr) REGLINE_RETURN_IF_ERROR(ReadFamilies(file, *families, p));
   return reports == nullptr ? Status::Ok() : ReadReports(file, *reports, p);
 }
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,20 @@ struct RetentionRules {
 
   int64_t period_ms() const { return int64_t{days} * 24 * 3600 * 1000; }
   friend bool operator==(const RetentionRules&, const RetentionRules&) = default;
+};
+
+// [families.<kind>]: delivery rules for one message family (MessageKind),
+// over the gateway's [delivery] defaults.
+struct FamilyRules {
+  schema::MessageKind kind = schema::MessageKind::UNSPECIFIED;
+  // Transmissions before a delivery is dead-lettered; 0 = [delivery]
+  // max_attempts.
+  int max_attempts = 0;
+  // A message of this family whose envelope sets no expiry expires this
+  // long after the gateway accepted it (if still undelivered); 0 = never.
+  int64_t expiry_ms = 0;
+
+  friend bool operator==(const FamilyRules&, const FamilyRules&) = default;
 };
 
 // [actions.<name>]: what the policy allows and defaults for one action.
@@ -84,7 +99,13 @@ struct Policy {
   // [reports.<kind>]: the scheduled reports, in the file's order; at most
   // one per kind, only complaintStatistics and taxAssistanceResponse.
   std::vector<ReportSchedule> reports;
+  // [families.<kind>]: in the file's order, at most one per kind.
+  std::vector<FamilyRules> families;
 
+  // The delivery rules for `kind`; nullptr when the policy sets none.
+  const FamilyRules* FindFamily(schema::MessageKind kind) const;
+  // [families] max_attempts by MessageKind ordinal (StoreOptions form).
+  std::map<int, int> MaxAttemptsByKind() const;
   // The schedule for `kind`; nullptr when the policy schedules none.
   const ReportSchedule* FindReport(schema::MessageKind kind) const;
   // The rules for `action`; nullptr for unspecified or a value beyond the

@@ -96,6 +96,65 @@ TEST(PolicyTest, TheShippedPolicyLoadsAndCoversEveryAction) {
   }
 }
 
+TEST(PolicyTest, FamiliesSetMaxAttemptsAndExpiryOverTheGatewayDefaults) {
+  Result<Policy> shipped = LoadPolicy(ShippedPolicyPath());
+  ASSERT_TRUE(shipped.ok()) << shipped.status().ToString();
+  const FamilyRules* tax = shipped->FindFamily(schema::MessageKind::TAX_ASSISTANCE_REQUEST);
+  ASSERT_NE(tax, nullptr);
+  EXPECT_EQ(tax->expiry_ms, 30 * kDay);
+  EXPECT_EQ(shipped->FindFamily(schema::MessageKind::CATALOG_UPDATE), nullptr);  // never expires
+
+  std::string text = ValidPolicyText() +
+                     "[families.directive]\n"
+                     "max_attempts = 50\n"
+                     "[families.escalation]\n"
+                     "max_attempts = 5\n"
+                     "expiry = \"7d\"\n";
+  Result<Policy> p = ParsePolicy("measures.toml", text);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->families.size(), 2u);
+  EXPECT_EQ(p->FindFamily(schema::MessageKind::DIRECTIVE)->max_attempts, 50);
+  EXPECT_EQ(p->FindFamily(schema::MessageKind::DIRECTIVE)->expiry_ms, 0);
+  EXPECT_EQ(p->FindFamily(schema::MessageKind::ESCALATION)->expiry_ms, 7 * kDay);
+  EXPECT_EQ(p->MaxAttemptsByKind(), (std::map<int, int>{{static_cast<int>(schema::MessageKind::DIRECTIVE), 50},
+                                                         {static_cast<int>(schema::MessageKind::ESCALATION), 5}}));
+}
+
+struct FamilyMistake {
+  const char* name;
+  const char* table;    // appended to a valid policy (which has 91 lines)
+  const char* message;  // the whole message
+};
+
+void PrintTo(const FamilyMistake& m, std::ostream* os) { *os << m.name; }
+
+class FamilyMistakeTest : public ::testing::TestWithParam<FamilyMistake> {};
+
+TEST_P(FamilyMistakeTest, IsRefusedNamingFileLineAndKey) {
+  Result<Policy> p = ParsePolicy("measures.toml", ValidPolicyText() + GetParam().table);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(p.status().message(), GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Mistakes, FamilyMistakeTest,
+    ::testing::Values(
+        FamilyMistake{"UnknownFamily", "[families.telegram]\nexpiry = \"1d\"\n",
+                      "measures.toml:92: families.telegram: is not a message family (a MessageKind such as directive "
+                      "or catalogUpdate)"},
+        FamilyMistake{"NothingSet", "[families.directive]\n",
+                      "measures.toml:92: families.directive.max_attempts: or expiry is required (a family table "
+                      "changes something)"},
+        FamilyMistake{"ZeroAttempts", "[families.directive]\nmax_attempts = 0\n",
+                      "measures.toml:93: families.directive.max_attempts: must be between 1 and 1000, not 0"},
+        FamilyMistake{"BadExpiry", "[families.directive]\nexpiry = \"soon\"\n",
+                      "measures.toml:93: families.directive.expiry: \"soon\" is not a duration (use 90s, 15m, 4h or "
+                      "7d)"},
+        FamilyMistake{"UnknownKey", "[families.directive]\nexpiry = \"1d\"\nquota = 5\n",
+                      "measures.toml:94: families.directive.quota: unknown key"}),
+    [](const ::testing::TestParamInfo<FamilyMistake>& info) { return std::string(info.param.name); });
+
 TEST(PolicyTest, TheShippedPolicyFollowsTheDepartmentsRemits) {
   Result<Policy> p = LoadPolicy(ShippedPolicyPath());
   ASSERT_TRUE(p.ok()) << p.status().ToString();

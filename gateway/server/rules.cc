@@ -63,6 +63,12 @@ Status RedactAgreementSubmission(Submission& submission, std::string_view payloa
 }
 
 Status ApplyPayloadRules(Submission& sub, const PayloadRulesInput& in) {
+  // The family's default expiry ([families.<kind>] expiry) for an envelope
+  // that sets none, counted from acceptance.
+  if (const policy::FamilyRules* family = in.policy.FindFamily(static_cast<schema::MessageKind>(sub.kind));
+      family != nullptr && family->expiry_ms > 0 && sub.expires_ms == 0) {
+    sub.expires_ms = in.now_ms + family->expiry_ms;
+  }
   switch (static_cast<schema::MessageKind>(sub.kind)) {
     case schema::MessageKind::DIRECTIVE: {
       Result<std::optional<DirectiveTerms>> terms =

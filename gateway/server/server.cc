@@ -85,6 +85,7 @@ Status Gateway::Start() {
   std::error_code ec;
   std::filesystem::create_directories(config_.data_dir, ec);
   if (ec) return IOError("cannot create data directory " + config_.data_dir + ": " + ec.message());
+  config_.store.max_attempts_by_kind = config_.policy.MaxAttemptsByKind();
   Result<std::unique_ptr<Store>> store = Store::Open(config_.store, clock_);
   if (!store.ok()) return store.status();
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -159,7 +160,9 @@ void Gateway::ReloadPolicy() {
   const std::string detail = "name=" + next->name + " previous=" + policy_.name;
   policy_ = std::move(next).value();
   Log(LogLevel::kInfo, "policy_reloaded", {{"file", source}, {"name", policy_.name}});
-  committer_->Execute([source, detail](Store& store) -> GroupCommitter::Completion {
+  committer_->Execute([source, detail, by_kind = policy_.MaxAttemptsByKind()](Store& store) mutable
+                      -> GroupCommitter::Completion {
+    store.SetMaxAttemptsByKind(std::move(by_kind));
     if (Status st = store.AppendAudit("policy_reloaded", source, detail); !st.ok()) {
       Log(LogLevel::kError, "audit_failed", {{"event", "policy_reloaded"}, {"error", st.ToString()}});
     }
