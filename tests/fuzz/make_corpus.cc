@@ -199,6 +199,12 @@ int Main(const std::string& dir) {
        })},
       {"query_catalog_show.bin", Query([](schema::Query::Builder q) { q.setCatalogShow(2); })},
       {"query_catalog_status.bin", Query([](schema::Query::Builder q) { q.setCatalogStatus(); })},
+      {"query_legal_hold.bin", Query([](schema::Query::Builder q) {
+         auto h = q.initLegalHold();
+         h.setAction(schema::LegalHoldAction::ADD);
+         h.setSubject("douyin");
+         h.setReason("case 2026-17");
+       })},
       {"query_reports_due.bin", Query([](schema::Query::Builder q) {
          auto r = q.initReportsDue();
          r.setPlatform("douyin");
