@@ -6,7 +6,7 @@ namespace regline {
 
 struct RetentionLedger::Statements {
   Database* db;  // for Changes()
-  Statement add_hold, remove_hold, holds, prunable;
+  Statement add_hold, remove_hold, holds, prunable, any_young;
   Statement delete_acks, delete_escalations, delete_directive, delete_deliveries, delete_message;
   Statement audit_after, message_with_id, held, delete_audit, set_anchor;
 };
@@ -38,7 +38,8 @@ Result<std::unique_ptr<RetentionLedger>> RetentionLedger::Open(Database& db) {
        "lower(hex(m.correlation_id)))) "
        "AND NOT EXISTS (SELECT 1 FROM deliveries d JOIN legal_holds h ON h.subject = d.recipient "
        "WHERE d.message_seq = m.seq) "
-       "ORDER BY m.seq LIMIT ?2"},
+       "AND m.seq > ?3 AND m.seq <= ?4 ORDER BY m.seq LIMIT ?2"},
+      {&s->any_young, "SELECT EXISTS (SELECT 1 FROM messages WHERE seq > ?2 AND seq <= ?3 AND accepted_ms >= ?1)"},
       {&s->delete_acks, "DELETE FROM acknowledgements WHERE message_seq = ?1"},
       {&s->delete_escalations, "DELETE FROM escalations WHERE message_seq = ?1"},
       {&s->delete_directive, "DELETE FROM directives WHERE message_seq = ?1"},
@@ -90,10 +91,29 @@ Result<std::vector<LegalHold>> RetentionLedger::Holds() {
   return out;
 }
 
-Result<std::vector<PrunableMessage>> RetentionLedger::Prunable(int64_t cutoff_ms, int limit) {
+Result<bool> RetentionLedger::AnyYoungIn(int64_t cutoff_ms, uint64_t after_seq, uint64_t upto_seq) {
+  Statement& st = stmts_->any_young;
+  st.Reset();
+  st.Bind(1, cutoff_ms).Bind(2, static_cast<int64_t>(after_seq)).Bind(3, static_cast<int64_t>(upto_seq));
+  Result<bool> row = st.Step();
+  if (!row.ok()) return row.status();
+  const bool young = *row && st.ColumnInt64(0) != 0;
+  st.Reset();
+  return young;
+}
+
+Result<uint64_t> RetentionLedger::LastSeq() {
+  Result<int64_t> last = stmts_->db->QueryInt("SELECT coalesce(max(seq), 0) FROM messages");
+  if (!last.ok()) return last.status();
+  return static_cast<uint64_t>(*last);
+}
+
+Result<std::vector<PrunableMessage>> RetentionLedger::Prunable(int64_t cutoff_ms, int limit, uint64_t after_seq,
+                                                               uint64_t upto_seq) {
   Statement& st = stmts_->prunable;
   st.Reset();
   st.Bind(1, cutoff_ms).Bind(2, static_cast<int64_t>(limit));
+  st.Bind(3, static_cast<int64_t>(after_seq)).Bind(4, static_cast<int64_t>(upto_seq));
   std::vector<PrunableMessage> out;
   for (;;) {
     Result<bool> row = st.Step();

@@ -73,8 +73,14 @@ class RetentionLedger {
   Result<std::vector<LegalHold>> Holds();
 
   // Up to `limit` messages accepted before `cutoff_ms` that may go, oldest
-  // first.
-  Result<std::vector<PrunableMessage>> Prunable(int64_t cutoff_ms, int limit);
+  // first, among those numbered in (after_seq, upto_seq]: a pass looks at
+  // one bounded range of the messages table at a time, never all of it.
+  Result<std::vector<PrunableMessage>> Prunable(int64_t cutoff_ms, int limit, uint64_t after_seq, uint64_t upto_seq);
+  // Whether a message numbered in (after_seq, upto_seq] was accepted at or
+  // after `cutoff_ms` (the scan has reached the messages still in their
+  // period), and the highest message number (0: none).
+  Result<bool> AnyYoungIn(int64_t cutoff_ms, uint64_t after_seq, uint64_t upto_seq);
+  Result<uint64_t> LastSeq();
   // Deletes message `seq` and everything kept with it.
   Status DeleteMessage(uint64_t seq);
   // Deletes up to `limit` of the oldest audit entries that may go (older
@@ -88,6 +94,11 @@ class RetentionLedger {
   // Whether the audit entry subject names a stored message or a held subject.
   Result<bool> KeepsAudit(const std::string& subject);
   std::unique_ptr<Statements> stmts_;
+
+ public:
+  // Where the next pass's scan starts (a message number; 0: the start).
+  // Kept in memory only: after a restart the scan starts over.
+  uint64_t scan_from = 0;
 };
 
 }  // namespace regline

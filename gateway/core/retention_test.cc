@@ -214,6 +214,35 @@ TEST_F(RetentionTest, TheAuditChainIsPrunedFromItsOldEndUpToTheFirstEntryStillNe
   EXPECT_EQ(v->pruned_through, counts.audit_through);
 }
 
+TEST_F(RetentionTest, EachPassLooksAtABoundedRangeAndTheScanMovesOnPastKeptMessages) {
+  // 25 held messages first (to kuaishou), then 5 that may go; a pass with
+  // limit 1 looks at ranges of 10 message numbers.
+  for (uint64_t n = 1; n <= 30; ++n) {
+    Submit(n, [&](Submission& s) {
+      if (n <= 25) s.recipients = {"kuaishou"};
+    });
+  }
+  for (const std::string who : {"douyin", "kuaishou"}) {
+    Result<std::vector<LeasedDelivery>> leased = store_->Lease(who, 100, 30'000);
+    ASSERT_TRUE(leased.ok());
+    for (const LeasedDelivery& d : *leased) {
+      ASSERT_TRUE(store_->AcknowledgeDelivery(who, d.delivery_seq, d.id, AckStage::kCompleted).ok());
+    }
+  }
+  Hold("kuaishou");
+  clock_.Advance(kRetention + kDay);
+  for (int pass = 1; pass <= 5; ++pass) {
+    Result<PruneCounts> r = store_->PruneRetained(kRetention, 1);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->messages, 1) << "pass " << pass;
+  }
+  for (uint64_t n = 1; n <= 30; ++n) EXPECT_EQ(Stored(n), n <= 25) << n;
+  Result<PruneCounts> done = store_->PruneRetained(kRetention, 1);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->messages, 0);
+  ExpectChainIntact();
+}
+
 TEST_F(RetentionTest, AnEditedAnchorBreaksTheChain) {
   Submit(1);
   DeliverAll();

@@ -1148,11 +1148,35 @@ Result<PruneCounts> Store::PruneRetained(int64_t retention_ms, int limit) {
   const int64_t now = clock_.NowMs();
   const int64_t cutoff = now - retention_ms;
   PruneCounts counts;
+  // The scan walks the messages table in ranges of `window` numbers from
+  // where the last pass stopped, at most kWindows ranges a pass, and starts
+  // over from the beginning once it meets messages still in their period
+  // (or the end): so a pass costs a bounded amount of work however large
+  // the store, and a message kept for a hold is looked at again on the
+  // next round after the hold is lifted.
+  constexpr int kWindows = 20;
+  const uint64_t window = static_cast<uint64_t>(std::max(1, limit)) * 10;
+  uint64_t next_from = retention_->scan_from;
   Status s = Atomically([&]() -> Status {
-    Result<std::vector<PrunableMessage>> prunable = retention_->Prunable(cutoff, limit);
-    if (!prunable.ok()) return prunable.status();
-    for (const PrunableMessage& m : *prunable) REGLINE_RETURN_IF_ERROR(retention_->DeleteMessage(m.seq));
-    counts.messages = static_cast<int64_t>(prunable->size());
+    uint64_t from = retention_->scan_from;
+    Result<uint64_t> last = retention_->LastSeq();
+    if (!last.ok()) return last.status();
+    for (int w = 0; w < kWindows && counts.messages < limit; ++w) {
+      Result<std::vector<PrunableMessage>> prunable =
+          retention_->Prunable(cutoff, limit - static_cast<int>(counts.messages), from, from + window);
+      if (!prunable.ok()) return prunable.status();
+      for (const PrunableMessage& m : *prunable) REGLINE_RETURN_IF_ERROR(retention_->DeleteMessage(m.seq));
+      counts.messages += static_cast<int64_t>(prunable->size());
+      if (counts.messages >= limit) break;  // more may go in this range: start here next time
+      Result<bool> young = retention_->AnyYoungIn(cutoff, from, from + window);
+      if (!young.ok()) return young.status();
+      if (*young || from + window >= *last) {
+        from = 0;
+        break;
+      }
+      from += window;
+    }
+    next_from = from;
     if (!options_.audit) return Status::Ok();
     Result<PruneCounts> audit = retention_->PruneAudit(cutoff, 10 * limit, now);
     if (!audit.ok()) return audit.status();
@@ -1167,6 +1191,7 @@ Result<PruneCounts> Store::PruneRetained(int64_t retention_ms, int limit) {
     return audit_->Append(now, "retention_pruned", "retention", audit_detail_);
   });
   if (!s.ok()) return s.WithContext("pruning retained records");
+  retention_->scan_from = next_from;
   return counts;
 }
 
