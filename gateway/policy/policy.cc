@@ -365,6 +365,27 @@ Status ReadFamilies(const std::string& file, const toml::table& t, Policy& p) {
   return r.Finish();
 }
 
+Status ReadGroups(const std::string& file, const toml::table& t, Policy& p) {
+  TomlTableReader r(file, t, "groups.");
+  for (const auto& [k, v] : t) {
+    std::string name(k.str());
+    r.MarkKnown(name.c_str());
+    const toml::array* members = v.as_array();
+    if (members == nullptr) return r.Error(v, name, "must be an array of identity names");
+    if (members->empty()) return r.Error(v, name, "must name at least one identity");
+    std::vector<std::string>& out = p.groups[name];
+    for (const toml::node& m : *members) {
+      if (!m.is_string() || m.as_string()->get().empty()) return r.Error(m, name, "members must be identity names");
+      const std::string member = m.as_string()->get();
+      if (std::find(out.begin(), out.end(), member) != out.end()) {
+        return r.Error(m, name, Quote(member) + " is listed twice");
+      }
+      out.push_back(member);
+    }
+  }
+  return r.Finish();
+}
+
 Status Read(const std::string& file, const toml::table& root, Policy& p) {
   TomlTableReader top(file, root, "");
   const toml::table* policy = nullptr;
@@ -381,12 +402,16 @@ Status Read(const std::string& file, const toml::table& root, Policy& p) {
   // [families] is optional: without it every family gets [delivery]'s defaults.
   const toml::table* families = nullptr;
   if (top.Find("families") != nullptr) REGLINE_RETURN_IF_ERROR(RequireTable(top, "families", families));
+  // [groups] is optional too.
+  const toml::table* groups = nullptr;
+  if (top.Find("groups") != nullptr) REGLINE_RETURN_IF_ERROR(RequireTable(top, "groups", groups));
   REGLINE_RETURN_IF_ERROR(top.Finish());
   REGLINE_RETURN_IF_ERROR(ReadPolicySection(file, *policy, p));
   REGLINE_RETURN_IF_ERROR(ReadAgreements(file, *agreements, p.agreements));
   REGLINE_RETURN_IF_ERROR(ReadRetention(file, *retention, p.retention));
   REGLINE_RETURN_IF_ERROR(ReadActions(file, *actions, p));
   if (families != nullptr) REGLINE_RETURN_IF_ERROR(ReadFamilies(file, *families, p));
+  if (groups != nullptr) REGLINE_RETURN_IF_ERROR(ReadGroups(file, *groups, p));
   return reports == nullptr ? Status::Ok() : ReadReports(file, *reports, p);
 }
 

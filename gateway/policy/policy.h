@@ -101,6 +101,12 @@ struct Policy {
   std::vector<ReportSchedule> reports;
   // [families.<kind>]: in the file's order, at most one per kind.
   std::vector<FamilyRules> families;
+  // [groups]: recipient groups usable in Envelope.recipients, name ->
+  // identity names, next to the gateway configuration's [groups] (a name
+  // may be defined in only one of the two). Members are not checked
+  // against a registry here: the gateway skips members it does not know
+  // (or that are revoked) when it expands a group.
+  std::map<std::string, std::vector<std::string>> groups;
 
   // The delivery rules for `kind`; nullptr when the policy sets none.
   const FamilyRules* FindFamily(schema::MessageKind kind) const;

@@ -120,6 +120,26 @@ TEST(PolicyTest, FamiliesSetMaxAttemptsAndExpiryOverTheGatewayDefaults) {
                                                          {static_cast<int>(schema::MessageKind::ESCALATION), 5}}));
 }
 
+TEST(PolicyTest, GroupsNameIdentities) {
+  Result<Policy> p = ParsePolicy("measures.toml", ValidPolicyText() +
+                                                      "[groups]\n"
+                                                      "key-platforms = [\"douyin\", \"kuaishou\"]\n"
+                                                      "south = [\"kuaishou\"]\n");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->groups, (std::map<std::string, std::vector<std::string>>{{"key-platforms", {"douyin", "kuaishou"}},
+                                                                         {"south", {"kuaishou"}}}));
+  for (const auto& [table, message] : std::vector<std::pair<std::string, std::string>>{
+           {"[groups]\nkey = \"douyin\"\n", "measures.toml:93: groups.key: must be an array of identity names"},
+           {"[groups]\nkey = []\n", "measures.toml:93: groups.key: must name at least one identity"},
+           {"[groups]\nkey = [\"douyin\", 3]\n", "measures.toml:93: groups.key: members must be identity names"},
+           {"[groups]\nkey = [\"douyin\", \"douyin\"]\n", "measures.toml:93: groups.key: \"douyin\" is listed twice"},
+       }) {
+    Result<Policy> bad = ParsePolicy("measures.toml", ValidPolicyText() + table);
+    ASSERT_FALSE(bad.ok()) << table;
+    EXPECT_EQ(bad.status().message(), message);
+  }
+}
+
 struct FamilyMistake {
   const char* name;
   const char* table;    // appended to a valid policy (which has 91 lines)

@@ -11,19 +11,25 @@
 
 namespace regline::server {
 
-Result<std::vector<std::string>> GatewayConfig::ExpandRecipients(const identity::Registry& registry,
-                                                                const std::vector<std::string>& names) const {
+Result<std::vector<std::string>> GatewayConfig::ExpandRecipients(
+    const identity::Registry& registry, const std::vector<std::string>& names,
+    const std::map<std::string, std::vector<std::string>>& policy_groups) const {
   std::vector<std::string> out;
   std::set<std::string> seen;
   auto add = [&](const std::string& n) {
     if (seen.insert(n).second) out.push_back(n);
   };
+  auto add_members = [&](const std::vector<std::string>& members) {
+    for (const auto& m : members) {
+      const identity::Identity* member = registry.Find(m);
+      if (member != nullptr && !member->revoked()) add(m);
+    }
+  };
   for (const auto& n : names) {
     if (auto g = groups.find(n); g != groups.end()) {
-      for (const auto& m : g->second) {
-        const identity::Identity* member = registry.Find(m);
-        if (member != nullptr && !member->revoked()) add(m);
-      }
+      add_members(g->second);
+    } else if (auto pg = policy_groups.find(n); pg != policy_groups.end()) {
+      add_members(pg->second);
     } else if (n == "all-platforms") {
       for (const auto& i : registry.identities())
         if (i.role == identity::Role::kPlatform && !i.revoked()) add(i.name);
@@ -36,6 +42,16 @@ Result<std::vector<std::string>> GatewayConfig::ExpandRecipients(const identity:
   }
   if (out.empty()) return InvalidArgument("the recipients name no active identity");
   return out;
+}
+
+Status GatewayConfig::CheckPolicyGroups(const policy::Policy& p) const {
+  for (const auto& [name, members] : p.groups) {
+    if (groups.count(name) != 0) {
+      return InvalidArgument("group '" + name + "' is defined both in the gateway configuration's [groups] and in "
+                             "the policy's; keep one");
+    }
+  }
+  return Status::Ok();
 }
 
 Status GatewayConfig::CheckReferences(const identity::Registry& registry) const {
@@ -175,6 +191,7 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
   Result<policy::Policy> loaded_policy = LoadGatewayPolicy(c.policy_file);
   if (!loaded_policy.ok()) return loaded_policy.status();
   c.policy = std::move(loaded_policy).value();
+  REGLINE_RETURN_IF_ERROR(c.CheckPolicyGroups(c.policy).WithContext(file));
   if (c.registry.identities().empty()) {
     return InvalidArgument((c.security.registry_file.empty() ? file : c.security.registry_file) +
                            ": no [[identity]] is defined; nobody could connect");

@@ -60,12 +60,17 @@ struct GatewayConfig {
   policy::Policy policy;        // as loaded at start (policy_file or the built-in); reloaded on SIGHUP
   std::map<std::string, std::vector<std::string>> groups;  // name -> identities
 
-  // Expands group names ("all-platforms" is every active platform identity
-  // unless the file defines it) into identities of `registry`, without
-  // repeats, in order. kInvalidArgument naming the first unknown recipient,
+  // Expands group names (this file's [groups], then `policy_groups`, the
+  // running policy's; "all-platforms" is every active platform identity
+  // unless a group of that name is defined) into identities of `registry`,
+  // without repeats, in order; a group's unknown or revoked members are
+  // skipped. kInvalidArgument naming the first unknown recipient,
   // kPermissionDenied naming a revoked one.
-  Result<std::vector<std::string>> ExpandRecipients(const identity::Registry& registry,
-                                                    const std::vector<std::string>& names) const;
+  Result<std::vector<std::string>> ExpandRecipients(
+      const identity::Registry& registry, const std::vector<std::string>& names,
+      const std::map<std::string, std::vector<std::string>>& policy_groups = {}) const;
+  // A group name defined both here and in `p`: kInvalidArgument naming it.
+  Status CheckPolicyGroups(const policy::Policy& p) const;
   // Every group member and quota names an identity of `registry`;
   // kInvalidArgument naming the first that does not.
   Status CheckReferences(const identity::Registry& registry) const;

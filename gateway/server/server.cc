@@ -151,6 +151,9 @@ void Gateway::ReloadPolicy() {
   reload_requested_ = false;
   const std::string& file = config_.policy_file;
   Result<policy::Policy> next = LoadGatewayPolicy(file);
+  if (next.ok()) {
+    if (Status groups = config_.CheckPolicyGroups(*next); !groups.ok()) next = groups;
+  }
   if (!next.ok()) {
     Log(LogLevel::kError, "policy_reload_failed",
         {{"error", next.status().message()}, {"policy", policy_.name}, {"note", "the running policy stays in force"}});
@@ -433,7 +436,7 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
     return;
   }
   Result<Submission> sub = std::move(checked->submission);
-  Result<std::vector<std::string>> recipients = config_.ExpandRecipients(registry_, sub->recipients);
+  Result<std::vector<std::string>> recipients = config_.ExpandRecipients(registry_, sub->recipients, policy_.groups);
   // Who may send this to whom, and which key must have signed it; the
   // signature itself is checked off this thread (OrderedVerifier).
   std::optional<crypto::PublicKey> signing_key;

@@ -267,6 +267,31 @@ TEST_F(MeasuresE2eTest, SupersedingAndRevokingKeepTheLineageAndTheRevocationIsDe
   EXPECT_EQ(received, (std::vector<MessageId>{first, second, revocation}));
 }
 
+TEST_F(MeasuresE2eTest, APolicyGroupAddressesItsMembersAfterAReload) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  auto douyin = Connect("douyin", schema::Role::PLATFORM, 16);
+  ASSERT_TRUE(samr && douyin);
+  auto to_group = [&] {
+    return samr->Submit(MakeEnvelope("samr-console", MessageId::Generate(NowMs()), {"key-platforms"},
+                                     MessageKind::DIRECTIVE, DirectivePayload()));
+  };
+  Result<protocol::ConfirmInfo> unknown = to_group();
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("unknown recipient 'key-platforms'"), std::string::npos)
+      << unknown.status().ToString();
+
+  // "nobody" is not registered: skipped when the group is expanded.
+  WritePolicy(shipped_ + "\n[groups]\nkey-platforms = [\"douyin\", \"nobody\"]\n");
+  gateway_->Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog("policy_reloaded")) << gateway_->Log();
+  Result<protocol::ConfirmInfo> sent = to_group();
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  ASSERT_EQ(sent->recipients, (std::vector<std::string>{"douyin"}));
+  std::optional<protocol::DecodedFrame> delivered = NextDelivery(*douyin);
+  ASSERT_TRUE(delivered.has_value()) << gateway_->Log();
+  EXPECT_EQ(protocol::FromWire(delivered->get().getDeliver().getMessageId()), sent->id);
+}
+
 TEST_F(MeasuresE2eTest, SighupReloadsThePolicyAndABadFileLeavesTheRunningOneInForce) {
   auto samr = Connect("samr-console", schema::Role::REGULATOR);
   ASSERT_TRUE(samr);
