@@ -92,6 +92,7 @@ Status Gateway::Start() {
   if (wake_fd_ < 0) return IOError("eventfd failed");
   registry_ = config_.registry;
   policy_ = config_.policy;
+  WarnUnknownGroupMembers();
   if (!config_.security.registry_file.empty()) registry_file_.emplace(config_.security.registry_file);
   if (!config_.security.signing_key_file.empty()) {
     Result<identity::Signer> signer = identity::Signer::FromFile(config_.identity, config_.security.signing_key_file);
@@ -140,6 +141,18 @@ void Gateway::RequestStop() {
   (void)ignored;
 }
 
+// The policy's [groups] are read without a registry: say which members the
+// registry does not know (they are skipped when the group is expanded).
+void Gateway::WarnUnknownGroupMembers() const {
+  for (const auto& [group, members] : policy_.groups) {
+    for (const std::string& member : members) {
+      if (registry_.Find(member) != nullptr) continue;
+      Log(LogLevel::kWarning, "policy_group_member_unknown",
+          {{"group", group}, {"member", member}, {"note", "not in the identity registry; skipped when expanded"}});
+    }
+  }
+}
+
 void Gateway::RequestPolicyReload() {
   reload_requested_ = true;
   uint64_t one = 1;
@@ -163,6 +176,7 @@ void Gateway::ReloadPolicy() {
   const std::string detail = "name=" + next->name + " previous=" + policy_.name;
   policy_ = std::move(next).value();
   Log(LogLevel::kInfo, "policy_reloaded", {{"file", source}, {"name", policy_.name}});
+  WarnUnknownGroupMembers();
   committer_->Execute([source, detail, by_kind = policy_.MaxAttemptsByKind()](Store& store) mutable
                       -> GroupCommitter::Completion {
     store.SetMaxAttemptsByKind(std::move(by_kind));

@@ -121,6 +121,7 @@ class Gateway {
   void EscalateOverdue(Store& store);
   void PruneRetained(Store& store, int64_t retention_ms);  // writer thread
   void ReloadPolicy();
+  void WarnUnknownGroupMembers() const;
   void Send(const std::string& routing_id, const std::string& frame);
   void Post(std::function<void()> completion);  // from the writer thread
   void EnterDiskFull();

@@ -284,6 +284,7 @@ TEST_F(MeasuresE2eTest, APolicyGroupAddressesItsMembersAfterAReload) {
   WritePolicy(shipped_ + "\n[groups]\nkey-platforms = [\"douyin\", \"nobody\"]\n");
   gateway_->Signal(SIGHUP);
   ASSERT_TRUE(WaitForLog("policy_reloaded")) << gateway_->Log();
+  EXPECT_TRUE(WaitForLog("event=policy_group_member_unknown group=key-platforms member=nobody")) << gateway_->Log();
   Result<protocol::ConfirmInfo> sent = to_group();
   ASSERT_TRUE(sent.ok()) << sent.status().ToString();
   ASSERT_EQ(sent->recipients, (std::vector<std::string>{"douyin"}));
