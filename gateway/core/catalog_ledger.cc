@@ -11,10 +11,7 @@ CatalogLedger::~CatalogLedger() = default;
 
 Result<std::unique_ptr<CatalogLedger>> CatalogLedger::Open(Database& db) {
   auto s = std::make_unique<Statements>();
-  struct {
-    Statement* stmt;
-    const char* sql;
-  } const all[] = {
+  const StatementSql all[] = {
       {&s->current, "SELECT coalesce(max(version), 0) FROM catalog_versions"},
       {&s->insert, "INSERT INTO catalog_versions(version, base, message_seq, accepted_ms) VALUES(?1, ?2, ?3, ?4)"},
       {&s->upsert_applied,
@@ -26,11 +23,7 @@ Result<std::unique_ptr<CatalogLedger>> CatalogLedger::Open(Database& db) {
        "ON m.seq = v.message_seq ORDER BY v.version"},
       {&s->applied, "SELECT platform, version, attested_ms, message_seq, stale FROM catalog_applied ORDER BY platform"},
   };
-  for (const auto& one : all) {
-    Result<Statement> st = db.Prepare(one.sql);
-    if (!st.ok()) return Internal("catalog ledger: " + st.status().ToString());
-    *one.stmt = std::move(st).value();
-  }
+  REGLINE_RETURN_IF_ERROR(PrepareAll(db, all, "catalog ledger"));
   return std::unique_ptr<CatalogLedger>(new CatalogLedger(std::move(s)));
 }
 

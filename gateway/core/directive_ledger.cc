@@ -27,10 +27,7 @@ DirectiveLedger::~DirectiveLedger() = default;
 
 Result<std::unique_ptr<DirectiveLedger>> DirectiveLedger::Open(Database& db) {
   auto s = std::make_unique<Statements>();
-  struct {
-    Statement* stmt;
-    const char* sql;
-  } const all[] = {
+  const StatementSql all[] = {
       {&s->find_by_id, "SELECT seq, kind FROM messages WHERE message_id = ?1 ORDER BY seq LIMIT 1"},
       {&s->insert,
        "INSERT INTO directives(message_seq, department, action, severity, ack_deadline_ms, completion_deadline_ms, "
@@ -58,11 +55,7 @@ Result<std::unique_ptr<DirectiveLedger>> DirectiveLedger::Open(Database& db) {
        "WHERE d.message_seq = ?1"},
       {&s->escalation_count, "SELECT count(*) FROM escalations WHERE message_seq = ?1 AND recipient = ?2"},
   };
-  for (const auto& one : all) {
-    Result<Statement> st = db.Prepare(one.sql);
-    if (!st.ok()) return Internal("directive ledger: " + st.status().ToString());
-    *one.stmt = std::move(st).value();
-  }
+  REGLINE_RETURN_IF_ERROR(PrepareAll(db, all, "directive ledger"));
   return std::unique_ptr<DirectiveLedger>(new DirectiveLedger(std::move(s)));
 }
 

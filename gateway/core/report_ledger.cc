@@ -13,10 +13,7 @@ ReportLedger::~ReportLedger() = default;
 Result<std::unique_ptr<ReportLedger>> ReportLedger::Open(Database& db) {
   auto s = std::make_unique<Statements>();
   s->db = &db;
-  struct {
-    Statement* stmt;
-    const char* sql;
-  } const all[] = {
+  const StatementSql all[] = {
       {&s->insert,
        "INSERT INTO reports(platform, kind, period_start_ms, period_end_ms, message_seq, received_ms) "
        "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(platform, kind, period_start_ms) DO NOTHING"},
@@ -24,11 +21,7 @@ Result<std::unique_ptr<ReportLedger>> ReportLedger::Open(Database& db) {
        "SELECT r.platform, r.kind, r.period_start_ms, r.period_end_ms, r.message_seq, m.message_id, r.received_ms "
        "FROM reports r JOIN messages m ON m.seq = r.message_seq ORDER BY r.platform, r.kind, r.period_start_ms"},
   };
-  for (const auto& one : all) {
-    Result<Statement> st = db.Prepare(one.sql);
-    if (!st.ok()) return Internal("report ledger: " + st.status().ToString());
-    *one.stmt = std::move(st).value();
-  }
+  REGLINE_RETURN_IF_ERROR(PrepareAll(db, all, "report ledger"));
   return std::unique_ptr<ReportLedger>(new ReportLedger(std::move(s)));
 }
 

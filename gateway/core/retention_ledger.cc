@@ -17,10 +17,7 @@ RetentionLedger::~RetentionLedger() = default;
 Result<std::unique_ptr<RetentionLedger>> RetentionLedger::Open(Database& db) {
   auto s = std::make_unique<Statements>();
   s->db = &db;
-  struct {
-    Statement* stmt;
-    const char* sql;
-  } const all[] = {
+  const StatementSql all[] = {
       {&s->add_hold,
        "INSERT INTO legal_holds(subject, reason, set_by, set_ms) VALUES(?1, ?2, ?3, ?4) "
        "ON CONFLICT(subject) DO NOTHING"},
@@ -53,11 +50,7 @@ Result<std::unique_ptr<RetentionLedger>> RetentionLedger::Open(Database& db) {
        "INSERT INTO audit_anchor(id, seq, hash, pruned_ms) VALUES(1, ?1, ?2, ?3) "
        "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, pruned_ms = excluded.pruned_ms"},
   };
-  for (const auto& one : all) {
-    Result<Statement> st = db.Prepare(one.sql);
-    if (!st.ok()) return Internal("retention ledger: " + st.status().ToString());
-    *one.stmt = std::move(st).value();
-  }
+  REGLINE_RETURN_IF_ERROR(PrepareAll(db, all, "retention ledger"));
   return std::unique_ptr<RetentionLedger>(new RetentionLedger(std::move(s)));
 }
 

@@ -88,17 +88,16 @@ class RetentionLedger {
   // subject) and moves the anchor; returns how many went and the anchor.
   Result<PruneCounts> PruneAudit(int64_t cutoff_ms, int limit, int64_t now_ms);
 
+  // Where the next pass's scan starts (a message number; 0: the start).
+  // Kept in memory only: after a restart the scan starts over.
+  uint64_t scan_from = 0;
+
  private:
   struct Statements;
   explicit RetentionLedger(std::unique_ptr<Statements> s);
   // Whether the audit entry subject names a stored message or a held subject.
   Result<bool> KeepsAudit(const std::string& subject);
   std::unique_ptr<Statements> stmts_;
-
- public:
-  // Where the next pass's scan starts (a message number; 0: the start).
-  // Kept in memory only: after a restart the scan starts over.
-  uint64_t scan_from = 0;
 };
 
 }  // namespace regline

@@ -167,4 +167,13 @@ Result<int64_t> Database::QueryInt(std::string_view sql) {
   return stmt->ColumnInt64(0);
 }
 
+Status PrepareAll(Database& db, std::span<const StatementSql> all, std::string_view owner) {
+  for (const StatementSql& one : all) {
+    Result<Statement> st = db.Prepare(one.sql);
+    if (!st.ok()) return Internal(std::string(owner) + ": " + st.status().ToString());
+    *one.stmt = std::move(st).value();
+  }
+  return Status::Ok();
+}
+
 }  // namespace regline

@@ -89,4 +89,13 @@ class Database {
   sqlite3* db_ = nullptr;
 };
 
+// One statement to prepare: where it goes and its SQL.
+struct StatementSql {
+  Statement* stmt;
+  const char* sql;
+};
+// Prepares each of `all` on `db` (the ledgers' statement tables); the
+// first failure is kInternal naming `owner`.
+Status PrepareAll(Database& db, std::span<const StatementSql> all, std::string_view owner);
+
 }  // namespace regline

@@ -29,6 +29,16 @@ class ConnectorCatalogTest : public testing::ConnectorHarness {
     return id;
   }
 
+  // A running connector for douyin that has asked its first question: at
+  // its start it holds no catalog version, so it asks for a snapshot.
+  std::unique_ptr<testing::ConnectorProcess> StartConnector() {
+    auto connector = MakeConnector();
+    EXPECT_TRUE(connector->Start()) << connector->Log();
+    EXPECT_TRUE(WaitFor([&] { return connector->LogCount("catalog_snapshot_requested") == 1; }, 20'000))
+        << connector->Log();
+    return connector;
+  }
+
   // The spool's catalog messages in file order, as "update vN" / "snapshot
   // vN [ids...]".
   static std::vector<std::string> SpooledCatalog(const std::filesystem::path& spool) {
@@ -50,14 +60,12 @@ class ConnectorCatalogTest : public testing::ConnectorHarness {
 };
 
 TEST_F(ConnectorCatalogTest, UpdatesInOrderReachTheSpoolOneByOne) {
-  auto connector = MakeConnector();
-  ASSERT_TRUE(connector->Start()) << connector->Log();
-  auto samr = Console();
-  ASSERT_TRUE(samr);
   // Nothing is held yet and the gateway has no catalog: the connector asks
   // and the gateway queues nothing.
-  ASSERT_TRUE(WaitFor([&] { return connector->LogCount("catalog_snapshot_requested") == 1; }, 20'000))
-      << connector->Log();
+  auto connector = StartConnector();
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  auto samr = Console();
+  ASSERT_TRUE(samr);
   EXPECT_NE(connector->Log().find("messages_queued=0"), std::string::npos) << connector->Log();
 
   Publish(*samr, 1, 0, "NC-0001", {"douyin"});
@@ -75,12 +83,10 @@ TEST_F(ConnectorCatalogTest, UpdatesInOrderReachTheSpoolOneByOne) {
 }
 
 TEST_F(ConnectorCatalogTest, AGapParksTheUpdateFetchesASnapshotAndEndsOnTheCurrentVersion) {
-  auto connector = MakeConnector();
-  ASSERT_TRUE(connector->Start()) << connector->Log();
+  auto connector = StartConnector();
+  ASSERT_FALSE(::testing::Test::HasFailure());
   auto samr = Console();
   ASSERT_TRUE(samr);
-  ASSERT_TRUE(WaitFor([&] { return connector->LogCount("catalog_snapshot_requested") == 1; }, 20'000))
-      << connector->Log();
 
   // Version 1 never reaches douyin (addressed to kuaishou alone), so
   // version 2 arrives on a base douyin does not hold.
