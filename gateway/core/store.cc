@@ -288,7 +288,8 @@ Status Store::Prepare() {
       {&stmts_->savepoint, "SAVEPOINT store_op"},
       {&stmts_->release, "RELEASE store_op"},
       {&stmts_->rollback_to, "ROLLBACK TO store_op"},
-      {&stmts_->find_message, "SELECT seq, accepted_ms, envelope, submitted_digest FROM messages WHERE sender = ?1 AND message_id = ?2"},
+      {&stmts_->find_message,
+       "SELECT seq, accepted_ms, envelope, submitted_digest FROM messages WHERE sender = ?1 AND message_id = ?2"},
       {&stmts_->envelope_of, "SELECT envelope FROM messages WHERE seq = ?1"},
       {&stmts_->insert_message,
        "INSERT INTO messages(sender, message_id, kind, priority, created_ms, expires_ms, correlation_id, "
@@ -335,14 +336,14 @@ Status Store::Prepare() {
        "UPDATE deliveries SET state = 7, dead_lettered_ms = ?3, lease_until_ms = 0, reason = ?4 "
        "WHERE message_seq = ?1 AND recipient = ?2"},
       {&stmts_->select_expired,
-       "SELECT d.message_seq, d.recipient, d.attempts, m.message_id, d.delivery_seq "
+       "SELECT d.message_seq, d.recipient, d.attempts, m.message_id, d.delivery_seq, m.kind "
        "FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
        "WHERE d.state = 0 AND d.attempts = 0 AND d.expires_ms > 0 AND d.expires_ms <= ?1 AND d.delivery_seq = 0"},
       {&stmts_->find_seq, "SELECT seq FROM messages WHERE sender = ?1 AND message_id = ?2"},
       {&stmts_->find_seq_by_id, "SELECT seq FROM messages WHERE message_id = ?1 ORDER BY seq LIMIT 1"},
       {&stmts_->find_by_number,
        "SELECT d.message_seq, m.message_id, d.state, d.received_ms, d.accepted_ms, d.completed_ms, d.rejected_ms, "
-       "d.reason FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+       "d.reason, m.kind FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
        // "delivery_seq > 0" lets SQLite use the partial index; without it,
        // every acknowledgement scanned the whole table.
        "WHERE d.recipient = ?1 AND d.delivery_seq = ?2 AND d.delivery_seq > 0"},
@@ -355,7 +356,8 @@ Status Store::Prepare() {
       // What received_up_to changes, in the same transaction: for the
       // pending counters and the audit chain.
       {&stmts_->select_received_up_to,
-       "SELECT d.state, m.message_id, d.delivery_seq FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+       "SELECT d.state, m.message_id, d.delivery_seq, m.kind FROM deliveries d JOIN messages m "
+       "ON m.seq = d.message_seq "
        "WHERE d.recipient = ?1 AND d.delivery_seq > 0 AND d.delivery_seq <= ?2 AND d.state IN (0, 1, 6, 7) "
        "ORDER BY d.delivery_seq"},
       {&stmts_->received_up_to,
@@ -416,8 +418,17 @@ static Status LoadCounter(Database& db, const char* sql, std::unordered_map<std:
 }
 
 Status Store::LoadCounters() {
-  REGLINE_RETURN_IF_ERROR(LoadCounter(
-      db_, "SELECT recipient, count(*) FROM deliveries WHERE state IN (0, 1) GROUP BY recipient", pending_));
+  pending_.clear();
+  Result<Statement> st = db_.Prepare(
+      "SELECT d.recipient, m.kind, count(*) FROM deliveries d JOIN messages m ON m.seq = d.message_seq "
+      "WHERE d.state IN (0, 1) GROUP BY d.recipient, m.kind");
+  if (!st.ok()) return st.status();
+  for (;;) {
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    pending_.Add(st->ColumnText(0), static_cast<int>(st->ColumnInt64(1)), st->ColumnInt64(2));
+  }
   std::unordered_map<std::string, int64_t> seqs;
   REGLINE_RETURN_IF_ERROR(LoadCounter(db_, "SELECT recipient, last_delivery_seq FROM recipients", seqs));
   last_delivery_seq_.clear();
@@ -430,20 +441,27 @@ uint64_t Store::LastDeliverySeq(const std::string& recipient) const {
   return it == last_delivery_seq_.end() ? 0 : it->second;
 }
 
-int64_t Store::Pending(std::string_view recipient) const {
-  auto it = pending_.find(std::string(recipient));
-  return it == pending_.end() ? 0 : it->second;
-}
-
-void Store::AdjustPending(const std::string& recipient, int64_t delta) {
-  int64_t& n = pending_[recipient];
-  n += delta;
-  if (n <= 0) pending_.erase(recipient);
-}
-
 int64_t Store::QuotaFor(std::string_view recipient) const {
   auto it = options_.quotas.find(std::string(recipient));
   return it == options_.quotas.end() ? options_.default_quota : it->second;
+}
+
+Status Store::CheckQuotas(const std::string& recipient, int kind, const PendingCounts& added) const {
+  const int64_t pending = Pending(recipient) + added.Total(recipient);
+  const int64_t quota = QuotaFor(recipient);
+  if (pending >= quota) {
+    return Overloaded("queue for '" + recipient + "' is full (" + std::to_string(pending) + " pending, quota " +
+                      std::to_string(quota) + "); retry later");
+  }
+  auto family = options_.quota_by_kind.find(kind);
+  if (family == options_.quota_by_kind.end()) return Status::Ok();
+  const int64_t of_kind = PendingOfKind(recipient, kind) + added.OfKind(recipient, kind);
+  if (of_kind >= family->second.limit) {
+    return Overloaded("queue for '" + recipient + "' is full for " + family->second.family + " (" +
+                      std::to_string(of_kind) + " pending, family quota " + std::to_string(family->second.limit) +
+                      "); retry later");
+  }
+  return Status::Ok();
 }
 
 Status Store::ValidateSubmission(const Submission& s) const {
@@ -501,8 +519,7 @@ bool IsTransactionFailure(const Status& s) {
 }
 }  // namespace
 
-Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
-                                       std::unordered_map<std::string, int64_t>& added,
+Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now, PendingCounts& added,
                                        std::unordered_map<std::string, uint64_t>& next_seq) {
   REGLINE_RETURN_IF_ERROR(ValidateSubmission(s));
   Result<SubmitReceipt> existing = ExistingReceipt(s);
@@ -510,15 +527,7 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
   if (s.expires_ms != 0 && s.expires_ms <= now) {
     return InvalidArgument("message " + s.id.ToHex() + " expired before it was submitted");
   }
-  for (const auto& r : s.recipients) {
-    auto it = added.find(r);
-    int64_t pending = Pending(r) + (it == added.end() ? 0 : it->second);
-    int64_t quota = QuotaFor(r);
-    if (pending >= quota) {
-      return Overloaded("queue for '" + r + "' is full (" + std::to_string(pending) + " pending, quota " +
-                        std::to_string(quota) + "); retry later");
-    }
-  }
+  for (const auto& r : s.recipients) REGLINE_RETURN_IF_ERROR(CheckQuotas(r, s.kind, added));
   uint64_t closes = 0;  // the earlier directive this one supersedes or revokes
   if (s.directive.has_value()) {
     Result<uint64_t> earlier = directives_->CheckLineage(*s.directive);
@@ -613,7 +622,7 @@ Result<SubmitReceipt> Store::SubmitOne(const Submission& s, int64_t now,
       del.Bind(6, now + s.lease_ms).Bind(7, static_cast<int64_t>(number));
     }
     if (Status st = del.Run(); !st.ok()) return fatal(st);
-    ++added[r];
+    added.Add(r, s.kind, 1);
     if (lease) {
       next_seq[r] = number;
       receipt.leased.push_back({r, number});
@@ -639,16 +648,15 @@ Status Store::SaveDeliverySeqs(const std::unordered_map<std::string, uint64_t>& 
   return Status::Ok();
 }
 
-void Store::NoteSubmitted(const std::unordered_map<std::string, int64_t>& added,
-                          const std::unordered_map<std::string, uint64_t>& next_seq) {
-  for (const auto& [recipient, n] : added) AdjustPending(recipient, n);
+void Store::NoteSubmitted(const PendingCounts& added, const std::unordered_map<std::string, uint64_t>& next_seq) {
+  pending_.Merge(added, +1);
   for (const auto& [recipient, number] : next_seq) last_delivery_seq_[recipient] = number;
 }
 
 std::vector<Result<SubmitReceipt>> Store::SubmitBatch(std::span<const Submission* const> batch) {
   std::vector<Result<SubmitReceipt>> results;
   results.reserve(batch.size());
-  std::unordered_map<std::string, int64_t> added;
+  PendingCounts added;
   std::unordered_map<std::string, uint64_t> next_seq;
   const int64_t now = clock_.NowMs();
   Status tx = Atomically([&]() -> Status {
@@ -669,7 +677,7 @@ std::vector<Result<SubmitReceipt>> Store::SubmitBatch(std::span<const Submission
 
 Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int max, int64_t lease_ms) {
   std::vector<LeasedDelivery> leased;
-  int expired = 0;
+  PendingCounts expired;
   const int64_t now = clock_.NowMs();
   const std::string who(recipient);
   const uint64_t last_seq = LastDeliverySeq(who);
@@ -713,7 +721,7 @@ Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int
       up.Bind(1, static_cast<int64_t>(d.seq)).Bind(2, recipient).Bind(3, is_expired ? now : now + lease_ms);
       if (is_expired) {
         REGLINE_RETURN_IF_ERROR(up.Run());
-        ++expired;
+        expired.Add(who, d.kind, 1);
         AuditDetail(audit_detail_).Text("recipient", recipient);
         REGLINE_RETURN_IF_ERROR(AuditMessage(now, "expired", d.id));
         continue;
@@ -734,7 +742,7 @@ Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int
     return Status::Ok();
   });
   if (!tx.ok()) return tx.WithContext("leasing deliveries for '" + who + "'");
-  if (expired > 0) AdjustPending(who, -expired);
+  pending_.Merge(expired, -1);
   if (next_seq != last_seq) last_delivery_seq_[who] = next_seq;
   return leased;
 }
@@ -755,13 +763,13 @@ Result<AckReceipt> Store::Acknowledge(uint64_t seq, std::string_view recipient, 
     sel.Reset();
     return id.status();
   }
-  return RecordAck(sel, 0, seq, recipient, *id, static_cast<uint64_t>(sel.ColumnInt64(8)), stage, reason,
-                   acknowledgement);
+  return RecordAck(sel, 0, seq, static_cast<int>(sel.ColumnInt64(9)), recipient, *id,
+                   static_cast<uint64_t>(sel.ColumnInt64(8)), stage, reason, acknowledgement);
 }
 
-Result<AckReceipt> Store::RecordAck(Statement& row, int first, uint64_t seq, std::string_view recipient,
-                                    const MessageId& id, uint64_t delivery_seq, AckStage stage,
-                                    std::string_view reason, std::string_view acknowledgement) {
+Result<AckReceipt> Store::RecordAck(Statement& row, int first, uint64_t seq, int kind, std::string_view recipient,
+                                    const MessageId& id, uint64_t delivery_seq, AckStage stage, std::string_view reason,
+                                    std::string_view acknowledgement) {
   const int64_t now = clock_.NowMs();
   auto old_state = static_cast<DeliveryState>(row.ColumnInt64(first));
   int64_t received = row.ColumnInt64(first + 1), accepted = row.ColumnInt64(first + 2);
@@ -827,7 +835,7 @@ Result<AckReceipt> Store::RecordAck(Statement& row, int first, uint64_t seq, std
     keep.BindBlob(5, acknowledgement.data(), acknowledgement.size());
     return keep.Run();
   }));
-  if (IsPending(old_state)) AdjustPending(std::string(recipient), -1);
+  if (IsPending(old_state)) pending_.Add(std::string(recipient), kind, -1);
   return AckReceipt{state, now, false, late_ms};
 }
 
@@ -840,10 +848,10 @@ int64_t Store::BackoffMs(int attempts) const {
 // Moves in-flight deliveries back to the queue, after back-off when
 // `with_backoff`, or to the dead-letter queue once they have had
 // max_attempts. Runs inside the caller's transaction.
-// Returns the recipients of the rows it dead-lettered.
-Result<std::vector<std::string>> Store::RetryOrDeadLetter(std::span<const RetryRow> rows, int64_t now,
-                                                          bool with_backoff, std::string_view reason) {
-  std::vector<std::string> dead;
+// Returns the rows it dead-lettered.
+Result<PendingCounts> Store::RetryOrDeadLetter(std::span<const RetryRow> rows, int64_t now, bool with_backoff,
+                                               std::string_view reason) {
+  PendingCounts dead;
   for (const RetryRow& r : rows) {
     const int max_attempts = MaxAttemptsFor(r.kind);
     if (r.attempts >= max_attempts) {
@@ -856,7 +864,7 @@ Result<std::vector<std::string>> Store::RetryOrDeadLetter(std::span<const RetryR
       AuditDetail(audit_detail_).Delivery(r.recipient, r.delivery_seq).Number("attempts", r.attempts).Text("reason",
                                                                                                           reason);
       REGLINE_RETURN_IF_ERROR(AuditMessage(now, "dead_lettered", r.id));
-      dead.push_back(r.recipient);
+      dead.Add(r.recipient, r.kind, 1);
     } else {
       Statement& rq = stmts_->requeue;
       rq.Reset();
@@ -893,16 +901,16 @@ Status Store::Release(uint64_t seq, std::string_view recipient, std::string_view
   if (state != DeliveryState::kInFlight) {
     return FailedPrecondition(who + " is " + std::string(DeliveryStateName(state)) + ", not in flight");
   }
-  std::vector<std::string> dead;
+  PendingCounts dead;
   std::string why = "released by recipient: " + std::string(reason);
   Status s = Atomically([&]() -> Status {
-    Result<std::vector<std::string>> d = RetryOrDeadLetter({&r, 1}, now, true, why);
+    Result<PendingCounts> d = RetryOrDeadLetter({&r, 1}, now, true, why);
     if (!d.ok()) return d.status();
     dead = std::move(d).value();
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  for (const auto& d : dead) AdjustPending(d, -1);
+  pending_.Merge(dead, -1);
   return Status::Ok();
 }
 
@@ -933,19 +941,19 @@ static Result<std::vector<Store::RetryRow>> ReadRows(Statement& st) {
 }
 
 Result<int> Store::RequeueSelected(Statement& select, int64_t now, std::string_view reason) {
-  std::vector<std::string> dead;
+  PendingCounts dead;
   int moved = 0;
   Status s = Atomically([&]() -> Status {
     Result<std::vector<RetryRow>> rows = ReadRows(select);
     if (!rows.ok()) return rows.status();
     moved = static_cast<int>(rows->size());
-    Result<std::vector<std::string>> d = RetryOrDeadLetter(*rows, now, false, reason);
+    Result<PendingCounts> d = RetryOrDeadLetter(*rows, now, false, reason);
     if (!d.ok()) return d.status();
     dead = std::move(d).value();
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  for (const auto& d : dead) AdjustPending(d, -1);  // queued and in flight count as pending; dead do not
+  pending_.Merge(dead, -1);  // queued and in flight count as pending; dead do not
   return moved;
 }
 
@@ -980,12 +988,13 @@ Result<int> Store::ExpireDue() {
     return Status::Ok();
   });
   if (!s.ok()) return s.WithContext("expiring messages");
-  for (const auto& r : expired) AdjustPending(r.recipient, -1);
+  for (const auto& r : expired) pending_.Add(r.recipient, r.kind, -1);
   return static_cast<int>(expired.size());
 }
 
 Status Store::Replay(uint64_t seq, std::string_view recipient) {
   const int64_t now = clock_.NowMs();
+  int kind = 0;
   Status s = Atomically([&]() -> Status {
     Statement& up = stmts_->replay;
     up.Reset();
@@ -1004,13 +1013,14 @@ Status Store::Replay(uint64_t seq, std::string_view recipient) {
     auto stored = sel.ColumnBlob(7);
     Result<MessageId> id = MessageId::FromBytes(stored.data(), stored.size());
     const auto delivery_seq = static_cast<uint64_t>(sel.ColumnInt64(8));
+    kind = static_cast<int>(sel.ColumnInt64(9));
     sel.Reset();
     if (!id.ok()) return id.status();
     AuditDetail(audit_detail_).Delivery(recipient, delivery_seq);
     return AuditMessage(now, "replayed", *id);
   });
   if (!s.ok()) return s;
-  AdjustPending(std::string(recipient), +1);
+  pending_.Add(std::string(recipient), kind, +1);
   return Status::Ok();
 }
 
@@ -1032,7 +1042,8 @@ Result<AckReceipt> Store::AcknowledgeDelivery(std::string_view recipient, uint64
     if (!mid.ok()) return mid.status();
     return NotFound(who() + " is message " + mid->ToHex() + ", not " + id.ToHex());
   }
-  return RecordAck(st, 2, seq, recipient, id, delivery_seq, stage, reason, acknowledgement);
+  return RecordAck(st, 2, seq, static_cast<int>(st.ColumnInt64(8)), recipient, id, delivery_seq, stage, reason,
+                   acknowledgement);
 }
 
 Result<int> Store::RequeueInFlight(std::string_view recipient) {
@@ -1052,7 +1063,7 @@ Result<int> Store::ReceivedUpTo(std::string_view recipient, uint64_t upto) {
   // Pending shrinks by the rows that were queued or in flight; count them
   // first, in the same transaction as the update; the audit chain gets
   // one entry per row.
-  int64_t leaving = 0;
+  PendingCounts leaving;
   int changed = 0;
   const int64_t now = clock_.NowMs();
   Status s = Atomically([&]() -> Status {
@@ -1061,7 +1072,7 @@ Result<int> Store::ReceivedUpTo(std::string_view recipient, uint64_t upto) {
       uint64_t delivery_seq;
     };
     std::vector<Received> rows;
-    leaving = 0;
+    leaving.clear();
     Statement& sel = stmts_->select_received_up_to;
     sel.Reset();
     sel.Bind(1, recipient).Bind(2, static_cast<int64_t>(upto));
@@ -1069,7 +1080,9 @@ Result<int> Store::ReceivedUpTo(std::string_view recipient, uint64_t upto) {
       Result<bool> row = sel.Step();
       if (!row.ok()) return row.status();
       if (!*row) break;
-      if (IsPending(static_cast<DeliveryState>(sel.ColumnInt64(0)))) ++leaving;
+      if (IsPending(static_cast<DeliveryState>(sel.ColumnInt64(0)))) {
+        leaving.Add(std::string(recipient), static_cast<int>(sel.ColumnInt64(3)), 1);
+      }
       auto stored = sel.ColumnBlob(1);
       Result<MessageId> id = MessageId::FromBytes(stored.data(), stored.size());
       if (!id.ok()) {
@@ -1093,7 +1106,7 @@ Result<int> Store::ReceivedUpTo(std::string_view recipient, uint64_t upto) {
     return Status::Ok();
   });
   if (!s.ok()) return s.WithContext("recording resume point for '" + std::string(recipient) + "'");
-  if (leaving > 0) AdjustPending(std::string(recipient), -leaving);
+  pending_.Merge(leaving, -1);
   return changed;
 }
 
@@ -1239,7 +1252,7 @@ Result<std::vector<OverdueItem>> Store::Overdue(int limit, bool unescalated_only
 
 Result<SubmitReceipt> Store::Escalate(const OverdueItem& item, int level, const Submission& escalation) {
   const int64_t now = clock_.NowMs();
-  std::unordered_map<std::string, int64_t> added;
+  PendingCounts added;
   std::unordered_map<std::string, uint64_t> next_seq;
   Result<SubmitReceipt> receipt = Internal("escalation not stored");
   Status tx = Atomically([&]() -> Status {

@@ -21,8 +21,9 @@
 // released by the recipient waits out its back-off, and later messages may
 // pass it meanwhile.
 //
-// Quotas: a recipient's pending deliveries (queued and in flight) are capped;
-// a submission that would exceed any recipient's cap is refused whole with
+// Quotas: a recipient's pending deliveries (queued and in flight) are capped,
+// in all (default_quota, quotas) and per message family (quota_by_kind); a
+// submission that would exceed any recipient's cap is refused whole with
 // kOverloaded and nothing of it is stored.
 //
 // Audit: every state change the store makes appends an entry to its audit
@@ -55,11 +56,12 @@
 #include <vector>
 
 #include "gateway/core/audit_chain.h"
-#include "gateway/core/checkpointer.h"
 #include "gateway/core/catalog_ledger.h"
+#include "gateway/core/checkpointer.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/directive_ledger.h"
 #include "gateway/core/message_id.h"
+#include "gateway/core/pending_counts.h"
 #include "gateway/core/report_ledger.h"
 #include "gateway/core/retention_ledger.h"
 #include "gateway/core/sqlite.h"
@@ -100,6 +102,10 @@ struct StoreOptions {
   Durability durability = Durability::kFull;
   int64_t default_quota = 100'000;         // pending deliveries per recipient
   std::map<std::string, int64_t> quotas;   // per-recipient overrides of default_quota
+  // Per MessageKind ordinal: pending deliveries of that family per
+  // recipient, on top of the recipient's quota (the policy's [families]
+  // quota; Store::SetQuotaByKind changes it later). Absent: no family cap.
+  std::map<int, FamilyQuota> quota_by_kind;
   int max_attempts = 10;                   // leases before a delivery is dead-lettered
   // Per MessageKind ordinal: max_attempts for that family instead (the
   // policy's [families]; Store::SetMaxAttemptsByKind changes it later).
@@ -378,13 +384,18 @@ class Store {
   Result<std::vector<DeliveryStatus>> DeadLetters(std::string_view recipient, int limit);
 
   // Pending (queued + in flight) deliveries for `recipient`, from memory.
-  int64_t Pending(std::string_view recipient) const;
+  int64_t Pending(std::string_view recipient) const { return pending_.Total(recipient); }
+  // Likewise, only those of MessageKind ordinal `kind`.
+  int64_t PendingOfKind(std::string_view recipient, int kind) const { return pending_.OfKind(recipient, kind); }
   // The last delivery number given to `recipient`; 0 before its first.
   uint64_t LastDeliverySeq(const std::string& recipient) const;
 
   const StoreOptions& options() const { return options_; }
   // Replaces options().max_attempts_by_kind (a reloaded policy).
   void SetMaxAttemptsByKind(std::map<int, int> by_kind) { options_.max_attempts_by_kind = std::move(by_kind); }
+  // Replaces options().quota_by_kind (a reloaded policy). Deliveries already
+  // queued stay; a lowered cap refuses new ones until the queue drains.
+  void SetQuotaByKind(std::map<int, FamilyQuota> by_kind) { options_.quota_by_kind = std::move(by_kind); }
   // The transmissions a delivery of `kind` gets before it is dead-lettered.
   int MaxAttemptsFor(int kind) const;
   // Background checkpoints completed since Open, for tests and metrics.
@@ -413,16 +424,19 @@ class Store {
   Status Migrate();
   Status LoadCounters();
   int64_t QuotaFor(std::string_view recipient) const;
+  // Refuses (kOverloaded) a submission of `kind` that one more delivery to
+  // `recipient` would put over a quota, counting `added` as pending too.
+  Status CheckQuotas(const std::string& recipient, int kind, const PendingCounts& added) const;
   // `added`: deliveries added per recipient by this batch so far;
   // `next_seq`: the last delivery number given out per recipient by this
   // batch's direct leases (applied to last_delivery_seq_ once it holds).
-  Result<SubmitReceipt> SubmitOne(const Submission& s, int64_t now,
-                                  std::unordered_map<std::string, int64_t>& added,
+  Result<SubmitReceipt> SubmitOne(const Submission& s, int64_t now, PendingCounts& added,
                                   std::unordered_map<std::string, uint64_t>& next_seq);
   // Reads what AcknowledgeDelivery needs from the current row of
   // find_by_number (or select_delivery, from column `first`) and records
-  // the stage of delivery `delivery_seq` of message `id`.
-  Result<AckReceipt> RecordAck(Statement& row, int first, uint64_t seq, std::string_view recipient,
+  // the stage of delivery `delivery_seq` of message `id` (of MessageKind
+  // `kind`).
+  Result<AckReceipt> RecordAck(Statement& row, int first, uint64_t seq, int kind, std::string_view recipient,
                                const MessageId& id, uint64_t delivery_seq, AckStage stage, std::string_view reason,
                                std::string_view acknowledgement);
   // Appends the audit entry `event` about message `id` at `now`, with the
@@ -436,15 +450,14 @@ class Store {
   // `select` yields (bound by the caller) in one transaction; returns how
   // many it moved.
   Result<int> RequeueSelected(Statement& select, int64_t now, std::string_view reason);
-  Result<std::vector<std::string>> RetryOrDeadLetter(std::span<const RetryRow> rows, int64_t now,
-                                                     bool with_backoff, std::string_view reason);
-  void AdjustPending(const std::string& recipient, int64_t delta);
+  // Returns the rows it dead-lettered, which no longer count as pending.
+  Result<PendingCounts> RetryOrDeadLetter(std::span<const RetryRow> rows, int64_t now, bool with_backoff,
+                                          std::string_view reason);
   // After SubmitOne calls: saves the recipients' last delivery numbers
   // (inside the transaction), and once it holds, brings the in-memory
   // counters up to date.
   Status SaveDeliverySeqs(const std::unordered_map<std::string, uint64_t>& next_seq);
-  void NoteSubmitted(const std::unordered_map<std::string, int64_t>& added,
-                     const std::unordered_map<std::string, uint64_t>& next_seq);
+  void NoteSubmitted(const PendingCounts& added, const std::unordered_map<std::string, uint64_t>& next_seq);
 
   StoreOptions options_;
   const Clock& clock_;
@@ -460,10 +473,10 @@ class Store {
   // Why the open transaction must be rolled back (see AtomicallyOrDoom);
   // ok when it need not. Cleared by Begin and Commit.
   Status doomed_;
-  // Pending deliveries per recipient, mirrored from the table so that quota
-  // checks cost no query. Changed only after the commit that changes the
-  // table has succeeded.
-  std::unordered_map<std::string, int64_t> pending_;
+  // Pending deliveries per recipient and family, mirrored from the table so
+  // that quota checks cost no query. Changed only after the commit that
+  // changes the table has succeeded.
+  PendingCounts pending_;
   // Mirrors the recipients table, likewise changed only after a commit.
   std::unordered_map<std::string, uint64_t> last_delivery_seq_;
 };

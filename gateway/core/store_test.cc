@@ -540,6 +540,83 @@ TEST_F(StoreTest, QuotaCountsSurviveReopen) {
   EXPECT_EQ(store_->Submit(Message(3)).status().code(), StatusCode::kOverloaded);
 }
 
+TEST_F(StoreTest, FamilyQuotaCapsOneKindAndLeavesTheOthers) {
+  constexpr int kReport = 7;
+  options_.quota_by_kind[kReport] = {2, "complaintStatistics"};
+  Reopen();
+  auto of_kind = [&](uint64_t n, int kind, std::vector<std::string> to) {
+    Submission s = Message(n, std::move(to));
+    s.kind = kind;
+    return s;
+  };
+  MustSubmit(of_kind(1, kReport, {"douyin", "kuaishou"}));
+  MustSubmit(of_kind(2, kReport, {"douyin"}));
+  Result<SubmitReceipt> refused = store_->Submit(of_kind(3, kReport, {"kuaishou", "douyin"}));
+  ASSERT_EQ(refused.status().code(), StatusCode::kOverloaded);
+  EXPECT_NE(refused.status().message().find("'douyin' is full for complaintStatistics (2 pending, family quota 2)"),
+            std::string::npos)
+      << refused.status().ToString();
+  EXPECT_EQ(store_->PendingOfKind("kuaishou", kReport), 1);  // nothing of #3 stored for kuaishou
+  // Another family, and the same family in one batch, count apart.
+  MustSubmit(of_kind(4, 1, {"douyin"}));
+  EXPECT_EQ(store_->Pending("douyin"), 3);
+  EXPECT_EQ(store_->PendingOfKind("douyin", kReport), 2);
+  Submission a = of_kind(5, kReport, {"kuaishou"}), b = of_kind(6, kReport, {"kuaishou"});
+  std::vector<const Submission*> batch{&a, &b};
+  std::vector<Result<SubmitReceipt>> results = store_->SubmitBatch(batch);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].ok()) << results[0].status().ToString();
+  EXPECT_EQ(results[1].status().code(), StatusCode::kOverloaded);
+  // Once douyin takes one of the family, there is room for one more.
+  ASSERT_TRUE(store_->Acknowledge(1, "douyin", AckStage::kReceived).ok());
+  EXPECT_EQ(store_->PendingOfKind("douyin", kReport), 1);
+  MustSubmit(of_kind(3, kReport, {"douyin"}));
+  // A reloaded policy lowers the cap: what is queued stays, nothing new.
+  store_->SetQuotaByKind({{kReport, {1, "complaintStatistics"}}, {1, {1, "directive"}}});
+  EXPECT_EQ(store_->Submit(of_kind(8, 1, {"douyin"})).status().code(), StatusCode::kOverloaded);
+  EXPECT_EQ(store_->Pending("douyin"), 3);
+  store_->SetQuotaByKind({});
+  MustSubmit(of_kind(8, 1, {"douyin"}));
+}
+
+// The in-memory family counters move with every way a delivery stops being
+// pending (acknowledgement, resume point, dead letter, expiry) or starts
+// again (replay), and agree with what a reopen counts from the table.
+TEST_F(StoreTest, FamilyCountsFollowEveryPathAndMatchTheTable) {
+  options_.max_attempts = 1;
+  Reopen();
+  auto of_kind = [&](uint64_t n, int kind, int64_t expires_ms = 0) {
+    Submission s = Message(n, {"douyin"}, 1, expires_ms);
+    s.kind = kind;
+    return s;
+  };
+  for (uint64_t n = 1; n <= 4; ++n) MustSubmit(of_kind(n, 2));
+  MustSubmit(of_kind(5, 3, clock_.NowMs() + 50));
+  MustSubmit(of_kind(6, 3));
+  EXPECT_EQ(store_->PendingOfKind("douyin", 2), 4);
+  EXPECT_EQ(store_->PendingOfKind("douyin", 3), 2);
+  std::vector<LeasedDelivery> leased = MustLease("douyin", 4);  // #1..#4 of kind 2
+  ASSERT_EQ(leased.size(), 4u);
+  ASSERT_TRUE(store_->Acknowledge(1, "douyin", AckStage::kCompleted).ok());  // #1 done
+  ASSERT_TRUE(store_->ReceivedUpTo("douyin", leased[1].delivery_seq).ok());  // #2 received
+  ASSERT_TRUE(store_->Release(3, "douyin", "sink refused it").ok());         // #3 dead (1 attempt)
+  EXPECT_EQ(store_->PendingOfKind("douyin", 2), 1);                          // #4 in flight
+  clock_.Advance(100);
+  EXPECT_EQ(store_->ExpireDue().value(), 1);  // #5 expired
+  EXPECT_EQ(store_->PendingOfKind("douyin", 3), 1);
+  ASSERT_TRUE(store_->Replay(3, "douyin").ok());  // #3 queued again
+  EXPECT_EQ(store_->PendingOfKind("douyin", 2), 2);
+  ASSERT_TRUE(store_->AcknowledgeDelivery("douyin", leased[3].delivery_seq, leased[3].id, AckStage::kReceived).ok());
+  EXPECT_EQ(store_->PendingOfKind("douyin", 2), 1);  // #4 received by number
+  const int64_t two = store_->PendingOfKind("douyin", 2), three = store_->PendingOfKind("douyin", 3);
+  const int64_t total = store_->Pending("douyin");
+  Reopen();
+  EXPECT_EQ(store_->PendingOfKind("douyin", 2), two);
+  EXPECT_EQ(store_->PendingOfKind("douyin", 3), three);
+  EXPECT_EQ(store_->Pending("douyin"), total);
+  EXPECT_EQ(total, 2);  // #3 of kind 2 and #6 of kind 3
+}
+
 TEST_F(StoreTest, EverythingSurvivesReopen) {
   uint64_t seq = MustSubmit(Message(1, {"douyin", "kuaishou"}));
   MustLease("douyin");

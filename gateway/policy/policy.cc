@@ -57,6 +57,14 @@ std::map<int, int> Policy::MaxAttemptsByKind() const {
   return out;
 }
 
+std::map<int, FamilyQuota> Policy::QuotaByKind() const {
+  std::map<int, FamilyQuota> out;
+  for (const FamilyRules& f : families) {
+    if (f.quota > 0) out[static_cast<int>(f.kind)] = FamilyQuota{f.quota, std::string(EnumerantName(f.kind))};
+  }
+  return out;
+}
+
 const ReportSchedule* Policy::FindReport(schema::MessageKind kind) const {
   for (const ReportSchedule& r : reports) {
     if (r.kind == kind) return &r;
@@ -333,10 +341,11 @@ Status ReadReports(const std::string& file, const toml::table& t, Policy& p) {
 
 Status ReadFamily(const std::string& file, const std::string& name, const toml::table& t, FamilyRules& f) {
   TomlTableReader r(file, t, "families." + name + ".");
-  if (r.Find("max_attempts") == nullptr && r.Find("expiry") == nullptr) {
-    return r.Error(t, "max_attempts", "or expiry is required (a family table changes something)");
+  if (r.Find("max_attempts") == nullptr && r.Find("expiry") == nullptr && r.Find("quota") == nullptr) {
+    return r.Error(t, "max_attempts", "expiry or quota is required (a family table changes something)");
   }
   if (r.Find("max_attempts") != nullptr) REGLINE_RETURN_IF_ERROR(r.GetInt("max_attempts", f.max_attempts, 1, 1000));
+  if (r.Find("quota") != nullptr) REGLINE_RETURN_IF_ERROR(r.GetInt("quota", f.quota, 1, 10'000'000));
   if (const toml::node* v = r.Find("expiry")) {
     r.MarkKnown("expiry");
     if (!v->is_string()) return r.Error(*v, "expiry", "must be a string such as \"30d\" " + std::string(kDurationSyntax));

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/core/pending_counts.h"
 #include "gateway/core/status.h"
 #include "gateway/policy/report_schedule.h"
 #include "schemas/common.capnp.h"
@@ -60,6 +61,10 @@ struct FamilyRules {
   // A message of this family whose envelope sets no expiry expires this
   // long after the gateway accepted it (if still undelivered); 0 = never.
   int64_t expiry_ms = 0;
+  // Pending (queued or in flight) deliveries of this family per recipient;
+  // a submission beyond it is refused as overloaded. 0 = only the
+  // recipient's quota of the gateway configuration applies.
+  int64_t quota = 0;
 
   friend bool operator==(const FamilyRules&, const FamilyRules&) = default;
 };
@@ -112,6 +117,8 @@ struct Policy {
   const FamilyRules* FindFamily(schema::MessageKind kind) const;
   // [families] max_attempts by MessageKind ordinal (StoreOptions form).
   std::map<int, int> MaxAttemptsByKind() const;
+  // [families] quota by MessageKind ordinal (StoreOptions form).
+  std::map<int, FamilyQuota> QuotaByKind() const;
   // The schedule for `kind`; nullptr when the policy schedules none.
   const ReportSchedule* FindReport(schema::MessageKind kind) const;
   // The rules for `action`; nullptr for unspecified or a value beyond the

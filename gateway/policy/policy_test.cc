@@ -103,21 +103,28 @@ TEST(PolicyTest, FamiliesSetMaxAttemptsAndExpiryOverTheGatewayDefaults) {
   ASSERT_NE(tax, nullptr);
   EXPECT_EQ(tax->expiry_ms, 30 * kDay);
   EXPECT_EQ(shipped->FindFamily(schema::MessageKind::CATALOG_UPDATE), nullptr);  // never expires
+  ASSERT_NE(shipped->FindFamily(schema::MessageKind::ESCALATION), nullptr);
+  EXPECT_EQ(shipped->FindFamily(schema::MessageKind::ESCALATION)->quota, 10000);
 
   std::string text = ValidPolicyText() +
                      "[families.directive]\n"
                      "max_attempts = 50\n"
                      "[families.escalation]\n"
                      "max_attempts = 5\n"
-                     "expiry = \"7d\"\n";
+                     "expiry = \"7d\"\n"
+                     "[families.complaintStatistics]\n"
+                     "quota = 12\n";
   Result<Policy> p = ParsePolicy("measures.toml", text);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
-  ASSERT_EQ(p->families.size(), 2u);
+  ASSERT_EQ(p->families.size(), 3u);
   EXPECT_EQ(p->FindFamily(schema::MessageKind::DIRECTIVE)->max_attempts, 50);
   EXPECT_EQ(p->FindFamily(schema::MessageKind::DIRECTIVE)->expiry_ms, 0);
   EXPECT_EQ(p->FindFamily(schema::MessageKind::ESCALATION)->expiry_ms, 7 * kDay);
   EXPECT_EQ(p->MaxAttemptsByKind(), (std::map<int, int>{{static_cast<int>(schema::MessageKind::DIRECTIVE), 50},
                                                          {static_cast<int>(schema::MessageKind::ESCALATION), 5}}));
+  EXPECT_EQ(p->FindFamily(schema::MessageKind::COMPLAINT_STATISTICS)->max_attempts, 0);
+  EXPECT_EQ(p->QuotaByKind(), (std::map<int, FamilyQuota>{{static_cast<int>(schema::MessageKind::COMPLAINT_STATISTICS),
+                                                           {12, "complaintStatistics"}}}));
 }
 
 TEST(PolicyTest, GroupsNameIdentities) {
@@ -164,15 +171,17 @@ INSTANTIATE_TEST_SUITE_P(
                       "measures.toml:92: families.telegram: is not a message family (a MessageKind such as directive "
                       "or catalogUpdate)"},
         FamilyMistake{"NothingSet", "[families.directive]\n",
-                      "measures.toml:92: families.directive.max_attempts: or expiry is required (a family table "
+                      "measures.toml:92: families.directive.max_attempts: expiry or quota is required (a family table "
                       "changes something)"},
         FamilyMistake{"ZeroAttempts", "[families.directive]\nmax_attempts = 0\n",
                       "measures.toml:93: families.directive.max_attempts: must be between 1 and 1000, not 0"},
         FamilyMistake{"BadExpiry", "[families.directive]\nexpiry = \"soon\"\n",
                       "measures.toml:93: families.directive.expiry: \"soon\" is not a duration (use 90s, 15m, 4h or "
                       "7d)"},
-        FamilyMistake{"UnknownKey", "[families.directive]\nexpiry = \"1d\"\nquota = 5\n",
-                      "measures.toml:94: families.directive.quota: unknown key"}),
+        FamilyMistake{"ZeroQuota", "[families.directive]\nquota = 0\n",
+                      "measures.toml:93: families.directive.quota: must be between 1 and 10000000, not 0"},
+        FamilyMistake{"UnknownKey", "[families.directive]\nexpiry = \"1d\"\nretries = 5\n",
+                      "measures.toml:94: families.directive.retries: unknown key"}),
     [](const ::testing::TestParamInfo<FamilyMistake>& info) { return std::string(info.param.name); });
 
 TEST(PolicyTest, TheShippedPolicyFollowsTheDepartmentsRemits) {

@@ -86,6 +86,7 @@ Status Gateway::Start() {
   std::filesystem::create_directories(config_.data_dir, ec);
   if (ec) return IOError("cannot create data directory " + config_.data_dir + ": " + ec.message());
   config_.store.max_attempts_by_kind = config_.policy.MaxAttemptsByKind();
+  config_.store.quota_by_kind = config_.policy.QuotaByKind();
   Result<std::unique_ptr<Store>> store = Store::Open(config_.store, clock_);
   if (!store.ok()) return store.status();
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -177,9 +178,10 @@ void Gateway::ReloadPolicy() {
   policy_ = std::move(next).value();
   Log(LogLevel::kInfo, "policy_reloaded", {{"file", source}, {"name", policy_.name}});
   WarnUnknownGroupMembers();
-  committer_->Execute([source, detail, by_kind = policy_.MaxAttemptsByKind()](Store& store) mutable
-                      -> GroupCommitter::Completion {
-    store.SetMaxAttemptsByKind(std::move(by_kind));
+  committer_->Execute([source, detail, attempts = policy_.MaxAttemptsByKind(),
+                       quotas = policy_.QuotaByKind()](Store& store) mutable -> GroupCommitter::Completion {
+    store.SetMaxAttemptsByKind(std::move(attempts));
+    store.SetQuotaByKind(std::move(quotas));
     if (Status st = store.AppendAudit("policy_reloaded", source, detail); !st.ok()) {
       Log(LogLevel::kError, "audit_failed", {{"event", "policy_reloaded"}, {"error", st.ToString()}});
     }

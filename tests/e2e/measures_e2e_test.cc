@@ -293,6 +293,36 @@ TEST_F(MeasuresE2eTest, APolicyGroupAddressesItsMembersAfterAReload) {
   EXPECT_EQ(protocol::FromWire(delivered->get().getDeliver().getMessageId()), sent->id);
 }
 
+// [families.directive] quota, set by a reload: an offline platform's queue
+// takes one directive, the next is refused naming the family and the cap,
+// and room returns once the platform has received the first.
+TEST_F(MeasuresE2eTest, AFamilyQuotaFromTheReloadedPolicyCapsThatFamilysQueue) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  ASSERT_TRUE(samr);
+  WritePolicy(shipped_ + "\n[families.directive]\nquota = 1\n");
+  gateway_->Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog("policy_reloaded")) << gateway_->Log();
+  // The store takes the new caps on the commit thread, in order with the
+  // submissions that follow.
+  Result<protocol::ConfirmInfo> first = SubmitDirective(*samr, MessageId::Generate(NowMs()), DirectivePayload());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  Result<protocol::ConfirmInfo> refused = SubmitDirective(*samr, MessageId::Generate(NowMs()), DirectivePayload());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("'douyin' is full for directive (1 pending, family quota 1)"),
+            std::string::npos)
+      << refused.status().ToString();
+
+  auto douyin = Connect("douyin", schema::Role::PLATFORM, 16);
+  ASSERT_TRUE(douyin);
+  std::optional<protocol::DecodedFrame> delivered = NextDelivery(*douyin);
+  ASSERT_TRUE(delivered.has_value()) << gateway_->Log();
+  auto deliver = delivered->get().getDeliver();
+  ASSERT_TRUE(douyin->Ack(AckOf(deliver.getDeliverySeq(), first->id, schema::AckStage::RECEIVED)).ok());
+  // The ack's answer comes after its commit: the room is there already.
+  Result<protocol::ConfirmInfo> later = SubmitDirective(*samr, MessageId::Generate(NowMs()), DirectivePayload());
+  EXPECT_TRUE(later.ok()) << later.status().ToString();
+}
+
 TEST_F(MeasuresE2eTest, SighupReloadsThePolicyAndABadFileLeavesTheRunningOneInForce) {
   auto samr = Connect("samr-console", schema::Role::REGULATOR);
   ASSERT_TRUE(samr);
