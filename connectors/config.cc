@@ -8,6 +8,7 @@
 
 #include "gateway/core/toml_table.h"
 #include "gateway/crypto/curve_keys.h"
+#include "gateway/crypto/key_files.h"
 
 namespace regline::connector {
 
@@ -19,6 +20,8 @@ std::string_view SinkTypeName(SinkType t) {
       return "command";
     case SinkType::kDiscard:
       return "discard";
+    case SinkType::kWebhook:
+      return "webhook";
   }
   return "unknown";
 }
@@ -77,43 +80,121 @@ Status ReadGateway(TableReader& r, ConnectorConfig& c) {
   return Status::Ok();
 }
 
-Status ReadSink(TableReader& r, const toml::table& t, SinkConfig& s) {
+std::string Resolve(const std::string& config_file, const std::string& path);
+
+// The keys that belong to one sink type; a key of another type is refused
+// by name, not silently ignored.
+struct TypeKey {
+  const char* key;
+  SinkType type;
+};
+constexpr TypeKey kTypeKeys[] = {
+    {"directory", SinkType::kSpool},
+    {"argv", SinkType::kCommand},
+    {"timeout_ms", SinkType::kCommand},
+    {"url", SinkType::kWebhook},
+    {"secret_file", SinkType::kWebhook},
+    {"ca_file", SinkType::kWebhook},
+    {"client_cert", SinkType::kWebhook},
+    {"client_key", SinkType::kWebhook},
+    {"insecure_skip_tls_verify_for_development", SinkType::kWebhook},
+    {"max_in_flight", SinkType::kWebhook},
+    {"connect_timeout_ms", SinkType::kWebhook},
+    {"request_timeout_ms", SinkType::kWebhook},
+    {"max_attempts", SinkType::kWebhook},
+};
+
+Status ReadWebhook(const std::string& file, TableReader& r, SinkConfig& s) {
+  REGLINE_RETURN_IF_ERROR(r.Get("url", s.url));
+  REGLINE_RETURN_IF_ERROR(r.Get("secret_file", s.secret_file));
+  REGLINE_RETURN_IF_ERROR(r.Get("ca_file", s.ca_file));
+  REGLINE_RETURN_IF_ERROR(r.Get("client_cert", s.client_cert));
+  REGLINE_RETURN_IF_ERROR(r.Get("client_key", s.client_key));
+  REGLINE_RETURN_IF_ERROR(r.GetBool("insecure_skip_tls_verify_for_development", s.insecure_skip_tls_verify));
+  REGLINE_RETURN_IF_ERROR(r.GetInt("max_in_flight", s.max_in_flight, 1, 1024));
+  REGLINE_RETURN_IF_ERROR(r.GetInt("connect_timeout_ms", s.connect_timeout_ms, 10, kDayMs));
+  REGLINE_RETURN_IF_ERROR(r.GetInt("request_timeout_ms", s.request_timeout_ms, 10, kDayMs));
+  REGLINE_RETURN_IF_ERROR(r.GetInt("max_attempts", s.max_attempts, 1, 1'000'000));
+  REGLINE_RETURN_IF_ERROR(r.Finish());
+  if (s.url.empty()) return r.Missing("url");
+  if (s.secret_file.empty()) return r.Missing("secret_file");
+  const bool https = s.url.rfind("https://", 0) == 0;
+  if (!https && !(s.insecure_skip_tls_verify && s.url.rfind("http://", 0) == 0)) {
+    return r.Error(*r.Find("url"), "url",
+                   "must be an https:// URL (http:// only with insecure_skip_tls_verify_for_development = true), "
+                   "not '" +
+                       s.url + "'");
+  }
+  if (s.client_cert.empty() != s.client_key.empty()) {
+    const char* given = s.client_cert.empty() ? "client_key" : "client_cert";
+    return r.Error(*r.Find(given), given, "needs client_cert and client_key together (mutual TLS)");
+  }
+  s.secret_file = Resolve(file, s.secret_file);
+  if (!s.ca_file.empty()) s.ca_file = Resolve(file, s.ca_file);
+  if (!s.client_cert.empty()) {
+    s.client_cert = Resolve(file, s.client_cert);
+    s.client_key = Resolve(file, s.client_key);
+  }
+  Result<std::string> secret = crypto::ReadSmallFile(s.secret_file, crypto::FileSecrecy::kOwnerOnly);
+  if (!secret.ok()) return secret.status().WithContext(file + ": sink.secret_file");
+  std::string_view text = *secret;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  if (text.size() < 16) {
+    return InvalidArgument(file + ": sink.secret_file: " + s.secret_file +
+                           " holds fewer than 16 bytes; use a long random secret (e.g. openssl rand -hex 32)");
+  }
+  s.secret = std::string(text);
+  return Status::Ok();
+}
+
+Status ReadSink(const std::string& file, TableReader& r, const toml::table& t, SinkConfig& s) {
   std::string type;
   REGLINE_RETURN_IF_ERROR(r.Get("type", type));
   REGLINE_RETURN_IF_ERROR(r.GetInt("retry_min_ms", s.retry_min_ms, 1, kDayMs));
   REGLINE_RETURN_IF_ERROR(r.GetInt("retry_max_ms", s.retry_max_ms, 1, kDayMs));
+  constexpr const char* kTypes = "must be \"spool\", \"command\", \"webhook\" or \"discard\"";
   if (type.empty()) {
-    if (const toml::node* n = r.Find("type")) return r.Error(*n, "type", "must be \"spool\", \"command\" or \"discard\"");
+    if (const toml::node* n = r.Find("type")) return r.Error(*n, "type", kTypes);
     return r.Missing("type");
   }
-  // Keys of the other sink type are refused by name, not silently ignored.
   if (type == "spool") {
     s.type = SinkType::kSpool;
-    REGLINE_RETURN_IF_ERROR(r.Get("directory", s.directory));
-    for (const char* other : {"argv", "timeout_ms"}) {
-      if (const toml::node* n = r.Find(other)) return r.Error(*n, other, "is only for type \"command\"");
-    }
-    REGLINE_RETURN_IF_ERROR(r.Finish());
-    if (s.directory.empty()) return r.Missing("directory");
   } else if (type == "command") {
     s.type = SinkType::kCommand;
-    REGLINE_RETURN_IF_ERROR(r.GetStrings("argv", s.argv));
-    REGLINE_RETURN_IF_ERROR(r.GetInt("timeout_ms", s.timeout_ms, 10, kDayMs));
-    if (const toml::node* n = r.Find("directory")) return r.Error(*n, "directory", "is only for type \"spool\"");
-    REGLINE_RETURN_IF_ERROR(r.Finish());
-    if (s.argv.empty()) return r.Missing("argv");
-    if (s.argv[0].empty() || s.argv[0][0] != '/') {
-      return r.Error(*r.Find("argv"), "argv", "the program must be an absolute path, not '" + s.argv[0] + "'");
-    }
+  } else if (type == "webhook") {
+    s.type = SinkType::kWebhook;
   } else if (type == "discard") {
     s.type = SinkType::kDiscard;
-    for (const char* other : {"directory", "argv", "timeout_ms"}) {
-      if (const toml::node* n = r.Find(other)) return r.Error(*n, other, "is not used by type \"discard\"");
-    }
-    REGLINE_RETURN_IF_ERROR(r.Finish());
   } else {
-    return r.Error(*r.Find("type"), "type",
-                   "must be \"spool\", \"command\" or \"discard\", not \"" + type + "\"");
+    return r.Error(*r.Find("type"), "type", std::string(kTypes) + ", not \"" + type + "\"");
+  }
+  for (const TypeKey& k : kTypeKeys) {
+    const toml::node* n = r.Find(k.key);
+    if (n == nullptr || k.type == s.type) continue;
+    if (s.type == SinkType::kDiscard) return r.Error(*n, k.key, "is not used by type \"discard\"");
+    return r.Error(*n, k.key, "is only for type \"" + std::string(SinkTypeName(k.type)) + "\"");
+  }
+  switch (s.type) {
+    case SinkType::kSpool:
+      REGLINE_RETURN_IF_ERROR(r.Get("directory", s.directory));
+      REGLINE_RETURN_IF_ERROR(r.Finish());
+      if (s.directory.empty()) return r.Missing("directory");
+      break;
+    case SinkType::kCommand:
+      REGLINE_RETURN_IF_ERROR(r.GetStrings("argv", s.argv));
+      REGLINE_RETURN_IF_ERROR(r.GetInt("timeout_ms", s.timeout_ms, 10, kDayMs));
+      REGLINE_RETURN_IF_ERROR(r.Finish());
+      if (s.argv.empty()) return r.Missing("argv");
+      if (s.argv[0].empty() || s.argv[0][0] != '/') {
+        return r.Error(*r.Find("argv"), "argv", "the program must be an absolute path, not '" + s.argv[0] + "'");
+      }
+      break;
+    case SinkType::kWebhook:
+      REGLINE_RETURN_IF_ERROR(ReadWebhook(file, r, s));
+      break;
+    case SinkType::kDiscard:
+      REGLINE_RETURN_IF_ERROR(r.Finish());
+      break;
   }
   if (s.retry_max_ms < s.retry_min_ms) {
     return r.Error(r.Find("retry_max_ms") ? *r.Find("retry_max_ms") : t, "retry_max_ms",
@@ -238,7 +319,7 @@ Status Read(const std::string& file, const toml::table& root, ConnectorConfig& c
   const toml::table* sink = root["sink"].as_table();
   if (sink == nullptr) return InvalidArgument(file + ": [sink] is required (where messages go)");
   TableReader sr(file, *sink, "sink.");
-  REGLINE_RETURN_IF_ERROR(ReadSink(sr, *sink, c.sink));
+  REGLINE_RETURN_IF_ERROR(ReadSink(file, sr, *sink, c.sink));
   if (const toml::table* security = root["security"].as_table()) {
     // Server_key is resolved only once it is known not to be a Z85 key.
     TableReader r(file, *security, "security.");

@@ -25,7 +25,7 @@ enum class SinkType {
   kSpool,    // one JSON file per message in a directory
   kCommand,  // a program run per message, the JSON on its stdin
   kDiscard,  // accepts every message at once and keeps nothing (benchmarks, trials)
-  // kWebhook (HTTPS POST via libcurl) comes with its own issue; see sink.h.
+  kWebhook,  // an HTTPS POST per message (webhook_worker.h)
 };
 std::string_view SinkTypeName(SinkType t);
 
@@ -36,6 +36,18 @@ struct SinkConfig {
   int64_t timeout_ms = 30'000;    // command: longest run before it is killed and retried
   int64_t retry_min_ms = 1'000;   // a failed hand-over is retried after this, doubling ...
   int64_t retry_max_ms = 60'000;  // ... up to this
+  // webhook (see WebhookOptions; paths resolved against the config file):
+  std::string url;
+  std::string secret_file;  // 0600; its contents, trailing newline dropped, are `secret`
+  std::string secret;
+  std::string ca_file;
+  std::string client_cert;
+  std::string client_key;
+  bool insecure_skip_tls_verify = false;
+  int max_in_flight = 16;
+  int64_t connect_timeout_ms = 5'000;
+  int64_t request_timeout_ms = 30'000;
+  int max_attempts = 1'000;
 };
 
 // [security]: how the connector proves who it is to the gateway, signs what

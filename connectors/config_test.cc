@@ -223,6 +223,48 @@ directory = "/tmp/x"
       << bad.status().ToString();
 }
 
+TEST_F(ConnectorConfigTest, AWebhookSinkReadsItsSecretFileAndResolvesPathsAgainstTheConfig) {
+  const std::string text = R"toml(
+[connector]
+identity = "douyin"
+[sink]
+type = "webhook"
+url = "https://intake.douyin.example/regline"
+secret_file = "webhook.secret"
+ca_file = "platform-ca.pem"
+client_cert = "client.pem"
+client_key = "client.key"
+max_in_flight = 32
+request_timeout_ms = 5000
+[security]
+insecure_plaintext_for_development = true
+)toml";
+  std::ofstream(dir_.File("webhook.secret")) << "short\n";
+  std::filesystem::permissions(dir_.File("webhook.secret"), std::filesystem::perms::owner_read);
+  Result<ConnectorConfig> weak = Load(text);
+  ASSERT_FALSE(weak.ok());
+  EXPECT_NE(weak.status().message().find("holds fewer than 16 bytes"), std::string::npos) << weak.status().ToString();
+
+  std::filesystem::permissions(dir_.File("webhook.secret"), std::filesystem::perms::owner_write);
+  std::ofstream(dir_.File("webhook.secret")) << "0123456789abcdef0123\n";
+  std::filesystem::permissions(dir_.File("webhook.secret"),
+                               std::filesystem::perms::owner_read | std::filesystem::perms::group_read);
+  Result<ConnectorConfig> readable = Load(text);
+  ASSERT_FALSE(readable.ok()) << "a secret others may read is refused";
+
+  std::filesystem::permissions(dir_.File("webhook.secret"), std::filesystem::perms::owner_read);
+  Result<ConnectorConfig> c = Load(text);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->sink.type, SinkType::kWebhook);
+  EXPECT_EQ(c->sink.secret, "0123456789abcdef0123");
+  EXPECT_EQ(c->sink.ca_file, dir_.File("platform-ca.pem"));
+  EXPECT_EQ(c->sink.client_key, dir_.File("client.key"));
+  EXPECT_EQ(c->sink.max_in_flight, 32);
+  EXPECT_EQ(c->sink.request_timeout_ms, 5000);
+  EXPECT_EQ(c->sink.connect_timeout_ms, 5000);  // the default
+  EXPECT_FALSE(c->sink.insecure_skip_tls_verify);
+}
+
 struct BadCase {
   const char* text;
   const char* expected;  // must appear in the message, after "c.toml:"
@@ -246,8 +288,21 @@ TEST_F(ConnectorConfigTest, MistakesNameTheFileTheLineAndTheKey) {
       {"[connector]\ndata_dir = \"/x\"\n[sink]\ntype = \"spool\"\ndirectory = \"/s\"\n",
        ":1: connector.identity: is required"},
       {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"spool\"\n", ":3: sink.directory: is required"},
-      {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"webhook\"\n",
-       ":4: sink.type: must be \"spool\", \"command\" or \"discard\""},
+      {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"ftp\"\n",
+       ":4: sink.type: must be \"spool\", \"command\", \"webhook\" or \"discard\""},
+      {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"webhook\"\nsecret_file = \"s\"\n",
+       ":3: sink.url: is required"},
+      {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"webhook\"\nurl = \"http://p.example/in\"\n"
+       "secret_file = \"s\"\n",
+       ":5: sink.url: must be an https:// URL (http:// only with insecure_skip_tls_verify_for_development = true)"},
+      {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"webhook\"\nurl = \"https://p.example/in\"\n"
+       "secret_file = \"s\"\nclient_cert = \"c.pem\"\n",
+       ":7: sink.client_cert: needs client_cert and client_key together (mutual TLS)"},
+      {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"webhook\"\nurl = \"https://p.example/in\"\n"
+       "secret_file = \"s\"\nmax_in_flight = 0\n",
+       ":7: sink.max_in_flight: must be between 1 and 1024"},
+      {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"spool\"\ndirectory = \"/s\"\nurl = \"https://x\"\n",
+       ":6: sink.url: is only for type \"webhook\""},
       {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"spool\"\ndirectory = \"/s\"\nargv = [\"/bin/true\"]\n",
        ":6: sink.argv: is only for type \"command\""},
       {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"command\"\nargv = [\"intake\"]\n",

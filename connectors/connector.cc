@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "connectors/webhook_worker.h"
 #include "gateway/core/log.h"
 
 namespace regline::connector {
@@ -47,9 +48,11 @@ Status Connector::Start() {
       Outbox::Open({config_.outbox_path(), config_.durability, config_.outbox_quota}, clock_);
   if (!outbox.ok()) return outbox.status();
   outbox_ = std::move(outbox).value();
-  Result<std::unique_ptr<Sink>> sink = MakeSink(config_.sink);
-  if (!sink.ok()) return sink.status();
-  sink_ = std::move(sink).value();
+  if (config_.sink.type != SinkType::kWebhook) {
+    Result<std::unique_ptr<Sink>> sink = MakeSink(config_.sink);
+    if (!sink.ok()) return sink.status();
+    sink_ = std::move(sink).value();
+  }
 
   // The link is built before the worker so that the worker's callback can
   // name it; it starts after the worker.
@@ -77,7 +80,34 @@ Status Connector::Start() {
   wo.clock = &clock_;
   wo.verifier = verifier_.get();
   wo.on_catalog_gap = [this] { link_->RequestCatalogSnapshot(); };
-  worker_ = std::make_unique<SinkWorker>(*inbox_, *sink_, wo, [this] { link_->Notify(); });
+  if (sink_ != nullptr) {
+    worker_ = std::make_unique<SinkWorker>(*inbox_, *sink_, wo, [this] { link_->Notify(); });
+  } else {
+    WebhookOptions w;
+    w.url = config_.sink.url;
+    w.secret = config_.sink.secret;
+    w.ca_file = config_.sink.ca_file;
+    w.client_cert_file = config_.sink.client_cert;
+    w.client_key_file = config_.sink.client_key;
+    w.insecure_skip_tls_verify = config_.sink.insecure_skip_tls_verify;
+    w.max_in_flight = config_.sink.max_in_flight;
+    w.connect_timeout_ms = config_.sink.connect_timeout_ms;
+    w.timeout_ms = config_.sink.request_timeout_ms;
+    w.max_attempts = config_.sink.max_attempts;
+    w.retry_min_ms = config_.sink.retry_min_ms;
+    w.retry_max_ms = config_.sink.retry_max_ms;
+    if (w.insecure_skip_tls_verify) {
+      Log(LogLevel::kWarning, "WEBHOOK_TLS_UNVERIFIED",
+          {{"url", w.url},
+           {"note",
+            "insecure_skip_tls_verify_for_development: the platform's server is not authenticated; never in "
+            "production"}});
+    }
+    Result<std::unique_ptr<WebhookWorker>> webhook =
+        WebhookWorker::Create(*inbox_, std::move(w), wo, [this] { link_->Notify(); });
+    if (!webhook.ok()) return webhook.status();
+    worker_ = std::move(webhook).value();
+  }
   worker_->Start();
   link_->Start();
 
@@ -97,7 +127,7 @@ Status Connector::Start() {
       {{"identity", config_.identity},
        {"gateway", config_.gateway_endpoint},
        {"local_endpoint", local_->endpoint()},
-       {"sink", std::string(sink_->name())},
+       {"sink", std::string(SinkTypeName(config_.sink.type))},
        {"security", security.secure() ? "curve" : "INSECURE_PLAINTEXT"},
        {"signing_key_id", security.signer ? security.signer->key_id() : "none"},
        {"resume_from", std::to_string(inbox_->ResumePoint())},

@@ -68,7 +68,7 @@ class Connector {
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Sink> sink_;
   std::unique_ptr<SignatureVerifier> verifier_;  // used by the sink worker's thread; null: no check
-  std::unique_ptr<SinkWorker> worker_;
+  std::unique_ptr<DeliveryWorker> worker_;       // a SinkWorker over sink_, or a WebhookWorker (no sink_)
   std::unique_ptr<GatewayLink> link_;
   std::unique_ptr<LocalEndpoint> local_;
   bool stopped_ = false;

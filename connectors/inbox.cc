@@ -16,6 +16,8 @@ std::string_view SinkVerdictName(SinkVerdict v) {
       return "completed";
     case SinkVerdict::kRejected:
       return "rejected";
+    case SinkVerdict::kUndeliverable:
+      return "undeliverable";
   }
   return "unknown";
 }
@@ -52,6 +54,8 @@ AckStage StageFor(SinkVerdict v) {
       return AckStage::COMPLETED;
     case SinkVerdict::kRejected:
       return AckStage::REJECTED;
+    case SinkVerdict::kUndeliverable:
+      return AckStage::RECEIVED;  // never raises the stage: the platform has not seen it
   }
   return AckStage::ACCEPTED;
 }
@@ -142,7 +146,7 @@ Status Inbox::Prepare() {
                                                                                        "stage_sent"},
       {&stmts_->next_for_sink,
        "SELECT delivery_seq, attempt, message_id, kind, envelope, received_ms FROM inbox "
-       "WHERE sink_state = 0 ORDER BY delivery_seq LIMIT ?1"},
+       "WHERE sink_state = 0 AND delivery_seq > ?2 ORDER BY delivery_seq LIMIT ?1"},
       {&stmts_->pending_acks,
        "SELECT message_id, ack_seq, stage_wanted, reason_code, reason, stage_ms FROM inbox "
        "WHERE stage_wanted <> stage_sent AND ack_seq > ?2 ORDER BY ack_seq LIMIT ?1"},
@@ -281,12 +285,12 @@ Result<std::optional<InboxMessage>> Inbox::NextForSink() {
   return std::optional<InboxMessage>(std::move(one->front()));
 }
 
-Result<std::vector<InboxMessage>> Inbox::NextBatchForSink(int limit) {
+Result<std::vector<InboxMessage>> Inbox::NextBatchForSink(int limit, uint64_t after_delivery_seq) {
   std::lock_guard lock(read_mu_);
   std::vector<InboxMessage> out;
   Statement& st = stmts_->next_for_sink;
   st.Reset();
-  st.Bind(1, static_cast<int64_t>(limit));
+  st.Bind(1, static_cast<int64_t>(limit)).Bind(2, static_cast<int64_t>(after_delivery_seq));
   for (;;) {
     Result<bool> row = st.Step();
     if (!row.ok()) return row.status();
@@ -579,6 +583,9 @@ Result<InboxCounts> Inbox::Counts() {
   n = db_.QueryInt("SELECT count(*) FROM inbox WHERE sink_state = 4");
   if (!n.ok()) return n.status();
   c.parked = *n;
+  n = db_.QueryInt("SELECT count(*) FROM inbox WHERE sink_state = 5");
+  if (!n.ok()) return n.status();
+  c.undeliverable = *n;
   return c;
 }
 

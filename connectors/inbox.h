@@ -76,8 +76,11 @@ struct InboxMessage {
 };
 
 // What the sink decided. (sink_state 4 in the file is a parked catalog
-// update, set through CatalogProgress, never a verdict.)
-enum class SinkVerdict : int { kAccepted = 1, kCompleted = 2, kRejected = 3 };
+// update, set through CatalogProgress, never a verdict.) kUndeliverable:
+// the webhook sink gave up (max attempts or the message's expiry) without
+// the platform's systems ever answering; the stage stays "received", so the
+// gateway's deadlines keep running, and the row stays for the operator.
+enum class SinkVerdict : int { kAccepted = 1, kCompleted = 2, kRejected = 3, kUndeliverable = 5 };
 std::string_view SinkVerdictName(SinkVerdict v);
 
 // One sink outcome to record.
@@ -131,6 +134,7 @@ struct InboxCounts {
   int64_t awaiting_sink = 0;  // no sink outcome yet
   int64_t pending_acks = 0;   // stage_wanted != stage_sent
   int64_t parked = 0;         // catalog updates parked above a gap
+  int64_t undeliverable = 0;  // the webhook sink gave up on them (SinkVerdict::kUndeliverable)
 };
 
 class Inbox {
@@ -155,8 +159,9 @@ class Inbox {
   // The held message with the lowest delivery number that has no sink
   // outcome yet; nullopt when there is none.
   Result<std::optional<InboxMessage>> NextForSink();
-  // Up to `limit` such messages, lowest delivery number first.
-  Result<std::vector<InboxMessage>> NextBatchForSink(int limit);
+  // Up to `limit` such messages numbered above `after_delivery_seq`, lowest
+  // delivery number first.
+  Result<std::vector<InboxMessage>> NextBatchForSink(int limit, uint64_t after_delivery_seq = 0);
 
   // Records the sink's outcome and raises the wanted stage to match
   // (accepted, completed, or rejected with RejectReason::OTHER and

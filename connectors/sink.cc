@@ -29,7 +29,8 @@ Result<std::unique_ptr<Sink>> MakeSink(const SinkConfig& config) {
       return std::unique_ptr<Sink>(std::make_unique<CommandSink>(config.argv, config.timeout_ms));
     case SinkType::kDiscard:
       return std::unique_ptr<Sink>(std::make_unique<DiscardSink>());
-      // case SinkType::kWebhook: the HTTPS sink (later issue) is built here.
+    case SinkType::kWebhook:
+      return InvalidArgument("the webhook sink is a WebhookWorker (webhook_worker.h), not a Sink");
   }
   return InvalidArgument("unknown sink type");
 }

@@ -14,9 +14,9 @@
 // so that order holds.
 //
 // Implementations: SpoolSink (spool_sink.h), CommandSink
-// (command_sink.h). The HTTPS webhook sink (a later issue) implements the
-// same interface: POST the JSON, map the response to a SinkOutcome or a
-// retryable Status; MakeSink() is where it will be chosen from the config.
+// (command_sink.h), and a discard sink. The HTTPS webhook is not a Sink: it
+// has many requests in flight and retries each apart, so it replaces the
+// SinkWorker (webhook_worker.h).
 //
 // Threads: a Sink is used by one thread at a time (the sink worker).
 #pragma once

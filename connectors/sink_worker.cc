@@ -51,14 +51,43 @@ int64_t SinkWorker::NowMs() const {
   return options_.clock != nullptr ? options_.clock->NowMs() : SystemClock().NowMs();
 }
 
-std::optional<SinkOutcomeRecord> SinkWorker::Unverified(const InboxMessage& m) {
-  if (options_.verifier == nullptr) return std::nullopt;
-  Status verified = options_.verifier->Verify(m.envelope, options_.max_envelope_bytes);
-  if (verified.ok()) return std::nullopt;
-  Log(LogLevel::kWarning, "delivery_unverified",
-      {{"id", m.id.ToHex()}, {"delivery_seq", std::to_string(m.delivery_seq)}, {"error", verified.ToString()}});
-  return SinkOutcomeRecord{m.id, SinkVerdict::kRejected, "cannot verify the issuer: " + verified.message(), NowMs(),
-                           schema::RejectReason::CANNOT_VERIFY_ISSUER};
+PreHandOver JudgeBeforeHandOver(const InboxMessage& m, uint64_t held, SignatureVerifier* verifier,
+                                size_t max_envelope_bytes, int64_t now_ms) {
+  PreHandOver j;
+  if (verifier != nullptr) {
+    Status verified = verifier->Verify(m.envelope, max_envelope_bytes);
+    if (!verified.ok()) {
+      Log(LogLevel::kWarning, "delivery_unverified",
+          {{"id", m.id.ToHex()}, {"delivery_seq", std::to_string(m.delivery_seq)}, {"error", verified.ToString()}});
+      j.decided = SinkOutcomeRecord{m.id, SinkVerdict::kRejected, "cannot verify the issuer: " + verified.message(),
+                                    now_ms, schema::RejectReason::CANNOT_VERIFY_ISSUER};
+      return j;
+    }
+  }
+  Result<std::optional<CatalogPosition>> position = CatalogPositionOf(m.kind, m.envelope, max_envelope_bytes);
+  if (!position.ok()) {
+    Log(LogLevel::kWarning, "catalog_message_unreadable",
+        {{"id", m.id.ToHex()}, {"error", position.status().ToString()}});
+    j.decided = SinkOutcomeRecord{m.id, SinkVerdict::kRejected, position.status().message(), now_ms,
+                                  schema::RejectReason::OTHER};
+    return j;
+  }
+  if (!position->has_value()) return j;
+  const CatalogPosition& p = **position;
+  switch (NextCatalogStep(p, held)) {
+    case CatalogStep::kCovered:
+      Log(LogLevel::kInfo, "catalog_covered", {{"id", m.id.ToHex()}, {"reason", CoveredReason(p, held)}});
+      j.decided = SinkOutcomeRecord{m.id, SinkVerdict::kCompleted, CoveredReason(p, held), now_ms};
+      break;
+    case CatalogStep::kGap:
+      Log(LogLevel::kWarning, "catalog_gap", {{"id", m.id.ToHex()}, {"reason", GapReason(p, held)}});
+      j.gap = true;
+      break;
+    case CatalogStep::kHandOver:
+      j.catalog = p;
+      break;
+  }
+  return j;
 }
 
 std::optional<std::pair<Status, MessageId>> SinkWorker::HandOver(const std::vector<InboxMessage>& batch,
@@ -71,32 +100,14 @@ std::optional<std::pair<Status, MessageId>> SinkWorker::HandOver(const std::vect
   std::vector<std::pair<MessageId, uint64_t>> gaps;
   std::optional<std::pair<Status, MessageId>> failure;
   for (const InboxMessage& m : batch) {
-    if (std::optional<SinkOutcomeRecord> refused = Unverified(m)) {
-      outcomes.push_back(std::move(*refused));
+    PreHandOver judged = JudgeBeforeHandOver(m, held, options_.verifier, options_.max_envelope_bytes, NowMs());
+    if (judged.decided.has_value()) {
+      outcomes.push_back(std::move(*judged.decided));
       continue;
     }
-    Result<std::optional<CatalogPosition>> position =
-        CatalogPositionOf(m.kind, m.envelope, options_.max_envelope_bytes);
-    if (!position.ok()) {
-      Log(LogLevel::kWarning, "catalog_message_unreadable", {{"id", m.id.ToHex()}, {"error", position.status().ToString()}});
-      outcomes.push_back({m.id, SinkVerdict::kRejected, position.status().message(), NowMs(),
-                          schema::RejectReason::OTHER});
+    if (judged.gap) {
+      gaps.emplace_back(m.id, held);
       continue;
-    }
-    if (position->has_value()) {
-      const CatalogPosition& p = **position;
-      switch (NextCatalogStep(p, held)) {
-        case CatalogStep::kCovered:
-          Log(LogLevel::kInfo, "catalog_covered", {{"id", m.id.ToHex()}, {"reason", CoveredReason(p, held)}});
-          outcomes.push_back({m.id, SinkVerdict::kCompleted, CoveredReason(p, held), NowMs()});
-          continue;
-        case CatalogStep::kGap:
-          Log(LogLevel::kWarning, "catalog_gap", {{"id", m.id.ToHex()}, {"reason", GapReason(p, held)}});
-          gaps.emplace_back(m.id, held);
-          continue;
-        case CatalogStep::kHandOver:
-          break;
-      }
     }
     Result<SinkOutcome> outcome = sink_.Deliver(m);
     if (!outcome.ok()) {
@@ -110,8 +121,8 @@ std::optional<std::pair<Status, MessageId>> SinkWorker::HandOver(const std::vect
            {"delivery_seq", std::to_string(m.delivery_seq)},
            {"outcome", std::string(SinkVerdictName(outcome->verdict))},
            {"reason", outcome->reason}});
-    if (position->has_value() && outcome->verdict != SinkVerdict::kRejected) {
-      held = (*position)->version;
+    if (judged.catalog.has_value() && outcome->verdict != SinkVerdict::kRejected) {
+      held = judged.catalog->version;
       catalog.held = held;
     }
     outcomes.push_back({m.id, outcome->verdict, std::move(outcome->reason), NowMs()});

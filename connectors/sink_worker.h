@@ -36,14 +36,43 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <utility>
 #include <thread>
+#include <utility>
 
+#include "connectors/catalog_order.h"
 #include "connectors/inbox.h"
 #include "connectors/signature_verifier.h"
 #include "connectors/sink.h"
 
 namespace regline::connector {
+
+// What hands the inbox's messages to the platform: SinkWorker (one at a
+// time, for the spool, command and discard sinks) or WebhookWorker
+// (webhook_worker.h, many requests in flight).
+class DeliveryWorker {
+ public:
+  virtual ~DeliveryWorker() = default;
+  virtual void Start() = 0;
+  // Says new messages are held (any thread).
+  virtual void Notify() = 0;
+  // Lets hand-overs in progress finish and record their outcomes, then
+  // joins (any thread).
+  virtual void Stop() = 0;
+};
+
+// What to do with one message before any hand-over, judged against the
+// catalog version the sink holds (`held`).
+struct PreHandOver {
+  // Recorded without a hand-over: a signature that does not verify, a
+  // catalog message that cannot be read, or a catalog version covered.
+  std::optional<SinkOutcomeRecord> decided;
+  bool gap = false;  // a catalog update above a gap: park it
+  // A catalog message to hand over: once the sink takes it (not
+  // rejected), the sink holds this version.
+  std::optional<CatalogPosition> catalog;
+};
+PreHandOver JudgeBeforeHandOver(const InboxMessage& m, uint64_t held, SignatureVerifier* verifier,
+                                size_t max_envelope_bytes, int64_t now_ms);
 
 struct SinkWorkerOptions {
   int64_t retry_min_ms = 1'000;
@@ -62,22 +91,19 @@ struct SinkWorkerOptions {
   std::function<void()> on_catalog_gap;
 };
 
-class SinkWorker {
+class SinkWorker final : public DeliveryWorker {
  public:
   SinkWorker(Inbox& inbox, Sink& sink, SinkWorkerOptions options, std::function<void()> on_outcome);
-  ~SinkWorker();
+  ~SinkWorker() override;
   SinkWorker(const SinkWorker&) = delete;
   SinkWorker& operator=(const SinkWorker&) = delete;
 
-  void Start();
-  void Notify();
-  void Stop();
+  void Start() override;
+  void Notify() override;
+  void Stop() override;
 
  private:
   void Loop();
-  // The rejection to record when `m` fails the signature check; nullopt
-  // when it passes (or nothing is checked).
-  std::optional<SinkOutcomeRecord> Unverified(const InboxMessage& m);
   // Hands `batch` over in order until it ends, the sink fails or Stop();
   // fills the outcomes reached and the catalog's progress. The sink's
   // failure, if any, with the message it failed on.

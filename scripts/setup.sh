@@ -14,7 +14,7 @@ packages=(
   capnproto libcapnp-dev
   libsqlite3-dev sqlite3
   libssl-dev openssl
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libcpp-httplib-dev
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev

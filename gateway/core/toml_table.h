@@ -42,6 +42,15 @@ class TomlTableReader {
     return Status::Ok();
   }
 
+  Status GetBool(const char* key, bool& out) {
+    used_.insert(key);
+    const toml::node* n = table_.get(key);
+    if (n == nullptr) return Status::Ok();
+    if (!n->is_boolean()) return Error(*n, key, "must be true or false");
+    out = n->as_boolean()->get();
+    return Status::Ok();
+  }
+
   template <typename T>
   Status GetInt(const char* key, T& out, int64_t min, int64_t max) {
     used_.insert(key);

@@ -1,0 +1,131 @@
+// WebhookWorker: delivers the inbox's messages to the platform's HTTPS
+// endpoint, many at a time, with libcurl's multi interface on one thread.
+//
+// Each message is one POST of its JSON (message_json.h, compact) to
+// `url`, with the headers and signature webhook_rules.h and
+// connectors/README.md ("The webhook sink") specify. Up to max_in_flight
+// requests run at once over reused connections (HTTP/2 multiplexed when
+// the server offers it through ALPN, else HTTP/1.1 keep-alive, a
+// connection per request in flight).
+//
+// Outcomes (ClassifyWebhookResponse) are recorded in the inbox in one
+// transaction per pass of the loop, and the link told (on_outcome). A
+// message to retry waits out its back-off (with jitter; the server's
+// Retry-After when longer) apart from the others, which keep flowing;
+// after max_attempts, or once its envelope's expiry has passed, it is
+// recorded undeliverable (SinkVerdict::kUndeliverable) and logged as
+// webhook_undeliverable. At most kMaxTracked messages are in flight or
+// waiting for a retry; beyond that, new messages wait their turn.
+//
+// The negative catalog keeps its order (catalog_order.h): one catalog
+// message at a time is in flight or waiting for a retry; later catalog
+// messages wait for it, other messages do not.
+//
+// Nothing is recorded before the server answers: after a crash (or a Stop
+// that had to abandon requests still running), a message is posted again
+// with the same Idempotency-Key and body.
+//
+// Threads: Start() runs the loop on its own thread; Notify() and Stop()
+// from any thread wake it (curl_multi_wakeup). Stop() gives requests in
+// flight up to two seconds, records what they decided, abandons the rest
+// (posted again at the next start), and joins.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "connectors/inbox.h"
+#include "connectors/sink_worker.h"
+
+namespace regline::connector {
+
+struct WebhookOptions {
+  std::string url;               // https:// (http:// only with insecure_skip_tls_verify)
+  std::string secret;            // the HMAC key shared with the platform
+  std::string ca_file;           // PEM bundle to verify the server against; empty: the system store
+  std::string client_cert_file;  // mutual TLS: PEM certificate (chain) ...
+  std::string client_key_file;   // ... and its key; both or neither
+  // Development only: no certificate or host name check (and plain http://
+  // allowed). Logged loudly at every start.
+  bool insecure_skip_tls_verify = false;
+  int max_in_flight = 16;
+  int64_t connect_timeout_ms = 5'000;
+  int64_t timeout_ms = 30'000;  // whole request, connection included
+  int max_attempts = 1'000;
+  int64_t retry_min_ms = 1'000;
+  int64_t retry_max_ms = 60'000;
+};
+
+class WebhookWorker final : public DeliveryWorker {
+ public:
+  // Messages in flight or waiting for a retry, at most.
+  static constexpr size_t kMaxTracked = 4096;
+
+  // `worker` supplies the clock, the signature verifier, the envelope size
+  // limit and on_catalog_gap, as for SinkWorker (its retry and batch
+  // fields are not used). kInvalidArgument for options libcurl refuses.
+  static Result<std::unique_ptr<WebhookWorker>> Create(Inbox& inbox, WebhookOptions options, SinkWorkerOptions worker,
+                                                       std::function<void()> on_outcome);
+  ~WebhookWorker() override;
+  WebhookWorker(const WebhookWorker&) = delete;
+  WebhookWorker& operator=(const WebhookWorker&) = delete;
+
+  void Start() override;
+  void Notify() override;
+  void Stop() override;
+
+ private:
+  struct Item;
+
+  WebhookWorker(Inbox& inbox, WebhookOptions options, SinkWorkerOptions worker, std::function<void()> on_outcome);
+  void Loop();
+  // Starts requests (due retries first, then the inbox's next messages)
+  // while there is room; decisions reached without a request go to
+  // `outcomes` / `catalog`.
+  void Fill(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
+  // Takes the next message from the inbox that is not tracked yet and may
+  // go now; nullptr when there is none.
+  std::unique_ptr<Item> NextFromInbox(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
+  Status Launch(std::unique_ptr<Item> item);
+  // Reads finished requests: outcomes, or retries scheduled.
+  void Collect(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
+  void Finish(Item& item, SinkOutcomeRecord outcome, CatalogProgress& catalog,
+              std::vector<SinkOutcomeRecord>& outcomes);
+  // Records and, when that fails, keeps them for the next pass.
+  void Record(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
+  // Reads the inbox from the start again (parked or waiting catalog
+  // messages may have become due).
+  void Rescan();
+  int64_t NowMs() const;
+
+  Inbox& inbox_;
+  const WebhookOptions options_;
+  const SinkWorkerOptions worker_;
+  std::function<void()> on_outcome_;
+
+  CURLM* multi_ = nullptr;
+  std::vector<CURL*> idle_;                              // easy handles to reuse
+  std::map<CURL*, std::unique_ptr<Item>> running_;       // requests in flight
+  std::multimap<int64_t, std::unique_ptr<Item>> retry_;  // by when they are due
+  std::set<MessageId> tracked_;                          // in running_ or retry_
+  std::deque<InboxMessage> buffer_;                      // read from the inbox, not taken yet
+  uint64_t cursor_ = 0;                                  // the inbox is read on after this delivery number
+  bool catalog_busy_ = false;                            // a catalog message is in running_ or retry_
+  bool catalog_waiting_ = false;                         // one was skipped because of that
+  std::mt19937_64 random_;
+
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace regline::connector
