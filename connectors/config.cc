@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <charconv>
 #include <filesystem>
 #include <iterator>
 #include <utility>
@@ -82,6 +83,20 @@ Status ReadGateway(TableReader& r, ConnectorConfig& c) {
 
 std::string Resolve(const std::string& config_file, const std::string& path);
 
+// A secret from a file of mode 0600: its contents without trailing
+// whitespace, at least 16 bytes.
+Result<std::string> ReadSecret(const std::string& file, const std::string& key, const std::string& path) {
+  Result<std::string> secret = crypto::ReadSmallFile(path, crypto::FileSecrecy::kOwnerOnly);
+  if (!secret.ok()) return secret.status().WithContext(file + ": " + key);
+  std::string_view text = *secret;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  if (text.size() < 16) {
+    return InvalidArgument(file + ": " + key + ": " + path +
+                           " holds fewer than 16 bytes; use a long random secret (e.g. openssl rand -hex 32)");
+  }
+  return std::string(text);
+}
+
 // The keys that belong to one sink type; a key of another type is refused
 // by name, not silently ignored.
 struct TypeKey {
@@ -135,15 +150,37 @@ Status ReadWebhook(const std::string& file, TableReader& r, SinkConfig& s) {
     s.client_cert = Resolve(file, s.client_cert);
     s.client_key = Resolve(file, s.client_key);
   }
-  Result<std::string> secret = crypto::ReadSmallFile(s.secret_file, crypto::FileSecrecy::kOwnerOnly);
-  if (!secret.ok()) return secret.status().WithContext(file + ": sink.secret_file");
-  std::string_view text = *secret;
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
-  if (text.size() < 16) {
-    return InvalidArgument(file + ": sink.secret_file: " + s.secret_file +
-                           " holds fewer than 16 bytes; use a long random secret (e.g. openssl rand -hex 32)");
+  Result<std::string> secret = ReadSecret(file, "sink.secret_file", s.secret_file);
+  if (!secret.ok()) return secret.status();
+  s.secret = std::move(secret).value();
+  return Status::Ok();
+}
+
+Status ReadHttpApi(const std::string& file, TableReader& r, HttpApiConfig& a) {
+  a.enabled = true;
+  std::string listen = "127.0.0.1:0";
+  REGLINE_RETURN_IF_ERROR(r.Get("listen", listen));
+  REGLINE_RETURN_IF_ERROR(r.Get("token_file", a.token_file));
+  REGLINE_RETURN_IF_ERROR(r.GetInt("max_body_bytes", a.max_body_bytes, 1024, 64 << 20));
+  REGLINE_RETURN_IF_ERROR(r.Finish());
+  const size_t colon = listen.rfind(':');
+  int port = -1;
+  if (colon != std::string::npos && colon > 0) {
+    const std::string digits = listen.substr(colon + 1);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) port = -1;
   }
-  s.secret = std::string(text);
+  if (port < 0 || port > 65535) {
+    return r.Error(*r.Find("listen"), "listen", "must be HOST:PORT, e.g. \"127.0.0.1:8470\" (port 0: any free one)");
+  }
+  a.host = listen.substr(0, colon);
+  if (a.host.size() > 2 && a.host.front() == '[' && a.host.back() == ']') a.host = a.host.substr(1, a.host.size() - 2);
+  a.port = port;
+  if (a.token_file.empty()) return r.Missing("token_file");
+  a.token_file = Resolve(file, a.token_file);
+  Result<std::string> token = ReadSecret(file, "http_api.token_file", a.token_file);
+  if (!token.ok()) return token.status();
+  a.token = std::move(token).value();
   return Status::Ok();
 }
 
@@ -303,7 +340,7 @@ Status LoadSecurityFiles(const std::string& file, const std::string& identity, C
 
 Status Read(const std::string& file, const toml::table& root, ConnectorConfig& c) {
   TableReader top(file, root, "");
-  for (const char* k : {"connector", "gateway", "sink", "security"}) {
+  for (const char* k : {"connector", "gateway", "sink", "http_api", "security"}) {
     top.MarkKnown(k);
     if (const toml::node* n = root.get(k); n != nullptr && !n->is_table()) return top.Error(*n, k, "must be a table");
   }
@@ -320,6 +357,10 @@ Status Read(const std::string& file, const toml::table& root, ConnectorConfig& c
   if (sink == nullptr) return InvalidArgument(file + ": [sink] is required (where messages go)");
   TableReader sr(file, *sink, "sink.");
   REGLINE_RETURN_IF_ERROR(ReadSink(file, sr, *sink, c.sink));
+  if (const toml::table* api = root["http_api"].as_table()) {
+    TableReader ar(file, *api, "http_api.");
+    REGLINE_RETURN_IF_ERROR(ReadHttpApi(file, ar, c.http_api));
+  }
   if (const toml::table* security = root["security"].as_table()) {
     // Server_key is resolved only once it is known not to be a Z85 key.
     TableReader r(file, *security, "security.");

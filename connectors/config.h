@@ -50,6 +50,16 @@ struct SinkConfig {
   int max_attempts = 1'000;
 };
 
+// [http_api]: the local HTTP API (http_api.h); off when the table is absent.
+struct HttpApiConfig {
+  bool enabled = false;
+  std::string host = "127.0.0.1";  // from listen = "HOST:PORT"
+  int port = 0;                    // 0: one the OS picks (written to <data_dir>/http_api.url)
+  std::string token_file;          // 0600, at least 16 bytes; resolved against the config file
+  std::string token;               // its contents, trailing newline dropped
+  int64_t max_body_bytes = 1 << 20;
+};
+
 // [security]: how the connector proves who it is to the gateway, signs what
 // the platform states, and checks who signed what it receives (see
 // docs/security.md). Paths are resolved against the config file's
@@ -95,6 +105,7 @@ struct ConnectorConfig {
 
   // [sink]
   SinkConfig sink;
+  HttpApiConfig http_api;
 
   // [security]
   ConnectorSecurity security;
@@ -102,6 +113,7 @@ struct ConnectorConfig {
   std::string inbox_path() const { return data_dir + "/inbox.db"; }
   std::string outbox_path() const { return data_dir + "/outbox.db"; }
   std::string endpoint_file() const { return data_dir + "/connector.endpoint"; }
+  std::string http_api_url_file() const { return data_dir + "/http_api.url"; }
 };
 
 // Reads and validates `path`, and the key files and registry its [security]

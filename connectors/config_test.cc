@@ -311,6 +311,13 @@ TEST_F(ConnectorConfigTest, MistakesNameTheFileTheLineAndTheKey) {
        ":5: sink.argv: must be an array of strings"},
       {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"spool\"\ndirectory = \"/s\"\n[extra]\n",
        ":6: extra: unknown key"},
+      {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"discard\"\n[http_api]\nlisten = \"localhost\"\n"
+       "token_file = \"t\"\n",
+       ":6: http_api.listen: must be HOST:PORT"},
+      {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"discard\"\n[http_api]\nlisten = \"127.0.0.1:80\"\n",
+       ":5: http_api.token_file: is required"},
+      {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"discard\"\n[http_api]\ntoken_file = \"t\"\nport = 1\n",
+       ":7: http_api.port: unknown key"},
       {"[connector]\nidentity = \"douyin\"\n[sink\n", ":3: "},
   };
   for (const BadCase& c : cases) {

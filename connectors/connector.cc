@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "connectors/http_api.h"
 #include "connectors/webhook_worker.h"
 #include "gateway/core/log.h"
 
@@ -121,12 +122,26 @@ Status Connector::Start() {
   local_ = std::make_unique<LocalEndpoint>(
       eo, context_, *inbox_, *outbox_, [this] { link_->Notify(); }, clock_);
   REGLINE_RETURN_IF_ERROR(local_->Start());
+  if (config_.http_api.enabled) {
+    HttpApiOptions ho;
+    ho.host = config_.http_api.host;
+    ho.port = config_.http_api.port;
+    ho.token = config_.http_api.token;
+    ho.identity = config_.identity;
+    ho.max_body_bytes = static_cast<size_t>(config_.http_api.max_body_bytes);
+    ho.url_file = config_.http_api_url_file();
+    ho.signer = signer;
+    http_api_ = std::make_unique<HttpApi>(
+        ho, *inbox_, *outbox_, [this] { link_->Notify(); }, clock_);
+    REGLINE_RETURN_IF_ERROR(http_api_->Start());
+  }
 
   Result<InboxCounts> counts = inbox_->Counts();
   Log(LogLevel::kInfo, "connector_started",
       {{"identity", config_.identity},
        {"gateway", config_.gateway_endpoint},
        {"local_endpoint", local_->endpoint()},
+       {"http_api", http_api_ ? http_api_->url() : "off"},
        {"sink", std::string(SinkTypeName(config_.sink.type))},
        {"security", security.secure() ? "curve" : "INSECURE_PLAINTEXT"},
        {"signing_key_id", security.signer ? security.signer->key_id() : "none"},
@@ -158,6 +173,7 @@ void Connector::Stop() {
   const bool started = local_ != nullptr;
   if (started) Log(LogLevel::kInfo, "connector_stopping");
   if (local_) local_->Stop();
+  if (http_api_) http_api_->Stop();  // answers what it accepted: the outbox is still running
   if (worker_) worker_->Stop();
   if (link_) link_->Stop();
   if (outbox_) outbox_->Stop();  // answers any submission the endpoint gave up waiting for

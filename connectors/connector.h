@@ -24,8 +24,8 @@
 #include <zmq.hpp>
 
 #include "connectors/config.h"
-#include "gateway/core/files.h"
 #include "connectors/gateway_link.h"
+#include "connectors/http_api.h"
 #include "connectors/inbox.h"
 #include "connectors/local_endpoint.h"
 #include "connectors/outbox.h"
@@ -33,6 +33,7 @@
 #include "connectors/sink.h"
 #include "connectors/sink_worker.h"
 #include "gateway/core/clock.h"
+#include "gateway/core/files.h"
 
 namespace regline::connector {
 
@@ -71,6 +72,7 @@ class Connector {
   std::unique_ptr<DeliveryWorker> worker_;       // a SinkWorker over sink_, or a WebhookWorker (no sink_)
   std::unique_ptr<GatewayLink> link_;
   std::unique_ptr<LocalEndpoint> local_;
+  std::unique_ptr<HttpApi> http_api_;  // when [http_api] is configured
   bool stopped_ = false;
 };
 

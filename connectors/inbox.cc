@@ -568,6 +568,38 @@ Status Inbox::MarkAcksSent(std::span<const SentAck> sent) {
   return s;
 }
 
+Result<std::vector<InboxEntry>> Inbox::List(uint64_t after_delivery_seq, int limit) {
+  std::lock_guard lock(read_mu_);
+  Result<Statement> st = reader_.Prepare(
+      "SELECT delivery_seq, attempt, message_id, kind, envelope, received_ms, sink_state, sink_reason, sink_ms, "
+      "stage_wanted, stage_sent FROM inbox WHERE delivery_seq > ?1 ORDER BY delivery_seq LIMIT ?2");
+  if (!st.ok()) return st.status();
+  st->Bind(1, static_cast<int64_t>(after_delivery_seq)).Bind(2, static_cast<int64_t>(limit));
+  std::vector<InboxEntry> out;
+  for (;;) {
+    Result<bool> row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    InboxEntry e;
+    e.message.delivery_seq = static_cast<uint64_t>(st->ColumnInt64(0));
+    e.message.attempt = static_cast<uint32_t>(st->ColumnInt64(1));
+    auto id = st->ColumnBlob(2);
+    Result<MessageId> mid = MessageId::FromBytes(id.data(), id.size());
+    if (!mid.ok()) return mid.status();
+    e.message.id = *mid;
+    e.message.kind = static_cast<int>(st->ColumnInt64(3));
+    e.message.envelope = Bytes(st->ColumnBlob(4));
+    e.message.received_ms = st->ColumnInt64(5);
+    e.sink_state = static_cast<int>(st->ColumnInt64(6));
+    e.sink_reason = st->ColumnText(7);
+    e.sink_ms = st->ColumnInt64(8);
+    e.stage_wanted = static_cast<schema::AckStage>(st->ColumnInt64(9));
+    e.stage_sent = static_cast<schema::AckStage>(st->ColumnInt64(10));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 Result<InboxCounts> Inbox::Counts() {
   std::lock_guard lock(mu_);
   InboxCounts c;

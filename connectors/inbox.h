@@ -128,6 +128,18 @@ struct StageReceipt {
   bool duplicate = false;                               // the stage, or a later one, was already recorded
 };
 
+// A held message with where it stands (the local HTTP API lists these).
+struct InboxEntry {
+  InboxMessage message;
+  // 0 waiting for the sink, then SinkVerdict's values, 4 a parked catalog
+  // update (see SinkVerdict).
+  int sink_state = 0;
+  std::string sink_reason;
+  int64_t sink_ms = 0;
+  schema::AckStage stage_wanted = schema::AckStage::RECEIVED;   // what the gateway should hear
+  schema::AckStage stage_sent = schema::AckStage::UNSPECIFIED;  // what it confirmed
+};
+
 // Counters for logs and tests.
 struct InboxCounts {
   int64_t messages = 0;       // rows
@@ -210,6 +222,10 @@ class Inbox {
   Status MarkAcksSent(std::span<const SentAck> sent);
 
   Result<InboxCounts> Counts();
+
+  // Up to `limit` held messages numbered above `after_delivery_seq`, in
+  // delivery order, whatever their state. Reads committed rows only.
+  Result<std::vector<InboxEntry>> List(uint64_t after_delivery_seq, int limit);
 
   // The exact envelope bytes held for `id` (for building its signed
   // acknowledgement). kNotFound for an id the inbox does not hold.

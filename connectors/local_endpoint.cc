@@ -198,43 +198,47 @@ void LocalEndpoint::OnHello(const std::string& rid, schema::Hello::Reader hello)
   Send(rid, protocol::Encode(m));
 }
 
+Status PrepareUpstream(std::string_view envelope, const std::string& identity, size_t max_bytes,
+                       const identity::Signer* signer, int64_t now_ms, Submission& out) {
+  Result<protocol::SignedSubmission> checked = protocol::ToSignedSubmission(envelope, identity, max_bytes);
+  if (!checked.ok()) return checked.status();
+  out = std::move(checked->submission);
+  if (out.kind == static_cast<int>(MessageKind::ACKNOWLEDGEMENT)) {
+    return InvalidArgument("acknowledgements go as ACK frames (or the HTTP API's /v1/acknowledgements), not SUBMIT");
+  }
+  if (!Forwardable(out.kind)) {
+    return PermissionDenied(
+        "the connector forwards complaintStatistics, complianceAttestation and taxAssistanceResponse only");
+  }
+  if (out.expires_ms != 0 && out.expires_ms <= now_ms) {
+    // The gateway would refuse it; better now than after a CONFIRM.
+    return InvalidArgument("envelope " + out.id.ToHex() + " expired before it was submitted");
+  }
+  if (signer != nullptr && !checked->signature.present()) {
+    Result<std::string> signed_envelope = protocol::SignEnvelope(envelope, *signer, max_bytes);
+    if (!signed_envelope.ok()) {
+      Log(LogLevel::kError, "upstream_not_signed",
+          {{"id", out.id.ToHex()}, {"error", signed_envelope.status().ToString()}});
+      return signed_envelope.status();
+    }
+    out.envelope = std::move(signed_envelope).value();
+  }
+  return Status::Ok();
+}
+
 void LocalEndpoint::OnSubmit(const std::string& rid, schema::Submit::Reader submit) {
   const uint64_t tag = submit.getRequestTag();
   auto bytes = submit.getEnvelope();
   std::string_view envelope(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
-  Result<protocol::SignedSubmission> checked =
-      protocol::ToSignedSubmission(envelope, options_.identity, options_.max_frame_bytes);
+  Submission prepared;
+  Status checked =
+      PrepareUpstream(envelope, options_.identity, options_.max_frame_bytes, options_.signer, clock_.NowMs(), prepared);
   if (!checked.ok()) {
-    Send(rid, protocol::ErrorFrame(tag, checked.status()));
+    Send(rid,
+         prepared.id.IsZero() ? protocol::ErrorFrame(tag, checked) : protocol::ErrorFrame(tag, checked, prepared.id));
     return;
   }
-  Submission* sub = &checked->submission;
-  if (sub->kind == static_cast<int>(MessageKind::ACKNOWLEDGEMENT)) {
-    Send(rid, protocol::ErrorFrame(tag, InvalidArgument("acknowledgements go as ACK frames, not SUBMIT"), sub->id));
-    return;
-  }
-  if (!Forwardable(sub->kind)) {
-    Send(rid, protocol::ErrorFrame(tag,
-                                   PermissionDenied("the connector forwards complaintStatistics, "
-                                                    "complianceAttestation and taxAssistanceResponse only"),
-                                   sub->id));
-    return;
-  }
-  if (sub->expires_ms != 0 && sub->expires_ms <= clock_.NowMs()) {
-    // The gateway would refuse it; better now than after a CONFIRM.
-    Send(rid, protocol::ErrorFrame(
-                  tag, InvalidArgument("envelope " + sub->id.ToHex() + " expired before it was submitted"), sub->id));
-    return;
-  }
-  if (options_.signer != nullptr && !checked->signature.present()) {
-    Result<std::string> signed_envelope = protocol::SignEnvelope(envelope, *options_.signer, options_.max_frame_bytes);
-    if (!signed_envelope.ok()) {
-      Log(LogLevel::kError, "upstream_not_signed", {{"id", sub->id.ToHex()}, {"error", signed_envelope.status().ToString()}});
-      Send(rid, protocol::ErrorFrame(tag, signed_envelope.status(), sub->id));
-      return;
-    }
-    sub->envelope = std::move(signed_envelope).value();
-  }
+  Submission* sub = &prepared;
   const MessageId id = sub->id;
   std::vector<std::string> recipients = sub->recipients;
   ++outstanding_;

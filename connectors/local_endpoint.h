@@ -53,6 +53,16 @@
 
 namespace regline::connector {
 
+// Checks an envelope a platform tool hands in for the gateway (sent by
+// `identity`, of a forwardable kind, not expired at `now_ms`) and, when it
+// came unsigned and `signer` is set, signs it: `out` is then ready for
+// Outbox::Submit. out.id is set once the envelope decoded (for errors).
+// kInvalidArgument, kPermissionDenied (a kind the connector does not
+// forward), or the signer's failure. Used by the local endpoint and the
+// local HTTP API.
+Status PrepareUpstream(std::string_view envelope, const std::string& identity, size_t max_bytes,
+                       const identity::Signer* signer, int64_t now_ms, Submission& out);
+
 struct LocalEndpointOptions {
   std::string bind = "tcp://127.0.0.1:*";
   std::string identity;  // the platform's identity: the only sender allowed
