@@ -151,6 +151,7 @@ Status Connector::Start() {
        {"acks_due", counts.ok() ? std::to_string(counts->pending_acks) : "?"},
        {"catalog_version", std::to_string(inbox_->CatalogHeld())},
        {"catalog_parked", counts.ok() ? std::to_string(counts->parked) : "?"},
+       {"undeliverable", counts.ok() ? std::to_string(counts->undeliverable) : "?"},
        {"outbox_pending", std::to_string(outbox_->Pending())}});
   return Status::Ok();
 }

@@ -153,6 +153,33 @@ TEST_F(ConnectorWebhookTest, A500IsRetriedWithoutHoldingBackOthersAndDeliveredOn
   EXPECT_GE(connector->LogCount("webhook_retry"), 3);
 }
 
+TEST_F(ConnectorWebhookTest, AfterMaxAttemptsAMessageIsUndeliverableAndTheOthersGoOn) {
+  testing::WebhookTestServer server(pki_, kSecret);
+  const MessageId doomed{0x0190000000000001, 0xd1000001};
+  server.Respond([&](const testing::ReceivedPost& post, int, httplib::Response& res) {
+    if (post.idempotency_key == doomed.ToHex()) res.status = 503;
+  });
+  ASSERT_TRUE(server.Start());
+  auto connector = MakeConnector(WebhookSink(server.url(), "max_attempts = 3\n"));
+  ASSERT_TRUE(connector->Start()) << connector->Log();
+  auto samr = Console();
+  ASSERT_TRUE(samr);
+  ASSERT_EQ(SubmitDirective(*samr, 1), doomed);
+  MessageId fine = SubmitDirective(*samr, 2);
+  ASSERT_TRUE(WaitForState(*samr, fine, DeliveryState::ACCEPTED, 20'000)) << connector->Log();
+  ASSERT_TRUE(testing::WaitFor([&] { return connector->LogCount("webhook_undeliverable") == 1; }, 20'000))
+      << connector->Log();
+  EXPECT_NE(connector->Log().find("gave up after 3 attempt(s); last: HTTP 503"), std::string::npos)
+      << connector->Log();
+  std::this_thread::sleep_for(500ms);
+  int attempts = 0;
+  for (const auto& p : server.Posts()) attempts += p.idempotency_key == doomed.ToHex();
+  EXPECT_EQ(attempts, 3);  // and no more
+  // The platform never had it: the gateway hears "received" only, so its
+  // deadlines keep running.
+  EXPECT_EQ(StateAtGateway(*samr, doomed), DeliveryState::DELIVERED);
+}
+
 TEST_F(ConnectorWebhookTest, A429WaitsAsLongAsRetryAfterSays) {
   testing::WebhookTestServer server(pki_, kSecret);
   server.Respond([&](const testing::ReceivedPost&, int nth, httplib::Response& res) {
