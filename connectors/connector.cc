@@ -1,16 +1,19 @@
 #include "connectors/connector.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 
 #include "connectors/http_api.h"
 #include "connectors/webhook_worker.h"
 #include "gateway/core/log.h"
+#include "gateway/core/service_notify.h"
 
 namespace regline::connector {
 
@@ -157,9 +160,26 @@ Status Connector::Start() {
 }
 
 void Connector::Run() {
-  uint64_t value = 0;
-  while (read(stop_fd_.get(), &value, sizeof value) < 0 && errno == EINTR) {
+  // systemd (Type=notify): ready once Start() has everything running;
+  // watchdog pings while this thread waits for the stop request.
+  const int64_t watchdog_ms = WatchdogPingIntervalMs();
+  const std::string status = "STATUS=" + config_.identity + ": gateway " + config_.gateway_endpoint + ", sink " +
+                             std::string(SinkTypeName(config_.sink.type));
+  NotifyServiceManager("READY=1\n" + status);
+  pollfd p{stop_fd_.get(), POLLIN, 0};
+  for (;;) {
+    const int n = poll(&p, 1, watchdog_ms > 0 ? static_cast<int>(std::min<int64_t>(watchdog_ms, INT32_MAX)) : -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n == 0) {
+      NotifyServiceManager("WATCHDOG=1");
+      continue;
+    }
+    uint64_t value = 0;
+    ssize_t ignored = read(stop_fd_.get(), &value, sizeof value);
+    (void)ignored;
+    break;
   }
+  NotifyServiceManager("STOPPING=1\nSTATUS=stopping");
 }
 
 void Connector::RequestStop() {

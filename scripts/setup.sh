@@ -15,6 +15,7 @@ packages=(
   libsqlite3-dev sqlite3
   libssl-dev openssl
   libcurl4-openssl-dev libcpp-httplib-dev
+  systemd
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev

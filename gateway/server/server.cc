@@ -1,9 +1,5 @@
 #include "gateway/server/server.h"
 
-#include "gateway/server/escalations.h"
-#include "gateway/server/rules.h"
-#include "gateway/policy/builtin_policy.h"
-
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/statvfs.h>
@@ -15,7 +11,11 @@
 #include <fstream>
 
 #include "gateway/core/log.h"
+#include "gateway/core/service_notify.h"
+#include "gateway/policy/builtin_policy.h"
+#include "gateway/server/escalations.h"
 #include "gateway/server/queries.h"
+#include "gateway/server/rules.h"
 
 namespace regline::server {
 namespace {
@@ -222,8 +222,16 @@ Status Gateway::Run() {
                              {zap_ ? zap_.handle() : nullptr, 0, ZMQ_POLLIN, 0}};
   const int polled = zap_ ? 3 : 2;
   next_timer_ms_ = clock_.NowMs() + kTimerMs;
+  // systemd (Type=notify): ready once the store is open and the listener
+  // bound, which Start() did; pings from this loop, so a stuck loop is
+  // noticed (systemd/regline-gateway.service).
+  const int64_t watchdog_ms = WatchdogPingIntervalMs();
+  int64_t next_watchdog_ms = clock_.NowMs();
+  auto status = [&] { return "STATUS=serving " + endpoint_ + ", " + std::to_string(sessions_.size()) + " session(s)"; };
+  NotifyServiceManager("READY=1\n" + status());
   while (!stop_requested_) {
     int64_t wait = std::max<int64_t>(0, next_timer_ms_ - clock_.NowMs());
+    if (watchdog_ms > 0) wait = std::min(wait, std::max<int64_t>(0, next_watchdog_ms - clock_.NowMs()));
     try {
       zmq::poll(items, polled, std::chrono::milliseconds(wait));
     } catch (const zmq::error_t& e) {
@@ -257,8 +265,13 @@ Status Gateway::Run() {
       OnTimer();
       next_timer_ms_ = clock_.NowMs() + kTimerMs;
     }
+    if (watchdog_ms > 0 && clock_.NowMs() >= next_watchdog_ms) {
+      NotifyServiceManager("WATCHDOG=1\n" + status());
+      next_watchdog_ms = clock_.NowMs() + watchdog_ms;
+    }
   }
   // Drain: the committer answers everything queued, then we send it.
+  NotifyServiceManager("STOPPING=1\nSTATUS=stopping: answering what is queued");
   Log(LogLevel::kInfo, "gateway_stopping", {{"sessions", std::to_string(sessions_.size())}});
   verifier_->Stop();  // what it verified reaches the committer, which then drains
   committer_->Stop();

@@ -1,0 +1,158 @@
+// systemd: the daemons speak the notification protocol (READY, STATUS,
+// WATCHDOG, STOPPING) to a NOTIFY_SOCKET the test binds, and the unit files
+// in systemd/ pass `systemd-analyze verify` and rate at exposure 2.0 or
+// better in `systemd-analyze security --offline=yes`.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstdlib>
+#include <regex>
+
+#include "gateway/core/test_util.h"
+#include "tests/e2e/connector_process.h"
+
+namespace regline {
+namespace {
+
+// A datagram socket at <dir>/notify.sock, set as NOTIFY_SOCKET (with a
+// 200 ms WATCHDOG_USEC) for the processes started while it lives.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::filesystem::path& dir) : path_((dir / "notify.sock").string()) {
+    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path_.c_str(), sizeof(addr.sun_path) - 1);
+    ok_ = fd_ >= 0 && bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    setenv("NOTIFY_SOCKET", path_.c_str(), 1);
+    setenv("WATCHDOG_USEC", "200000", 1);
+  }
+  ~NotifySocket() {
+    unsetenv("NOTIFY_SOCKET");
+    unsetenv("WATCHDOG_USEC");
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return ok_; }
+
+  // Datagrams received until one contains `want` (kept in `seen`), or 10 s.
+  bool WaitFor(const std::string& want, std::vector<std::string>& seen) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < until) {
+      timeval tv{0, 100'000};
+      setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      char buf[4096];
+      const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) continue;
+      seen.emplace_back(buf, static_cast<size_t>(n));
+      if (seen.back().find(want) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool ok_ = false;
+};
+
+std::string Joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += "[" + s + "] ";
+  return out;
+}
+
+int Count(const std::vector<std::string>& v, const std::string& what) {
+  int n = 0;
+  for (const auto& s : v) n += s.find(what) != std::string::npos;
+  return n;
+}
+
+TEST(ServiceNotifyTest, TheGatewaySaysReadyPingsTheWatchdogAndSaysStopping) {
+  testing::TempDir dir;
+  NotifySocket notify(dir.path());
+  ASSERT_TRUE(notify.ok()) << std::strerror(errno);
+  std::filesystem::create_directories(dir.path() / "gateway");
+  testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path() / "gateway");
+  ASSERT_TRUE(gateway.Start()) << gateway.Log();
+  std::vector<std::string> seen;
+  ASSERT_TRUE(notify.WaitFor("READY=1", seen)) << Joined(seen);
+  EXPECT_NE(seen.back().find("STATUS=serving tcp://127.0.0.1:"), std::string::npos) << Joined(seen);
+  // WATCHDOG_USEC = 200 ms: a ping about every 100 ms.
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(notify.WaitFor("WATCHDOG=1", seen)) << Joined(seen);
+  gateway.Kill(SIGTERM);
+  ASSERT_TRUE(notify.WaitFor("STOPPING=1", seen)) << Joined(seen);
+  EXPECT_EQ(Count(seen, "READY=1"), 1) << Joined(seen);
+}
+
+TEST(ServiceNotifyTest, TheConnectorSaysReadyPingsTheWatchdogAndSaysStopping) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "gateway");
+  testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path() / "gateway");
+  ASSERT_TRUE(gateway.Start()) << gateway.Log();
+  NotifySocket notify(dir.path());
+  ASSERT_TRUE(notify.ok()) << std::strerror(errno);
+  testing::ConnectorProcess connector(REGLINE_CONNECTOR_BINARY, dir.path() / "connector", gateway.endpoint());
+  ASSERT_TRUE(connector.Start()) << connector.Log();
+  std::vector<std::string> seen;
+  ASSERT_TRUE(notify.WaitFor("READY=1", seen)) << Joined(seen);
+  EXPECT_NE(seen.back().find("STATUS=douyin: gateway "), std::string::npos) << Joined(seen);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(notify.WaitFor("WATCHDOG=1", seen)) << Joined(seen);
+  connector.Kill(SIGTERM);
+  ASSERT_TRUE(notify.WaitFor("STOPPING=1", seen)) << Joined(seen);
+}
+
+class SystemdUnitTest : public ::testing::Test {
+ protected:
+  // <unit> from systemd/ with the installed binary paths replaced by the
+  // built ones (verify checks that ExecStart= is executable), saved as `as`.
+  std::filesystem::path Prepared(const std::string& unit, const std::string& as) {
+    std::string text = testing::ReadFile(std::filesystem::path(REGLINE_SOURCE_DIR) / "systemd" / unit);
+    text = std::regex_replace(text, std::regex("/usr/bin/regline-gateway"), REGLINE_GATEWAY_BINARY);
+    text = std::regex_replace(text, std::regex("/usr/bin/regline-connector"), REGLINE_CONNECTOR_BINARY);
+    const auto path = dir_.path() / as;
+    std::ofstream(path) << text;
+    return path;
+  }
+  // Runs systemd-analyze with `args`; its exit status, output in `output`.
+  int Analyze(std::vector<std::string> args, std::string& output) {
+    args.insert(args.begin(), kAnalyze);
+    const int rc = testing::RunToCompletion(args, dir_.path() / "analyze.log");
+    output = testing::ReadFile(dir_.path() / "analyze.log");
+    return rc;
+  }
+  static constexpr const char* kAnalyze = "/usr/bin/systemd-analyze";  // Debian's systemd (scripts/setup.sh)
+  testing::TempDir dir_;
+};
+
+TEST_F(SystemdUnitTest, UnitsVerifyCleanly) {
+  for (const auto& [unit, as] :
+       {std::pair<std::string, std::string>{"regline-gateway.service", "regline-gateway.service"},
+        {"regline-connector@.service", "regline-connector@douyin.service"}}) {
+    std::string output;
+    EXPECT_EQ(Analyze({"verify", Prepared(unit, as).string()}, output), 0) << unit << ":\n" << output;
+    EXPECT_EQ(output, "") << unit << ": verify printed warnings";
+  }
+}
+
+TEST_F(SystemdUnitTest, TheGatewayUnitRatesAtExposureTwoOrBetter) {
+  std::string version;
+  ASSERT_EQ(Analyze({"--version"}, version), 0) << version;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(version, m, std::regex(R"(systemd (\d+))"))) << version;
+  if (std::stoi(m[1]) < 250) {
+    GTEST_SKIP() << "systemd " << m[1] << " has no `systemd-analyze security --offline` (250 and later do); "
+                 << "the unit's hardening was not rated here";
+  }
+  for (const auto& [unit, as] :
+       {std::pair<std::string, std::string>{"regline-gateway.service", "regline-gateway.service"},
+        {"regline-connector@.service", "regline-connector@douyin.service"}}) {
+    std::string output;
+    ASSERT_EQ(Analyze({"security", "--offline=yes", Prepared(unit, as).string()}, output), 0) << output;
+    ASSERT_TRUE(std::regex_search(output, m, std::regex(R"(Overall exposure level for \S+: (\d+\.\d+))"))) << output;
+    EXPECT_LE(std::stod(m[1]), 2.0) << unit << ":\n" << output;
+  }
+}
+
+}  // namespace
+}  // namespace regline
