@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 #include "gateway/core/log.h"
@@ -73,6 +74,7 @@ void GroupCommitter::WriterLoop() {
 // get the commit's status.
 void GroupCommitter::CommitBatch(std::deque<Item>& batch) {
   const size_t n = std::min(batch.size(), options_.max_batch);
+  const auto started = std::chrono::steady_clock::now();
   const Status begun = store_->Begin();
   // Without a transaction of our own (BEGIN failed), each store call still
   // commits by itself, so results are durable as they are returned.
@@ -97,8 +99,11 @@ void GroupCommitter::CommitBatch(std::deque<Item>& batch) {
   }
   flush();
   const Status committed = begun.ok() ? store_->Commit() : Status::Ok();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   {
     std::lock_guard lock(mu_);
+    stats_.batch_items.Observe(static_cast<double>(n));
+    stats_.commit_seconds.Observe(seconds);
     stats_.batches++;
     stats_.submissions += submissions;
     if (submissions > stats_.largest_batch) stats_.largest_batch = submissions;

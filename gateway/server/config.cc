@@ -2,12 +2,14 @@
 
 #include <toml++/toml.h>
 
-#include "gateway/core/toml_table.h"
-#include "gateway/crypto/curve_keys.h"
-#include "gateway/policy/builtin_policy.h"
-
+#include <charconv>
 #include <filesystem>
 #include <set>
+
+#include "gateway/core/toml_table.h"
+#include "gateway/crypto/curve_keys.h"
+#include "gateway/crypto/key_files.h"
+#include "gateway/policy/builtin_policy.h"
 
 namespace regline::server {
 
@@ -72,8 +74,8 @@ using TableReader = TomlTableReader;
 
 Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) {
   TableReader top(file, root, "");
-  for (const char* k : {"gateway", "delivery", "quotas", "groups", "identity", "security"}) top.MarkKnown(k);
-  for (const char* k : {"gateway", "delivery", "quotas", "groups", "security"}) {
+  for (const char* k : {"gateway", "delivery", "quotas", "groups", "identity", "security", "admin"}) top.MarkKnown(k);
+  for (const char* k : {"gateway", "delivery", "quotas", "groups", "security", "admin"}) {
     if (const toml::node* n = root.get(k); n != nullptr && !n->is_table()) return top.Error(*n, k, "must be a table");
   }
   REGLINE_RETURN_IF_ERROR(top.Finish());
@@ -126,6 +128,27 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
     REGLINE_RETURN_IF_ERROR(r.Get("signing_key_file", c.security.signing_key_file));
     REGLINE_RETURN_IF_ERROR(r.Finish());
   }
+  if (const toml::table* t = root["admin"].as_table()) {
+    TableReader r(file, *t, "admin.");
+    c.admin.enabled = true;
+    std::string listen = "127.0.0.1:9470";
+    REGLINE_RETURN_IF_ERROR(r.Get("listen", listen));
+    REGLINE_RETURN_IF_ERROR(r.Get("token_file", c.admin.token_file));
+    REGLINE_RETURN_IF_ERROR(r.Finish());
+    const size_t colon = listen.rfind(':');
+    int port = -1;
+    if (colon != std::string::npos && colon > 0) {
+      const std::string digits = listen.substr(colon + 1);
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+      if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) port = -1;
+    }
+    if (port < 0 || port > 65535) {
+      return r.Error(*r.Find("listen"), "listen", "must be HOST:PORT, e.g. \"127.0.0.1:9470\" (port 0: any free one)");
+    }
+    c.admin.host = listen.substr(0, colon);
+    c.admin.port = port;
+    if (c.admin.token_file.empty()) return r.Missing("token_file");
+  }
   // Relative paths count from the config file's directory.
   auto resolve = [&](std::string& p) {
     if (!p.empty() && p[0] != '/') p = (std::filesystem::path(file).parent_path() / p).lexically_normal().string();
@@ -134,6 +157,18 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
   resolve(c.security.registry_file);
   resolve(c.security.signing_key_file);
   resolve(c.policy_file);
+  if (c.admin.enabled) {
+    resolve(c.admin.token_file);
+    Result<std::string> token = crypto::ReadSmallFile(c.admin.token_file, crypto::FileSecrecy::kOwnerOnly);
+    if (!token.ok()) return token.status().WithContext(file + ": admin.token_file");
+    std::string_view text = *token;
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+    if (text.size() < 16) {
+      return InvalidArgument(file + ": admin.token_file: " + c.admin.token_file +
+                             " holds fewer than 16 bytes; use a long random token (e.g. openssl rand -hex 32)");
+    }
+    c.admin.token = std::string(text);
+  }
   if (c.identity.empty()) return InvalidArgument(file + ": gateway.identity must not be empty");
   if (!c.security.insecure_plaintext_for_development) {
     if (c.security.server_key_file.empty()) {

@@ -56,6 +56,15 @@ struct GatewayConfig {
   uint32_t max_deliveries_per_pass = 256;    // leased at once for one session
   StoreOptions store;                        // quotas, attempts, back-off (path is derived)
   SecurityConfig security;
+  // [admin]: the administrative HTTP endpoint (admin_http.h); off without
+  // the table.
+  struct Admin {
+    bool enabled = false;
+    std::string host = "127.0.0.1";
+    int port = 9470;
+    std::string token_file;  // 0600, at least 16 bytes; /metrics needs it as a bearer token
+    std::string token;
+  } admin;
   identity::Registry registry;  // as loaded at start; the gateway reloads registry_file itself
   policy::Policy policy;        // as loaded at start (policy_file or the built-in); reloaded on SIGHUP
   std::map<std::string, std::vector<std::string>> groups;  // name -> identities

@@ -1,5 +1,6 @@
 #include "gateway/server/server.h"
 
+#include <capnp/schema.h>
 #include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/statvfs.h>
@@ -21,6 +22,13 @@ namespace regline::server {
 namespace {
 
 constexpr int64_t kTimerMs = 250;  // lease expiry, message expiry, heartbeats
+
+// The wire ErrorCode's schema name ("malformedFrame"), for metric labels.
+std::string ErrorCodeLabel(schema::ErrorCode code) {
+  auto enumerants = capnp::Schema::from<schema::ErrorCode>().getEnumerants();
+  const auto i = static_cast<unsigned>(code);
+  return i < enumerants.size() ? std::string(enumerants[i].getProto().getName().cStr()) : "code" + std::to_string(i);
+}
 
 schema::Role WireRole(identity::Role r) {
   switch (r) {
@@ -76,6 +84,7 @@ Gateway::Gateway(GatewayConfig config, const Clock& clock)
     : config_(std::move(config)), clock_(clock), context_(1), router_(context_, zmq::socket_type::router) {}
 
 Gateway::~Gateway() {
+  if (admin_) admin_->Stop();  // its handlers use the committer
   if (verifier_) verifier_->Stop();
   if (committer_) committer_->Stop();
   if (wake_fd_ >= 0) close(wake_fd_);
@@ -129,10 +138,43 @@ Status Gateway::Start() {
   }
   committer_ = std::make_unique<GroupCommitter>(std::move(store).value());
   verifier_ = std::make_unique<OrderedVerifier>(config_.security.verify_threads);
+  if (config_.admin.enabled) {
+    AdminHttpOptions ao;
+    ao.host = config_.admin.host;
+    ao.port = config_.admin.port;
+    ao.token = config_.admin.token;
+    ao.url_file = config_.data_dir + "/admin.url";
+    admin_ = std::make_unique<AdminHttp>(
+        ao, [this] { return ready_.load(); }, [this] { return MetricsText(); });
+    REGLINE_RETURN_IF_ERROR(admin_->Start());
+  }
   Log(LogLevel::kInfo, "gateway_started",
-      {{"endpoint", endpoint_}, {"store", config_.store.path}, {"identities", std::to_string(registry_.identities().size())},
-       {"security", curve() ? "curve" : "INSECURE-PLAINTEXT"}});
+      {{"endpoint", endpoint_},
+       {"store", config_.store.path},
+       {"identities", std::to_string(registry_.identities().size())},
+       {"security", curve() ? "curve" : "INSECURE-PLAINTEXT"},
+       {"admin", admin_ ? admin_->url() : "off"}});
   return Status::Ok();
+}
+
+Result<std::string> Gateway::MetricsText() {
+  const MetricCounts counts = metrics_.Snapshot();
+  std::future<Result<StoreGauges>> gauges = committer_->Run([](Store& store) -> Result<StoreGauges> {
+    StoreGauges g;
+    Result<std::vector<QueueDepth>> depths = store.Depths();
+    if (!depths.ok()) return depths.status();
+    g.depths = std::move(depths).value();
+    Result<std::vector<OverdueItem>> overdue = store.Overdue(1'000'000);
+    if (!overdue.ok()) return overdue.status();
+    g.overdue = static_cast<int64_t>(overdue->size());
+    return g;
+  });
+  if (gauges.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    return Unavailable("the store did not answer within 5 s");
+  }
+  Result<StoreGauges> g = gauges.get();
+  if (!g.ok()) return g.status();
+  return RenderMetrics(counts, *g, committer_->stats(), clock_.NowMs());
 }
 
 void Gateway::RequestStop() {
@@ -229,6 +271,7 @@ Status Gateway::Run() {
   int64_t next_watchdog_ms = clock_.NowMs();
   auto status = [&] { return "STATUS=serving " + endpoint_ + ", " + std::to_string(sessions_.size()) + " session(s)"; };
   NotifyServiceManager("READY=1\n" + status());
+  ready_ = true;
   while (!stop_requested_) {
     int64_t wait = std::max<int64_t>(0, next_timer_ms_ - clock_.NowMs());
     if (watchdog_ms > 0) wait = std::min(wait, std::max<int64_t>(0, next_watchdog_ms - clock_.NowMs()));
@@ -253,8 +296,8 @@ Status Gateway::Run() {
         // rest and answer once.
         zmq::message_t rest;
         while (router_.get(zmq::sockopt::rcvmore)) (void)router_.recv(rest, zmq::recv_flags::none);
-        Send(rid.to_string(), protocol::ErrorFrame(0, schema::ErrorCode::MALFORMED_FRAME,
-                                                   "malformed frame: one part expected after the routing id"));
+        SendError(rid.to_string(), 0, schema::ErrorCode::MALFORMED_FRAME,
+                  "malformed frame: one part expected after the routing id");
         continue;
       }
       // With CURVE, the identity the ZAP handler bound to this connection's key.
@@ -271,6 +314,7 @@ Status Gateway::Run() {
     }
   }
   // Drain: the committer answers everything queued, then we send it.
+  ready_ = false;
   NotifyServiceManager("STOPPING=1\nSTATUS=stopping: answering what is queued");
   Log(LogLevel::kInfo, "gateway_stopping", {{"sessions", std::to_string(sessions_.size())}});
   verifier_->Stop();  // what it verified reaches the committer, which then drains
@@ -279,8 +323,19 @@ Status Gateway::Run() {
   for (auto& [rid, s] : sessions_) Send(rid, protocol::ByeFrame("gateway shutting down"));
   sessions_.clear();
   router_.close();
+  if (admin_) admin_->Stop();
   Log(LogLevel::kInfo, "gateway_stopped");
   return Status::Ok();
+}
+
+void Gateway::SendError(const std::string& routing_id, uint64_t tag, const Status& status, const MessageId& id) {
+  metrics_.Refused(ErrorCodeLabel(protocol::ToWireError(status.code())));
+  Send(routing_id, protocol::ErrorFrame(tag, status, id));
+}
+
+void Gateway::SendError(const std::string& routing_id, uint64_t tag, schema::ErrorCode code, const std::string& text) {
+  metrics_.Refused(ErrorCodeLabel(code));
+  Send(routing_id, protocol::ErrorFrame(tag, code, text));
 }
 
 Gateway::Session* Gateway::FindSession(const std::string& routing_id) {
@@ -312,7 +367,7 @@ void Gateway::HandleMessage(std::string routing_id, std::string body, std::strin
   if (!frame.ok()) {
     Log(LogLevel::kWarning, "malformed_frame",
         {{"identity", s ? s->identity : "(no session)"}, {"error", frame.status().message()}});
-    Send(routing_id, protocol::ErrorFrame(0, schema::ErrorCode::MALFORMED_FRAME, frame.status().ToString()));
+    SendError(routing_id, 0, schema::ErrorCode::MALFORMED_FRAME, frame.status().ToString());
     return;
   }
   auto f = frame->get();
@@ -331,8 +386,7 @@ void Gateway::HandleMessage(std::string routing_id, std::string body, std::strin
         break;
     }
     if (s == nullptr || !s->ready) {
-      Send(routing_id,
-           protocol::ErrorFrame(0, schema::ErrorCode::UNAUTHENTICATED, "unauthenticated: no session: send HELLO first"));
+      SendError(routing_id, 0, schema::ErrorCode::UNAUTHENTICATED, "unauthenticated: no session: send HELLO first");
       return;
     }
     switch (f.which()) {
@@ -344,31 +398,30 @@ void Gateway::HandleMessage(std::string routing_id, std::string body, std::strin
         Pump(*s);
         return;
       default:
-        Send(routing_id, protocol::ErrorFrame(0, schema::ErrorCode::PROTOCOL_VIOLATION,
-                                              "protocol violation: frame kind " +
-                                                  std::to_string(static_cast<int>(f.which())) +
-                                                  " is not one a client sends"));
+        SendError(routing_id, 0, schema::ErrorCode::PROTOCOL_VIOLATION,
+                  "protocol violation: frame kind " + std::to_string(static_cast<int>(f.which())) +
+                      " is not one a client sends");
     }
   });
   KJ_IF_MAYBE(e, failure) {
     // A field past the frame's end or the like: the peer's fault, not ours.
-    Send(routing_id, protocol::ErrorFrame(0, schema::ErrorCode::MALFORMED_FRAME,
-                                          std::string("malformed frame: ") + e->getDescription().cStr()));
+    SendError(routing_id, 0, schema::ErrorCode::MALFORMED_FRAME,
+              std::string("malformed frame: ") + e->getDescription().cStr());
   }
 }
 
 void Gateway::OnHello(const std::string& rid, schema::Hello::Reader hello, std::string_view authenticated) {
   if (hello.getProtocolVersion() != schema::CURRENT_PROTOCOL_VERSION) {
-    Send(rid, protocol::ErrorFrame(0, Status(StatusCode::kUnimplemented,
-                                             "protocol version " + std::to_string(hello.getProtocolVersion()) +
-                                                 " is not supported; this gateway speaks version " +
-                                                 std::to_string(schema::CURRENT_PROTOCOL_VERSION))));
+    SendError(rid, 0,
+              Status(StatusCode::kUnimplemented, "protocol version " + std::to_string(hello.getProtocolVersion()) +
+                                                     " is not supported; this gateway speaks version " +
+                                                     std::to_string(schema::CURRENT_PROTOCOL_VERSION)));
     return;
   }
   std::string identity = hello.getIdentity().cStr();
   auto refuse = [&](Status why) {
     Log(LogLevel::kWarning, "hello_refused", {{"identity", identity}, {"reason", why.message()}});
-    Send(rid, protocol::ErrorFrame(0, why));
+    SendError(rid, 0, why);
   };
   if (curve() && identity != authenticated) {
     refuse(Unauthenticated("the CURVE key of this connection is registered for '" + std::string(authenticated) +
@@ -424,7 +477,7 @@ void Gateway::OnHello(const std::string& rid, schema::Hello::Reader hello, std::
       Session* s = FindSession(rid);
       if (s == nullptr || s->id != session_id) return;
       if (!st.ok()) {
-        Send(rid, protocol::ErrorFrame(0, st));
+        SendError(rid, 0, st);
         sessions_.erase(rid);
         return;
       }
@@ -454,14 +507,15 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
   auto bytes = submit.getEnvelope();
   std::string_view envelope(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
   if (disk_full_) {
-    Send(s.routing_id, protocol::ErrorFrame(tag, Status(StatusCode::kNoSpace,
-                                                        "the gateway's disk is full; submissions are refused until "
-                                                        "space is freed (nothing accepted is lost)")));
+    SendError(s.routing_id, tag,
+              Status(StatusCode::kNoSpace,
+                     "the gateway's disk is full; submissions are refused until "
+                     "space is freed (nothing accepted is lost)"));
     return;
   }
   Result<protocol::SignedSubmission> checked = protocol::ToSignedSubmission(envelope, s.identity, config_.max_frame_bytes);
   if (!checked.ok()) {
-    Send(s.routing_id, protocol::ErrorFrame(tag, checked.status()));
+    SendError(s.routing_id, tag, checked.status());
     return;
   }
   Result<Submission> sub = std::move(checked->submission);
@@ -483,7 +537,7 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
       Log(LogLevel::kWarning, "submit_refused",
           {{"identity", s.identity}, {"id", sub->id.ToHex()}, {"error", recipients.status().ToString()}});
     }
-    Send(s.routing_id, protocol::ErrorFrame(tag, recipients.status(), sub->id));
+    SendError(s.routing_id, tag, recipients.status(), sub->id);
     return;
   }
   // The Measures' rules for the payload (rules.h): directive deadlines and
@@ -497,7 +551,7 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
       !rules.ok()) {
     Log(LogLevel::kInfo, "submit_refused",
         {{"identity", s.identity}, {"id", sub->id.ToHex()}, {"error", rules.ToString()}});
-    Send(s.routing_id, protocol::ErrorFrame(tag, rules, sub->id));
+    SendError(s.routing_id, tag, rules, sub->id);
     return;
   }
   sub->recipients = *recipients;
@@ -543,13 +597,14 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
           continue;
         }
         Send(target->routing_id, protocol::DeliverFrame(leased->delivery_seq, 1, id, kind, envelope));
+        metrics_.Delivered(res.identity, 1);
       }
       if (!r.ok()) {
         if (r.status().code() == StatusCode::kNoSpace) EnterDiskFull();
         if (r.status().code() != StatusCode::kOverloaded) {
           Log(LogLevel::kWarning, "submit_refused", {{"id", id.ToHex()}, {"error", r.status().ToString()}});
         }
-        Send(rid, protocol::ErrorFrame(tag, r.status(), id));
+        SendError(rid, tag, r.status(), id);
       } else {
         Send(rid, protocol::ConfirmFrame(tag, id, r->seq, r->accepted_ms, r->duplicate, recipients));
       }
@@ -591,14 +646,14 @@ void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
   Result<AckStage> stage = StoreStage(ack.getStage());
   MessageId id = protocol::FromWire(ack.getMessageId());
   if (!stage.ok()) {
-    Send(s.routing_id, protocol::ErrorFrame(tag, stage.status(), id));
+    SendError(s.routing_id, tag, stage.status(), id);
     return;
   }
   Result<std::optional<PendingSignature>> signed_ack = CheckAcknowledgement(s, ack, id, *stage);
   if (!signed_ack.ok()) {
     Log(LogLevel::kWarning, "ack_refused",
         {{"identity", s.identity}, {"id", id.ToHex()}, {"error", signed_ack.status().ToString()}});
-    Send(s.routing_id, protocol::ErrorFrame(tag, signed_ack.status(), id));
+    SendError(s.routing_id, tag, signed_ack.status(), id);
     return;
   }
   uint64_t number = ack.getDeliverySeq();
@@ -613,7 +668,7 @@ void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
     if (recorded.status().code() == StatusCode::kNotFound) recorded = WhyNotFound(store, identity, id, recorded.status());
     return [=, this](const Status& commit) { Post([=, this, r = commit.ok() ? recorded : Result<AckReceipt>(commit)] {
       if (!r.ok()) {
-        Send(rid, protocol::ErrorFrame(tag, r.status(), id));
+        SendError(rid, tag, r.status(), id);
         return;
       }
       capnp::MallocMessageBuilder m;
@@ -625,6 +680,7 @@ void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
       receipt.setDuplicate(r->duplicate);
       receipt.setLateByMs(r->late_ms);
       Send(rid, protocol::Encode(m));
+      if (!r->duplicate) metrics_.Acknowledged(identity, std::string(AckStageName(stage)));
     }); };
   };
   if (!signed_ack->has_value()) {  // no signed acknowledgement to check
@@ -647,7 +703,7 @@ void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
         Post([this, rid, identity, tag, id, verified] {
           Log(LogLevel::kWarning, "ack_refused",
               {{"identity", identity}, {"id", id.ToHex()}, {"error", verified.ToString()}});
-          Send(rid, protocol::ErrorFrame(tag, verified, id));
+          SendError(rid, tag, verified, id);
         });
       });
 }
@@ -657,7 +713,7 @@ void Gateway::OnQuery(Session& s, schema::Query::Reader query) {
   // plain request, answered on the writer thread, and sent from here.
   Result<QueryRequest> request = ReadQuery(query);
   if (!request.ok()) {
-    Send(s.routing_id, protocol::ErrorFrame(query.getRequestTag(), request.status()));
+    SendError(s.routing_id, query.getRequestTag(), request.status());
     return;
   }
   const identity::Identity* viewer = registry_.Find(s.identity);
@@ -665,7 +721,7 @@ void Gateway::OnQuery(Session& s, schema::Query::Reader query) {
                                  : AuthorizeQuery(*request, *viewer);
   if (!may.ok()) {
     Log(LogLevel::kWarning, "query_refused", {{"identity", s.identity}, {"error", may.ToString()}});
-    Send(s.routing_id, protocol::ErrorFrame(request->tag, may));
+    SendError(s.routing_id, request->tag, may);
     return;
   }
   std::vector<std::string> connected;
@@ -685,7 +741,11 @@ void Gateway::OnQuery(Session& s, schema::Query::Reader query) {
     std::string answer = AnswerQuery(store, req, connected, viewer, clock_.NowMs());
     return [=, this](const Status& commit) {
       Post([=, this] {
-        Send(rid, commit.ok() ? answer : protocol::ErrorFrame(req.tag, commit));
+        if (commit.ok()) {
+          Send(rid, answer);
+        } else {
+          SendError(rid, req.tag, commit);
+        }
         // A catalog snapshot may have been queued for the asker: deliver it.
         if (Session* asker = FindSession(rid); asker != nullptr && req.kind == QueryRequest::Kind::kCatalogSnapshot) {
           ++asker->arrivals;
@@ -724,6 +784,7 @@ void Gateway::Pump(Session& s) {
       }
       for (const LeasedDelivery& d : *leased) {
         Send(rid, protocol::DeliverFrame(d.delivery_seq, static_cast<uint32_t>(d.attempt), d.id, d.kind, d.envelope));
+        metrics_.Delivered(s->identity, static_cast<uint32_t>(d.attempt));
       }
       // More may be due if the lease came back full, or if messages for this
       // identity committed while it was at the writer.
@@ -771,6 +832,7 @@ void Gateway::CheckDiskRecovered() {
 
 void Gateway::OnTimer() {
   const int64_t now = clock_.NowMs();
+  metrics_.SetConnectedPeers(static_cast<int64_t>(sessions_.size()));
   if (disk_full_) CheckDiskRecovered();
   const int64_t dead_after = int64_t{config_.heartbeat_interval_ms} * config_.heartbeat_liveness;
   std::vector<std::string> dead;

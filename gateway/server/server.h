@@ -15,8 +15,6 @@
 // S:ERROR and the gateway goes on serving everyone else.
 #pragma once
 
-#include <zmq.hpp>
-
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -25,13 +23,16 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <zmq.hpp>
 
 #include "gateway/core/clock.h"
 #include "gateway/core/group_commit.h"
-#include "gateway/protocol/frames.h"
 #include "gateway/identity/registry.h"
 #include "gateway/identity/signature_check.h"
+#include "gateway/protocol/frames.h"
+#include "gateway/server/admin_http.h"
 #include "gateway/server/config.h"
+#include "gateway/server/metrics.h"
 #include "gateway/server/verifier.h"
 
 namespace regline::server {
@@ -123,6 +124,12 @@ class Gateway {
   void ReloadPolicy();
   void WarnUnknownGroupMembers() const;
   void Send(const std::string& routing_id, const std::string& frame);
+  // The Prometheus text for /metrics (admin HTTP threads): the counters,
+  // and the store's gauges asked of the writer thread (5 s at most).
+  Result<std::string> MetricsText();
+  // An ERROR frame, counted in the refusals metric by its wire code.
+  void SendError(const std::string& routing_id, uint64_t tag, const Status& status, const MessageId& id = {});
+  void SendError(const std::string& routing_id, uint64_t tag, schema::ErrorCode code, const std::string& text);
   void Post(std::function<void()> completion);  // from the writer thread
   void EnterDiskFull();
   void CheckDiskRecovered();
@@ -159,6 +166,9 @@ class Gateway {
   int64_t next_escalation_ms_ = 0;
   int64_t next_retention_ms_ = 0;
   std::optional<identity::Signer> signer_;  // [security] signing_key_file, as config_.identity
+  GatewayMetrics metrics_;                  // counted on the session thread, read by the admin endpoint
+  std::atomic<bool> ready_{false};          // /readyz: serving, not yet stopping
+  std::unique_ptr<AdminHttp> admin_;        // [admin]; stopped before the committer
 };
 
 }  // namespace regline::server

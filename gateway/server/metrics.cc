@@ -1,0 +1,136 @@
+#include "gateway/server/metrics.h"
+
+#include <cstdio>
+
+namespace regline::server {
+
+namespace {
+
+// A label value with \, " and newline escaped as the format requires.
+std::string Escape(const std::string& v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+class Writer {
+ public:
+  void Head(const char* name, const char* type, const char* help) {
+    out_ += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  }
+  void Sample(const std::string& name, const std::string& labels, const std::string& value) {
+    out_ += name;
+    if (!labels.empty()) out_ += "{" + labels + "}";
+    out_ += " " + value + "\n";
+  }
+  void HistogramLines(const char* name, const Histogram& h) {
+    for (size_t i = 0; i < h.bounds.size(); ++i) {
+      Sample(std::string(name) + "_bucket", "le=\"" + Number(h.bounds[i]) + "\"", std::to_string(h.CumulativeAt(i)));
+    }
+    Sample(std::string(name) + "_bucket", "le=\"+Inf\"", std::to_string(h.count));
+    Sample(std::string(name) + "_sum", "", Number(h.sum));
+    Sample(std::string(name) + "_count", "", std::to_string(h.count));
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+std::string Label(const char* name, const std::string& value) {
+  return std::string(name) + "=\"" + Escape(value) + "\"";
+}
+
+}  // namespace
+
+void GatewayMetrics::Delivered(const std::string& recipient, uint32_t attempt) {
+  std::lock_guard lock(mu_);
+  ++counts_.deliveries[recipient];
+  if (attempt > 1) ++counts_.redeliveries[recipient];
+}
+
+void GatewayMetrics::Acknowledged(const std::string& recipient, const std::string& stage) {
+  std::lock_guard lock(mu_);
+  ++counts_.acknowledgements[{recipient, stage}];
+}
+
+void GatewayMetrics::Refused(const std::string& reason) {
+  std::lock_guard lock(mu_);
+  ++counts_.refusals[reason];
+}
+
+void GatewayMetrics::SetConnectedPeers(int64_t n) {
+  std::lock_guard lock(mu_);
+  counts_.connected_peers = n;
+}
+
+MetricCounts GatewayMetrics::Snapshot() const {
+  std::lock_guard lock(mu_);
+  return counts_;
+}
+
+std::string RenderMetrics(const MetricCounts& counts, const StoreGauges& store, const GroupCommitStats& commits,
+                          int64_t now_ms) {
+  Writer w;
+  w.Head("regline_queue_depth", "gauge", "Deliveries per recipient by state (queued, in_flight, dead_lettered).");
+  for (const QueueDepth& d : store.depths) {
+    const std::string r = Label("recipient", d.recipient);
+    w.Sample("regline_queue_depth", r + "," + Label("state", "queued"), std::to_string(d.queued));
+    w.Sample("regline_queue_depth", r + "," + Label("state", "in_flight"), std::to_string(d.in_flight));
+    w.Sample("regline_queue_depth", r + "," + Label("state", "dead_lettered"), std::to_string(d.dead_lettered));
+  }
+  w.Head("regline_oldest_queued_age_seconds", "gauge",
+         "Age of the oldest delivery still queued for the recipient; 0 when none is.");
+  for (const QueueDepth& d : store.depths) {
+    const double age = d.oldest_queued_ms == 0 ? 0 : static_cast<double>(now_ms - d.oldest_queued_ms) / 1000.0;
+    w.Sample("regline_oldest_queued_age_seconds", Label("recipient", d.recipient), Number(age < 0 ? 0 : age));
+  }
+  w.Head("regline_deliveries_total", "counter", "DELIVER frames sent, re-sends included, since the gateway started.");
+  for (const auto& [r, n] : counts.deliveries)
+    w.Sample("regline_deliveries_total", Label("recipient", r), std::to_string(n));
+  w.Head("regline_redeliveries_total", "counter", "DELIVER frames that were re-sends (attempt > 1).");
+  for (const auto& [r, n] : counts.redeliveries) {
+    w.Sample("regline_redeliveries_total", Label("recipient", r), std::to_string(n));
+  }
+  w.Head("regline_acknowledgements_total", "counter", "Acknowledgements recorded, by recipient and stage.");
+  for (const auto& [key, n] : counts.acknowledgements) {
+    w.Sample("regline_acknowledgements_total", Label("recipient", key.first) + "," + Label("stage", key.second),
+             std::to_string(n));
+  }
+  w.Head("regline_dead_letters", "gauge", "Deliveries in the dead-letter queue, all recipients.");
+  int64_t dead = 0;
+  for (const QueueDepth& d : store.depths) dead += d.dead_lettered;
+  w.Sample("regline_dead_letters", "", std::to_string(dead));
+  w.Head("regline_overdue_items", "gauge", "Directive stages past their deadline for a recipient.");
+  w.Sample("regline_overdue_items", "", std::to_string(store.overdue));
+  w.Head("regline_connected_peers", "gauge", "Sessions open now.");
+  w.Sample("regline_connected_peers", "", std::to_string(counts.connected_peers));
+  w.Head("regline_refusals_total", "counter", "ERROR frames sent, by reason (the wire ErrorCode).");
+  for (const auto& [reason, n] : counts.refusals) {
+    w.Sample("regline_refusals_total", Label("reason", reason), std::to_string(n));
+  }
+  w.Head("regline_commit_batch_items", "histogram", "Submissions and tasks per store transaction.");
+  w.HistogramLines("regline_commit_batch_items", commits.batch_items);
+  w.Head("regline_commit_duration_seconds", "histogram",
+         "Store transactions, BEGIN to the end of COMMIT (fsync included).");
+  w.HistogramLines("regline_commit_duration_seconds", commits.commit_seconds);
+  return w.Take();
+}
+
+}  // namespace regline::server
