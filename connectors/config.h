@@ -44,7 +44,7 @@ struct SinkConfig {
   std::string client_cert;
   std::string client_key;
   bool insecure_skip_tls_verify = false;
-  int max_in_flight = 16;
+  int max_in_flight = 64;
   int64_t connect_timeout_ms = 5'000;
   int64_t request_timeout_ms = 30'000;
   int max_attempts = 1'000;

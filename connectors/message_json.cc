@@ -6,6 +6,7 @@
 #include <kj/exception.h>
 
 #include <cstring>
+#include <memory>
 
 #include "gateway/protocol/frames.h"
 #include "schemas/acknowledgement.capnp.h"
@@ -42,9 +43,14 @@ std::string RenderAs(kj::ArrayPtr<const capnp::word> words) {
   options.traversalLimitInWords = words.size() + 1;
   options.nestingLimit = 64;
   capnp::FlatArrayMessageReader reader(words, options);
-  capnp::JsonCodec codec;
-  codec.handleByAnnotation<T>();
-  return codec.encode(reader.getRoot<T>()).cStr();
+  // Set up once per family and thread: building a codec's annotation
+  // handlers cost as much as the rendering itself (webhook_bench).
+  thread_local std::unique_ptr<capnp::JsonCodec> codec;
+  if (codec == nullptr) {
+    codec = std::make_unique<capnp::JsonCodec>();
+    codec->handleByAnnotation<T>();
+  }
+  return codec->encode(reader.getRoot<T>()).cStr();
 }
 
 // The payload's JSON text, or an exception's description via `error`.

@@ -18,6 +18,13 @@ namespace {
 
 constexpr size_t kMaxResponseBytes = 64 * 1024;  // of a response body kept for its reason
 constexpr int64_t kStopGraceMs = 2'000;
+// Outcomes wait up to this long (or for half of max_in_flight) to share one
+// inbox commit, its fsync included.
+constexpr int64_t kRecordDelayMs = 2;
+// A request libcurl still holds this long after request_timeout_ms is
+// taken back and retried (a backstop: libcurl 7.88 was seen leaving
+// HTTP/1.1 transfers waiting for a connection without timing them out).
+constexpr int64_t kStuckGraceMs = 5'000;
 
 bool IsCatalogKind(int kind) {
   return kind == static_cast<int>(schema::MessageKind::CATALOG_UPDATE) ||
@@ -59,6 +66,7 @@ struct WebhookWorker::Item {
   std::optional<CatalogPosition> catalog;
   int attempts = 0;  // finished attempts
   // The request in flight:
+  int64_t started_ms = 0;
   curl_slist* headers = nullptr;
   std::string response;
   std::string retry_after;
@@ -172,7 +180,8 @@ std::unique_ptr<WebhookWorker::Item> WebhookWorker::NextFromInbox(std::vector<Si
     nlohmann::ordered_json json = MessageJson(m);
     if (auto e = json.find("expiresMs"); e != json.end() && e->is_number_integer())
       item->expires_ms = e->get<int64_t>();
-    item->body = json.dump();
+    // Text from the wire may hold invalid UTF-8: replaced, never thrown on.
+    item->body = json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
     item->catalog = judged.catalog;
     item->message = std::move(m);
     if (is_catalog) catalog_busy_ = true;
@@ -211,6 +220,7 @@ Status WebhookWorker::Launch(std::unique_ptr<Item> item) {
     if (easy == nullptr) return Internal("curl_easy_init failed");
   }
   const int64_t now = NowMs();
+  item->started_ms = now;
   const InboxMessage& m = item->message;
   curl_slist_free_all(item->headers);
   item->headers = nullptr;
@@ -306,8 +316,12 @@ void WebhookWorker::Collect(std::vector<SinkOutcomeRecord>& outcomes, CatalogPro
       r = ClassifyWebhookResponse(status, item->response, item->retry_after, now);
     }
     ++item->attempts;
+    if (r.retry) {
+      Retry(std::move(item), r.error, r.retry_after_ms, now, outcomes, catalog);
+      continue;
+    }
     const InboxMessage& m = item->message;
-    if (!r.retry) {
+    {
       if (LogEnabled(LogLevel::kDebug)) {
         Log(LogLevel::kDebug, "sink_delivered",
             {{"sink", "webhook"},
@@ -318,27 +332,49 @@ void WebhookWorker::Collect(std::vector<SinkOutcomeRecord>& outcomes, CatalogPro
              {"reason", r.outcome.reason}});
       }
       Finish(*item, {m.id, r.outcome.verdict, std::move(r.outcome.reason), now}, catalog, outcomes);
+    }
+  }
+}
+
+void WebhookWorker::Retry(std::unique_ptr<Item> item, const std::string& error, int64_t retry_after_ms, int64_t now,
+                          std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog) {
+  const InboxMessage& m = item->message;
+  const bool expired = item->expires_ms != 0 && now >= item->expires_ms;
+  if (item->attempts >= options_.max_attempts || expired) {
+    std::string why = (expired ? "expired" : "gave up") + std::string(" after ") + std::to_string(item->attempts) +
+                      " attempt(s); last: " + error;
+    Log(LogLevel::kError, "webhook_undeliverable",
+        {{"id", m.id.ToHex()}, {"delivery_seq", std::to_string(m.delivery_seq)}, {"reason", why}});
+    Finish(*item, {m.id, SinkVerdict::kUndeliverable, std::move(why), now}, catalog, outcomes);
+    return;
+  }
+  const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+  int64_t delay =
+      WebhookRetryDelayMs(item->attempts, options_.retry_min_ms, options_.retry_max_ms, retry_after_ms, unit);
+  if (item->expires_ms != 0) delay = std::min(delay, std::max<int64_t>(0, item->expires_ms - now));
+  Log(LogLevel::kWarning, "webhook_retry",
+      {{"id", m.id.ToHex()},
+       {"attempt", std::to_string(item->attempts)},
+       {"error", error},
+       {"retry_in_ms", std::to_string(delay)}});
+  retry_.emplace(now + delay, std::move(item));
+}
+
+void WebhookWorker::TakeBackStuck(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog) {
+  const int64_t now = NowMs();
+  for (auto it = running_.begin(); it != running_.end();) {
+    if (now - it->second->started_ms <= options_.timeout_ms + kStuckGraceMs) {
+      ++it;
       continue;
     }
-    const bool expired = item->expires_ms != 0 && now >= item->expires_ms;
-    if (item->attempts >= options_.max_attempts || expired) {
-      std::string why = (expired ? "expired" : "gave up") + std::string(" after ") + std::to_string(item->attempts) +
-                        " attempt(s); last: " + r.error;
-      Log(LogLevel::kError, "webhook_undeliverable",
-          {{"id", m.id.ToHex()}, {"delivery_seq", std::to_string(m.delivery_seq)}, {"reason", why}});
-      Finish(*item, {m.id, SinkVerdict::kUndeliverable, std::move(why), now}, catalog, outcomes);
-      continue;
-    }
-    const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
-    int64_t delay =
-        WebhookRetryDelayMs(item->attempts, options_.retry_min_ms, options_.retry_max_ms, r.retry_after_ms, unit);
-    if (item->expires_ms != 0) delay = std::min(delay, std::max<int64_t>(0, item->expires_ms - now));
-    Log(LogLevel::kWarning, "webhook_retry",
-        {{"id", m.id.ToHex()},
-         {"attempt", std::to_string(item->attempts)},
-         {"error", r.error},
-         {"retry_in_ms", std::to_string(delay)}});
-    retry_.emplace(now + delay, std::move(item));
+    CURL* easy = it->first;
+    std::unique_ptr<Item> item = std::move(it->second);
+    it = running_.erase(it);
+    curl_multi_remove_handle(multi_, easy);
+    curl_easy_cleanup(easy);  // not reused: libcurl lost track of it
+    ++item->attempts;
+    Retry(std::move(item), "no answer within request_timeout_ms and libcurl did not time the request out", -1, now,
+          outcomes, catalog);
   }
 }
 
@@ -367,6 +403,7 @@ void WebhookWorker::Loop() {
   std::vector<SinkOutcomeRecord> outcomes;
   CatalogProgress catalog;
   int64_t stop_by = 0;
+  int64_t first_outcome_ms = 0;  // when the oldest outcome not yet recorded was reached; 0: none
   for (;;) {
     const bool stopping = stopping_.load();
     if (stopping && stop_by == 0) stop_by = NowMs() + kStopGraceMs;
@@ -374,7 +411,16 @@ void WebhookWorker::Loop() {
     int running = 0;
     curl_multi_perform(multi_, &running);
     Collect(outcomes, catalog);
-    Record(outcomes, catalog);
+    TakeBackStuck(outcomes, catalog);
+    const int64_t now = NowMs();
+    const bool pending = !outcomes.empty() || !catalog.empty();
+    if (pending && first_outcome_ms == 0) first_outcome_ms = now;
+    const size_t enough = static_cast<size_t>(std::max(1, options_.max_in_flight / 2));
+    if (pending &&
+        (stopping || running_.empty() || outcomes.size() >= enough || now - first_outcome_ms >= kRecordDelayMs)) {
+      Record(outcomes, catalog);
+      first_outcome_ms = outcomes.empty() && catalog.empty() ? 0 : now;  // a failed record is tried again
+    }
     if (stopping && (running_.empty() || NowMs() >= stop_by)) {
       if (!running_.empty()) {
         Log(LogLevel::kWarning, "webhook_requests_abandoned",
@@ -386,6 +432,7 @@ void WebhookWorker::Loop() {
     int64_t wait_ms = 1'000;
     if (!retry_.empty()) wait_ms = std::clamp<int64_t>(retry_.begin()->first - NowMs(), 0, wait_ms);
     if (stopping) wait_ms = std::min<int64_t>(wait_ms, 50);
+    if (first_outcome_ms != 0) wait_ms = std::clamp<int64_t>(first_outcome_ms + kRecordDelayMs - NowMs(), 0, wait_ms);
     curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait_ms), nullptr);
   }
 }

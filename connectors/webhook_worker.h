@@ -9,7 +9,8 @@
 // connection per request in flight).
 //
 // Outcomes (ClassifyWebhookResponse) are recorded in the inbox in one
-// transaction per pass of the loop, and the link told (on_outcome). A
+// transaction for up to half of max_in_flight of them (or what came within
+// 2 ms), and the link told (on_outcome). A
 // message to retry waits out its back-off (with jitter; the server's
 // Retry-After when longer) apart from the others, which keep flowing;
 // after max_attempts, or once its envelope's expiry has passed, it is
@@ -58,7 +59,7 @@ struct WebhookOptions {
   // Development only: no certificate or host name check (and plain http://
   // allowed). Logged loudly at every start.
   bool insecure_skip_tls_verify = false;
-  int max_in_flight = 16;
+  int max_in_flight = 64;
   int64_t connect_timeout_ms = 5'000;
   int64_t timeout_ms = 30'000;  // whole request, connection included
   int max_attempts = 1'000;
@@ -101,6 +102,13 @@ class WebhookWorker final : public DeliveryWorker {
   void Collect(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
   void Finish(Item& item, SinkOutcomeRecord outcome, CatalogProgress& catalog,
               std::vector<SinkOutcomeRecord>& outcomes);
+  // A failed attempt (counted already): scheduled again after the back-off,
+  // or recorded undeliverable after max_attempts or past its expiry.
+  void Retry(std::unique_ptr<Item> item, const std::string& error, int64_t retry_after_ms, int64_t now,
+             std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
+  // Requests libcurl still holds well past request_timeout_ms: taken back
+  // and retried.
+  void TakeBackStuck(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
   // Records and, when that fails, keeps them for the next pass.
   void Record(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
   // Reads the inbox from the start again (parked or waiting catalog

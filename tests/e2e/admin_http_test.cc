@@ -73,6 +73,10 @@ class AdminHttpTest : public ::testing::Test {
         REGLINE_GATEWAY_BINARY, dir_.path(), "",
         "\n[admin]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"" + token.string() + "\"\n");
     ASSERT_TRUE(gateway_->Start()) << gateway_->Log();
+    // Written once the admin endpoint listens, just after the endpoint file
+    // Start() waits for.
+    ASSERT_TRUE(
+        testing::WaitFor([&] { return !testing::ReadFile(gateway_->data_dir() / "admin.url").empty(); }, 10'000));
     std::string url = testing::ReadFile(gateway_->data_dir() / "admin.url");
     while (!url.empty() && url.back() == '\n') url.pop_back();
     ASSERT_FALSE(url.empty()) << gateway_->Log();

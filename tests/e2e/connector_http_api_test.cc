@@ -32,7 +32,11 @@ class ConnectorHttpApiTest : public testing::ConnectorHarness {
 
   // A client of the API of `connector` (after Start), with the token.
   std::unique_ptr<httplib::Client> Api(const testing::ConnectorProcess& connector, const std::string& token = kToken) {
-    std::string url = testing::ReadFile(connector.data_dir() / "http_api.url");
+    // Written once the API listens, just after the endpoint file Start()
+    // waits for.
+    const auto file = connector.data_dir() / "http_api.url";
+    EXPECT_TRUE(testing::WaitFor([&] { return !testing::ReadFile(file).empty(); }, 10'000));
+    std::string url = testing::ReadFile(file);
     while (!url.empty() && url.back() == '\n') url.pop_back();
     auto client = std::make_unique<httplib::Client>(url);
     if (!token.empty()) client->set_bearer_token_auth(token);
@@ -203,6 +207,7 @@ TEST_F(ConnectorHttpApiTest, AConnectorKilledRightAfterA202StillSendsTheMessageA
     ASSERT_EQ(r->status, 202) << r->body;
   }
   connector->Kill(SIGKILL);
+  std::filesystem::remove(connector->data_dir() / "http_api.url");
 
   ASSERT_TRUE(gateway_->Start()) << gateway_->Log();
   ASSERT_TRUE(connector->Start()) << connector->Log();
