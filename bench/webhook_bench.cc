@@ -81,7 +81,7 @@ struct Args {
   int rate = 5000;
   int seconds = 5;
   size_t payload = 1024;
-  std::vector<int> max_in_flight = {16};
+  std::vector<int> max_in_flight = {64};
   std::string runs = "both";  // "full", "rate" or "both"
   int repeat = 1;
   bool http1 = false;  // nginx listens without http2: HTTP/1.1 keep-alive
@@ -91,23 +91,24 @@ struct Args {
 };
 
 [[noreturn]] void Usage(int rc) {
-  std::fprintf(rc == 0 ? stdout : stderr,
-               "usage: webhook_bench [--messages N] [--rate N] [--seconds N] [--payload B]\n"
-               "                     [--max-in-flight N[,N...]] [--runs full|rate|both] [--repeat N]\n"
-               "                     [--http1] [--early-204] [--nginx-workers N] [--keep]\n"
-               "Webhook sink throughput and latency: a real WebhookWorker posting from a durable connector\n"
-               "inbox to a local nginx over HTTPS that answers 204 (needs: apt-get install nginx-light).\n"
-               "  --messages N        full-speed run: messages inserted up front (default 50000)\n"
-               "  --rate N            offered-rate run: messages/s inserted (default 5000)\n"
-               "  --seconds N         offered-rate run: for this long (default 5)\n"
-               "  --payload B         directive payload bytes (default 1024)\n"
-               "  --max-in-flight L   the worker's max_in_flight; a comma list runs each (default 16)\n"
-               "  --runs R            full, rate or both (default both)\n"
-               "  --repeat N          every run this many times (default 1)\n"
-               "  --http1             nginx without http2 on its listen line (HTTP/1.1 keep-alive)\n"
-               "  --early-204         nginx answers `return 204` without reading the body first (see docs)\n"
-               "  --nginx-workers N   nginx worker_processes (default 1)\n"
-               "  --keep              keep the directory under /var/tmp (config, logs, inboxes)\n");
+  std::fprintf(
+      rc == 0 ? stdout : stderr,
+      "usage: webhook_bench [--messages N] [--rate N] [--seconds N] [--payload B]\n"
+      "                     [--max-in-flight N[,N...]] [--runs full|rate|both] [--repeat N]\n"
+      "                     [--http1] [--early-204] [--nginx-workers N] [--keep]\n"
+      "Webhook sink throughput and latency: a real WebhookWorker posting from a durable connector\n"
+      "inbox to a local nginx over HTTPS that answers 204 (needs: apt-get install nginx-light).\n"
+      "  --messages N        full-speed run: messages inserted up front (default 50000)\n"
+      "  --rate N            offered-rate run: messages/s inserted (default 5000)\n"
+      "  --seconds N         offered-rate run: for this long (default 5)\n"
+      "  --payload B         directive payload bytes (default 1024)\n"
+      "  --max-in-flight L   the worker's max_in_flight; a comma list runs each (default 64, as the connector)\n"
+      "  --runs R            full, rate or both (default both)\n"
+      "  --repeat N          every run this many times (default 1)\n"
+      "  --http1             nginx without http2 on its listen line (HTTP/1.1 keep-alive)\n"
+      "  --early-204         nginx answers `return 204` without reading the body first (see docs)\n"
+      "  --nginx-workers N   nginx worker_processes (default 1)\n"
+      "  --keep              keep the directory under /var/tmp (config, logs, inboxes)\n");
   std::exit(rc);
 }
 
