@@ -86,15 +86,9 @@ std::string Resolve(const std::string& config_file, const std::string& path);
 // A secret from a file of mode 0600: its contents without trailing
 // whitespace, at least 16 bytes.
 Result<std::string> ReadSecret(const std::string& file, const std::string& key, const std::string& path) {
-  Result<std::string> secret = crypto::ReadSmallFile(path, crypto::FileSecrecy::kOwnerOnly);
+  Result<std::string> secret = crypto::ReadSecretFile(path);
   if (!secret.ok()) return secret.status().WithContext(file + ": " + key);
-  std::string_view text = *secret;
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
-  if (text.size() < 16) {
-    return InvalidArgument(file + ": " + key + ": " + path +
-                           " holds fewer than 16 bytes; use a long random secret (e.g. openssl rand -hex 32)");
-  }
-  return std::string(text);
+  return secret;
 }
 
 // The keys that belong to one sink type; a key of another type is refused
@@ -120,62 +114,49 @@ constexpr TypeKey kTypeKeys[] = {
 };
 
 Status ReadWebhook(const std::string& file, TableReader& r, SinkConfig& s) {
-  REGLINE_RETURN_IF_ERROR(r.Get("url", s.url));
+  WebhookOptions& w = s.webhook;
+  REGLINE_RETURN_IF_ERROR(r.Get("url", w.url));
   REGLINE_RETURN_IF_ERROR(r.Get("secret_file", s.secret_file));
-  REGLINE_RETURN_IF_ERROR(r.Get("ca_file", s.ca_file));
-  REGLINE_RETURN_IF_ERROR(r.Get("client_cert", s.client_cert));
-  REGLINE_RETURN_IF_ERROR(r.Get("client_key", s.client_key));
-  REGLINE_RETURN_IF_ERROR(r.GetBool("insecure_skip_tls_verify_for_development", s.insecure_skip_tls_verify));
-  REGLINE_RETURN_IF_ERROR(r.GetInt("max_in_flight", s.max_in_flight, 1, 1024));
-  REGLINE_RETURN_IF_ERROR(r.GetInt("connect_timeout_ms", s.connect_timeout_ms, 10, kDayMs));
-  REGLINE_RETURN_IF_ERROR(r.GetInt("request_timeout_ms", s.request_timeout_ms, 10, kDayMs));
-  REGLINE_RETURN_IF_ERROR(r.GetInt("max_attempts", s.max_attempts, 1, 1'000'000));
+  REGLINE_RETURN_IF_ERROR(r.Get("ca_file", w.ca_file));
+  REGLINE_RETURN_IF_ERROR(r.Get("client_cert", w.client_cert_file));
+  REGLINE_RETURN_IF_ERROR(r.Get("client_key", w.client_key_file));
+  REGLINE_RETURN_IF_ERROR(r.GetBool("insecure_skip_tls_verify_for_development", w.insecure_skip_tls_verify));
+  REGLINE_RETURN_IF_ERROR(r.GetInt("max_in_flight", w.max_in_flight, 1, 1024));
+  REGLINE_RETURN_IF_ERROR(r.GetInt("connect_timeout_ms", w.connect_timeout_ms, 10, kDayMs));
+  REGLINE_RETURN_IF_ERROR(r.GetInt("request_timeout_ms", w.timeout_ms, 10, kDayMs));
+  REGLINE_RETURN_IF_ERROR(r.GetInt("max_attempts", w.max_attempts, 1, 1'000'000));
   REGLINE_RETURN_IF_ERROR(r.Finish());
-  if (s.url.empty()) return r.Missing("url");
+  if (w.url.empty()) return r.Missing("url");
   if (s.secret_file.empty()) return r.Missing("secret_file");
-  const bool https = s.url.rfind("https://", 0) == 0;
-  if (!https && !(s.insecure_skip_tls_verify && s.url.rfind("http://", 0) == 0)) {
+  const bool https = w.url.rfind("https://", 0) == 0;
+  if (!https && !(w.insecure_skip_tls_verify && w.url.rfind("http://", 0) == 0)) {
     return r.Error(*r.Find("url"), "url",
                    "must be an https:// URL (http:// only with insecure_skip_tls_verify_for_development = true), "
                    "not '" +
-                       s.url + "'");
+                       w.url + "'");
   }
-  if (s.client_cert.empty() != s.client_key.empty()) {
-    const char* given = s.client_cert.empty() ? "client_key" : "client_cert";
+  if (w.client_cert_file.empty() != w.client_key_file.empty()) {
+    const char* given = w.client_cert_file.empty() ? "client_key" : "client_cert";
     return r.Error(*r.Find(given), given, "needs client_cert and client_key together (mutual TLS)");
   }
   s.secret_file = Resolve(file, s.secret_file);
-  if (!s.ca_file.empty()) s.ca_file = Resolve(file, s.ca_file);
-  if (!s.client_cert.empty()) {
-    s.client_cert = Resolve(file, s.client_cert);
-    s.client_key = Resolve(file, s.client_key);
+  if (!w.ca_file.empty()) w.ca_file = Resolve(file, w.ca_file);
+  if (!w.client_cert_file.empty()) {
+    w.client_cert_file = Resolve(file, w.client_cert_file);
+    w.client_key_file = Resolve(file, w.client_key_file);
   }
   Result<std::string> secret = ReadSecret(file, "sink.secret_file", s.secret_file);
   if (!secret.ok()) return secret.status();
-  s.secret = std::move(secret).value();
+  w.secret = std::move(secret).value();
   return Status::Ok();
 }
 
 Status ReadHttpApi(const std::string& file, TableReader& r, HttpApiConfig& a) {
   a.enabled = true;
-  std::string listen = "127.0.0.1:0";
-  REGLINE_RETURN_IF_ERROR(r.Get("listen", listen));
+  REGLINE_RETURN_IF_ERROR(r.GetHostPort("listen", a.host, a.port));
   REGLINE_RETURN_IF_ERROR(r.Get("token_file", a.token_file));
   REGLINE_RETURN_IF_ERROR(r.GetInt("max_body_bytes", a.max_body_bytes, 1024, 64 << 20));
   REGLINE_RETURN_IF_ERROR(r.Finish());
-  const size_t colon = listen.rfind(':');
-  int port = -1;
-  if (colon != std::string::npos && colon > 0) {
-    const std::string digits = listen.substr(colon + 1);
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) port = -1;
-  }
-  if (port < 0 || port > 65535) {
-    return r.Error(*r.Find("listen"), "listen", "must be HOST:PORT, e.g. \"127.0.0.1:8470\" (port 0: any free one)");
-  }
-  a.host = listen.substr(0, colon);
-  if (a.host.size() > 2 && a.host.front() == '[' && a.host.back() == ']') a.host = a.host.substr(1, a.host.size() - 2);
-  a.port = port;
   if (a.token_file.empty()) return r.Missing("token_file");
   a.token_file = Resolve(file, a.token_file);
   Result<std::string> token = ReadSecret(file, "http_api.token_file", a.token_file);
@@ -237,6 +218,8 @@ Status ReadSink(const std::string& file, TableReader& r, const toml::table& t, S
     return r.Error(r.Find("retry_max_ms") ? *r.Find("retry_max_ms") : t, "retry_max_ms",
                    "must not be below retry_min_ms");
   }
+  s.webhook.retry_min_ms = s.retry_min_ms;
+  s.webhook.retry_max_ms = s.retry_max_ms;
   return Status::Ok();
 }
 

@@ -29,6 +29,26 @@ enum class SinkType {
 };
 std::string_view SinkTypeName(SinkType t);
 
+// [sink] type = "webhook": what the WebhookWorker (webhook_worker.h) posts
+// with. The config reader fills it (paths resolved against the config file,
+// the secret read from secret_file, retry_* from the [sink] keys).
+struct WebhookOptions {
+  std::string url;               // https:// (http:// only with insecure_skip_tls_verify)
+  std::string secret;            // the HMAC key shared with the platform
+  std::string ca_file;           // PEM bundle to verify the server against; empty: the system store
+  std::string client_cert_file;  // mutual TLS: PEM certificate (chain) ...
+  std::string client_key_file;   // ... and its key; both or neither
+  // Development only: no certificate or host name check (and plain http://
+  // allowed). Logged loudly at every start.
+  bool insecure_skip_tls_verify = false;
+  int max_in_flight = 64;
+  int64_t connect_timeout_ms = 5'000;
+  int64_t timeout_ms = 30'000;  // whole request, connection included
+  int max_attempts = 1'000;
+  int64_t retry_min_ms = 1'000;
+  int64_t retry_max_ms = 60'000;
+};
+
 struct SinkConfig {
   SinkType type = SinkType::kSpool;
   std::string directory;          // spool: where the files go
@@ -36,18 +56,8 @@ struct SinkConfig {
   int64_t timeout_ms = 30'000;    // command: longest run before it is killed and retried
   int64_t retry_min_ms = 1'000;   // a failed hand-over is retried after this, doubling ...
   int64_t retry_max_ms = 60'000;  // ... up to this
-  // webhook (see WebhookOptions; paths resolved against the config file):
-  std::string url;
-  std::string secret_file;  // 0600; its contents, trailing newline dropped, are `secret`
-  std::string secret;
-  std::string ca_file;
-  std::string client_cert;
-  std::string client_key;
-  bool insecure_skip_tls_verify = false;
-  int max_in_flight = 64;
-  int64_t connect_timeout_ms = 5'000;
-  int64_t request_timeout_ms = 30'000;
-  int max_attempts = 1'000;
+  std::string secret_file;        // webhook: 0600; its contents, trailing newline dropped, are webhook.secret
+  WebhookOptions webhook;
 };
 
 // [http_api]: the local HTTP API (http_api.h); off when the table is absent.

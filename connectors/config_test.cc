@@ -256,13 +256,13 @@ insecure_plaintext_for_development = true
   Result<ConnectorConfig> c = Load(text);
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->sink.type, SinkType::kWebhook);
-  EXPECT_EQ(c->sink.secret, "0123456789abcdef0123");
-  EXPECT_EQ(c->sink.ca_file, dir_.File("platform-ca.pem"));
-  EXPECT_EQ(c->sink.client_key, dir_.File("client.key"));
-  EXPECT_EQ(c->sink.max_in_flight, 32);
-  EXPECT_EQ(c->sink.request_timeout_ms, 5000);
-  EXPECT_EQ(c->sink.connect_timeout_ms, 5000);  // the default
-  EXPECT_FALSE(c->sink.insecure_skip_tls_verify);
+  EXPECT_EQ(c->sink.webhook.secret, "0123456789abcdef0123");
+  EXPECT_EQ(c->sink.webhook.ca_file, dir_.File("platform-ca.pem"));
+  EXPECT_EQ(c->sink.webhook.client_key_file, dir_.File("client.key"));
+  EXPECT_EQ(c->sink.webhook.max_in_flight, 32);
+  EXPECT_EQ(c->sink.webhook.timeout_ms, 5000);
+  EXPECT_EQ(c->sink.webhook.connect_timeout_ms, 5000);  // the default
+  EXPECT_FALSE(c->sink.webhook.insecure_skip_tls_verify);
 }
 
 struct BadCase {

@@ -87,19 +87,7 @@ Status Connector::Start() {
   if (sink_ != nullptr) {
     worker_ = std::make_unique<SinkWorker>(*inbox_, *sink_, wo, [this] { link_->Notify(); });
   } else {
-    WebhookOptions w;
-    w.url = config_.sink.url;
-    w.secret = config_.sink.secret;
-    w.ca_file = config_.sink.ca_file;
-    w.client_cert_file = config_.sink.client_cert;
-    w.client_key_file = config_.sink.client_key;
-    w.insecure_skip_tls_verify = config_.sink.insecure_skip_tls_verify;
-    w.max_in_flight = config_.sink.max_in_flight;
-    w.connect_timeout_ms = config_.sink.connect_timeout_ms;
-    w.timeout_ms = config_.sink.request_timeout_ms;
-    w.max_attempts = config_.sink.max_attempts;
-    w.retry_min_ms = config_.sink.retry_min_ms;
-    w.retry_max_ms = config_.sink.retry_max_ms;
+    const WebhookOptions& w = config_.sink.webhook;
     if (w.insecure_skip_tls_verify) {
       Log(LogLevel::kWarning, "WEBHOOK_TLS_UNVERIFIED",
           {{"url", w.url},
@@ -107,8 +95,7 @@ Status Connector::Start() {
             "insecure_skip_tls_verify_for_development: the platform's server is not authenticated; never in "
             "production"}});
     }
-    Result<std::unique_ptr<WebhookWorker>> webhook =
-        WebhookWorker::Create(*inbox_, std::move(w), wo, [this] { link_->Notify(); });
+    Result<std::unique_ptr<WebhookWorker>> webhook = WebhookWorker::Create(*inbox_, w, wo, [this] { link_->Notify(); });
     if (!webhook.ok()) return webhook.status();
     worker_ = std::move(webhook).value();
   }

@@ -1,10 +1,8 @@
 #include "connectors/http_api.h"
 
 #include <httplib.h>
-#include <openssl/crypto.h>
 
 #include <charconv>
-#include <fstream>
 #include <future>
 #include <nlohmann/json.hpp>
 
@@ -13,6 +11,7 @@
 #include "ctl/envelopes.h"
 #include "ctl/json_input.h"
 #include "ctl/parse.h"
+#include "gateway/core/http_serving.h"
 #include "gateway/core/log.h"
 #include "gateway/protocol/frames.h"
 
@@ -148,22 +147,9 @@ Status HttpApi::Start() {
     res.set_content(json{{"error", "http_" + std::to_string(res.status)}, {"message", what}}.dump() + "\n",
                     "application/json");
   });
-  const int port = options_.port == 0 ? server_->bind_to_any_port(options_.host)
-                                      : (server_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
-  if (port <= 0) {
-    return IOError("http_api: cannot listen on " + options_.host + ":" + std::to_string(options_.port));
-  }
-  url_ = "http://" + (options_.host.find(':') != std::string::npos ? "[" + options_.host + "]" : options_.host) + ":" +
-         std::to_string(port);
-  if (!options_.url_file.empty()) {
-    const std::string tmp = options_.url_file + ".tmp";
-    std::ofstream out(tmp, std::ios::trunc);
-    out << url_ << "\n";
-    out.close();
-    if (!out || std::rename(tmp.c_str(), options_.url_file.c_str()) != 0) {
-      return IOError("http_api: cannot write " + options_.url_file);
-    }
-  }
+  Result<std::string> url = BindAndPublish(*server_, options_.host, options_.port, options_.url_file, "http_api");
+  if (!url.ok()) return url.status();
+  url_ = std::move(url).value();
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return Status::Ok();
 }
@@ -174,15 +160,13 @@ void HttpApi::Stop() {
 }
 
 bool HttpApi::Authorized(const httplib::Request& req, httplib::Response& res) const {
-  const std::string header = req.get_header_value("Authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (header.rfind(kBearer, 0) != 0) {
+  const BearerCheck check = CheckBearer(req, options_.token);
+  if (check == BearerCheck::kMissing) {
     res.set_header("WWW-Authenticate", "Bearer realm=\"regline-connector\"");
     Answer(res, 401, {{"error", "unauthenticated"}, {"message", "an Authorization: Bearer token is required"}});
     return false;
   }
-  const std::string_view given = std::string_view(header).substr(kBearer.size());
-  if (given.size() != options_.token.size() || CRYPTO_memcmp(given.data(), options_.token.data(), given.size()) != 0) {
+  if (check == BearerCheck::kWrong) {
     Answer(res, 403, {{"error", "permission_denied"}, {"message", "the bearer token is not this connector's"}});
     return false;
   }

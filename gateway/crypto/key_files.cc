@@ -91,4 +91,15 @@ Result<std::string> ReadSmallFile(const std::string& path, FileSecrecy secrecy) 
   return contents;
 }
 
+Result<std::string> ReadSecretFile(const std::string& path) {
+  Result<std::string> secret = ReadSmallFile(path, FileSecrecy::kOwnerOnly);
+  if (!secret.ok()) return secret.status();
+  std::string_view text = *secret;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  if (text.size() < 16) {
+    return InvalidArgument(path + " holds fewer than 16 bytes; use a long random secret (e.g. openssl rand -hex 32)");
+  }
+  return std::string(text);
+}
+
 }  // namespace regline::crypto

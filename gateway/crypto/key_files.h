@@ -37,4 +37,9 @@ enum class FileSecrecy {
 // names `path`.
 Result<std::string> ReadSmallFile(const std::string& path, FileSecrecy secrecy);
 
+// A shared secret (an HMAC key, a bearer token) from a kOwnerOnly file: its
+// contents without trailing whitespace. ReadSmallFile's errors, and
+// kInvalidArgument naming `path` when fewer than 16 bytes remain.
+Result<std::string> ReadSecretFile(const std::string& path);
+
 }  // namespace regline::crypto

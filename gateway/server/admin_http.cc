@@ -1,10 +1,6 @@
 #include "gateway/server/admin_http.h"
 
-#include <httplib.h>
-#include <openssl/crypto.h>
-
-#include <cstdio>
-#include <fstream>
+#include "gateway/core/http_serving.h"
 
 namespace regline::server {
 
@@ -27,17 +23,14 @@ Status AdminHttp::Start() {
     res.set_content(ready ? "ready\n" : "not ready\n", "text/plain; charset=utf-8");
   });
   server_->Get("/metrics", [this](const httplib::Request& req, httplib::Response& res) {
-    const std::string header = req.get_header_value("Authorization");
-    constexpr std::string_view kBearer = "Bearer ";
-    if (header.rfind(kBearer, 0) != 0) {
+    const BearerCheck check = CheckBearer(req, options_.token);
+    if (check == BearerCheck::kMissing) {
       res.status = 401;
       res.set_header("WWW-Authenticate", "Bearer realm=\"regline-gateway\"");
       res.set_content("an Authorization: Bearer token is required\n", "text/plain; charset=utf-8");
       return;
     }
-    const std::string_view given = std::string_view(header).substr(kBearer.size());
-    if (given.size() != options_.token.size() ||
-        CRYPTO_memcmp(given.data(), options_.token.data(), given.size()) != 0) {
+    if (check == BearerCheck::kWrong) {
       res.status = 403;
       res.set_content("the bearer token is not the gateway's [admin] token\n", "text/plain; charset=utf-8");
       return;
@@ -50,19 +43,9 @@ Status AdminHttp::Start() {
     }
     res.set_content(*text, "text/plain; version=0.0.4; charset=utf-8");
   });
-  const int port = options_.port == 0 ? server_->bind_to_any_port(options_.host)
-                                      : (server_->bind_to_port(options_.host, options_.port) ? options_.port : -1);
-  if (port <= 0) return IOError("[admin] cannot listen on " + options_.host + ":" + std::to_string(options_.port));
-  url_ = "http://" + options_.host + ":" + std::to_string(port);
-  if (!options_.url_file.empty()) {
-    const std::string tmp = options_.url_file + ".tmp";
-    std::ofstream out(tmp, std::ios::trunc);
-    out << url_ << "\n";
-    out.close();
-    if (!out || std::rename(tmp.c_str(), options_.url_file.c_str()) != 0) {
-      return IOError("[admin] cannot write " + options_.url_file);
-    }
-  }
+  Result<std::string> url = BindAndPublish(*server_, options_.host, options_.port, options_.url_file, "[admin]");
+  if (!url.ok()) return url.status();
+  url_ = std::move(url).value();
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   return Status::Ok();
 }

@@ -2,7 +2,6 @@
 
 #include <toml++/toml.h>
 
-#include <charconv>
 #include <filesystem>
 #include <set>
 
@@ -131,22 +130,9 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
   if (const toml::table* t = root["admin"].as_table()) {
     TableReader r(file, *t, "admin.");
     c.admin.enabled = true;
-    std::string listen = "127.0.0.1:9470";
-    REGLINE_RETURN_IF_ERROR(r.Get("listen", listen));
+    REGLINE_RETURN_IF_ERROR(r.GetHostPort("listen", c.admin.host, c.admin.port));
     REGLINE_RETURN_IF_ERROR(r.Get("token_file", c.admin.token_file));
     REGLINE_RETURN_IF_ERROR(r.Finish());
-    const size_t colon = listen.rfind(':');
-    int port = -1;
-    if (colon != std::string::npos && colon > 0) {
-      const std::string digits = listen.substr(colon + 1);
-      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
-      if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty()) port = -1;
-    }
-    if (port < 0 || port > 65535) {
-      return r.Error(*r.Find("listen"), "listen", "must be HOST:PORT, e.g. \"127.0.0.1:9470\" (port 0: any free one)");
-    }
-    c.admin.host = listen.substr(0, colon);
-    c.admin.port = port;
     if (c.admin.token_file.empty()) return r.Missing("token_file");
   }
   // Relative paths count from the config file's directory.
@@ -159,15 +145,9 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
   resolve(c.policy_file);
   if (c.admin.enabled) {
     resolve(c.admin.token_file);
-    Result<std::string> token = crypto::ReadSmallFile(c.admin.token_file, crypto::FileSecrecy::kOwnerOnly);
+    Result<std::string> token = crypto::ReadSecretFile(c.admin.token_file);
     if (!token.ok()) return token.status().WithContext(file + ": admin.token_file");
-    std::string_view text = *token;
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
-    if (text.size() < 16) {
-      return InvalidArgument(file + ": admin.token_file: " + c.admin.token_file +
-                             " holds fewer than 16 bytes; use a long random token (e.g. openssl rand -hex 32)");
-    }
-    c.admin.token = std::string(text);
+    c.admin.token = std::move(token).value();
   }
   if (c.identity.empty()) return InvalidArgument(file + ": gateway.identity must not be empty");
   if (!c.security.insecure_plaintext_for_development) {

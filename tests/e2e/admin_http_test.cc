@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <limits>
 #include <map>
 #include <regex>
 #include <set>
@@ -63,6 +64,17 @@ std::map<std::string, double> ParseExposition(const std::string& text, std::stri
   return samples;
 }
 
+// The sample `key` of a scrape; a missing one fails the test (and gives
+// NaN, which no comparison accepts) instead of reading as 0.
+double At(const std::map<std::string, double>& samples, const std::string& key) {
+  auto it = samples.find(key);
+  if (it == samples.end()) {
+    ADD_FAILURE() << "no sample " << key;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  return it->second;
+}
+
 class AdminHttpTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -82,17 +94,6 @@ class AdminHttpTest : public ::testing::Test {
     ASSERT_FALSE(url.empty()) << gateway_->Log();
     http_ = std::make_unique<httplib::Client>(url);
     http_->set_read_timeout(10, 0);
-  }
-
-  std::unique_ptr<protocol::Client> Connect(const std::string& name, schema::Role role, uint32_t credit = 0) {
-    protocol::ClientOptions o;
-    o.endpoint = gateway_->endpoint();
-    o.identity = name;
-    o.role = role;
-    o.initial_credit = credit;
-    Result<std::unique_ptr<protocol::Client>> c = protocol::Client::Connect(ctx_, o);
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return c.ok() ? std::move(c).value() : nullptr;
   }
 
   std::map<std::string, double> Scrape() {
@@ -130,7 +131,7 @@ TEST_F(AdminHttpTest, HealthAndReadinessNeedNoTokenButMetricsDo) {
 }
 
 TEST_F(AdminHttpTest, AScrapeParsesLineByLineAndShowsTheTrafficThatHappened) {
-  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  auto samr = gateway_->Connect(ctx_, "samr-console", schema::Role::REGULATOR);
   ASSERT_TRUE(samr);
   const MessageId first{0x0190000000000001, 1}, second{0x0190000000000001, 2};
   ASSERT_TRUE(samr->Submit(connector::testing::DirectiveEnvelope(first)).ok());
@@ -141,14 +142,15 @@ TEST_F(AdminHttpTest, AScrapeParsesLineByLineAndShowsTheTrafficThatHappened) {
                                 connector::testing::SamplePayload(schema::MessageKind::DIRECTIVE)))
                    .ok());
   std::map<std::string, double> before = Scrape();
-  EXPECT_EQ(before[R"(regline_queue_depth{recipient="douyin",state="queued"})"], 2);
-  EXPECT_GT(before[R"(regline_oldest_queued_age_seconds{recipient="douyin"})"], 0.0 - 1e-9);
-  EXPECT_GE(before[R"(regline_refusals_total{reason="invalidArgument"})"], 1);
-  EXPECT_GE(before["regline_commit_batch_items_count"], 1);
-  EXPECT_EQ(before[R"(regline_commit_batch_items_bucket{le="+Inf"})"], before["regline_commit_batch_items_count"]);
-  EXPECT_GE(before["regline_commit_duration_seconds_count"], 1);
+  EXPECT_EQ(At(before, R"(regline_queue_depth{recipient="douyin",state="queued"})"), 2);
+  EXPECT_GE(At(before, R"(regline_oldest_queued_age_seconds{recipient="douyin"})"), 0.0);
+  EXPECT_GE(At(before, R"(regline_refusals_total{reason="invalidArgument"})"), 1);
+  EXPECT_GE(At(before, "regline_commit_batch_items_count"), 1);
+  EXPECT_EQ(At(before, R"(regline_commit_batch_items_bucket{le="+Inf"})"),
+            At(before, "regline_commit_batch_items_count"));
+  EXPECT_GE(At(before, "regline_commit_duration_seconds_count"), 1);
 
-  auto douyin = Connect("douyin", schema::Role::PLATFORM, 16);
+  auto douyin = gateway_->Connect(ctx_, "douyin", schema::Role::PLATFORM, 16);
   ASSERT_TRUE(douyin);
   int acked = 0;
   testing::WaitFor(
@@ -170,14 +172,14 @@ TEST_F(AdminHttpTest, AScrapeParsesLineByLineAndShowsTheTrafficThatHappened) {
   ASSERT_TRUE(testing::WaitFor(
       [&] {
         after = Scrape();
-        return after["regline_connected_peers"] >= 2;  // counted on the gateway's 250 ms timer
+        return At(after, "regline_connected_peers") >= 2;  // counted on the gateway's 250 ms timer
       },
       5'000));
-  EXPECT_EQ(after[R"(regline_deliveries_total{recipient="douyin"})"], 2);
-  EXPECT_EQ(after[R"(regline_acknowledgements_total{recipient="douyin",stage="received"})"], 1);
-  EXPECT_EQ(after[R"(regline_queue_depth{recipient="douyin",state="queued"})"], 0);
-  EXPECT_EQ(after[R"(regline_queue_depth{recipient="douyin",state="in_flight"})"], 1);
-  EXPECT_EQ(after["regline_dead_letters"], 0);
+  EXPECT_EQ(At(after, R"(regline_deliveries_total{recipient="douyin"})"), 2);
+  EXPECT_EQ(At(after, R"(regline_acknowledgements_total{recipient="douyin",stage="received"})"), 1);
+  EXPECT_EQ(At(after, R"(regline_queue_depth{recipient="douyin",state="queued"})"), 0);
+  EXPECT_EQ(At(after, R"(regline_queue_depth{recipient="douyin",state="in_flight"})"), 1);
+  EXPECT_EQ(At(after, "regline_dead_letters"), 0);
 }
 
 }  // namespace

@@ -39,12 +39,32 @@ class ConnectorWebhookTest : public testing::ConnectorHarness {
            ca + "\"\nretry_min_ms = 100\nretry_max_ms = 400\n" + extra;
   }
 
+  // A server for this test; it lives until after the connector, so that
+  // the connector's kept-alive connections close before it stops.
+  testing::WebhookTestServer& NewServer() {
+    server_ = std::make_unique<testing::WebhookTestServer>(pki_, kSecret);
+    return *server_;
+  }
+
+  // Starts server_, a connector posting to it (`extra`: more [sink] keys;
+  // `ca`: the CA it trusts) and the regulator console.
+  void StartAll(const std::string& extra = "", const std::string& ca = "") {
+    ASSERT_TRUE(server_->Start());
+    connector_ = MakeConnector(WebhookSink(server_->url(), extra, ca));
+    ASSERT_TRUE(connector_->Start()) << connector_->Log();
+    samr_ = Console();
+    ASSERT_TRUE(samr_);
+  }
+
   testing::TestPki pki_;
   std::filesystem::path secret_file_;
+  std::unique_ptr<testing::WebhookTestServer> server_;
+  std::unique_ptr<testing::ConnectorProcess> connector_;
+  std::unique_ptr<protocol::Client> samr_;
 };
 
 TEST_F(ConnectorWebhookTest, SignedPostsAreDeliveredAndTheirOutcomesReachTheGateway) {
-  testing::WebhookTestServer server(pki_, kSecret);
+  testing::WebhookTestServer& server = NewServer();
   int answered = 0;
   server.Respond([&](const testing::ReceivedPost&, int, httplib::Response& res) {
     // The first says completed in its body; the second is a bare 202.
@@ -54,15 +74,11 @@ TEST_F(ConnectorWebhookTest, SignedPostsAreDeliveredAndTheirOutcomesReachTheGate
       res.status = 202;
     }
   });
-  ASSERT_TRUE(server.Start());
-  auto connector = MakeConnector(WebhookSink(server.url()));
-  ASSERT_TRUE(connector->Start()) << connector->Log();
-  auto samr = Console();
-  ASSERT_TRUE(samr);
-  MessageId first = SubmitDirective(*samr, 1);
-  ASSERT_TRUE(WaitForState(*samr, first, DeliveryState::COMPLETED, 20'000)) << connector->Log();
-  MessageId second = SubmitDirective(*samr, 2);
-  ASSERT_TRUE(WaitForState(*samr, second, DeliveryState::ACCEPTED, 20'000)) << connector->Log();
+  ASSERT_NO_FATAL_FAILURE(StartAll());
+  MessageId first = SubmitDirective(*samr_, 1);
+  ASSERT_TRUE(WaitForState(*samr_, first, DeliveryState::COMPLETED, 20'000)) << connector_->Log();
+  MessageId second = SubmitDirective(*samr_, 2);
+  ASSERT_TRUE(WaitForState(*samr_, second, DeliveryState::ACCEPTED, 20'000)) << connector_->Log();
 
   std::vector<testing::ReceivedPost> posts = server.Posts();
   ASSERT_EQ(posts.size(), 2u);
@@ -80,18 +96,15 @@ TEST_F(ConnectorWebhookTest, SignedPostsAreDeliveredAndTheirOutcomesReachTheGate
 }
 
 TEST_F(ConnectorWebhookTest, AServerTheCaDoesNotVouchForIsRefusedAndNothingIsMarkedDelivered) {
-  testing::WebhookTestServer server(pki_, kSecret);
-  ASSERT_TRUE(server.Start());
-  auto connector = MakeConnector(WebhookSink(server.url(), "", pki_.other_ca().string()));
-  ASSERT_TRUE(connector->Start()) << connector->Log();
-  auto samr = Console();
-  ASSERT_TRUE(samr);
-  MessageId id = SubmitDirective(*samr, 1);
-  ASSERT_TRUE(testing::WaitFor([&] { return connector->LogCount("webhook_retry") >= 2; }, 20'000)) << connector->Log();
-  EXPECT_NE(connector->Log().find("SSL certificate problem"), std::string::npos) << connector->Log();
+  testing::WebhookTestServer& server = NewServer();
+  ASSERT_NO_FATAL_FAILURE(StartAll("", pki_.other_ca().string()));
+  MessageId id = SubmitDirective(*samr_, 1);
+  ASSERT_TRUE(testing::WaitFor([&] { return connector_->LogCount("webhook_retry") >= 2; }, 20'000))
+      << connector_->Log();
+  EXPECT_NE(connector_->Log().find("SSL certificate problem"), std::string::npos) << connector_->Log();
   EXPECT_TRUE(server.Posts().empty());
   // Received by the connector, never handed over: the gateway hears no more.
-  EXPECT_EQ(StateAtGateway(*samr, id), DeliveryState::DELIVERED);
+  EXPECT_EQ(StateAtGateway(*samr_, id), DeliveryState::DELIVERED);
 }
 
 TEST_F(ConnectorWebhookTest, MutualTlsIsRefusedWithoutTheClientCertificateAndWorksWithIt) {
@@ -119,7 +132,7 @@ TEST_F(ConnectorWebhookTest, MutualTlsIsRefusedWithoutTheClientCertificateAndWor
 }
 
 TEST_F(ConnectorWebhookTest, A500IsRetriedWithoutHoldingBackOthersAndDeliveredOnce) {
-  testing::WebhookTestServer server(pki_, kSecret);
+  testing::WebhookTestServer& server = NewServer();
   const MessageId first{0x0190000000000001, 0xd1000001};
   server.Respond([&](const testing::ReceivedPost& post, int nth, httplib::Response& res) {
     if (post.idempotency_key == first.ToHex() && nth <= 3) {
@@ -127,15 +140,11 @@ TEST_F(ConnectorWebhookTest, A500IsRetriedWithoutHoldingBackOthersAndDeliveredOn
       res.set_content("database unavailable", "text/plain");
     }
   });
-  ASSERT_TRUE(server.Start());
-  auto connector = MakeConnector(WebhookSink(server.url()));
-  ASSERT_TRUE(connector->Start()) << connector->Log();
-  auto samr = Console();
-  ASSERT_TRUE(samr);
-  ASSERT_EQ(SubmitDirective(*samr, 1), first);
-  MessageId second = SubmitDirective(*samr, 2);
-  ASSERT_TRUE(WaitForState(*samr, first, DeliveryState::ACCEPTED, 20'000)) << connector->Log();
-  ASSERT_TRUE(WaitForState(*samr, second, DeliveryState::ACCEPTED, 20'000)) << connector->Log();
+  ASSERT_NO_FATAL_FAILURE(StartAll());
+  ASSERT_EQ(SubmitDirective(*samr_, 1), first);
+  MessageId second = SubmitDirective(*samr_, 2);
+  ASSERT_TRUE(WaitForState(*samr_, first, DeliveryState::ACCEPTED, 20'000)) << connector_->Log();
+  ASSERT_TRUE(WaitForState(*samr_, second, DeliveryState::ACCEPTED, 20'000)) << connector_->Log();
   EXPECT_EQ(server.Accepted(first.ToHex()), 1);
   EXPECT_EQ(server.Accepted(second.ToHex()), 1);
   std::vector<int> attempts;
@@ -150,51 +159,43 @@ TEST_F(ConnectorWebhookTest, A500IsRetriedWithoutHoldingBackOthersAndDeliveredOn
   }
   EXPECT_EQ(attempts, (std::vector<int>{1, 2, 3, 4}));
   EXPECT_LT(second_done, first_done) << "the later message waited for the retried one";
-  EXPECT_GE(connector->LogCount("webhook_retry"), 3);
+  EXPECT_GE(connector_->LogCount("webhook_retry"), 3);
 }
 
 TEST_F(ConnectorWebhookTest, AfterMaxAttemptsAMessageIsUndeliverableAndTheOthersGoOn) {
-  testing::WebhookTestServer server(pki_, kSecret);
+  testing::WebhookTestServer& server = NewServer();
   const MessageId doomed{0x0190000000000001, 0xd1000001};
   server.Respond([&](const testing::ReceivedPost& post, int, httplib::Response& res) {
     if (post.idempotency_key == doomed.ToHex()) res.status = 503;
   });
-  ASSERT_TRUE(server.Start());
-  auto connector = MakeConnector(WebhookSink(server.url(), "max_attempts = 3\n"));
-  ASSERT_TRUE(connector->Start()) << connector->Log();
-  auto samr = Console();
-  ASSERT_TRUE(samr);
-  ASSERT_EQ(SubmitDirective(*samr, 1), doomed);
-  MessageId fine = SubmitDirective(*samr, 2);
-  ASSERT_TRUE(WaitForState(*samr, fine, DeliveryState::ACCEPTED, 20'000)) << connector->Log();
-  ASSERT_TRUE(testing::WaitFor([&] { return connector->LogCount("webhook_undeliverable") == 1; }, 20'000))
-      << connector->Log();
-  EXPECT_NE(connector->Log().find("gave up after 3 attempt(s); last: HTTP 503"), std::string::npos)
-      << connector->Log();
+  ASSERT_NO_FATAL_FAILURE(StartAll("max_attempts = 3\n"));
+  ASSERT_EQ(SubmitDirective(*samr_, 1), doomed);
+  MessageId fine = SubmitDirective(*samr_, 2);
+  ASSERT_TRUE(WaitForState(*samr_, fine, DeliveryState::ACCEPTED, 20'000)) << connector_->Log();
+  ASSERT_TRUE(testing::WaitFor([&] { return connector_->LogCount("webhook_undeliverable") == 1; }, 20'000))
+      << connector_->Log();
+  EXPECT_NE(connector_->Log().find("gave up after 3 attempt(s); last: HTTP 503"), std::string::npos)
+      << connector_->Log();
   std::this_thread::sleep_for(500ms);
   int attempts = 0;
   for (const auto& p : server.Posts()) attempts += p.idempotency_key == doomed.ToHex();
   EXPECT_EQ(attempts, 3);  // and no more
   // The platform never had it: the gateway hears "received" only, so its
   // deadlines keep running.
-  EXPECT_EQ(StateAtGateway(*samr, doomed), DeliveryState::DELIVERED);
+  EXPECT_EQ(StateAtGateway(*samr_, doomed), DeliveryState::DELIVERED);
 }
 
 TEST_F(ConnectorWebhookTest, A429WaitsAsLongAsRetryAfterSays) {
-  testing::WebhookTestServer server(pki_, kSecret);
+  testing::WebhookTestServer& server = NewServer();
   server.Respond([&](const testing::ReceivedPost&, int nth, httplib::Response& res) {
     if (nth == 1) {
       res.status = 429;
       res.set_header("Retry-After", "2");
     }
   });
-  ASSERT_TRUE(server.Start());
-  auto connector = MakeConnector(WebhookSink(server.url()));
-  ASSERT_TRUE(connector->Start()) << connector->Log();
-  auto samr = Console();
-  ASSERT_TRUE(samr);
-  MessageId id = SubmitDirective(*samr, 1);
-  ASSERT_TRUE(WaitForState(*samr, id, DeliveryState::ACCEPTED, 20'000)) << connector->Log();
+  ASSERT_NO_FATAL_FAILURE(StartAll());
+  MessageId id = SubmitDirective(*samr_, 1);
+  ASSERT_TRUE(WaitForState(*samr_, id, DeliveryState::ACCEPTED, 20'000)) << connector_->Log();
   std::vector<testing::ReceivedPost> posts = server.Posts();
   ASSERT_EQ(posts.size(), 2u);
   // retry_min_ms is 100: only the server's Retry-After explains the wait.
@@ -202,36 +203,28 @@ TEST_F(ConnectorWebhookTest, A429WaitsAsLongAsRetryAfterSays) {
 }
 
 TEST_F(ConnectorWebhookTest, A400BecomesARejectedAcknowledgementWithTheServersReason) {
-  testing::WebhookTestServer server(pki_, kSecret);
+  testing::WebhookTestServer& server = NewServer();
   server.Respond([&](const testing::ReceivedPost&, int, httplib::Response& res) {
     res.status = 400;
     res.set_content(R"({"reason": "live room 8812 does not exist"})", "application/json");
   });
-  ASSERT_TRUE(server.Start());
-  auto connector = MakeConnector(WebhookSink(server.url()));
-  ASSERT_TRUE(connector->Start()) << connector->Log();
-  auto samr = Console();
-  ASSERT_TRUE(samr);
-  MessageId id = SubmitDirective(*samr, 1);
+  ASSERT_NO_FATAL_FAILURE(StartAll());
+  MessageId id = SubmitDirective(*samr_, 1);
   std::string reason;
-  ASSERT_TRUE(WaitForState(*samr, id, DeliveryState::REJECTED, 20'000, &reason)) << connector->Log();
+  ASSERT_TRUE(WaitForState(*samr_, id, DeliveryState::REJECTED, 20'000, &reason)) << connector_->Log();
   EXPECT_EQ(reason, "HTTP 400: live room 8812 does not exist");
   EXPECT_EQ(server.Posts().size(), 1u);  // a permanent refusal is not retried
 }
 
 TEST_F(ConnectorWebhookTest, AServerThatHangsTimesOutAndIsRetried) {
-  testing::WebhookTestServer server(pki_, kSecret);
+  testing::WebhookTestServer& server = NewServer();
   server.Respond([&](const testing::ReceivedPost& post, int, httplib::Response&) {
     if (post.attempt == 1) std::this_thread::sleep_for(2s);
   });
-  ASSERT_TRUE(server.Start());
-  auto connector = MakeConnector(WebhookSink(server.url(), "request_timeout_ms = 500\n"));
-  ASSERT_TRUE(connector->Start()) << connector->Log();
-  auto samr = Console();
-  ASSERT_TRUE(samr);
-  MessageId id = SubmitDirective(*samr, 1);
-  ASSERT_TRUE(WaitForState(*samr, id, DeliveryState::ACCEPTED, 20'000)) << connector->Log();
-  EXPECT_NE(connector->Log().find("Timeout was reached"), std::string::npos) << connector->Log();
+  ASSERT_NO_FATAL_FAILURE(StartAll("request_timeout_ms = 500\n"));
+  MessageId id = SubmitDirective(*samr_, 1);
+  ASSERT_TRUE(WaitForState(*samr_, id, DeliveryState::ACCEPTED, 20'000)) << connector_->Log();
+  EXPECT_NE(connector_->Log().find("Timeout was reached"), std::string::npos) << connector_->Log();
   ASSERT_TRUE(testing::WaitFor([&] { return server.Posts().size() == 2; }, 5'000));  // the hung one ends too
   std::vector<testing::ReceivedPost> posts = server.Posts();
   EXPECT_EQ(posts[0].attempt, 2);  // answered first

@@ -4,12 +4,11 @@
 #pragma once
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <zmq.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -18,7 +17,9 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include <zmq.hpp>
 
+#include "gateway/protocol/client.h"
 #include "gateway/protocol/frames.h"
 
 extern char** environ;
@@ -95,6 +96,21 @@ class GatewayProcess {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return false;
+  }
+
+  // A session with this gateway as `name` (plaintext, as the default
+  // [security] table runs it); nullptr, with the failure and the gateway's
+  // log reported, when it cannot connect. Needs regline_client.
+  std::unique_ptr<protocol::Client> Connect(zmq::context_t& ctx, const std::string& name, schema::Role role,
+                                            uint32_t credit = 0) {
+    protocol::ClientOptions o;
+    o.endpoint = endpoint_;
+    o.identity = name;
+    o.role = role;
+    o.initial_credit = credit;
+    Result<std::unique_ptr<protocol::Client>> c = protocol::Client::Connect(ctx, o);
+    EXPECT_TRUE(c.ok()) << name << ": " << c.status().ToString() << "\n" << Log();
+    return c.ok() ? std::move(c).value() : nullptr;
   }
 
   // Sends `sig` and reaps; returns the wait status (-1 when not running).

@@ -75,14 +75,7 @@ class MeasuresE2eTest : public ::testing::Test {
   void WritePolicy(const std::string& text) { std::ofstream(dir_.File("policy.toml")) << text; }
 
   std::unique_ptr<protocol::Client> Connect(const std::string& name, schema::Role role, uint32_t credit = 0) {
-    protocol::ClientOptions o;
-    o.endpoint = gateway_->endpoint();
-    o.identity = name;
-    o.role = role;
-    o.initial_credit = credit;
-    Result<std::unique_ptr<protocol::Client>> c = protocol::Client::Connect(ctx_, o);
-    EXPECT_TRUE(c.ok()) << name << ": " << c.status().ToString() << "\n" << gateway_->Log();
-    return c.ok() ? std::move(c).value() : nullptr;
+    return gateway_->Connect(ctx_, name, role, credit);
   }
 
   Result<protocol::ConfirmInfo> SubmitDirective(protocol::Client& samr, MessageId id, const std::string& payload) {
