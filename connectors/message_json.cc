@@ -106,6 +106,49 @@ std::string RenderPayload(MessageKind kind, capnp::Data::Reader payload, std::st
   return json;
 }
 
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or
+// code points above U+10FFFF).
+bool IsUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = 0;
+    uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      n = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= text.size()) return false;  // truncated
+    for (size_t k = 1; k <= n; ++k) {
+      const auto b = static_cast<unsigned char>(text[i + k]);
+      if ((b & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+// Appends `text` as a JSON string (nlohmann's escaping, invalid UTF-8
+// replaced as MessageJsonText does).
+void AppendString(std::string& out, std::string_view text) {
+  out += nlohmann::ordered_json(text).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 nlohmann::ordered_json HexOrNull(const MessageId& id) {
   return id.IsZero() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(id.ToHex());
 }
@@ -160,6 +203,65 @@ nlohmann::ordered_json MessageJson(const InboxMessage& message) {
   j["payload"] = nullptr;
   j["payloadError"] = payload_error;
   return j;
+}
+
+std::string MessageJsonCompact(const InboxMessage& message, int64_t* expires_ms) {
+  if (expires_ms != nullptr) *expires_ms = 0;
+  std::string out;
+  Result<protocol::DecodedEnvelope> env = protocol::DecodedEnvelope::Parse(message.envelope, kMaxEnvelopeBytes);
+  if (env.ok()) {
+    kj::Maybe<kj::Exception> failure = kj::runCatchingExceptions([&]() {
+      auto e = env->get();
+      std::string error;
+      const std::string payload = RenderPayload(static_cast<MessageKind>(message.kind), e.getPayload(), error);
+      if (payload.empty() || !IsUtf8(payload)) return;  // MessageJson says why
+      const kj::String base64 = kj::encodeBase64(
+          kj::arrayPtr(reinterpret_cast<const kj::byte*>(message.envelope.data()), message.envelope.size()));
+      out.reserve(payload.size() + base64.size() + 512);
+      out += R"({"id":")";
+      out += message.id.ToHex();
+      out += R"(","sender":)";
+      AppendString(out, e.getSender().cStr());
+      out += R"(,"kind":")";
+      out += MessageKindName(message.kind);
+      out += R"(","recipients":[)";
+      bool first = true;
+      for (auto r : e.getRecipients()) {
+        if (!first) out += ',';
+        first = false;
+        AppendString(out, r.cStr());
+      }
+      out += R"(],"createdMs":)";
+      out += std::to_string(e.getCreatedMs());
+      out += R"(,"expiresMs":)";
+      out += std::to_string(e.getExpiresMs());
+      out += R"(,"priority":")";
+      out += EnumName(e.getPriority(), "priority");
+      out += R"(","correlationId":)";
+      const MessageId correlation = protocol::FromWire(e.getCorrelationId());
+      out += correlation.IsZero() ? std::string("null") : "\"" + correlation.ToHex() + "\"";
+      out += R"(,"deliverySeq":)";
+      out += std::to_string(message.delivery_seq);
+      out += R"(,"attempt":)";
+      out += std::to_string(message.attempt);
+      out += R"(,"envelopeBase64":")";
+      out.append(base64.begin(), base64.size());
+      out += R"(","payload":)";
+      out += payload;
+      out += '}';
+      if (expires_ms != nullptr) *expires_ms = static_cast<int64_t>(e.getExpiresMs());
+    });
+    if (failure != nullptr) out.clear();
+  }
+  if (!out.empty()) return out;
+  // The rare paths (a payload or envelope that does not decode): the
+  // object, with payloadError, serialized.
+  if (expires_ms != nullptr) *expires_ms = 0;
+  nlohmann::ordered_json j = MessageJson(message);
+  if (auto e = j.find("expiresMs"); expires_ms != nullptr && e != j.end() && e->is_number_integer()) {
+    *expires_ms = e->get<int64_t>();
+  }
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string MessageJsonText(const InboxMessage& message) {

@@ -27,6 +27,16 @@ nlohmann::ordered_json MessageJson(const InboxMessage& message);
 // newline.
 std::string MessageJsonText(const InboxMessage& message);
 
+// MessageJson(message) serialized compactly (no whitespace, no newline),
+// as the webhook posts it, built without the intermediate JSON object: the
+// header is written field by field and the payload's rendering spliced in
+// as capnp::JsonCodec wrote it. Parses to exactly MessageJson(message).
+// When the payload does not render, or its text is not valid UTF-8, it
+// falls back to serializing MessageJson (which then carries
+// payloadError). `expires_ms`, when given, receives the envelope's
+// expiresMs (0 when the envelope does not decode).
+std::string MessageJsonCompact(const InboxMessage& message, int64_t* expires_ms = nullptr);
+
 // The stable lower-camel-case name of a MessageKind ordinal as the schema
 // spells it ("directive", "complaintStatistics"); "kind<N>" for an
 // ordinal this build does not know.

@@ -107,5 +107,64 @@ TEST(SpoolJsonTest, TextIsIndentedAndEndsWithANewline) {
   EXPECT_FALSE(nlohmann::json::parse(text, nullptr, false).is_discarded());
 }
 
+// The webhook's body, built without the JSON object, must say exactly
+// what the object says, on the normal path and on every fallback.
+TEST(CompactJsonTest, ParsesToExactlyWhatMessageJsonSays) {
+  auto same = [](const InboxMessage& m, const std::string& what) {
+    int64_t expires = -1;
+    const std::string compact = MessageJsonCompact(m, &expires);
+    EXPECT_EQ(compact.find('\n'), std::string::npos) << what;
+    nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(compact, nullptr, false);
+    ASSERT_FALSE(parsed.is_discarded()) << what << ": " << compact;
+    const std::string expected_text =
+        MessageJson(m).dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    EXPECT_EQ(parsed, nlohmann::ordered_json::parse(expected_text)) << what;
+    const nlohmann::ordered_json& e = parsed["expiresMs"];
+    EXPECT_EQ(expires, e.is_number_integer() ? e.get<int64_t>() : 0) << what;
+  };
+  for (MessageKind kind : {MessageKind::DIRECTIVE, MessageKind::CATALOG_UPDATE, MessageKind::TAX_ASSISTANCE_REQUEST,
+                           MessageKind::COMPLAINT_STATISTICS, MessageKind::COMPLIANCE_ATTESTATION}) {
+    same(Message(testing::MakeEnvelope("samr-console", MessageId{1, 3}, {"douyin", "kuaishou"}, kind,
+                                       testing::SamplePayload(kind)),
+                 kind),
+         MessageKindName(static_cast<int>(kind)));
+  }
+  // Expiry, correlation and a sender whose bytes are not UTF-8.
+  {
+    capnp::MallocMessageBuilder m;
+    auto e = m.initRoot<schema::Envelope>();
+    protocol::ToWire(MessageId{1, 9}, e.initId());
+    protocol::ToWire(MessageId{7, 8}, e.initCorrelationId());
+    e.setSender("samr\xff-\"console\"");
+    e.initRecipients(1).set(0, "抖音");
+    e.setKind(MessageKind::DIRECTIVE);
+    e.setCreatedMs(1'700'000'000'000);
+    e.setExpiresMs(1'800'000'000'000);
+    const std::string payload = testing::SamplePayload(MessageKind::DIRECTIVE);
+    e.setPayload(kj::arrayPtr(reinterpret_cast<const kj::byte*>(payload.data()), payload.size()));
+    same(Message(protocol::Encode(m), MessageKind::DIRECTIVE), "header fields");
+  }
+  // A payload whose text is not UTF-8: the object's payloadError.
+  {
+    capnp::MallocMessageBuilder m;
+    schema::samples::BuildSuspendBroadcastDirective(m.initRoot<schema::Directive>());
+    m.getRoot<schema::Directive>().setReference("\xc3\x28 not UTF-8");
+    const InboxMessage bad = Message(testing::MakeEnvelope("samr-console", MessageId{1, 10}, {"douyin"},
+                                                           MessageKind::DIRECTIVE, protocol::Encode(m)),
+                                     MessageKind::DIRECTIVE);
+    same(bad, "payload not UTF-8");
+    EXPECT_TRUE(nlohmann::json::parse(MessageJsonCompact(bad)).contains("payloadError"));
+  }
+  same(Message(
+           testing::MakeEnvelope("samr-console", MessageId{1, 6}, {"douyin"}, MessageKind::DIRECTIVE, "twelve bytes"),
+           MessageKind::DIRECTIVE),
+       "payload does not decode");
+  same(Message("garbage!", MessageKind::DIRECTIVE, 9), "envelope does not decode");
+  same(Message(testing::MakeEnvelope("samr-console", MessageId{1, 5}, {"douyin"}, static_cast<MessageKind>(99),
+                                     testing::SamplePayload(MessageKind::DIRECTIVE)),
+               static_cast<MessageKind>(99)),
+       "unknown kind");
+}
+
 }  // namespace
 }  // namespace regline::connector

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <mutex>
+#include <utility>
 
 #include "connectors/message_json.h"
 #include "connectors/webhook_rules.h"
@@ -19,9 +19,9 @@ namespace {
 constexpr size_t kMaxResponseBytes = 64 * 1024;  // of a response body kept for its reason
 constexpr int64_t kStopGraceMs = 2'000;
 constexpr size_t kInboxBatch = 256;  // messages read from the inbox at a time
-// Outcomes wait up to this long (or for half of max_in_flight) to share one
-// inbox commit, its fsync included.
-constexpr int64_t kRecordDelayMs = 2;
+// After a failed outcome commit, the record thread tries again this long
+// later (with whatever has arrived meanwhile).
+constexpr auto kRecordRetry = std::chrono::milliseconds(100);
 // A request libcurl still holds this long after request_timeout_ms is
 // taken back and retried (a backstop: libcurl 7.88 was seen leaving
 // HTTP/1.1 transfers waiting for a connection without timing them out).
@@ -76,6 +76,20 @@ struct WebhookWorker::Item {
   ~Item() { curl_slist_free_all(headers); }
 };
 
+// Shared by the request thread (buffer_) and the render thread
+// (render_queue_). `state` decides who renders: whoever moves it from kNew
+// to kRendering; kDropped when the request thread let the message go
+// before anyone did. `body` and `expires_ms` are the renderer's until it
+// stores kReady. `message` is only read while both may hold the slot.
+struct WebhookWorker::Slot {
+  enum : int { kNew, kRendering, kReady, kDropped };
+  explicit Slot(InboxMessage m) : message(std::move(m)) {}
+  InboxMessage message;
+  std::atomic<int> state{kNew};
+  std::string body;
+  int64_t expires_ms = 0;
+};
+
 Result<std::unique_ptr<WebhookWorker>> WebhookWorker::Create(Inbox& inbox, WebhookOptions options,
                                                              SinkWorkerOptions worker,
                                                              std::function<void()> on_outcome) {
@@ -109,6 +123,14 @@ WebhookWorker::~WebhookWorker() {
 }
 
 void WebhookWorker::Start() {
+  render_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "webhook-render");
+    RenderLoop();
+  });
+  record_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "webhook-record");
+    RecordLoop();
+  });
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "webhook");
     Loop();
@@ -123,7 +145,19 @@ void WebhookWorker::Notify() {
 void WebhookWorker::Stop() {
   stopping_ = true;
   if (multi_ != nullptr) curl_multi_wakeup(multi_);
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) thread_.join();  // it has handed over its last outcomes
+  {
+    std::lock_guard lock(render_mu_);
+    render_stop_ = true;
+  }
+  render_cv_.notify_all();
+  if (render_thread_.joinable()) render_thread_.join();
+  {
+    std::lock_guard lock(record_mu_);
+    record_stop_ = true;
+  }
+  record_cv_.notify_all();
+  if (record_thread_.joinable()) record_thread_.join();
 }
 
 int64_t WebhookWorker::NowMs() const {
@@ -132,6 +166,10 @@ int64_t WebhookWorker::NowMs() const {
 
 void WebhookWorker::Rescan() {
   cursor_ = 0;
+  for (const std::shared_ptr<Slot>& slot : buffer_) {
+    int expected = Slot::kNew;
+    slot->state.compare_exchange_strong(expected, Slot::kDropped);
+  }
   buffer_.clear();
   catalog_waiting_ = false;
   inbox_has_more_ = true;
@@ -155,39 +193,91 @@ std::unique_ptr<WebhookWorker::Item> WebhookWorker::NextFromInbox(std::vector<Si
       }
       if (next->size() == kInboxBatch) inbox_has_more_ = true;
       if (next->empty()) return nullptr;
-      for (InboxMessage& m : *next) buffer_.push_back(std::move(m));
+      {
+        std::lock_guard lock(render_mu_);
+        for (InboxMessage& m : *next) {
+          auto slot = std::make_shared<Slot>(std::move(m));
+          buffer_.push_back(slot);
+          render_queue_.push_back(std::move(slot));
+        }
+      }
+      render_cv_.notify_one();
     }
-    InboxMessage m = std::move(buffer_.front());
+    std::shared_ptr<Slot> slot = std::move(buffer_.front());
     buffer_.pop_front();
+    const InboxMessage& m = slot->message;
     cursor_ = m.delivery_seq;
-    if (tracked_.count(m.id) != 0) continue;
+    // Not taken (yet): the render thread need not bother.
+    auto drop = [&] {
+      int expected = Slot::kNew;
+      slot->state.compare_exchange_strong(expected, Slot::kDropped);
+    };
+    if (tracked_.count(m.id) != 0) {
+      drop();
+      continue;
+    }
     const bool is_catalog = IsCatalogKind(m.kind);
     if (is_catalog && catalog_busy_) {  // after the one in flight; read again when it is done
       catalog_waiting_ = true;
+      drop();
       continue;
     }
-    const uint64_t held = catalog.held != 0 ? catalog.held : inbox_.CatalogHeld();
+    // The version held counts only for catalog messages. One handed to the
+    // record thread and not known written yet is the one held.
+    uint64_t held = 0;
+    if (is_catalog)
+      held = catalog.held != 0 ? catalog.held : catalog_handed_ != 0 ? catalog_handed_ : inbox_.CatalogHeld();
     PreHandOver judged = JudgeBeforeHandOver(m, held, worker_.verifier, worker_.max_envelope_bytes, NowMs());
     if (judged.decided.has_value()) {
+      drop();
       tracked_.insert(m.id);  // until recorded: a rescan must not take it again
       outcomes.push_back(std::move(*judged.decided));
       continue;
     }
     if (judged.gap) {
+      drop();
       tracked_.insert(m.id);
       catalog.park.push_back(m.id);
       continue;
     }
     auto item = std::make_unique<Item>();
-    nlohmann::ordered_json json = MessageJson(m);
-    if (auto e = json.find("expiresMs"); e != json.end() && e->is_number_integer())
-      item->expires_ms = e->get<int64_t>();
-    // Text from the wire may hold invalid UTF-8: replaced, never thrown on.
-    item->body = json.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    TakeBody(*slot, *item);  // after this the render thread no longer reads the slot
     item->catalog = judged.catalog;
-    item->message = std::move(m);
+    item->message = std::move(slot->message);
     if (is_catalog) catalog_busy_ = true;
     return item;
+  }
+}
+
+void WebhookWorker::TakeBody(Slot& slot, Item& item) {
+  int expected = Slot::kNew;
+  if (slot.state.compare_exchange_strong(expected, Slot::kRendering, std::memory_order_acq_rel)) {
+    item.body = MessageJsonCompact(slot.message, &item.expires_ms);  // got there first
+    return;
+  }
+  while (expected == Slot::kRendering) {
+    slot.state.wait(Slot::kRendering, std::memory_order_acquire);
+    expected = slot.state.load(std::memory_order_acquire);
+  }
+  item.body = std::move(slot.body);  // kReady
+  item.expires_ms = slot.expires_ms;
+}
+
+void WebhookWorker::RenderLoop() {
+  for (;;) {
+    std::shared_ptr<Slot> slot;
+    {
+      std::unique_lock lock(render_mu_);
+      render_cv_.wait(lock, [this] { return render_stop_ || !render_queue_.empty(); });
+      if (render_stop_) return;
+      slot = std::move(render_queue_.front());
+      render_queue_.pop_front();
+    }
+    int expected = Slot::kNew;
+    if (!slot->state.compare_exchange_strong(expected, Slot::kRendering, std::memory_order_acq_rel)) continue;
+    slot->body = MessageJsonCompact(slot->message, &slot->expires_ms);
+    slot->state.store(Slot::kReady, std::memory_order_release);
+    slot->state.notify_all();
   }
 }
 
@@ -291,7 +381,8 @@ void WebhookWorker::Finish(Item& item, SinkOutcomeRecord outcome, CatalogProgres
   // Stays in tracked_ until recorded.
 }
 
-void WebhookWorker::Collect(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog) {
+int WebhookWorker::Collect(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog) {
+  int finished = 0;
   int left = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
     if (msg->msg != CURLMSG_DONE) continue;
@@ -305,6 +396,7 @@ void WebhookWorker::Collect(std::vector<SinkOutcomeRecord>& outcomes, CatalogPro
     }
     std::unique_ptr<Item> item = std::move(it->second);
     running_.erase(it);
+    ++finished;
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     idle_.push_back(easy);
@@ -336,6 +428,7 @@ void WebhookWorker::Collect(std::vector<SinkOutcomeRecord>& outcomes, CatalogPro
       Finish(*item, {m.id, r.outcome.verdict, std::move(r.outcome.reason), now}, catalog, outcomes);
     }
   }
+  return finished;
 }
 
 void WebhookWorker::Retry(std::unique_ptr<Item> item, const std::string& error, int64_t retry_after_ms, int64_t now,
@@ -380,49 +473,122 @@ void WebhookWorker::TakeBackStuck(std::vector<SinkOutcomeRecord>& outcomes, Cata
   }
 }
 
-void WebhookWorker::Record(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog) {
+void WebhookWorker::Hand(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog) {
   if (outcomes.empty() && catalog.empty()) return;
-  Status recorded = inbox_.RecordSinkOutcomes(outcomes, catalog);
-  if (!recorded.ok()) {
-    // Decided but not recorded: kept, and recorded with the next pass.
-    Log(LogLevel::kWarning, "sink_outcome_not_recorded", {{"sink", "webhook"}, {"error", recorded.ToString()}});
-    return;
+  if (catalog.held != 0) catalog_handed_ = catalog.held;
+  {
+    std::lock_guard lock(record_mu_);
+    for (SinkOutcomeRecord& o : outcomes) to_record_.push_back(std::move(o));
+    if (catalog.held != 0) catalog_to_record_.held = catalog.held;
+    for (const MessageId& id : catalog.park) catalog_to_record_.park.push_back(id);
   }
-  if (catalog.held != 0) {
-    Log(LogLevel::kInfo, "catalog_applied", {{"sink", "webhook"}, {"version", std::to_string(catalog.held)}});
-  }
-  for (const SinkOutcomeRecord& o : outcomes) tracked_.erase(o.id);
-  for (const MessageId& id : catalog.park) tracked_.erase(id);
-  const bool parked = !catalog.park.empty();
-  const bool any = !outcomes.empty();
+  record_cv_.notify_one();
   outcomes.clear();
   catalog = CatalogProgress{};
-  if (any) on_outcome_();
-  if (parked && worker_.on_catalog_gap) worker_.on_catalog_gap();
+}
+
+void WebhookWorker::TakeRecorded() {
+  std::vector<MessageId> recorded;
+  uint64_t catalog_recorded = 0;
+  bool rescan = false;
+  {
+    std::lock_guard lock(record_mu_);
+    recorded.swap(recorded_);
+    catalog_recorded = catalog_recorded_;
+    rescan = std::exchange(rescan_, false);
+  }
+  if (recorded.empty() && !rescan) return;
+  // A message read from the inbox before its outcome was written (after a
+  // rescan) must not be taken again once it is no longer tracked.
+  if (!buffer_.empty() && !recorded.empty()) {
+    const std::set<MessageId> done(recorded.begin(), recorded.end());
+    std::erase_if(buffer_, [&](const std::shared_ptr<Slot>& slot) {
+      if (done.count(slot->message.id) == 0) return false;
+      int expected = Slot::kNew;
+      slot->state.compare_exchange_strong(expected, Slot::kDropped);
+      return true;
+    });
+  }
+  for (const MessageId& id : recorded) tracked_.erase(id);
+  if (catalog_handed_ != 0 && catalog_recorded == catalog_handed_) catalog_handed_ = 0;
+  if (rescan) Rescan();  // the updates parked below it are back in the sink queue
+}
+
+void WebhookWorker::RecordLoop() {
+  std::vector<SinkOutcomeRecord> outcomes;
+  CatalogProgress catalog;
+  bool failed = false;
+  for (;;) {
+    bool stop = false;
+    {
+      std::unique_lock lock(record_mu_);
+      auto work = [this] { return record_stop_ || !to_record_.empty() || !catalog_to_record_.empty(); };
+      if (failed) {
+        record_cv_.wait_for(lock, kRecordRetry, work);
+      } else {
+        record_cv_.wait(lock, work);
+      }
+      // Everything that arrived while the last commit ran goes in this one.
+      for (SinkOutcomeRecord& o : to_record_) outcomes.push_back(std::move(o));
+      to_record_.clear();
+      if (catalog_to_record_.held != 0) catalog.held = catalog_to_record_.held;
+      for (const MessageId& id : catalog_to_record_.park) catalog.park.push_back(id);
+      catalog_to_record_ = CatalogProgress{};
+      stop = record_stop_;
+    }
+    if (outcomes.empty() && catalog.empty()) {
+      if (stop) return;
+      continue;
+    }
+    Status recorded = inbox_.RecordSinkOutcomes(outcomes, catalog);
+    if (!recorded.ok()) {
+      // Decided but not recorded: kept, and tried again with what comes next.
+      Log(LogLevel::kWarning, "sink_outcome_not_recorded", {{"sink", "webhook"}, {"error", recorded.ToString()}});
+      failed = true;
+      if (stop) {
+        Log(LogLevel::kWarning, "webhook_outcomes_abandoned",
+            {{"count", std::to_string(outcomes.size())}, {"note", "posted again at the next start"}});
+        return;
+      }
+      continue;
+    }
+    failed = false;
+    if (catalog.held != 0) {
+      Log(LogLevel::kInfo, "catalog_applied", {{"sink", "webhook"}, {"version", std::to_string(catalog.held)}});
+    }
+    {
+      std::lock_guard lock(record_mu_);
+      for (const SinkOutcomeRecord& o : outcomes) recorded_.push_back(o.id);
+      for (const MessageId& id : catalog.park) recorded_.push_back(id);
+      if (catalog.held != 0) {
+        catalog_recorded_ = catalog.held;
+        rescan_ = true;
+      }
+    }
+    curl_multi_wakeup(multi_);
+    const bool parked = !catalog.park.empty();
+    const bool any = !outcomes.empty();
+    outcomes.clear();
+    catalog = CatalogProgress{};
+    if (any) on_outcome_();
+    if (parked && worker_.on_catalog_gap) worker_.on_catalog_gap();
+  }
 }
 
 void WebhookWorker::Loop() {
   std::vector<SinkOutcomeRecord> outcomes;
   CatalogProgress catalog;
   int64_t stop_by = 0;
-  int64_t first_outcome_ms = 0;  // when the oldest outcome not yet recorded was reached; 0: none
   for (;;) {
     const bool stopping = stopping_.load();
     if (stopping && stop_by == 0) stop_by = NowMs() + kStopGraceMs;
+    TakeRecorded();
     if (!stopping) Fill(outcomes, catalog);
     int running = 0;
     curl_multi_perform(multi_, &running);
-    Collect(outcomes, catalog);
+    const int finished = Collect(outcomes, catalog);
     TakeBackStuck(outcomes, catalog);
-    const int64_t now = NowMs();
-    const bool pending = !outcomes.empty() || !catalog.empty();
-    if (pending && first_outcome_ms == 0) first_outcome_ms = now;
-    const size_t enough = static_cast<size_t>(std::max(1, options_.max_in_flight / 2));
-    if (pending &&
-        (stopping || running_.empty() || outcomes.size() >= enough || now - first_outcome_ms >= kRecordDelayMs)) {
-      Record(outcomes, catalog);
-      first_outcome_ms = outcomes.empty() && catalog.empty() ? 0 : now;  // a failed record is tried again
-    }
+    Hand(outcomes, catalog);  // the record thread batches them
     if (stopping && (running_.empty() || NowMs() >= stop_by)) {
       if (!running_.empty()) {
         Log(LogLevel::kWarning, "webhook_requests_abandoned",
@@ -430,11 +596,15 @@ void WebhookWorker::Loop() {
       }
       return;
     }
-    // Sleep until a socket is ready, a retry falls due, Notify or Stop.
+    // Requests finished: their places are filled at once, not after the
+    // next wake-up (which, with nothing else in flight, would be the
+    // record thread's).
+    if (finished > 0 && !stopping) continue;
+    // Sleep until a socket is ready, a retry falls due, an outcome is
+    // recorded, Notify or Stop.
     int64_t wait_ms = 1'000;
     if (!retry_.empty()) wait_ms = std::clamp<int64_t>(retry_.begin()->first - NowMs(), 0, wait_ms);
     if (stopping) wait_ms = std::min<int64_t>(wait_ms, 50);
-    if (first_outcome_ms != 0) wait_ms = std::clamp<int64_t>(first_outcome_ms + kRecordDelayMs - NowMs(), 0, wait_ms);
     curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait_ms), nullptr);
   }
 }

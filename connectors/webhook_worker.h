@@ -8,9 +8,16 @@
 // the server offers it through ALPN, else HTTP/1.1 keep-alive, a
 // connection per request in flight).
 //
-// Outcomes (ClassifyWebhookResponse) are recorded in the inbox in one
-// transaction for up to half of max_in_flight of them (or what came within
-// 2 ms), and the link told (on_outcome). A
+// Three threads share the work. The request thread ("webhook") reads the
+// inbox, judges each message (JudgeBeforeHandOver), starts and reads the
+// requests and keeps every rule below. A render thread ("webhook-render")
+// builds the bodies (MessageJsonCompact) of the messages the request thread
+// has read but not taken yet; the request thread renders one itself when
+// it gets there first. A record thread ("webhook-record") writes the
+// outcomes (ClassifyWebhookResponse) to the inbox: all that arrived while
+// it was committing the previous ones go in one transaction, so the
+// request thread never waits for an fsync; then it tells the link
+// (on_outcome). A
 // message to retry waits out its back-off (with jitter; the server's
 // Retry-After when longer) apart from the others, which keep flowing;
 // after max_attempts, or once its envelope's expiry has passed, it is
@@ -26,19 +33,21 @@
 // that had to abandon requests still running), a message is posted again
 // with the same Idempotency-Key and body.
 //
-// Threads: Start() runs the loop on its own thread; Notify() and Stop()
-// from any thread wake it (curl_multi_wakeup). Stop() gives requests in
+// Threads: Start() starts the three; Notify() and Stop() from any thread
+// wake the request thread (curl_multi_wakeup). Stop() gives requests in
 // flight up to two seconds, records what they decided, abandons the rest
-// (posted again at the next start), and joins.
+// (posted again at the next start), and joins all three.
 #pragma once
 
 #include <curl/curl.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -72,6 +81,7 @@ class WebhookWorker final : public DeliveryWorker {
 
  private:
   struct Item;
+  struct Slot;  // a message read from the inbox and its body, rendered ahead
 
   WebhookWorker(Inbox& inbox, WebhookOptions options, SinkWorkerOptions worker, std::function<void()> on_outcome);
   void Loop();
@@ -83,8 +93,9 @@ class WebhookWorker final : public DeliveryWorker {
   // go now; nullptr when there is none.
   std::unique_ptr<Item> NextFromInbox(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
   Status Launch(std::unique_ptr<Item> item);
-  // Reads finished requests: outcomes, or retries scheduled.
-  void Collect(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
+  // Reads finished requests: outcomes, or retries scheduled. Returns how
+  // many finished.
+  int Collect(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
   void Finish(Item& item, SinkOutcomeRecord outcome, CatalogProgress& catalog,
               std::vector<SinkOutcomeRecord>& outcomes);
   // A failed attempt (counted already): scheduled again after the back-off,
@@ -94,12 +105,20 @@ class WebhookWorker final : public DeliveryWorker {
   // Requests libcurl still holds well past request_timeout_ms: taken back
   // and retried.
   void TakeBackStuck(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
-  // Records and, when that fails, keeps them for the next pass.
-  void Record(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
+  // Hands the outcomes to the record thread (and empties them).
+  void Hand(std::vector<SinkOutcomeRecord>& outcomes, CatalogProgress& catalog);
+  // Takes what the record thread has written: those messages are no
+  // longer tracked.
+  void TakeRecorded();
   // Reads the inbox from the start again (parked or waiting catalog
   // messages may have become due).
   void Rescan();
   int64_t NowMs() const;
+  void RenderLoop();
+  void RecordLoop();
+  // The body of `slot`'s message, rendered by whichever thread got there
+  // first.
+  void TakeBody(Slot& slot, Item& item);
 
   Inbox& inbox_;
   const WebhookOptions options_;
@@ -111,16 +130,35 @@ class WebhookWorker final : public DeliveryWorker {
   std::map<CURL*, std::unique_ptr<Item>> running_;       // requests in flight
   std::multimap<int64_t, std::unique_ptr<Item>> retry_;  // by when they are due
   std::set<MessageId> tracked_;                          // in running_ or retry_
-  std::deque<InboxMessage> buffer_;                      // read from the inbox, not taken yet
+  std::deque<std::shared_ptr<Slot>> buffer_;             // read from the inbox, not taken yet
   uint64_t cursor_ = 0;                                  // the inbox is read on after this delivery number
   bool catalog_busy_ = false;                            // a catalog message is in running_ or retry_
   bool catalog_waiting_ = false;                         // one was skipped because of that
+  uint64_t catalog_handed_ = 0;  // a catalog version handed to the record thread, not known written yet
   std::atomic<bool> inbox_has_more_{true};               // set by Notify and Rescan: read the inbox again
   int64_t last_inbox_read_ms_ = 0;
   std::mt19937_64 random_;
 
+  // The render thread's queue (render_mu_).
+  std::mutex render_mu_;
+  std::condition_variable render_cv_;
+  std::deque<std::shared_ptr<Slot>> render_queue_;
+  bool render_stop_ = false;
+
+  // The record thread's queue, and what it reports back (record_mu_).
+  std::mutex record_mu_;
+  std::condition_variable record_cv_;
+  std::vector<SinkOutcomeRecord> to_record_;
+  CatalogProgress catalog_to_record_;
+  bool record_stop_ = false;
+  std::vector<MessageId> recorded_;  // written: no longer tracked
+  uint64_t catalog_recorded_ = 0;    // the last catalog version written
+  bool rescan_ = false;              // a catalog version was written: parked messages are back
+
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  std::thread render_thread_;
+  std::thread record_thread_;
 };
 
 }  // namespace regline::connector

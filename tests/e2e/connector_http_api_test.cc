@@ -139,7 +139,9 @@ TEST_F(ConnectorHttpApiTest, BadRequestsGetTheStatusAndFieldThatSayWhy) {
     json answer = json::parse(r->body, nullptr, false);
     ASSERT_TRUE(answer.is_object()) << c.name << ": " << r->body;
     EXPECT_FALSE(answer.value("message", "").empty()) << c.name;
-    if (!c.field.empty()) EXPECT_EQ(answer.value("field", ""), c.field) << c.name << ": " << r->body;
+    if (!c.field.empty()) {
+      EXPECT_EQ(answer.value("field", ""), c.field) << c.name << ": " << r->body;
+    }
   }
   auto anonymous = Api(*connector, "");
   auto r = Post(*anonymous, "/v1/submissions", ReportBody(id).dump());

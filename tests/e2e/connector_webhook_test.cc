@@ -231,6 +231,59 @@ TEST_F(ConnectorWebhookTest, AServerThatHangsTimesOutAndIsRetried) {
   EXPECT_EQ(posts[1].attempt, 1);  // answered after its 2 s, long after the connector gave up on it
 }
 
+// The negative catalog through the webhook: one version at a time, in
+// order, a failed post holding back the later versions (not other
+// messages); an update above a gap is parked until the snapshot the
+// connector asks for has been posted.
+TEST_F(ConnectorWebhookTest, CatalogVersionsArePostedOneAtATimeInOrderAndAGapWaitsForTheSnapshot) {
+  testing::WebhookTestServer& server = NewServer();
+  std::atomic<bool> fail_v3{true};
+  server.Respond([&](const testing::ReceivedPost& post, int, httplib::Response& res) {
+    nlohmann::json j = nlohmann::json::parse(post.body, nullptr, false);
+    if (fail_v3 && j.is_object() && j["kind"] == "catalogUpdate" && j["payload"].value("version", "") == "3") {
+      res.status = 503;
+      fail_v3 = false;
+    }
+  });
+  ASSERT_NO_FATAL_FAILURE(StartAll());
+  ASSERT_TRUE(testing::WaitFor([&] { return connector_->LogCount("catalog_snapshot_requested") == 1; }, 20'000))
+      << connector_->Log();
+  auto publish = [&](uint64_t version, uint64_t base, std::vector<std::string> to) {
+    MessageId id = MessageId::Generate(SystemClock().NowMs());
+    Result<protocol::ConfirmInfo> confirm = samr_->Submit(connector::testing::MakeEnvelope(
+        "samr-console", id, std::move(to), schema::MessageKind::CATALOG_UPDATE,
+        connector::testing::CatalogUpdatePayload(version, base, "NC-000" + std::to_string(version))));
+    EXPECT_TRUE(confirm.ok()) << confirm.status().ToString();
+    return id;
+  };
+  // v1 goes to kuaishou alone: v2 reaches douyin above a gap.
+  publish(1, 0, {"kuaishou"});
+  MessageId v2 = publish(2, 1, {"douyin", "kuaishou"});
+  ASSERT_TRUE(WaitForState(*samr_, v2, DeliveryState::COMPLETED, 20'000)) << connector_->Log();
+  EXPECT_EQ(connector_->LogCount("catalog_gap"), 1) << connector_->Log();
+  EXPECT_EQ(connector_->LogCount("catalog_covered"), 1) << connector_->Log();
+  // Then v3 (answered 503 once), v4 and v5 at once, and a directive.
+  publish(3, 2, {"douyin"});
+  publish(4, 3, {"douyin"});
+  MessageId v5 = publish(5, 4, {"douyin"});
+  MessageId directive = SubmitDirective(*samr_, 1);
+  ASSERT_TRUE(WaitForState(*samr_, v5, DeliveryState::ACCEPTED, 20'000)) << connector_->Log();
+  ASSERT_TRUE(WaitForState(*samr_, directive, DeliveryState::ACCEPTED, 20'000)) << connector_->Log();
+  std::vector<std::string> catalog;
+  for (const testing::ReceivedPost& post : server.Posts()) {
+    nlohmann::json j = nlohmann::json::parse(post.body, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << post.body;
+    const std::string kind = j.value("kind", "");
+    if (kind == "catalogUpdate" || kind == "catalogSnapshot") {
+      catalog.push_back(kind + " v" + j["payload"].value("version", "?") + " " + std::to_string(post.status));
+    }
+  }
+  EXPECT_EQ(catalog, (std::vector<std::string>{"catalogSnapshot v2 200", "catalogUpdate v3 503", "catalogUpdate v3 200",
+                                               "catalogUpdate v4 200", "catalogUpdate v5 200"}));
+  EXPECT_NE(connector_->Log().find("event=catalog_applied sink=webhook version=5"), std::string::npos)
+      << connector_->Log();
+}
+
 TEST_F(ConnectorWebhookTest, EverythingArrivesOnceWhenTheServerComesBackUp) {
   int port = 0;
   {
