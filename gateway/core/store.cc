@@ -371,7 +371,8 @@ Status Store::Prepare() {
        "ORDER BY recipient, stage"},
       {&stmts_->deliveries_of, nullptr},
       {&stmts_->depths,
-       "SELECT recipient, sum(state = 0), sum(state = 1), sum(state = 7), min(CASE WHEN state = 0 THEN queued_ms END) "
+       "SELECT recipient, sum(state = 0), sum(state = 1), sum(state = 7), min(CASE WHEN state = 0 THEN queued_ms END), "
+       "min(CASE WHEN state IN (0, 1) THEN queued_ms END) "
        "FROM deliveries WHERE state IN (0, 1, 7) GROUP BY recipient ORDER BY recipient"},
       {&stmts_->dead_letters, nullptr},
       {&stmts_->replay,
@@ -1338,7 +1339,7 @@ Result<std::vector<QueueDepth>> Store::Depths() {
     if (!row.ok()) return row.status();
     if (!*row) break;
     out.push_back({st.ColumnText(0), st.ColumnInt64(1), st.ColumnInt64(2), st.ColumnInt64(3),
-                   st.ColumnIsNull(4) ? 0 : st.ColumnInt64(4)});
+                   st.ColumnIsNull(4) ? 0 : st.ColumnInt64(4), st.ColumnIsNull(5) ? 0 : st.ColumnInt64(5)});
   }
   st.Reset();
   return out;

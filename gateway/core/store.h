@@ -239,6 +239,9 @@ struct QueueDepth {
   int64_t in_flight = 0;
   int64_t dead_lettered = 0;
   int64_t oldest_queued_ms = 0;  // 0: nothing queued
+  // When the oldest delivery the recipient has not acknowledged (queued or
+  // in flight) was queued; 0: none.
+  int64_t oldest_unacknowledged_ms = 0;
 };
 
 class Store {

@@ -641,9 +641,12 @@ TEST_F(StoreTest, DepthsCountQueuedInFlightAndDeadLetters) {
   EXPECT_EQ((*depths)[0].queued, 1);
   EXPECT_EQ((*depths)[0].in_flight, 1);
   EXPECT_EQ((*depths)[0].oldest_queued_ms, clock_.NowMs());
+  // The one in flight (message 1) is older than the one queued.
+  EXPECT_EQ((*depths)[0].oldest_unacknowledged_ms, clock_.NowMs() - 100);
   EXPECT_EQ((*depths)[1].recipient, "kuaishou");
   EXPECT_EQ((*depths)[1].queued, 1);
   EXPECT_EQ((*depths)[1].oldest_queued_ms, clock_.NowMs() - 100);
+  EXPECT_EQ((*depths)[1].oldest_unacknowledged_ms, clock_.NowMs() - 100);
 }
 
 TEST_F(StoreTest, FindSeqByIdAndSender) {

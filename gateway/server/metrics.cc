@@ -101,6 +101,13 @@ std::string RenderMetrics(const MetricCounts& counts, const StoreGauges& store, 
     const double age = d.oldest_queued_ms == 0 ? 0 : static_cast<double>(now_ms - d.oldest_queued_ms) / 1000.0;
     w.Sample("regline_oldest_queued_age_seconds", Label("recipient", d.recipient), Number(age < 0 ? 0 : age));
   }
+  w.Head("regline_oldest_unacknowledged_age_seconds", "gauge",
+         "Age of the oldest delivery the recipient has not acknowledged (queued or in flight); 0 when none.");
+  for (const QueueDepth& d : store.depths) {
+    const double age =
+        d.oldest_unacknowledged_ms == 0 ? 0 : static_cast<double>(now_ms - d.oldest_unacknowledged_ms) / 1000.0;
+    w.Sample("regline_oldest_unacknowledged_age_seconds", Label("recipient", d.recipient), Number(age < 0 ? 0 : age));
+  }
   w.Head("regline_deliveries_total", "counter", "DELIVER frames sent, re-sends included, since the gateway started.");
   for (const auto& [r, n] : counts.deliveries)
     w.Sample("regline_deliveries_total", Label("recipient", r), std::to_string(n));

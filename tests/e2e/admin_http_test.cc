@@ -179,6 +179,10 @@ TEST_F(AdminHttpTest, AScrapeParsesLineByLineAndShowsTheTrafficThatHappened) {
   EXPECT_EQ(At(after, R"(regline_acknowledgements_total{recipient="douyin",stage="received"})"), 1);
   EXPECT_EQ(At(after, R"(regline_queue_depth{recipient="douyin",state="queued"})"), 0);
   EXPECT_EQ(At(after, R"(regline_queue_depth{recipient="douyin",state="in_flight"})"), 1);
+  // Nothing queued, but one delivered and not acknowledged since before
+  // the connect.
+  EXPECT_EQ(At(after, R"(regline_oldest_queued_age_seconds{recipient="douyin"})"), 0);
+  EXPECT_GT(At(after, R"(regline_oldest_unacknowledged_age_seconds{recipient="douyin"})"), 0);
   EXPECT_EQ(At(after, "regline_dead_letters"), 0);
 }
 
