@@ -162,22 +162,9 @@ std::string DeadLettersAnswer(Store& store, const QueryRequest& q) {
 std::string ReplayAnswer(Store& store, const QueryRequest& q) {
   Result<uint64_t> seq = store.FindSeqById(q.id);
   if (!seq.ok()) return protocol::ErrorFrame(q.tag, seq.status(), q.id);
-  Result<std::vector<DeliveryStatus>> ds = store.Deliveries(*seq);
-  if (!ds.ok()) return protocol::ErrorFrame(q.tag, ds.status(), q.id);
-  std::vector<std::string> requeued;
-  for (const auto& d : *ds) {
-    if (!q.recipient.empty() && d.recipient != q.recipient) continue;
-    if (d.state != DeliveryState::kDeadLettered) continue;
-    Status s = store.Replay(*seq, d.recipient);
-    if (!s.ok()) return protocol::ErrorFrame(q.tag, s, q.id);
-    requeued.push_back(d.recipient);
-  }
-  if (requeued.empty()) {
-    return protocol::ErrorFrame(q.tag,
-                                FailedPrecondition("message " + q.id.ToHex() + " has no dead-lettered delivery" +
-                                                   (q.recipient.empty() ? "" : " to '" + q.recipient + "'")),
-                                q.id);
-  }
+  Result<std::vector<std::string>> replayed = ReplayDeadLetters(store, *seq, q.recipient, "query");
+  if (!replayed.ok()) return protocol::ErrorFrame(q.tag, replayed.status(), q.id);
+  const std::vector<std::string>& requeued = *replayed;
   capnp::MallocMessageBuilder m;
   auto result = m.initRoot<schema::Frame>().initQueryResult();
   result.setRequestTag(q.tag);
@@ -355,6 +342,28 @@ std::string ReportsDueAnswer(Store& store, const QueryRequest& q, const identity
 }
 
 }  // namespace
+
+Result<std::vector<std::string>> ReplayDeadLetters(Store& store, uint64_t seq, const std::string& recipient,
+                                                   std::string_view via) {
+  Result<std::vector<DeliveryStatus>> ds = store.Deliveries(seq);
+  if (!ds.ok()) return ds.status();
+  const MessageId id = ds->empty() ? MessageId{} : ds->front().message_id;
+  std::vector<std::string> requeued;
+  for (const auto& d : *ds) {
+    if (!recipient.empty() && d.recipient != recipient) continue;
+    if (d.state != DeliveryState::kDeadLettered) continue;
+    REGLINE_RETURN_IF_ERROR(store.Replay(seq, d.recipient));
+    requeued.push_back(d.recipient);
+  }
+  if (requeued.empty()) {
+    return FailedPrecondition("message " + (ds->empty() ? "#" + std::to_string(seq) : id.ToHex()) +
+                              " has no dead-lettered delivery" + (recipient.empty() ? "" : " to '" + recipient + "'"));
+  }
+  for (const std::string& r : requeued) {
+    Log(LogLevel::kInfo, "dead_letter_replayed", {{"id", id.ToHex()}, {"recipient", r}, {"via", std::string(via)}});
+  }
+  return requeued;
+}
 
 Result<QueryRequest> ReadQuery(schema::Query::Reader query) {
   QueryRequest q;

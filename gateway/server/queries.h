@@ -38,6 +38,15 @@ struct QueryRequest {
   const identity::Signer* signer = nullptr;
 };
 
+// Puts message `seq`'s dead-lettered deliveries (only the one to
+// `recipient`, when not empty) back in their queues with fresh attempts
+// (Store::Replay, audited as "replayed"), and logs each as
+// dead_letter_replayed naming `via` ("query", "admin_http"). On the writer
+// thread, for the replay query and the console's replay alike. The
+// recipients requeued; kFailedPrecondition when none was dead-lettered.
+Result<std::vector<std::string>> ReplayDeadLetters(Store& store, uint64_t seq, const std::string& recipient,
+                                                   std::string_view via);
+
 // kUnimplemented for query kinds this gateway does not answer yet.
 Result<QueryRequest> ReadQuery(schema::Query::Reader query);
 
