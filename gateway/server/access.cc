@@ -150,6 +150,7 @@ void Gateway::ApplyRegistry(identity::Registry next) {
     }
   }
   registry_ = std::move(next);
+  PublishPlatforms();
   Log(LogLevel::kInfo, "registry_reloaded",
       {{"registry", config_.security.registry_file}, {"identities", std::to_string(registry_.identities().size())},
        {"changes", std::to_string(changes.size())}});

@@ -132,7 +132,12 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
     c.admin.enabled = true;
     REGLINE_RETURN_IF_ERROR(r.GetHostPort("listen", c.admin.host, c.admin.port));
     REGLINE_RETURN_IF_ERROR(r.Get("token_file", c.admin.token_file));
+    REGLINE_RETURN_IF_ERROR(r.Get("console_dir", c.admin.console_dir));
+    REGLINE_RETURN_IF_ERROR(r.Get("time_zone", c.admin.time_zone));
     REGLINE_RETURN_IF_ERROR(r.Finish());
+    if (c.admin.time_zone.empty() || c.admin.time_zone.find_first_of(" \"'<>") != std::string::npos) {
+      return InvalidArgument(file + ": admin.time_zone must be an IANA zone name such as \"Asia/Shanghai\"");
+    }
     if (c.admin.token_file.empty()) return r.Missing("token_file");
   }
   // Relative paths count from the config file's directory.
@@ -145,6 +150,7 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
   resolve(c.policy_file);
   if (c.admin.enabled) {
     resolve(c.admin.token_file);
+    resolve(c.admin.console_dir);
     Result<std::string> token = crypto::ReadSecretFile(c.admin.token_file);
     if (!token.ok()) return token.status().WithContext(file + ": admin.token_file");
     c.admin.token = std::move(token).value();

@@ -62,8 +62,13 @@ struct GatewayConfig {
     bool enabled = false;
     std::string host = "127.0.0.1";
     int port = 9470;
-    std::string token_file;  // 0600, at least 16 bytes; /metrics needs it as a bearer token
+    std::string token_file;  // 0600, at least 16 bytes; /metrics and /api/v1 need it as a bearer token
     std::string token;
+    // The web console's assets are served from this directory instead of
+    // the copy built into the binary (for editing them without a rebuild).
+    std::string console_dir;
+    // The IANA time zone the console shows times in (docs/console.md).
+    std::string time_zone = "Asia/Shanghai";
   } admin;
   identity::Registry registry;  // as loaded at start; the gateway reloads registry_file itself
   policy::Policy policy;        // as loaded at start (policy_file or the built-in); reloaded on SIGHUP

@@ -85,6 +85,32 @@ MetricCounts GatewayMetrics::Snapshot() const {
   return counts_;
 }
 
+void GatewayMetrics::SessionStarted(const std::string& identity, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  PeerConnection& c = connections_[identity];
+  if (!c.connected) c = {true, now_ms};
+}
+
+void GatewayMetrics::SessionEnded(const std::string& identity, int64_t now_ms) {
+  std::lock_guard lock(mu_);
+  connections_[identity] = {false, now_ms};
+}
+
+void GatewayMetrics::SetPlatforms(std::vector<std::string> platforms) {
+  std::lock_guard lock(mu_);
+  platforms_ = std::move(platforms);
+}
+
+std::map<std::string, PeerConnection> GatewayMetrics::Connections() const {
+  std::lock_guard lock(mu_);
+  return connections_;
+}
+
+std::vector<std::string> GatewayMetrics::Platforms() const {
+  std::lock_guard lock(mu_);
+  return platforms_;
+}
+
 std::string RenderMetrics(const MetricCounts& counts, const StoreGauges& store, const GroupCommitStats& commits,
                           int64_t now_ms) {
   Writer w;

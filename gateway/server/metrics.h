@@ -27,6 +27,13 @@ struct MetricCounts {
   int64_t connected_peers = 0;
 };
 
+// Whether an identity has a session now, and since when (the web
+// console's connection column).
+struct PeerConnection {
+  bool connected = false;
+  int64_t since_ms = 0;  // when the session started or ended; 0: not since the gateway started
+};
+
 class GatewayMetrics {
  public:
   void Delivered(const std::string& recipient, uint32_t attempt);
@@ -34,10 +41,20 @@ class GatewayMetrics {
   void Refused(const std::string& reason);
   void SetConnectedPeers(int64_t n);
   MetricCounts Snapshot() const;
+  // Session starts and ends, by identity (the main loop).
+  void SessionStarted(const std::string& identity, int64_t now_ms);
+  void SessionEnded(const std::string& identity, int64_t now_ms);
+  // The registered platforms (the main loop, at start and on registry reloads).
+  void SetPlatforms(std::vector<std::string> platforms);
+  // Every identity that had a session since the gateway started.
+  std::map<std::string, PeerConnection> Connections() const;
+  std::vector<std::string> Platforms() const;
 
  private:
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // guards everything below
   MetricCounts counts_;
+  std::map<std::string, PeerConnection> connections_;
+  std::vector<std::string> platforms_;
 };
 
 // What the store reports at scrape time.

@@ -14,6 +14,7 @@
 #include "gateway/core/log.h"
 #include "gateway/core/service_notify.h"
 #include "gateway/policy/builtin_policy.h"
+#include "gateway/server/console_api.h"
 #include "gateway/server/escalations.h"
 #include "gateway/server/queries.h"
 #include "gateway/server/rules.h"
@@ -101,6 +102,7 @@ Status Gateway::Start() {
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) return IOError("eventfd failed");
   registry_ = config_.registry;
+  PublishPlatforms();
   policy_ = config_.policy;
   WarnUnknownGroupMembers();
   if (!config_.security.registry_file.empty()) registry_file_.emplace(config_.security.registry_file);
@@ -144,8 +146,10 @@ Status Gateway::Start() {
     ao.port = config_.admin.port;
     ao.token = config_.admin.token;
     ao.url_file = config_.data_dir + "/admin.url";
+    ao.console_dir = config_.admin.console_dir;
     admin_ = std::make_unique<AdminHttp>(
-        ao, [this] { return ready_.load(); }, [this] { return MetricsText(); });
+        ao, [this] { return ready_.load(); }, [this] { return MetricsText(); },
+        [this](const ApiRequest& request) { return ConsoleApi(request); });
     REGLINE_RETURN_IF_ERROR(admin_->Start());
   }
   Log(LogLevel::kInfo, "gateway_started",
@@ -175,6 +179,42 @@ Result<std::string> Gateway::MetricsText() {
   Result<StoreGauges> g = gauges.get();
   if (!g.ok()) return g.status();
   return RenderMetrics(counts, *g, committer_->stats(), clock_.NowMs());
+}
+
+ApiResponse Gateway::ConsoleApi(const ApiRequest& request) {
+  Result<ApiCall> call = RouteApi(request);
+  if (!call.ok()) return ApiError(call.status());
+  ConsoleContext context;
+  context.gateway_identity = config_.identity;
+  context.time_zone = config_.admin.time_zone;
+  context.platforms = metrics_.Platforms();
+  context.connections = metrics_.Connections();
+  // The chain is walked on its own read-only connection, here, not on the
+  // writer thread.
+  if (call->route == ApiCall::Route::kOverview) context.audit = VerifyAuditChain(config_.store.path);
+  if (call->route == ApiCall::Route::kMessages) {
+    Result<std::vector<uint64_t>> recent = NewestMessageSeqs(config_.store.path, call->limit);
+    if (!recent.ok()) return ApiError(recent.status());
+    context.recent = std::move(recent).value();
+  }
+  context.now_ms = clock_.NowMs();
+  std::future<Result<ApiResponse>> answer =
+      committer_->Run([call = *call, context = std::move(context)](Store& store) -> Result<ApiResponse> {
+        return AnswerApi(store, call, context);
+      });
+  if (answer.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    return ApiError(Unavailable("the store did not answer within 5 s"));
+  }
+  Result<ApiResponse> r = answer.get();
+  return r.ok() ? *r : ApiError(r.status());
+}
+
+void Gateway::PublishPlatforms() {
+  std::vector<std::string> platforms;
+  for (const auto& i : registry_.identities()) {
+    if (i.role == identity::Role::kPlatform && !i.revoked()) platforms.push_back(i.name);
+  }
+  metrics_.SetPlatforms(std::move(platforms));
 }
 
 void Gateway::RequestStop() {
@@ -495,6 +535,7 @@ void Gateway::OnHello(const std::string& rid, schema::Hello::Reader hello, std::
       ready.setPendingDeliveries(static_cast<uint64_t>(pending));
       Send(rid, protocol::Encode(m));
       s->ready = true;
+      metrics_.SessionStarted(identity, clock_.NowMs());
       Log(LogLevel::kInfo, "session_started",
           {{"identity", identity}, {"session", std::to_string(session_id)}, {"credit", std::to_string(s->credit)}});
       Pump(*s);
@@ -802,6 +843,7 @@ void Gateway::EndSession(const std::string& routing_id, std::string_view why) {
   std::string identity = s->identity;
   if (auto it = by_identity_.find(identity); it != by_identity_.end() && it->second == routing_id) {
     by_identity_.erase(it);
+    metrics_.SessionEnded(identity, clock_.NowMs());
   }
   sessions_.erase(routing_id);
   committer_->Execute([identity](Store& store) -> GroupCommitter::Completion {

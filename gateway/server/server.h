@@ -127,6 +127,11 @@ class Gateway {
   // The Prometheus text for /metrics (admin HTTP threads): the counters,
   // and the store's gauges asked of the writer thread (5 s at most).
   Result<std::string> MetricsText();
+  // The web console's JSON API (console_api.h), on the admin HTTP threads:
+  // store work is asked of the writer thread (5 s at most).
+  ApiResponse ConsoleApi(const ApiRequest& request);
+  // Tells the metrics (and so the console) which platforms are registered.
+  void PublishPlatforms();
   // An ERROR frame, counted in the refusals metric by its wire code.
   void SendError(const std::string& routing_id, uint64_t tag, const Status& status, const MessageId& id = {});
   void SendError(const std::string& routing_id, uint64_t tag, schema::ErrorCode code, const std::string& text);
