@@ -7,7 +7,8 @@
 set -euo pipefail
 
 # Build toolchain, then the libraries the code links, then what tests use
-# (clang and its runtime libraries, with libFuzzer, for tests/fuzz).
+# (clang and its runtime libraries, with libFuzzer, for tests/fuzz; headless
+# Chromium, its WebDriver and a CJK font for the web console's browser test).
 packages=(
   build-essential cmake ninja-build pkg-config
   libzmq3-dev cppzmq-dev
@@ -19,6 +20,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
+  chromium chromium-driver fonts-wqy-microhei
 )
 
 missing=()
