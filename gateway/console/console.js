@@ -224,16 +224,26 @@
     return node;
   }
 
+  // A formatter in the configured zone; in UTC (said so) when the browser
+  // does not know that zone.
+  function formatter(options) {
+    try {
+      return new Intl.DateTimeFormat(lang, { timeZone, ...options });
+    } catch (e) {
+      return new Intl.DateTimeFormat(lang, { timeZone: 'UTC', timeZoneName: 'short', ...options });
+    }
+  }
+
   function formatTime(ms) {
     if (!ms) return '—';
-    return new Intl.DateTimeFormat(lang, {
-      timeZone, year: 'numeric', month: '2-digit', day: '2-digit',
+    return formatter({
+      year: 'numeric', month: '2-digit', day: '2-digit',
       hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
     }).format(new Date(ms));
   }
 
   function formatPeriod(startMs) {
-    return new Intl.DateTimeFormat(lang, { timeZone, year: 'numeric', month: '2-digit' }).format(new Date(startMs));
+    return formatter({ year: 'numeric', month: '2-digit' }).format(new Date(startMs));
   }
 
   function formatDuration(ms) {
