@@ -6,11 +6,12 @@
 # Usage: scripts/setup.sh            (as root, or with sudo available)
 set -euo pipefail
 
-# Build toolchain, then the libraries the code links, then what tests use
-# (clang and its runtime libraries, with libFuzzer, for tests/fuzz; headless
+# Build toolchain (dpkg-dev: dpkg-shlibdeps, which computes the .deb's
+# Depends), then the libraries the code links, then what tests use (clang
+# and its runtime libraries, with libFuzzer, for tests/fuzz; headless
 # Chromium, its WebDriver and a CJK font for the web console's browser test).
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config dpkg-dev
   libzmq3-dev cppzmq-dev
   capnproto libcapnp-dev
   libsqlite3-dev sqlite3
