@@ -13,4 +13,6 @@ list(LENGTH debs count)
 if(NOT count EQUAL 1)
   message(FATAL_ERROR "cpack made ${count} .deb files in ${OUT}, not one: ${debs}")
 endif()
+# cpack's staging tree, a second copy of everything installed, is not needed.
+file(REMOVE_RECURSE "${OUT}/_CPack_Packages")
 message(STATUS "Built ${debs}")
