@@ -1,6 +1,7 @@
 #include "connectors/inbox_schema.h"
 
 #include <iterator>
+#include <span>
 #include <string>
 
 #include "connectors/inbox.h"
@@ -66,6 +67,14 @@ int LatestVersion() { return static_cast<int>(std::size(kMigrations)); }
 Status PrepareDatabase(Database& db, bool full_sync) {
   return PrepareVersionedDatabase(db, VersionedSchema{kInboxApplicationId, "connector inbox", kMigrations, 0},
                                   full_sync);
+}
+
+Status PrepareDatabaseAtVersion(Database& db, int version) {
+  if (version < 1 || version > LatestVersion()) {
+    return InvalidArgument("no connector inbox schema version " + std::to_string(version));
+  }
+  std::span<const char* const> first(kMigrations, static_cast<size_t>(version));
+  return PrepareVersionedDatabase(db, VersionedSchema{kInboxApplicationId, "connector inbox", first, 0}, true);
 }
 
 }  // namespace regline::connector::inbox_schema

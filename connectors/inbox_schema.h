@@ -19,4 +19,10 @@ int LatestVersion();
 // newer Regline, kCorruption for a file that is not a connector inbox.
 Status PrepareDatabase(Database& db, bool full_sync);
 
+// For tests of the upgrade path only: brings a new file to schema version
+// `version` (1 .. LatestVersion()) with only the first `version`
+// migrations, as the release that wrote that version left it.
+// kInvalidArgument for a version out of range.
+Status PrepareDatabaseAtVersion(Database& db, int version);
+
 }  // namespace regline::connector::inbox_schema

@@ -1,6 +1,7 @@
 #include "gateway/core/store_schema.h"
 
 #include <iterator>
+#include <span>
 #include <string>
 
 #include "gateway/core/versioned_db.h"
@@ -177,6 +178,14 @@ Status PrepareDatabase(Database& db, bool full_sync) {
       db, VersionedSchema{kApplicationId, "Regline store", kMigrations, 16384}, full_sync));
   // 64 MiB of page cache for the store's hot indexes.
   return db.Exec("PRAGMA cache_size = -65536");
+}
+
+Status PrepareDatabaseAtVersion(Database& db, int version) {
+  if (version < 1 || version > LatestVersion()) {
+    return InvalidArgument("no store schema version " + std::to_string(version));
+  }
+  std::span<const char* const> first(kMigrations, static_cast<size_t>(version));
+  return PrepareVersionedDatabase(db, VersionedSchema{kApplicationId, "Regline store", first, 16384}, true);
 }
 
 }  // namespace regline::store_schema

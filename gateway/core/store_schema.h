@@ -23,4 +23,10 @@ int LatestVersion();
 // kCorruption for a file that is not a Regline store.
 Status PrepareDatabase(Database& db, bool full_sync);
 
+// For tests of the upgrade path only: brings a new file to schema version
+// `version` (1 .. LatestVersion()) by running only the first `version`
+// migrations, so that the file is what the release that wrote that version
+// left behind. kInvalidArgument for a version out of range.
+Status PrepareDatabaseAtVersion(Database& db, int version);
+
 }  // namespace regline::store_schema
