@@ -1,11 +1,13 @@
 #include "gateway/core/files.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
 
 namespace regline {
 
@@ -51,6 +53,16 @@ Status SyncDirectory(const std::string& directory) {
   if (!fd.valid()) return ErrnoStatus(errno, "opening directory " + directory);
   if (fsync(fd.get()) != 0) return ErrnoStatus(errno, "fsync of directory " + directory);
   return Status::Ok();
+}
+
+Result<UniqueFd> LockFileExclusively(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640));
+  if (!fd.valid()) return ErrnoStatus(errno, "opening " + path);
+  if (flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) return FailedPrecondition(path + " is locked by another process");
+    return ErrnoStatus(errno, "locking " + path);
+  }
+  return Result<UniqueFd>(std::move(fd));
 }
 
 Status WriteFileDurably(const std::string& directory, int directory_fd, const std::string& temp_name,

@@ -50,6 +50,14 @@ Status WriteAll(int fd, std::string_view bytes, std::string_view what);
 // survives a crash.
 Status SyncDirectory(const std::string& directory);
 
+// Opens `path` (created with mode 0640 when absent) and takes an exclusive
+// flock on it without waiting: the lock a daemon holds on its data
+// directory while it runs (<data_dir>/gateway.lock), and that a tool takes
+// to be sure no daemon does. kFailedPrecondition when another open file
+// holds it; the lock ends when the returned descriptor is closed or the
+// process dies, however it dies.
+Result<UniqueFd> LockFileExclusively(const std::string& path);
+
 // Writes `bytes` to `directory`/`name` so that a reader (or a crash) sees
 // either no file or the whole file: writes `directory`/`temp_name`, fsyncs
 // it, renames it over `name`, then fsyncs the directory so that the rename

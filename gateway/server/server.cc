@@ -95,6 +95,13 @@ Status Gateway::Start() {
   std::error_code ec;
   std::filesystem::create_directories(config_.data_dir, ec);
   if (ec) return IOError("cannot create data directory " + config_.data_dir + ": " + ec.message());
+  Result<UniqueFd> lock = LockFileExclusively(config_.data_dir + "/gateway.lock");
+  if (!lock.ok()) {
+    if (lock.status().code() != StatusCode::kFailedPrecondition) return lock.status();
+    return FailedPrecondition("another regline-gateway is using " + config_.data_dir + " (" + lock.status().message() +
+                              ")");
+  }
+  data_dir_lock_ = std::move(lock).value();
   config_.store.max_attempts_by_kind = config_.policy.MaxAttemptsByKind();
   config_.store.quota_by_kind = config_.policy.QuotaByKind();
   Result<std::unique_ptr<Store>> store = Store::Open(config_.store, clock_);

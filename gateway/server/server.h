@@ -26,6 +26,7 @@
 #include <zmq.hpp>
 
 #include "gateway/core/clock.h"
+#include "gateway/core/files.h"
 #include "gateway/core/group_commit.h"
 #include "gateway/identity/registry.h"
 #include "gateway/identity/signature_check.h"
@@ -144,6 +145,10 @@ class Gateway {
 
   GatewayConfig config_;
   const Clock& clock_;
+  // <data_dir>/gateway.lock, flock'ed from Start() until destruction (after
+  // the store has closed): one gateway per data directory, and `reglinectl
+  // restore` knows when one runs.
+  UniqueFd data_dir_lock_;
   std::string endpoint_;
   zmq::context_t context_;
   zmq::socket_t router_;
