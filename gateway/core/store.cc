@@ -1067,7 +1067,18 @@ Result<int> Store::ReceivedUpTo(std::string_view recipient, uint64_t upto) {
   PendingCounts leaving;
   int changed = 0;
   const int64_t now = clock_.NowMs();
+  const uint64_t last = LastDeliverySeq(std::string(recipient));
   Status s = Atomically([&]() -> Status {
+    if (upto > last) {
+      Statement& save = stmts_->save_delivery_seq;
+      save.Reset();
+      save.Bind(1, recipient).Bind(2, static_cast<int64_t>(upto));
+      REGLINE_RETURN_IF_ERROR(save.Run());
+      if (options_.audit) {
+        const std::string detail = "from=" + std::to_string(last) + " to=" + std::to_string(upto) + " via=resume";
+        REGLINE_RETURN_IF_ERROR(audit_->Append(now, "delivery_seq_advanced", recipient, detail));
+      }
+    }
     struct Received {
       MessageId id;
       uint64_t delivery_seq;
@@ -1108,6 +1119,7 @@ Result<int> Store::ReceivedUpTo(std::string_view recipient, uint64_t upto) {
   });
   if (!s.ok()) return s.WithContext("recording resume point for '" + std::string(recipient) + "'");
   pending_.Merge(leaving, -1);
+  if (upto > last) last_delivery_seq_[std::string(recipient)] = upto;
   return changed;
 }
 

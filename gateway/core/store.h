@@ -323,7 +323,11 @@ class Store {
 
   // The recipient says it holds every delivery numbered up to `upto`
   // durably (Hello.resumeFrom): records stage received for those not yet
-  // acknowledged. Returns how many it recorded.
+  // acknowledged. Returns how many it recorded. A resume point above the
+  // last number given to `recipient` (a store restored from a backup older
+  // than what the recipient holds) moves the numbering past it, audited as
+  // delivery_seq_advanced: the next number given out is upto + 1, so none
+  // repeats a number the recipient counts as held.
   Result<int> ReceivedUpTo(std::string_view recipient, uint64_t upto);
 
   // Appends an entry to the audit chain for an event outside the store

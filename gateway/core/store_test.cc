@@ -311,6 +311,25 @@ TEST_F(StoreTest, ReceivedUpToRecordsTheResumePoint) {
   EXPECT_EQ(store_->ReceivedUpTo("douyin", 2).value(), 0);  // nothing new
 }
 
+// A store restored from a backup older than what the recipient holds: its
+// resume point is above every number this store gave out.
+TEST_F(StoreTest, AResumePointAboveTheNumbersGivenOutMovesTheNumberingPastIt) {
+  MustSubmit(Message(1));
+  MustLease("douyin", 1);  // number 1
+  MustSubmit(Message(2));
+  EXPECT_EQ(store_->ReceivedUpTo("douyin", 40).value(), 1);
+  EXPECT_EQ(store_->LastDeliverySeq("douyin"), 40u);
+  EXPECT_EQ(store_->AuditLogHead().seq, 5u) << "submitted x2, sent, delivery_seq_advanced, acknowledged";
+  Reopen();
+  EXPECT_EQ(store_->LastDeliverySeq("douyin"), 40u);
+  std::vector<LeasedDelivery> next = MustLease("douyin");
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].seq, 2u);
+  EXPECT_EQ(next[0].delivery_seq, 41u);
+  EXPECT_EQ(store_->ReceivedUpTo("douyin", 30).value(), 0);
+  EXPECT_EQ(store_->LastDeliverySeq("douyin"), 41u) << "a lower resume point changes no numbering";
+}
+
 TEST_F(StoreTest, FindSeqByIdAloneFindsAnySendersMessage) {
   uint64_t seq = MustSubmit(Message(5));
   EXPECT_EQ(store_->FindSeqById(MessageId{0x1000, 5}).value(), seq);
