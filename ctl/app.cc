@@ -55,6 +55,7 @@ void ConfigureApp(CLI::App& app, Console& console) {
   AddIdentityCommands(app, console);
   AddAuditCommands(app, console);
   AddEvidenceCommands(app, console);
+  AddBackupCommands(app, console);
   const std::map<std::string, std::string> groups = {
       {"directive", "Regulators"},
       {"catalog", "Regulators"},
@@ -68,6 +69,8 @@ void ConfigureApp(CLI::App& app, Console& console) {
       {"replay", "Gateway operators"},
       {"audit", "Gateway operators"},
       {"evidence", "Gateway operators"},
+      {"backup", "Gateway operators"},
+      {"restore", "Gateway operators"},
       {"submit", "Any sender"},
       {"agreement", "MCN agencies"},
       {"ack", "Platforms"},

@@ -38,6 +38,10 @@ void AddAuditCommands(CLI::App& app, Console& console);
 // and the registry, without a session (commands_evidence.cc).
 void AddEvidenceCommands(CLI::App& app, Console& console);
 
+// backup, restore: a consistent copy of the gateway's store, and putting one
+// back while no gateway runs (commands_backup.cc).
+void AddBackupCommands(CLI::App& app, Console& console);
+
 // --- helpers shared by the command files (commands_common.cc) ---
 
 // The subcommand `name` of `parent`, created (requiring a subcommand of its
