@@ -112,7 +112,8 @@ std::vector<std::string> GatewayMetrics::Platforms() const {
 }
 
 std::string RenderMetrics(const MetricCounts& counts, const StoreGauges& store, const GroupCommitStats& commits,
-                          int64_t now_ms) {
+                          const std::vector<std::string>& platforms,
+                          const std::map<std::string, PeerConnection>& connections, int64_t now_ms) {
   Writer w;
   w.Head("regline_queue_depth", "gauge", "Deliveries per recipient by state (queued, in_flight, dead_lettered).");
   for (const QueueDepth& d : store.depths) {
@@ -154,6 +155,22 @@ std::string RenderMetrics(const MetricCounts& counts, const StoreGauges& store, 
   w.Sample("regline_overdue_items", "", std::to_string(store.overdue));
   w.Head("regline_connected_peers", "gauge", "Sessions open now.");
   w.Sample("regline_connected_peers", "", std::to_string(counts.connected_peers));
+  w.Head("regline_peer_connected", "gauge",
+         "1 while the identity has a session, else 0; every registered platform and every identity seen.");
+  std::map<std::string, const PeerConnection*> peers;
+  for (const std::string& p : platforms) peers.emplace(p, nullptr);
+  for (const auto& [identity, c] : connections) peers[identity] = &c;
+  for (const auto& [identity, c] : peers) {
+    w.Sample("regline_peer_connected", Label("identity", identity), c != nullptr && c->connected ? "1" : "0");
+  }
+  w.Head("regline_peer_state_since_seconds", "gauge",
+         "When the identity's session last started or ended (Unix time); identities with no session since the "
+         "gateway started are left out.");
+  for (const auto& [identity, c] : connections) {
+    if (c.since_ms == 0) continue;
+    w.Sample("regline_peer_state_since_seconds", Label("identity", identity),
+             Number(static_cast<double>(c.since_ms) / 1000.0));
+  }
   w.Head("regline_refusals_total", "counter", "ERROR frames sent, by reason (the wire ErrorCode).");
   for (const auto& [reason, n] : counts.refusals) {
     w.Sample("regline_refusals_total", Label("reason", reason), std::to_string(n));

@@ -65,7 +65,11 @@ struct StoreGauges {
 
 // The Prometheus text exposition (version 0.0.4) of everything above, at
 // `now_ms` (for ages).
+// `platforms` and `connections` as GatewayMetrics reports them: every
+// registered platform and every identity that had a session get a
+// regline_peer_connected sample.
 std::string RenderMetrics(const MetricCounts& counts, const StoreGauges& store, const GroupCommitStats& commits,
-                          int64_t now_ms);
+                          const std::vector<std::string>& platforms,
+                          const std::map<std::string, PeerConnection>& connections, int64_t now_ms);
 
 }  // namespace regline::server

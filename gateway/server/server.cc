@@ -185,7 +185,7 @@ Result<std::string> Gateway::MetricsText() {
   }
   Result<StoreGauges> g = gauges.get();
   if (!g.ok()) return g.status();
-  return RenderMetrics(counts, *g, committer_->stats(), clock_.NowMs());
+  return RenderMetrics(counts, *g, committer_->stats(), metrics_.Platforms(), metrics_.Connections(), clock_.NowMs());
 }
 
 ApiResponse Gateway::ConsoleApi(const ApiRequest& request) {

@@ -176,6 +176,10 @@ TEST_F(AdminHttpTest, AScrapeParsesLineByLineAndShowsTheTrafficThatHappened) {
       },
       5'000));
   EXPECT_EQ(At(after, R"(regline_deliveries_total{recipient="douyin"})"), 2);
+  EXPECT_EQ(At(before, R"(regline_peer_connected{identity="douyin"})"), 0);  // registered, not connected yet
+  EXPECT_EQ(At(after, R"(regline_peer_connected{identity="douyin"})"), 1);
+  EXPECT_EQ(At(after, R"(regline_peer_connected{identity="samr-console"})"), 1);
+  EXPECT_GT(At(after, R"(regline_peer_state_since_seconds{identity="douyin"})"), 1.7e9);
   EXPECT_EQ(At(after, R"(regline_acknowledgements_total{recipient="douyin",stage="received"})"), 1);
   EXPECT_EQ(At(after, R"(regline_queue_depth{recipient="douyin",state="queued"})"), 0);
   EXPECT_EQ(At(after, R"(regline_queue_depth{recipient="douyin",state="in_flight"})"), 1);
