@@ -255,8 +255,8 @@ std::string MessageJsonCompact(const InboxMessage& message, int64_t* expires_ms)
   }
   if (!out.empty()) return out;
   // The rare paths (a payload or envelope that does not decode): the
-  // object, with payloadError, serialized.
-  if (expires_ms != nullptr) *expires_ms = 0;
+  // object, with payloadError, serialized. (*expires_ms is still 0: the
+  // splice sets it only once the body is whole.)
   nlohmann::ordered_json j = MessageJson(message);
   if (auto e = j.find("expiresMs"); expires_ms != nullptr && e != j.end() && e->is_number_integer()) {
     *expires_ms = e->get<int64_t>();

@@ -1,5 +1,6 @@
 // WebhookWorker: delivers the inbox's messages to the platform's HTTPS
-// endpoint, many at a time, with libcurl's multi interface on one thread.
+// endpoint, many at a time, with libcurl's multi interface (its requests on
+// one thread; bodies rendered and outcomes recorded on two more, below).
 //
 // Each message is one POST of its JSON (message_json.h, compact) to
 // `url`, with the headers and signature webhook_rules.h and

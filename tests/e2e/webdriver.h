@@ -9,6 +9,7 @@
 #pragma once
 
 #include <curl/curl.h>
+#include <kj/encoding.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -47,44 +48,6 @@ inline int PickFreePort() {
   }
   close(fd);
   return port;
-}
-
-// Standard base64 (as WebDriver screenshots come) to bytes; characters
-// outside the alphabet are skipped.
-inline std::string DecodeBase64(const std::string& text) {
-  std::string out;
-  uint32_t bits = 0;
-  int count = 0;
-  for (char c : text) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+')
-      v = 62;
-    else if (c == '/')
-      v = 63;
-    else
-      continue;
-    bits = (bits << 6) | static_cast<uint32_t>(v);
-    if (++count == 4) {
-      out += static_cast<char>((bits >> 16) & 0xff);
-      out += static_cast<char>((bits >> 8) & 0xff);
-      out += static_cast<char>(bits & 0xff);
-      bits = 0;
-      count = 0;
-    }
-  }
-  if (count == 3) {
-    out += static_cast<char>((bits >> 10) & 0xff);
-    out += static_cast<char>((bits >> 2) & 0xff);
-  } else if (count == 2) {
-    out += static_cast<char>((bits >> 4) & 0xff);
-  }
-  return out;
 }
 
 class WebDriver {
@@ -199,7 +162,9 @@ class WebDriver {
   Result<std::string> Screenshot() {
     Result<json> shot = Call("GET", Path("/screenshot"), json(), 30);
     if (!shot.ok()) return shot.status();
-    return DecodeBase64(shot->get<std::string>());
+    const std::string base64 = shot->get<std::string>();
+    kj::Array<kj::byte> png = kj::decodeBase64(kj::arrayPtr(base64.data(), base64.size()));
+    return std::string(reinterpret_cast<const char*>(png.begin()), png.size());
   }
 
   // Polls `done` every 100 ms until it holds or `timeout_ms` passes.
