@@ -12,7 +12,7 @@ set -euo pipefail
 # Chromium, its WebDriver and a CJK font for the web console's browser test).
 packages=(
   build-essential cmake ninja-build pkg-config dpkg-dev
-  libzmq3-dev cppzmq-dev
+  libzmq3-dev cppzmq-dev libsodium-dev
   capnproto libcapnp-dev
   libsqlite3-dev sqlite3
   libssl-dev openssl

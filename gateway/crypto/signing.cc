@@ -4,8 +4,10 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
+#include <sodium.h>
 
 #include <array>
+#include <cstdlib>
 
 #include "gateway/crypto/evp.h"
 #include "gateway/crypto/key_files.h"
@@ -24,6 +26,17 @@ const unsigned char* Bytes(std::string_view s) {
 }
 
 std::shared_ptr<EVP_PKEY> Share(EvpPkey key) { return std::shared_ptr<EVP_PKEY>(std::move(key)); }
+
+// libsodium must be initialised once before use (it picks its
+// implementations and seeds its generator); sodium_init is thread-safe and
+// returns 1 when it already ran. It fails only if the system has no random
+// source at all, which Regline cannot work without.
+void EnsureSodium() {
+  static const bool ready = [] { return sodium_init() >= 0; }();
+  if (!ready) {
+    std::abort();
+  }
+}
 
 std::string_view SkipLeadingSpace(std::string_view text) {
   size_t start = text.find_first_not_of(" \t\r\n");
@@ -157,6 +170,16 @@ std::string PublicKey::Fingerprint() const { return "sha256:" + HexEncode(Sha256
 
 PublicKey::PublicKey(std::shared_ptr<EVP_PKEY> key, SignatureAlgorithm algorithm)
     : key_(std::move(key)), algorithm_(algorithm) {
+  if (algorithm_ == SignatureAlgorithm::kEd25519) {
+    EnsureSodium();
+    size_t size = ed25519_public_.size();
+    if (EVP_PKEY_get_raw_public_key(key_.get(), ed25519_public_.data(), &size) != 1 || size != ed25519_public_.size()) {
+      // Cannot happen for a key Classify called ED25519; Verify then fails.
+      ERR_clear_error();
+      ed25519_public_.fill(0);
+    }
+    return;  // libsodium checks; no EVP context needed
+  }
   EVP_MD_CTX* md = EVP_MD_CTX_new();
   if (md == nullptr) return;
   if (!InitOperation(md, key_.get(), algorithm_, /*sign=*/false).ok()) {
@@ -177,6 +200,13 @@ Status PublicKey::Verify(std::string_view data, std::string_view signature) cons
     std::string defect = Sm2SignatureDefect(signature);
     if (!defect.empty()) return InvalidSignature("malformed sm2-sm3 signature: " + defect);
   }
+  if (algorithm_ == SignatureAlgorithm::kEd25519) {
+    if (crypto_sign_verify_detached(Bytes(signature), Bytes(data), data.size(), ed25519_public_.data()) == 0) {
+      return Status::Ok();
+    }
+    return InvalidSignature(
+        "ed25519 signature does not verify: the data or the signature was changed, or another key made it");
+  }
   EvpMdCtx md(EVP_MD_CTX_new());
   if (!md) return OpenSslFailure("allocating a digest context");
   if (verify_template_ == nullptr || EVP_MD_CTX_copy_ex(md.get(), verify_template_.get()) != 1) {
@@ -195,6 +225,11 @@ Status PublicKey::Verify(std::string_view data, std::string_view signature) cons
 
 // --- PrivateKey ---
 
+struct PrivateKey::Ed25519Secret {
+  std::array<unsigned char, crypto_sign_SECRETKEYBYTES> bytes{};  // seed then public key
+  ~Ed25519Secret() { sodium_memzero(bytes.data(), bytes.size()); }
+};
+
 Result<PrivateKey> PrivateKey::Adopt(EVP_PKEY* raw) {
   EvpPkey key(raw);
   Result<SignatureAlgorithm> algorithm = Classify(key, EVP_PKEY_KEYPAIR);
@@ -208,7 +243,23 @@ Result<PrivateKey> PrivateKey::Adopt(EVP_PKEY* raw) {
   OPENSSL_free(der);
   if (!public_key) return OpenSslFailure("decoding the public key");
   REGLINE_RETURN_IF_ERROR(AdoptSm2KeyType(public_key, EVP_PKEY_PUBLIC_KEY));
-  return PrivateKey(Share(std::move(key)), PublicKey(Share(std::move(public_key)), *algorithm));
+  std::shared_ptr<Ed25519Secret> ed25519;
+  if (*algorithm == SignatureAlgorithm::kEd25519) {
+    // libsodium's secret key is the 32-byte seed (what PKCS#8 holds) followed
+    // by the public key; it derives both from the seed as OpenSSL does.
+    EnsureSodium();
+    std::array<unsigned char, crypto_sign_SEEDBYTES> seed{};
+    size_t size = seed.size();
+    if (EVP_PKEY_get_raw_private_key(key.get(), seed.data(), &size) != 1 || size != seed.size()) {
+      return OpenSslFailure("reading the ed25519 seed");
+    }
+    ed25519 = std::make_shared<Ed25519Secret>();
+    std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> derived{};
+    int rc = crypto_sign_seed_keypair(derived.data(), ed25519->bytes.data(), seed.data());
+    sodium_memzero(seed.data(), seed.size());
+    if (rc != 0) return Internal("libsodium could not derive the ed25519 key pair");
+  }
+  return PrivateKey(Share(std::move(key)), PublicKey(Share(std::move(public_key)), *algorithm), std::move(ed25519));
 }
 
 Result<PrivateKey> PrivateKey::Generate(SignatureAlgorithm algorithm) {
@@ -254,6 +305,14 @@ std::string PrivateKey::Pem() const {
 }
 
 Result<std::string> PrivateKey::Sign(std::string_view data) const {
+  if (ed25519_ != nullptr) {
+    std::string signature(crypto_sign_BYTES, '\0');
+    if (crypto_sign_detached(reinterpret_cast<unsigned char*>(signature.data()), nullptr, Bytes(data), data.size(),
+                             ed25519_->bytes.data()) != 0) {
+      return Internal("libsodium could not make an ed25519 signature");
+    }
+    return signature;
+  }
   EvpMdCtx md(EVP_MD_CTX_new());
   if (!md) return OpenSslFailure("allocating a digest context");
   REGLINE_RETURN_IF_ERROR(InitOperation(md.get(), key_.get(), algorithm(), /*sign=*/true));

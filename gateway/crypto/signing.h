@@ -15,10 +15,22 @@
 // key, and any number of threads may sign or verify with the same key (or
 // copies of it) at once. Nothing here touches files except the ReadPemFile
 // functions; key_files.h writes them.
+//
+// Engines: keys are read, written, generated and classified by OpenSSL 3
+// (EVP), and sm2-sm3 is signed and checked through EVP. Ed25519 signatures
+// are made and checked by libsodium (the library libzmq already loads for
+// CURVE) from the same raw key bytes: Ed25519 is deterministic, so both
+// libraries make byte-identical signatures (signing_test checks this against
+// EVP, openssl_cli_test against the openssl tool), and libsodium checks one in
+// about half the time of OpenSSL 3.0's portable code (docs/performance.md).
+// libsodium is the stricter of the two (it also refuses small-order points
+// and non-canonical encodings), so anything it accepts OpenSSL accepts too:
+// evidence stays checkable with the stock openssl tool.
 #pragma once
 
 #include <openssl/types.h>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -86,6 +98,8 @@ class PublicKey {
   // null if setting it up failed (Verify then sets up its own).
   std::shared_ptr<EVP_MD_CTX> verify_template_;
   SignatureAlgorithm algorithm_;
+  // For ed25519: the raw 32-byte public key libsodium checks with.
+  std::array<unsigned char, 32> ed25519_public_{};
 };
 
 class PrivateKey {
@@ -118,13 +132,16 @@ class PrivateKey {
   Result<std::string> Sign(std::string_view data) const;
 
  private:
-  PrivateKey(std::shared_ptr<EVP_PKEY> key, PublicKey public_key)
-      : key_(std::move(key)), public_key_(std::move(public_key)) {}
+  struct Ed25519Secret;  // libsodium's 64-byte secret key, wiped when freed
+
+  PrivateKey(std::shared_ptr<EVP_PKEY> key, PublicKey public_key, std::shared_ptr<const Ed25519Secret> ed25519)
+      : key_(std::move(key)), public_key_(std::move(public_key)), ed25519_(std::move(ed25519)) {}
   // Wraps a decoded or generated key, checking its algorithm.
   static Result<PrivateKey> Adopt(EVP_PKEY* key);
 
   std::shared_ptr<EVP_PKEY> key_;  // never modified after construction
   PublicKey public_key_;
+  std::shared_ptr<const Ed25519Secret> ed25519_;  // ed25519 keys only
 };
 
 // SHA-256 of `data`: 32 raw bytes.

@@ -367,5 +367,84 @@ TEST(CryptoDigestTest, HexEncodeIsLowerCaseTwoDigitsPerByte) {
   EXPECT_EQ(HexEncode(""), "");
 }
 
+// Ed25519 is signed and checked by libsodium (signing.h); these pin it to
+// the standard and to OpenSSL's EVP, which reads and writes the keys.
+
+std::string FromHex(std::string_view hex) {
+  std::string bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  }
+  return bytes;
+}
+
+// An Ed25519 PrivateKey from a raw 32-byte seed, through a PKCS#8 PEM that
+// OpenSSL writes.
+PrivateKey Ed25519FromSeed(const std::string& seed) {
+  EvpPkey raw(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr,
+                                           reinterpret_cast<const unsigned char*>(seed.data()), seed.size()));
+  EXPECT_TRUE(raw != nullptr);
+  Result<PrivateKey> key = PrivateKey::FromPem(ForeignKeyPem(raw.get(), /*private_part=*/true));
+  EXPECT_TRUE(key.ok()) << key.status().ToString();
+  return std::move(key).value();
+}
+
+// OpenSSL EVP's Ed25519 signature over `data` by the key in `private_pem`.
+std::string EvpEd25519Sign(const std::string& private_pem, std::string_view data) {
+  Bio bio(BIO_new_mem_buf(private_pem.data(), static_cast<int>(private_pem.size())));
+  EvpPkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  EvpMdCtx md(EVP_MD_CTX_new());
+  EXPECT_EQ(EVP_DigestSignInit_ex(md.get(), nullptr, nullptr, nullptr, nullptr, key.get(), nullptr), 1);
+  std::string signature(64, '\0');
+  size_t size = signature.size();
+  EXPECT_EQ(EVP_DigestSign(md.get(), reinterpret_cast<unsigned char*>(signature.data()), &size,
+                           reinterpret_cast<const unsigned char*>(data.data()), data.size()),
+            1);
+  signature.resize(size);
+  return signature;
+}
+
+TEST(CryptoEd25519Test, Rfc8032FirstTestVector) {
+  // RFC 8032 section 7.1, TEST 1: the empty message.
+  PrivateKey key = Ed25519FromSeed(FromHex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
+  std::string expected = FromHex(
+      "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe"
+      "24655141438e7a100b");
+  EXPECT_EQ(HexEncode(MustSign(key, "")), HexEncode(expected));
+  EXPECT_TRUE(key.public_key().Verify("", expected).ok());
+  EXPECT_EQ(key.public_key().Verify("x", expected).code(), StatusCode::kInvalidSignature);
+  // The public key OpenSSL derived is the vector's.
+  std::string der = key.public_key().Der();
+  EXPECT_EQ(HexEncode(der.substr(der.size() - 32)), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+}
+
+TEST(CryptoEd25519Test, SignaturesAreByteIdenticalToOpenSslEvpAndCrossVerify) {
+  for (int i = 0; i < 20; ++i) {
+    PrivateKey key = MustGenerate(SignatureAlgorithm::kEd25519);
+    std::string data = kDirective + std::string(static_cast<size_t>(i) * 97, static_cast<char>('a' + i));
+    std::string ours = MustSign(key, data);
+    std::string evp = EvpEd25519Sign(key.Pem(), data);
+    EXPECT_EQ(HexEncode(ours), HexEncode(evp)) << "key " << i;
+    EXPECT_TRUE(key.public_key().Verify(data, evp).ok()) << "key " << i;
+  }
+}
+
+TEST(CryptoEd25519Test, NonCanonicalScalarIsRefused) {
+  // S + L (the group order) verifies in a lax implementation; RFC 8032 says
+  // S must be below L, and libsodium refuses it.
+  PrivateKey key = MustGenerate(SignatureAlgorithm::kEd25519);
+  std::string signature = MustSign(key, kDirective);
+  const std::string order_le =
+      FromHex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010");  // L, little-endian
+  unsigned carry = 0;
+  for (size_t i = 0; i < 32; ++i) {
+    unsigned sum = static_cast<unsigned char>(signature[32 + i]) + static_cast<unsigned char>(order_le[i]) + carry;
+    signature[32 + i] = static_cast<char>(sum & 0xff);
+    carry = sum >> 8;
+  }
+  ASSERT_EQ(carry, 0u) << "S + L fits in 32 bytes for any S < L";
+  EXPECT_EQ(key.public_key().Verify(kDirective, signature).code(), StatusCode::kInvalidSignature);
+}
+
 }  // namespace
 }  // namespace regline::crypto
