@@ -69,6 +69,7 @@ struct Args {
   std::string connector_durability = "full";  // "normal": for comparison only
   std::string runs = "both";                  // "full", "rate" or "both"
   int repeat = 1;                             // the runs, this many times (the machine is noisy)
+  bool keep = false;                          // leave the directory behind
   // "plain": development plaintext, unsigned. "ed25519" / "sm2": CURVE on
   // every socket, the regulator's directives signed with that algorithm
   // (the platform's with Ed25519), verified by the gateway.
@@ -88,8 +89,9 @@ struct Args {
                "usage: e2e_bench [--platform connector|raw] [--messages N] [--window N] [--credit N] [--rate N]\n"
                "                 [--seconds N] [--payload B] [--gateway PATH] [--connector PATH]\n"
                "                 [--connector-durability full|normal] [--runs full|rate|both]\n"
-               "                 [--repeat N] [--security plain|ed25519|sm2]\n"
-               "End-to-end messages/s and submit->delivery latency through a real regline-gateway.\n");
+               "                 [--repeat N] [--security plain|ed25519|sm2] [--keep]\n"
+               "End-to-end messages/s and submit->delivery latency through a real regline-gateway.\n"
+               "--keep leaves the run's directory (stores, configs, logs) under /var/tmp for study.\n");
   std::exit(rc);
 }
 
@@ -98,6 +100,10 @@ Args Parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
     if (k == "--help" || k == "-h") Usage(0);
+    if (k == "--keep") {
+      a.keep = true;
+      continue;
+    }
     if (i + 1 >= argc) Usage(2);
     std::string v = argv[++i];
     if (k == "--messages") a.messages = std::stoll(v);
@@ -550,6 +556,10 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::filesystem::remove_all(dir);
+  if (a.keep) {
+    std::printf("kept %s\n", dir.c_str());
+  } else {
+    std::filesystem::remove_all(dir);
+  }
   return rc;
 }
