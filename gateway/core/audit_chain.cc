@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "gateway/core/store_schema.h"
 
@@ -254,7 +255,13 @@ Status CheckIsStoreWithAuditLog(Database& db, const std::string& path) {
 
 }  // namespace
 
-Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<AuditHead> expected) {
+namespace {
+
+// The walk behind both public functions: from the start (or the retention
+// anchor) when `from` is empty, else from the entry after from->seq once
+// that entry is found to still be what an earlier walk verified.
+Result<AuditVerdict> WalkAuditChain(const std::string& db_path, std::optional<AuditHead> expected,
+                                    std::optional<AuditHead> from) {
   Result<Database> db = Database::OpenReadOnly(db_path);
   if (!db.ok()) return db.status();
   REGLINE_RETURN_IF_ERROR(db->Exec("PRAGMA busy_timeout = 5000"));
@@ -262,8 +269,8 @@ Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<
   // the gateway writes meanwhile.
   REGLINE_RETURN_IF_ERROR(db->Exec("BEGIN"));
   REGLINE_RETURN_IF_ERROR(CheckIsStoreWithAuditLog(*db, db_path));
-  Result<Statement> rows =
-      db->Prepare("SELECT seq, at_ms, event, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq");
+  Result<Statement> rows = db->Prepare(
+      "SELECT seq, at_ms, event, subject, detail, prev_hash, hash FROM audit_log WHERE seq > ?1 ORDER BY seq");
   if (!rows.ok()) return rows.status();
   std::unique_ptr<AuditHasher> hasher = AuditHasher::Make();
   if (!hasher) return Internal("OpenSSL has no SHA-256");
@@ -292,6 +299,49 @@ Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<
       }
     }
   }
+  if (from.has_value() && from->seq > 0) {
+    const int64_t pruned = walk.verdict.pruned_through;
+    if (from->seq < pruned) {
+      return FailedPrecondition("audit entry " + std::to_string(from->seq) +
+                                " was pruned by legal retention; walk the whole chain");
+    }
+    if (from->seq == pruned) {
+      if (from->hash != walk.prev) {
+        walk.Break(from->seq, "the audit anchor differs from the entry verified before (the log was rewritten)");
+        return walk.verdict;
+      }
+    } else {
+      // The entry the earlier walk ended at must still be there, unchanged.
+      Result<Statement> at =
+          db->Prepare("SELECT seq, at_ms, event, subject, detail, prev_hash, hash FROM audit_log WHERE seq = ?1");
+      if (!at.ok()) return at.status();
+      at->Bind(1, from->seq);
+      Result<bool> row = at->Step();
+      if (!row.ok()) return row.status().WithContext("reading the audit log of " + db_path);
+      const std::string where = "entry " + std::to_string(from->seq) + ": ";
+      if (!*row) {
+        walk.Break(from->seq, "entry " + std::to_string(from->seq) + " missing (deleted)");
+        return walk.verdict;
+      }
+      AuditHash prev_hash, hash, computed;
+      const std::string event = at->ColumnText(2), subject = at->ColumnText(3), detail = at->ColumnText(4);
+      if (!ReadHash(*at, 5, prev_hash) || !ReadHash(*at, 6, hash) ||
+          !hasher->Hash(from->seq, at->ColumnInt64(1), event, subject, detail, prev_hash, computed) ||
+          hash != computed) {
+        walk.Break(from->seq, where + "hash does not match its contents (edited)");
+        return walk.verdict;
+      }
+      if (hash != from->hash) {
+        walk.Break(from->seq, where + "hash differs from the one verified before (the log was rewritten from here on)");
+        return walk.verdict;
+      }
+    }
+    walk.next_seq = from->seq + 1;
+    walk.prev = from->hash;
+    walk.verdict.head = *from;
+  }
+  // A full walk reads every row, so that one numbered below the start shows.
+  rows->Bind(1, from.has_value() && from->seq > 0 ? from->seq : std::numeric_limits<int64_t>::min());
   for (;;) {
     Result<bool> row = rows->Step();
     if (!row.ok()) return row.status().WithContext("reading the audit log of " + db_path);
@@ -317,6 +367,16 @@ Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<
                                          std::to_string(expected->seq) + ")");
   }
   return verdict;
+}
+
+}  // namespace
+
+Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<AuditHead> expected) {
+  return WalkAuditChain(db_path, expected, std::nullopt);
+}
+
+Result<AuditVerdict> VerifyAuditChainAfter(const std::string& db_path, const AuditHead& from) {
+  return WalkAuditChain(db_path, std::nullopt, from);
 }
 
 }  // namespace regline

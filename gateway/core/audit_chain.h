@@ -138,4 +138,17 @@ struct AuditVerdict {
 // store).
 Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<AuditHead> expected = std::nullopt);
 
+// Continues an earlier walk that found the chain intact up to `from` (its
+// verdict's head): checks that the entry at from.seq is still there with
+// contents matching from.hash, then walks only the entries after it, as
+// VerifyAuditChain does. Finds anything done at or after from.seq (edits,
+// deletions, reordering, entries cut off the end down to from.seq); what was
+// done before it goes unseen until the next full walk. `checked` counts the
+// entries after from.seq; `head` is the newest entry (from itself when none
+// follow). kFailedPrecondition when legal retention pruned the entry at
+// from.seq (walk everything instead); other errors as VerifyAuditChain.
+// Its cost is that of the new entries, which is what lets the console show
+// the chain's state on every page view.
+Result<AuditVerdict> VerifyAuditChainAfter(const std::string& db_path, const AuditHead& from);
+
 }  // namespace regline

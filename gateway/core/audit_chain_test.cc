@@ -302,6 +302,93 @@ TEST_F(AuditChainTest, AFailedCommitLeavesTheChainWholeAndAppendsGoOn) {
   EXPECT_EQ(v.head.seq, kEntries + 1);
 }
 
+// The head an earlier walk would have reported after entry `seq`.
+AuditHead HeadAt(const std::string& path, int64_t seq) {
+  Result<Database> db = Database::Open(path);
+  EXPECT_TRUE(db.ok());
+  Result<Statement> row = db->Prepare("SELECT hash FROM audit_log WHERE seq = ?1");
+  EXPECT_TRUE(row.ok());
+  row->Bind(1, seq);
+  EXPECT_TRUE(*row->Step());
+  AuditHead head{seq, {}};
+  std::copy_n(row->ColumnBlob(0).begin(), 32, head.hash.begin());
+  row->Reset();
+  return head;
+}
+
+AuditVerdict VerifyAfter(const std::string& path, const AuditHead& from) {
+  Result<AuditVerdict> v = VerifyAuditChainAfter(path, from);
+  EXPECT_TRUE(v.ok()) << v.status().ToString();
+  return v.ok() ? *v : AuditVerdict{};
+}
+
+TEST_F(AuditChainTest, AfterAVerifiedHeadOnlyTheNewEntriesAreWalked) {
+  AuditVerdict v = VerifyAfter(options_.path, HeadAt(options_.path, 12));
+  EXPECT_TRUE(v.intact) << v.problem;
+  EXPECT_EQ(v.checked, kEntries - 12);
+  EXPECT_EQ(v.head, head_);
+
+  AuditVerdict none_new = VerifyAfter(options_.path, head_);
+  EXPECT_TRUE(none_new.intact) << none_new.problem;
+  EXPECT_EQ(none_new.checked, 0);
+  EXPECT_EQ(none_new.head, head_);
+}
+
+TEST_F(AuditChainTest, AfterAVerifiedHeadAnEditOfALaterEntryIsNamed) {
+  const AuditHead at12 = HeadAt(options_.path, 12);
+  Tamper("UPDATE audit_log SET detail = 'version=99' WHERE seq = 15");
+  AuditVerdict v = VerifyAfter(options_.path, at12);
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_broken, 15);
+  EXPECT_EQ(v.checked, 2);
+  EXPECT_EQ(v.problem, "entry 15: hash does not match its contents (edited)");
+}
+
+TEST_F(AuditChainTest, AfterAVerifiedHeadAChangedOrMissingHeadEntryIsNamed) {
+  const AuditHead at12 = HeadAt(options_.path, 12);
+  Tamper("UPDATE audit_log SET detail = 'version=99' WHERE seq = 12");
+  AuditVerdict edited = VerifyAfter(options_.path, at12);
+  EXPECT_FALSE(edited.intact);
+  EXPECT_EQ(edited.first_broken, 12);
+  EXPECT_EQ(edited.problem, "entry 12: hash does not match its contents (edited)");
+
+  // A head that does not match what is there now (the log rewritten with
+  // fresh hashes from entry 12 on shows the same way).
+  AuditHead other = head_;
+  other.seq = 13;
+  AuditVerdict rewritten = VerifyAfter(options_.path, other);
+  EXPECT_FALSE(rewritten.intact);
+  EXPECT_EQ(rewritten.first_broken, 13);
+  EXPECT_EQ(rewritten.problem,
+            "entry 13: hash differs from the one verified before (the log was rewritten from here on)");
+
+  Tamper("DELETE FROM audit_log WHERE seq = 12");
+  AuditVerdict deleted = VerifyAfter(options_.path, at12);
+  EXPECT_FALSE(deleted.intact);
+  EXPECT_EQ(deleted.first_broken, 12);
+  EXPECT_EQ(deleted.problem, "entry 12 missing (deleted)");
+}
+
+TEST_F(AuditChainTest, AfterAVerifiedHeadAnEditBeforeItIsLeftToTheFullWalk) {
+  const AuditHead at12 = HeadAt(options_.path, 12);
+  Tamper("UPDATE audit_log SET detail = 'version=99' WHERE seq = 5");
+  EXPECT_TRUE(VerifyAfter(options_.path, at12).intact) << "documented: only a full walk reads entries before the head";
+  AuditVerdict full = Verify();
+  EXPECT_FALSE(full.intact);
+  EXPECT_EQ(full.first_broken, 5);
+}
+
+TEST_F(AuditChainTest, AnEntryNumberedBelowOneIsStillFoundByTheFullWalk) {
+  Result<Database> db = Database::Open(options_.path);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(db->Exec("INSERT INTO audit_log SELECT 0, at_ms, event, subject, detail, prev_hash, hash "
+                       "FROM audit_log WHERE seq = 1")
+                  .ok());
+  AuditVerdict v = Verify();
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_broken, 0);
+}
+
 TEST(AuditChainOpen, RefusesAFileThatIsNotAStore) {
   testing::TempDir dir;
   {

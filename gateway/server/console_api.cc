@@ -246,9 +246,11 @@ Result<json> Replay(Store& store, uint64_t seq, const std::string& recipient) {
   return json{{"seq", seq}, {"requeued", *requeued}};
 }
 
-json AuditJson(const Result<AuditVerdict>& audit) {
+json AuditJson(const Result<AuditVerdict>& audit, bool full_walk, int64_t full_walk_at_ms) {
   if (!audit.ok()) return {{"verified", false}, {"error", audit.status().ToString()}};
   return {{"verified", true},
+          {"full_walk", full_walk},
+          {"full_walk_at_ms", full_walk_at_ms},
           {"intact", audit->intact},
           {"checked", audit->checked},
           {"head_seq", audit->head.seq},
@@ -303,10 +305,11 @@ Result<json> Overview(Store& store, const ConsoleContext& c) {
     row["overdue"] = late;
     platforms.push_back(std::move(row));
   }
-  return json{{"gateway", c.gateway_identity},     {"version", REGLINE_VERSION},
-              {"time_zone", c.time_zone},          {"now_ms", c.now_ms},
-              {"catalog_version", *current},       {"overdue", overdue->size()},
-              {"platforms", std::move(platforms)}, {"audit", AuditJson(c.audit)}};
+  return json{
+      {"gateway", c.gateway_identity},     {"version", REGLINE_VERSION},
+      {"time_zone", c.time_zone},          {"now_ms", c.now_ms},
+      {"catalog_version", *current},       {"overdue", overdue->size()},
+      {"platforms", std::move(platforms)}, {"audit", AuditJson(c.audit, c.audit_full_walk, c.audit_full_walk_at_ms)}};
 }
 
 }  // namespace

@@ -52,6 +52,8 @@ struct ConsoleContext {
   std::vector<std::string> platforms;  // registered, not revoked
   std::map<std::string, PeerConnection> connections;
   Result<AuditVerdict> audit = AuditVerdict{};
+  bool audit_full_walk = false;       // `audit` came from a walk of the whole chain (audit_overview.h)
+  int64_t audit_full_walk_at_ms = 0;  // when the last full walk ran; 0: none yet
   std::vector<uint64_t> recent;  // messages: the newest messages' sequence numbers, newest first
   int64_t now_ms = 0;
 };

@@ -32,6 +32,7 @@
 #include "gateway/identity/signature_check.h"
 #include "gateway/protocol/frames.h"
 #include "gateway/server/admin_http.h"
+#include "gateway/server/audit_overview.h"
 #include "gateway/server/config.h"
 #include "gateway/server/metrics.h"
 #include "gateway/server/verifier.h"
@@ -177,6 +178,7 @@ class Gateway {
   int64_t next_retention_ms_ = 0;
   std::optional<identity::Signer> signer_;  // [security] signing_key_file, as config_.identity
   GatewayMetrics metrics_;                  // counted on the session thread, read by the admin endpoint
+  AuditOverview audit_overview_;            // the console overview's audit state (admin endpoint threads)
   std::atomic<bool> ready_{false};          // /readyz: serving, not yet stopping
   std::unique_ptr<AdminHttp> admin_;        // [admin]; stopped before the committer
 };
