@@ -111,6 +111,7 @@ Status AdminHttp::Start() {
     ApiResponse answer = api_(call);
     res.status = answer.status;
     res.set_header("Cache-Control", "no-store");
+    if (!answer.allow.empty()) res.set_header("Allow", answer.allow);
     res.set_content(answer.json, "application/json; charset=utf-8");
   };
   server_->Get(R"(/api/v1(/.*))", api);

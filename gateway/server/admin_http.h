@@ -51,7 +51,8 @@ struct ApiRequest {
 
 struct ApiResponse {
   int status = 200;
-  std::string json;  // the body (application/json)
+  std::string json;   // the body (application/json)
+  std::string allow;  // a 405's Allow header: the methods the path takes ("GET")
 };
 
 class AdminHttp {

@@ -46,7 +46,7 @@ std::string Param(const ApiRequest& r, const std::string& name) {
   return it == r.params.end() ? std::string() : it->second;
 }
 
-ApiResponse Ok(const json& body) { return {200, body.dump()}; }
+ApiResponse Ok(const json& body) { return {200, body.dump(), ""}; }
 
 std::string KindName(int kind) { return std::string(policy::EnumerantName(static_cast<schema::MessageKind>(kind))); }
 
@@ -357,7 +357,21 @@ ApiResponse ApiError(const Status& status) {
       break;
   }
   json body = {{"error", {{"code", StatusCodeName(status.code())}, {"message", status.message()}}}};
-  return {http, body.dump()};
+  return {http, body.dump(), ""};
+}
+
+ApiResponse RouteError(const ApiRequest& request, const Status& status) {
+  ApiResponse answer = ApiError(status);
+  if (status.code() != StatusCode::kUnimplemented) return answer;
+  for (const char* method : {"GET", "POST"}) {
+    ApiRequest probe = request;
+    probe.method = method;
+    Result<ApiCall> routed = RouteApi(probe);
+    if (!routed.ok() && routed.status().code() == StatusCode::kUnimplemented) continue;
+    if (!answer.allow.empty()) answer.allow += ", ";
+    answer.allow += method;
+  }
+  return answer;
 }
 
 Result<ApiCall> RouteApi(const ApiRequest& r) {

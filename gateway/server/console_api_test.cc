@@ -54,6 +54,25 @@ TEST(ConsoleApiRoute, RefusesWhatItDoesNotServe) {
   }
 }
 
+TEST(ConsoleApiRoute, AWrongMethodNamesTheOneThePathTakes) {
+  ApiRequest post_messages = Call("POST", "/messages");
+  Result<ApiCall> call = RouteApi(post_messages);
+  ASSERT_FALSE(call.ok());
+  ApiResponse r = RouteError(post_messages, call.status());
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.allow, "GET");
+
+  ApiRequest get_replay = Call("GET", "/dead-letters/42/douyin/replay");
+  ApiResponse replay = RouteError(get_replay, RouteApi(get_replay).status());
+  EXPECT_EQ(replay.status, 405);
+  EXPECT_EQ(replay.allow, "POST");
+
+  ApiRequest nothing = Call("GET", "/nothing");
+  ApiResponse missing = RouteError(nothing, RouteApi(nothing).status());
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.allow, "") << "only a 405 names methods";
+}
+
 TEST(ConsoleApiRoute, ErrorsAreJsonWithTheStatusCodeName) {
   ApiResponse r = ApiError(FailedPrecondition("no dead letter"));
   EXPECT_EQ(r.status, 409);

@@ -194,7 +194,7 @@ Result<std::string> Gateway::MetricsText() {
 
 ApiResponse Gateway::ConsoleApi(const ApiRequest& request) {
   Result<ApiCall> call = RouteApi(request);
-  if (!call.ok()) return ApiError(call.status());
+  if (!call.ok()) return RouteError(request, call.status());
   ConsoleContext context;
   context.gateway_identity = config_.identity;
   context.time_zone = config_.admin.time_zone;

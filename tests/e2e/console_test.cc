@@ -218,6 +218,13 @@ TEST_F(ConsoleTest, TheApiDescribesPlatformsMessagesOverdueReportsAndTheAuditCha
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
   EXPECT_EQ(json::parse(unknown->body)["error"]["code"], "not_found");
+
+  auto wrong_method = http_->Post(
+      "/api/v1/messages", httplib::Headers{{"Authorization", std::string("Bearer ") + kToken}}, "", "text/plain");
+  ASSERT_TRUE(wrong_method);
+  EXPECT_EQ(wrong_method->status, 405);
+  EXPECT_EQ(wrong_method->get_header_value("Allow"), "GET");
+  EXPECT_EQ(json::parse(wrong_method->body)["error"]["code"], "unimplemented");
 }
 
 TEST_F(ConsoleTest, ReplayingWhatIsNotDeadLetteredIsAConflict) {
