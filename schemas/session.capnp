@@ -163,8 +163,11 @@ struct Ready {
   # The authenticated role of the session.
 
   resumedFrom @8 :UInt64;
-  # The resume point the gateway applied (Hello.resumeFrom, capped at the
-  # highest deliverySeq ever sent to this identity).
+  # The resume point the gateway applied: min(Hello.resumeFrom, the highest
+  # deliverySeq ever given to this identity). Since a resumeFrom above that
+  # highest number moves the identity's numbering past it (the gateway's
+  # store was restored from an older backup; docs/protocol.md section 6),
+  # this equals Hello.resumeFrom whenever READY is sent.
 
   pendingDeliveries @9 :UInt64;
   # Deliveries waiting for this identity (queued plus unacknowledged).
