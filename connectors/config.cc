@@ -41,6 +41,8 @@ Status ReadConnector(TableReader& r, ConnectorConfig& c) {
   REGLINE_RETURN_IF_ERROR(r.Get("local_endpoint", c.local_endpoint));
   REGLINE_RETURN_IF_ERROR(r.GetInt("local_max_frame_bytes", c.local_max_frame_bytes, 65536, 256 << 20));
   REGLINE_RETURN_IF_ERROR(r.GetInt("outbox_quota", c.outbox_quota, 1, INT64_MAX));
+  REGLINE_RETURN_IF_ERROR(r.GetInt("retention_days", c.retention_days, 1, 36'500));
+  REGLINE_RETURN_IF_ERROR(r.GetInt("retention_check_ms", c.retention_check_ms, 1'000, kDayMs));
   REGLINE_RETURN_IF_ERROR(r.Finish());
   if (c.identity.empty()) {
     if (const toml::node* n = r.Find("identity")) return r.Error(*n, "identity", "must not be empty");

@@ -104,6 +104,11 @@ struct ConnectorConfig {
   std::string local_endpoint = "tcp://127.0.0.1:*";
   uint32_t local_max_frame_bytes = 16 * 1024 * 1024;
   int64_t outbox_quota = 100'000;
+  // Retention: messages whose story is over (Inbox::Prune,
+  // Outbox::PruneRetained) are deleted this long after they arrived or
+  // were sent, checked every retention_check_ms.
+  int64_t retention_days = 1095;
+  int64_t retention_check_ms = 3'600'000;
 
   // [gateway]
   std::string gateway_endpoint = "tcp://127.0.0.1:5570";

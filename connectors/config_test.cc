@@ -171,6 +171,8 @@ TEST_F(ConnectorConfigTest, AMinimalFileGetsTheDocumentedDefaults) {
   EXPECT_EQ(c->credit_window, 256u);
   EXPECT_EQ(c->reconnect_min_ms, 200);
   EXPECT_EQ(c->reconnect_max_ms, 30'000);
+  EXPECT_EQ(c->retention_days, 1095);
+  EXPECT_EQ(c->retention_check_ms, 3'600'000);
   EXPECT_TRUE(c->security.curve.empty());
   EXPECT_EQ(c->sink.directory, "/tmp/spool");
   EXPECT_EQ(c->inbox_path(), "/var/lib/regline-connector/inbox.db");
@@ -287,6 +289,11 @@ TEST_F(ConnectorConfigTest, MistakesNameTheFileTheLineAndTheKey) {
        ":5: gateway.reconnect_max_ms: must not be below reconnect_min_ms"},
       {"[connector]\ndata_dir = \"/x\"\n[sink]\ntype = \"spool\"\ndirectory = \"/s\"\n",
        ":1: connector.identity: is required"},
+      {"[connector]\nidentity = \"douyin\"\nretention_days = 0\n[sink]\ntype = \"spool\"\ndirectory = \"/s\"\n",
+       ":3: connector.retention_days: must be between 1 and 36500"},
+      {"[connector]\nidentity = \"douyin\"\nretention_check_ms = 10\n[sink]\ntype = \"spool\"\ndirectory = "
+       "\"/s\"\n",
+       ":3: connector.retention_check_ms: must be between 1000 and 86400000"},
       {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"spool\"\n", ":3: sink.directory: is required"},
       {"[connector]\nidentity = \"douyin\"\n[sink]\ntype = \"ftp\"\n",
        ":4: sink.type: must be \"spool\", \"command\", \"webhook\" or \"discard\""},

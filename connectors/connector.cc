@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <climits>
 #include <filesystem>
 
 #include "connectors/http_api.h"
@@ -148,25 +150,72 @@ Status Connector::Start() {
 
 void Connector::Run() {
   // systemd (Type=notify): ready once Start() has everything running;
-  // watchdog pings while this thread waits for the stop request.
+  // watchdog pings and retention passes while this thread waits for the
+  // stop request.
   const int64_t watchdog_ms = WatchdogPingIntervalMs();
   const std::string status = "STATUS=" + config_.identity + ": gateway " + config_.gateway_endpoint + ", sink " +
                              std::string(SinkTypeName(config_.sink.type));
   NotifyServiceManager("READY=1\n" + status);
+  auto steady_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  int64_t next_ping = watchdog_ms > 0 ? steady_ms() + watchdog_ms : INT64_MAX;
+  int64_t next_prune = steady_ms();  // the first pass right after the start
   pollfd p{stop_fd_.get(), POLLIN, 0};
   for (;;) {
-    const int n = poll(&p, 1, watchdog_ms > 0 ? static_cast<int>(std::min<int64_t>(watchdog_ms, INT32_MAX)) : -1);
-    if (n < 0 && errno == EINTR) continue;
-    if (n == 0) {
-      NotifyServiceManager("WATCHDOG=1");
-      continue;
+    int64_t now = steady_ms();
+    if (now >= next_prune) {
+      PruneRetained();
+      now = steady_ms();
+      next_prune = now + config_.retention_check_ms;
     }
+    if (now >= next_ping) {
+      NotifyServiceManager("WATCHDOG=1");
+      next_ping = now + watchdog_ms;
+    }
+    const int64_t wait = std::clamp<int64_t>(std::min(next_prune, next_ping) - now, 0, INT32_MAX);
+    const int n = poll(&p, 1, static_cast<int>(wait));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) continue;
     uint64_t value = 0;
     ssize_t ignored = read(stop_fd_.get(), &value, sizeof value);
     (void)ignored;
     break;
   }
   NotifyServiceManager("STOPPING=1\nSTATUS=stopping");
+}
+
+// One retention pass over the inbox (in batches, at most kBatches of them
+// so that the watchdog keeps being pinged) and the outbox. A failed pass is
+// logged and tried again next time; nothing waiting is ever deleted.
+void Connector::PruneRetained() {
+  constexpr int kPerBatch = 1000;
+  constexpr int kBatches = 10;
+  const int64_t retention_ms = config_.retention_days * 86'400'000;
+  const int64_t before = clock_.NowMs() - retention_ms;
+  int64_t inbox_deleted = 0;
+  for (int i = 0; i < kBatches; ++i) {
+    Result<int> n = inbox_->Prune(before, kPerBatch);
+    if (!n.ok()) {
+      Log(LogLevel::kError, "retention_failed", {{"store", "inbox"}, {"error", n.status().ToString()}});
+      break;
+    }
+    inbox_deleted += *n;
+    if (*n < kPerBatch) break;
+  }
+  int64_t outbox_deleted = 0;
+  Result<PruneCounts> out = outbox_->PruneRetained(retention_ms, kPerBatch);
+  if (out.ok()) {
+    outbox_deleted = out->messages;
+  } else {
+    Log(LogLevel::kError, "retention_failed", {{"store", "outbox"}, {"error", out.status().ToString()}});
+  }
+  if (inbox_deleted == 0 && outbox_deleted == 0) return;
+  Log(LogLevel::kInfo, "retention_pruned",
+      {{"inbox_messages", std::to_string(inbox_deleted)},
+       {"outbox_messages", std::to_string(outbox_deleted)},
+       {"retention_days", std::to_string(config_.retention_days)}});
 }
 
 void Connector::RequestStop() {

@@ -59,6 +59,8 @@ class Connector {
   std::string local_endpoint() const;
 
  private:
+  void PruneRetained();  // one retention pass (Run's thread)
+
   ConnectorConfig config_;
   const Clock& clock_;
   std::string version_;

@@ -600,6 +600,26 @@ Result<std::vector<InboxEntry>> Inbox::List(uint64_t after_delivery_seq, int lim
   return out;
 }
 
+Result<int> Inbox::Prune(int64_t before_ms, int limit) {
+  std::lock_guard lock(mu_);
+  // sink_state 1 accepted, 2 completed, 3 rejected, 5 undeliverable; the
+  // row_id order is arrival order.
+  Result<Statement> del = db_.Prepare(
+      "DELETE FROM inbox WHERE row_id IN (SELECT row_id FROM inbox WHERE received_ms < ?1 "
+      "AND sink_state IN (1, 2, 3, 5) AND stage_sent = stage_wanted ORDER BY row_id LIMIT ?2)");
+  if (!del.ok()) return del.status();
+  del->Bind(1, before_ms).Bind(2, static_cast<int64_t>(limit));
+  REGLINE_RETURN_IF_ERROR(Begin());
+  Status s = del->Run();
+  const int deleted = s.ok() ? sqlite3_changes(db_.get()) : 0;
+  if (s.ok()) s = Commit();
+  if (!s.ok()) {
+    Rollback();
+    return s.WithContext("pruning the inbox");
+  }
+  return deleted;
+}
+
 Result<InboxCounts> Inbox::Counts() {
   std::lock_guard lock(mu_);
   InboxCounts c;

@@ -223,6 +223,15 @@ class Inbox {
 
   Result<InboxCounts> Counts();
 
+  // Retention: deletes up to `limit` messages received before `before_ms`
+  // whose story is over here (the sink decided: accepted, completed,
+  // rejected or undeliverable; and the gateway confirmed the last stage
+  // recorded for it), oldest first, in one transaction. Messages still
+  // waiting for the sink, parked, or with an acknowledgement due are kept
+  // whatever their age. The resume point is not touched, so a pruned
+  // message is not asked for again. The number deleted.
+  Result<int> Prune(int64_t before_ms, int limit);
+
   // Up to `limit` held messages numbered above `after_delivery_seq`, in
   // delivery order, whatever their state. Reads committed rows only.
   Result<std::vector<InboxEntry>> List(uint64_t after_delivery_seq, int limit);

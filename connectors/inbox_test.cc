@@ -406,5 +406,57 @@ TEST_F(InboxCatalogTest, TheSameVersionAgainUnparksNothing) {
   EXPECT_EQ(*inbox->CatalogParked(), 1);
 }
 
+TEST_F(InboxTest, PruneDeletesOnlyOldMessagesWhoseStoryIsOver) {
+  auto inbox = Open();
+  Insert(*inbox, {D(1, 1), D(2, 2), D(3, 3), D(4, 4)});
+  // 1 accepted, 4 rejected, both confirmed by the gateway; 3 still waits
+  // for the sink (its "received" is confirmed); 2 is accepted after the
+  // confirmations, so that ack is still due.
+  ASSERT_TRUE(inbox->RecordSinkOutcome(MessageId{0xabc, 1}, SinkVerdict::kAccepted, "").ok());
+  ASSERT_TRUE(inbox->RecordSinkOutcome(MessageId{0xabc, 4}, SinkVerdict::kRejected, "no such room").ok());
+  Confirm(*inbox);
+  ASSERT_TRUE(inbox->RecordSinkOutcome(MessageId{0xabc, 2}, SinkVerdict::kAccepted, "").ok());
+  // 5 arrives a day later, decided and confirmed.
+  clock_.Advance(86'400'000);
+  Insert(*inbox, {D(5, 5)});
+  ASSERT_TRUE(inbox->RecordSinkOutcome(MessageId{0xabc, 5}, SinkVerdict::kAccepted, "").ok());
+
+  Result<int> none = inbox->Prune(clock_.NowMs() - 2 * 86'400'000, 100);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(*none, 0) << "nothing arrived before two days ago";
+
+  Result<int> pruned = inbox->Prune(clock_.NowMs() - 43'200'000, 100);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  EXPECT_EQ(*pruned, 2);
+  Result<std::vector<InboxEntry>> left = inbox->List(0, 100);
+  ASSERT_TRUE(left.ok());
+  std::vector<uint64_t> seqs;
+  for (const InboxEntry& e : *left) seqs.push_back(e.message.delivery_seq);
+  EXPECT_EQ(seqs, (std::vector<uint64_t>{2, 3, 5})) << "2's ack is due, 3 waits for the sink, 5 is too young";
+  EXPECT_EQ(inbox->ResumePoint(), 5u) << "pruning does not move the resume point";
+}
+
+TEST_F(InboxTest, PruneKeepsAMessageWhoseLastAckIsStillDueAndGoesInBatches) {
+  auto inbox = Open();
+  Insert(*inbox, {D(1, 1), D(2, 2), D(3, 3)});
+  for (uint64_t i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(inbox->RecordSinkOutcome(MessageId{0xabc, i}, SinkVerdict::kCompleted, "").ok());
+  }
+  clock_.Advance(10);
+  Result<int> unconfirmed = inbox->Prune(clock_.NowMs(), 100);
+  ASSERT_TRUE(unconfirmed.ok());
+  EXPECT_EQ(*unconfirmed, 0) << "the gateway has not confirmed the completed stage";
+  Confirm(*inbox);
+  Result<int> first = inbox->Prune(clock_.NowMs(), 2);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, 2);
+  Result<int> second = inbox->Prune(clock_.NowMs(), 2);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, 1);
+  Result<InboxCounts> counts = inbox->Counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->messages, 0);
+}
+
 }  // namespace
 }  // namespace regline::connector

@@ -76,6 +76,14 @@ int64_t Outbox::Pending() {
   return n.ok() ? *n : 0;
 }
 
+Result<PruneCounts> Outbox::PruneRetained(int64_t retention_ms, int limit) {
+  return committer_
+      ->Run([retention_ms, limit](Store& store) -> Result<PruneCounts> {
+        return store.PruneRetained(retention_ms, limit);
+      })
+      .get();
+}
+
 void Outbox::Stop() {
   if (committer_) committer_->Stop();
 }

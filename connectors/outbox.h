@@ -73,6 +73,11 @@ class Outbox {
   // Entries waiting (queued + being sent).
   int64_t Pending();
 
+  // Retention: one pass of the store's legal-retention pruning
+  // (Store::PruneRetained): up to `limit` entries the gateway confirmed or
+  // refused more than `retention_ms` ago go, with their audit entries.
+  Result<PruneCounts> PruneRetained(int64_t retention_ms, int limit);
+
   // False only when the last Lease() found nothing and nothing was
   // submitted or requeued since: the link skips the outbox then, without
   // a round trip to the outbox's writer thread.
