@@ -12,6 +12,7 @@
 #include "ctl/json_input.h"
 #include "ctl/parse.h"
 #include "gateway/core/http_serving.h"
+#include "gateway/core/http_status.h"
 #include "gateway/core/log.h"
 #include "gateway/protocol/frames.h"
 
@@ -22,27 +23,6 @@ namespace {
 using nlohmann::json;
 
 constexpr int kMaxListLimit = 1000;
-
-int HttpStatusFor(StatusCode code) {
-  switch (code) {
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kInvalidSignature:
-      return 400;
-    case StatusCode::kPermissionDenied:
-      return 403;
-    case StatusCode::kNotFound:
-      return 404;
-    case StatusCode::kAlreadyExists:
-    case StatusCode::kFailedPrecondition:
-      return 409;
-    case StatusCode::kOverloaded:
-    case StatusCode::kNoSpace:
-    case StatusCode::kUnavailable:
-      return 503;
-    default:
-      return 500;
-  }
-}
 
 void Answer(httplib::Response& res, int status, const json& body) {
   res.status = status;

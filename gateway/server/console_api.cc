@@ -3,6 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "gateway/core/http_status.h"
 #include "gateway/policy/schema_names.h"
 #include "gateway/protocol/frames.h"
 #include "gateway/server/queries.h"
@@ -331,33 +332,8 @@ Result<std::vector<uint64_t>> NewestMessageSeqs(const std::string& db_path, int 
 }
 
 ApiResponse ApiError(const Status& status) {
-  int http = 500;
-  switch (status.code()) {
-    case StatusCode::kInvalidArgument:
-      http = 400;
-      break;
-    case StatusCode::kPermissionDenied:
-      http = 403;
-      break;
-    case StatusCode::kNotFound:
-      http = 404;
-      break;
-    case StatusCode::kFailedPrecondition:
-    case StatusCode::kAlreadyExists:
-      http = 409;
-      break;
-    case StatusCode::kUnimplemented:
-      http = 405;
-      break;
-    case StatusCode::kUnavailable:
-    case StatusCode::kOverloaded:
-      http = 503;
-      break;
-    default:
-      break;
-  }
   json body = {{"error", {{"code", StatusCodeName(status.code())}, {"message", status.message()}}}};
-  return {http, body.dump(), ""};
+  return {HttpStatusFor(status.code()), body.dump(), ""};
 }
 
 ApiResponse RouteError(const ApiRequest& request, const Status& status) {

@@ -69,7 +69,8 @@ Result<std::vector<uint64_t>> NewestMessageSeqs(const std::string& db_path, int 
 // ReplayDeadLetters (queries.h), as the replay query does.
 ApiResponse AnswerApi(Store& store, const ApiCall& call, const ConsoleContext& context);
 
-// An error answer for `status`: 400, 403, 404, 405, 409 or 503 by its code.
+// An error answer for `status`, with the HTTP status core/http_status.h
+// gives its code.
 ApiResponse ApiError(const Status& status);
 
 // RouteApi's answer to `request` as an HTTP error: ApiError, and for a 405

@@ -73,6 +73,14 @@ TEST(ConsoleApiRoute, AWrongMethodNamesTheOneThePathTakes) {
   EXPECT_EQ(missing.allow, "") << "only a 405 names methods";
 }
 
+TEST(ConsoleApiRoute, StoreErrorsMapAsTheConnectorsApiMapsThem) {
+  EXPECT_EQ(ApiError(Status(StatusCode::kNoSpace, "disk full")).status, 503);
+  EXPECT_EQ(ApiError(Status(StatusCode::kOverloaded, "queue full")).status, 503);
+  EXPECT_EQ(ApiError(Status(StatusCode::kInvalidSignature, "bad")).status, 400);
+  EXPECT_EQ(ApiError(Status(StatusCode::kAlreadyExists, "dup")).status, 409);
+  EXPECT_EQ(ApiError(Status(StatusCode::kCorruption, "broken")).status, 500);
+}
+
 TEST(ConsoleApiRoute, ErrorsAreJsonWithTheStatusCodeName) {
   ApiResponse r = ApiError(FailedPrecondition("no dead letter"));
   EXPECT_EQ(r.status, 409);
