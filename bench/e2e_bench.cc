@@ -8,7 +8,9 @@
 // (--platform raw) a session in this process that acknowledges each
 // delivery as received without storing it. --security ed25519|sm2 puts
 // CURVE on every connection and signs the directives; the gateway and the
-// connector each verify every signature.
+// connector each verify every signature. --security plain,ed25519,sm2 (or
+// all) runs each mode on a fresh gateway and connector, round after round
+// (--repeat), and ends with a table of each mode beside plain.
 //
 // Latency, for a sample of the messages: with raw, submit -> DELIVER read
 // here; with the connector, submit -> sink (this process's wall clock at
@@ -68,12 +70,13 @@ struct Args {
   size_t payload = 1024;
   std::string connector_durability = "full";  // "normal": for comparison only
   std::string runs = "both";                  // "full", "rate" or "both"
-  int repeat = 1;                             // the runs, this many times (the machine is noisy)
+  int repeat = 1;                             // rounds of every mode (the machine is noisy)
   bool keep = false;                          // leave the directory behind
   // "plain": development plaintext, unsigned. "ed25519" / "sm2": CURVE on
   // every socket, the regulator's directives signed with that algorithm
   // (the platform's with Ed25519), verified by the gateway.
   std::string security = "plain";
+  std::vector<std::string> modes{"plain"};  // --security: each is run in turn
   struct Keys {
     crypto::CurveKeyPair server, samr, douyin;
     identity::SignatureClaim directive_signature;  // over the payload, made once before the clock starts
@@ -89,10 +92,30 @@ struct Args {
                "usage: e2e_bench [--platform connector|raw] [--messages N] [--window N] [--credit N] [--rate N]\n"
                "                 [--seconds N] [--payload B] [--gateway PATH] [--connector PATH]\n"
                "                 [--connector-durability full|normal] [--runs full|rate|both]\n"
-               "                 [--repeat N] [--security plain|ed25519|sm2] [--keep]\n"
+               "                 [--repeat N] [--security MODE[,MODE...]|all] [--keep]\n"
                "End-to-end messages/s and submit->delivery latency through a real regline-gateway.\n"
-               "--keep leaves the run's directory (stores, configs, logs) under /var/tmp for study.\n");
+               "MODE: plain (development plaintext, unsigned), ed25519 or sm2 (CURVE and signed\n"
+               "directives); several (\"all\" = plain,ed25519,sm2) run one after another, each on a\n"
+               "fresh gateway and connector, interleaved per --repeat round, and a table compares\n"
+               "each with plain.\n"
+               "--keep leaves each run's directory (stores, configs, logs) under /var/tmp for study.\n");
   std::exit(rc);
+}
+
+// "plain,ed25519" -> {"plain", "ed25519"}; "all" -> all three; empty on a
+// mode it does not know.
+std::vector<std::string> ParseModes(const std::string& list) {
+  if (list == "all") return {"plain", "ed25519", "sm2"};
+  std::vector<std::string> modes;
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = list.find(',', start);
+    std::string m = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (m != "plain" && m != "ed25519" && m != "sm2") return {};
+    modes.push_back(m);
+    if (comma == std::string::npos) return modes;
+    start = comma + 1;
+  }
 }
 
 Args Parse(int argc, char** argv) {
@@ -118,9 +141,12 @@ Args Parse(int argc, char** argv) {
     else if (k == "--connector") a.connector = v;
     else if (k == "--platform") a.platform = v;
     else if (k == "--connector-durability") a.connector_durability = v;
-    else if (k == "--security" && (v == "plain" || v == "ed25519" || v == "sm2")) a.security = v;
+    else if (k == "--security")
+      a.modes = ParseModes(v);
     else Usage(2);
   }
+  if (a.modes.empty()) Usage(2);
+  a.security = a.modes.front();
   return a;
 }
 
@@ -511,20 +537,27 @@ void Print(const char* name, const RunResult& r, bool raw) {
 }  // namespace
 }  // namespace regline
 
-int main(int argc, char** argv) {
-  using namespace regline;
-  signal(SIGPIPE, SIG_IGN);
-  Args a = Parse(argc, argv);
+namespace regline {
+namespace {
+
+struct ModeRun {
+  bool ok = false;
+  double full_msgs_per_s = 0;  // 0: no full-speed run
+  RunResult rate;              // empty: no rate run
+};
+
+// One gateway (and connector) for `a.security`, in a fresh directory; the
+// runs --runs asks for, printed as they finish.
+ModeRun RunMode(Args a, uint64_t base) {
+  ModeRun out;
   if (a.secure()) a.keys = MakeKeys(a.security, DirectivePayload(a.payload));
   std::string tmpl = "/var/tmp/regline-e2e-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) return 1;
+  if (mkdtemp(tmpl.data()) == nullptr) return out;
   std::filesystem::path dir = tmpl;
-  int rc = 0;
   {
     Gateway g;
     if (!StartGateway(a, dir, g)) {
       std::fprintf(stderr, "e2e_bench: the gateway did not start (%s)\n", a.gateway.c_str());
-      rc = 1;
     } else {
       std::printf("e2e_bench: gateway %s, synchronous=FULL, %zu B payloads, %u hardware threads, security %s\n",
                   g.endpoint.c_str(), a.payload, std::thread::hardware_concurrency(),
@@ -535,24 +568,25 @@ int main(int argc, char** argv) {
       Gateway connector;
       if (a.platform != "raw" && !StartConnector(a, dir, g.endpoint, connector)) {
         std::fprintf(stderr, "e2e_bench: the connector did not start (%s)\n", a.connector.c_str());
-        return 1;
-      }
-      std::printf("platform: %s\n", a.platform == "raw"
+      } else {
+        std::printf("platform: %s\n", a.platform == "raw"
                                           ? "raw session in this process (acknowledges received, stores nothing)"
-                                          : a.connector_durability == "full"
-                                                ? "regline-connector, durable inbox (synchronous=FULL), discard sink"
-                                                : "regline-connector, inbox at synchronous=NORMAL (comparison only), "
-                                                  "discard sink");
-      zmq::context_t ctx;
-      const bool raw = a.platform == "raw";
-      // Each repetition uses ids of its own: the store refuses nothing as a duplicate.
-      for (int k = 0; k < a.repeat; ++k) {
-        const uint64_t base = static_cast<uint64_t>(k) * 10'000'000'000ULL;
-        if (a.runs != "rate") Print("full speed", Run(a, ctx, g.endpoint, dir, base + 1, a.messages, 0), raw);
-        if (a.runs != "full") {
-          Print("offered rate",
-                Run(a, ctx, g.endpoint, dir, base + 1'000'000'000, int64_t{a.rate} * a.seconds, a.rate), raw);
+                                      : a.connector_durability == "full"
+                                          ? "regline-connector, durable inbox (synchronous=FULL), discard sink"
+                                          : "regline-connector, inbox at synchronous=NORMAL (comparison only), "
+                                            "discard sink");
+        zmq::context_t ctx;
+        const bool raw = a.platform == "raw";
+        if (a.runs != "rate") {
+          RunResult r = Run(a, ctx, g.endpoint, dir, base + 1, a.messages, 0);
+          Print("full speed", r, raw);
+          out.full_msgs_per_s = r.seconds > 0 ? static_cast<double>(r.delivered) / r.seconds : 0;
         }
+        if (a.runs != "full") {
+          out.rate = Run(a, ctx, g.endpoint, dir, base + 1'000'000'000, int64_t{a.rate} * a.seconds, a.rate);
+          Print("offered rate", out.rate, raw);
+        }
+        out.ok = true;
       }
     }
   }
@@ -561,5 +595,56 @@ int main(int argc, char** argv) {
   } else {
     std::filesystem::remove_all(dir);
   }
-  return rc;
+  return out;
+}
+
+// The modes side by side: full-speed msg/s per round and its share of
+// plain's (same round), and the rate run's latency.
+void PrintComparison(const Args& a, const std::vector<std::vector<ModeRun>>& rounds) {
+  const size_t plain = static_cast<size_t>(std::find(a.modes.begin(), a.modes.end(), "plain") - a.modes.begin());
+  std::printf("\n%-8s", "security");
+  if (a.runs != "rate") std::printf("  full speed msg/s per round (%% of plain in that round)");
+  if (a.runs != "full")
+    std::printf("  |  %d/s submit->%s p50/p99 ms", a.rate, a.platform == "raw" ? "deliver" : "sink");
+  std::printf("\n");
+  for (size_t m = 0; m < a.modes.size(); ++m) {
+    std::printf("%-8s", a.modes[m].c_str());
+    for (const auto& round : rounds) {
+      const ModeRun& r = round[m];
+      if (a.runs != "rate") {
+        std::printf("  %8.0f", r.full_msgs_per_s);
+        if (plain < a.modes.size() && m != plain && round[plain].full_msgs_per_s > 0) {
+          std::printf(" (%3.0f %%)", 100.0 * r.full_msgs_per_s / round[plain].full_msgs_per_s);
+        }
+      }
+      if (a.runs != "full") {
+        std::printf("  |  %.2f / %.2f", Percentile(r.rate.latency_ms, 0.50), Percentile(r.rate.latency_ms, 0.99));
+      }
+    }
+    std::printf("\n");
+  }
+}
+
+}  // namespace
+}  // namespace regline
+
+int main(int argc, char** argv) {
+  using namespace regline;
+  signal(SIGPIPE, SIG_IGN);
+  Args a = Parse(argc, argv);
+  std::vector<std::vector<ModeRun>> rounds;
+  // Each round runs every mode once; each repetition uses ids of its own.
+  for (int k = 0; k < a.repeat; ++k) {
+    std::vector<ModeRun> round;
+    for (const std::string& mode : a.modes) {
+      Args one = a;
+      one.security = mode;
+      ModeRun r = RunMode(one, static_cast<uint64_t>(k) * 10'000'000'000ULL);
+      if (!r.ok) return 1;
+      round.push_back(std::move(r));
+    }
+    rounds.push_back(std::move(round));
+  }
+  if (a.modes.size() > 1) PrintComparison(a, rounds);
+  return 0;
 }

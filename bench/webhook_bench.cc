@@ -62,6 +62,7 @@
 #include "connectors/webhook_worker.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/sqlite.h"
+#include "gateway/core/test_util.h"
 #include "gateway/protocol/frames.h"
 #include "schemas/schema_samples.h"
 
@@ -219,25 +220,6 @@ bool MakeCertificates(const fs::path& dir) {
   return true;
 }
 
-// A port on 127.0.0.1 that was free a moment ago (bound to port 0, read
-// back, released).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  int port = -1;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
-
 bool Accepts(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return false;
@@ -301,7 +283,7 @@ class Nginx {
   // Writes the config and starts nginx on a free port; true once the port
   // accepts connections.
   bool Start(const Args& a, const fs::path& dir) {
-    port_ = FreePort();
+    port_ = regline::testing::FreeLoopbackPort();
     if (port_ <= 0) {
       std::fprintf(stderr, "webhook_bench: no free port\n");
       return false;

@@ -69,8 +69,4 @@ class FakeGateway {
   std::vector<std::string> outbox_;
 };
 
-// A port on 127.0.0.1 that nothing listens on right now (bound, then
-// closed).
-int FreeLoopbackPort();
-
 }  // namespace regline::testing

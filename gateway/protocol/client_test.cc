@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "ctl/testing/fake_gateway.h"
+#include "gateway/core/test_util.h"
 
 namespace regline::protocol {
 namespace {

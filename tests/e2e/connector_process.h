@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/core/test_util.h"
 #include "tests/e2e/gateway_process.h"
 
 namespace regline::testing {
@@ -49,25 +50,6 @@ inline std::vector<std::string> SpoolFiles(const std::filesystem::path& dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-// Runs `argv` to completion with stdout and stderr into `output`; returns
-// the exit status, or -1 when it could not run.
-inline int RunToCompletion(std::vector<std::string> argv, const std::filesystem::path& output) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 // Rewrites the gateway's config so that a restart listens on the endpoint

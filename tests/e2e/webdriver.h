@@ -10,10 +10,8 @@
 
 #include <curl/curl.h>
 #include <kj/encoding.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,28 +25,11 @@
 #include <vector>
 
 #include "gateway/core/status.h"
+#include "gateway/core/test_util.h"
 
 extern char** environ;
 
 namespace regline::testing {
-
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0 and
-// released): good enough for a child process that binds it next.
-inline int PickFreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = -1;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 class WebDriver {
  public:
@@ -80,7 +61,7 @@ class WebDriver {
     if (!std::filesystem::exists(chromedriver)) return NotFound(chromedriver + " is not installed (scripts/setup.sh)");
     if (!std::filesystem::exists(browser)) return NotFound(browser + " is not installed (scripts/setup.sh)");
     for (int attempt = 0; attempt < 3 && pid_ <= 0; ++attempt) {
-      const int port = PickFreePort();
+      const int port = FreeLoopbackPort();
       if (port <= 0) return IOError("no free port for chromedriver");
       std::string port_arg = "--port=" + std::to_string(port);
       std::string log_arg = "--log-path=" + log_file;

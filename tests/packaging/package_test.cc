@@ -99,30 +99,6 @@ std::string WithoutComments(const std::string& text) {
   return out;
 }
 
-// Runs argv (argv[0] an absolute path) to completion, with `extra_env`
-// added to the environment and stdout and stderr into `log`; the exit
-// status, or -1 when it could not run or died of a signal.
-int RunProgram(std::vector<std::string> argv, const fs::path& log, std::vector<std::string> extra_env = {}) {
-  std::vector<char*> env;
-  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
-  for (auto& e : extra_env) env.push_back(e.data());
-  env.push_back(nullptr);
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 // The command line of the unit's ExecStart=, split at blanks.
 std::vector<std::string> ExecStart(const std::string& unit) {
   std::smatch m;
@@ -162,7 +138,8 @@ class InstallTest : public ::testing::Test {
     std::vector<std::string> env;
     if (!destdir.empty()) env.push_back("DESTDIR=" + destdir.string());
     const fs::path log = dir_.path() / "install.log";
-    const int rc = RunProgram({REGLINE_CMAKE, "--install", REGLINE_BUILD_DIR, "--prefix", prefix}, log, env);
+    const int rc =
+        testing::RunToCompletion({REGLINE_CMAKE, "--install", REGLINE_BUILD_DIR, "--prefix", prefix}, log, env);
     log_ = ReadFile(log);
     written_.clear();
     std::smatch m;
@@ -283,7 +260,7 @@ class PackageTest : public ::testing::Test {
     std::vector<std::string> args = {REGLINE_DPKG_DEB, option, deb_};
     args.insert(args.end(), after.begin(), after.end());
     const fs::path log = dir_.path() / "dpkg-deb.log";
-    EXPECT_EQ(RunProgram(args, log), 0) << ReadFile(log);
+    EXPECT_EQ(testing::RunToCompletion(args, log), 0) << ReadFile(log);
     return ReadFile(log);
   }
 
@@ -351,7 +328,7 @@ TEST_F(PackageTest, ControlNamesThePackageItsVersionAndItsDependencies) {
   EXPECT_TRUE(std::regex_match(control["Maintainer"], std::regex(R"([^<>]+ <[^@<> ]+@[^@<> ]+>)")))
       << control["Maintainer"];
   const fs::path arch_log = dir_.path() / "arch.log";
-  ASSERT_EQ(RunProgram({REGLINE_DPKG, "--print-architecture"}, arch_log), 0);
+  ASSERT_EQ(testing::RunToCompletion({REGLINE_DPKG, "--print-architecture"}, arch_log), 0);
   EXPECT_EQ(control["Architecture"] + "\n", ReadFile(arch_log));
   // A summary line, then a longer description.
   EXPECT_GE(Lines(control["Description"]).size(), 3u) << control["Description"];
@@ -392,7 +369,7 @@ TEST_F(PackageTest, MaintainerScriptsAreExecutableShellThatParses) {
     EXPECT_EQ(fs::status(control / name).permissions() & fs::perms::mask, static_cast<fs::perms>(0755));
     EXPECT_TRUE(ReadFile(control / name).starts_with("#!/bin/sh\n"));
     const fs::path log = dir_.path() / "sh.log";
-    EXPECT_EQ(RunProgram({"/bin/sh", "-n", (control / name).string()}, log), 0) << ReadFile(log);
+    EXPECT_EQ(testing::RunToCompletion({"/bin/sh", "-n", (control / name).string()}, log), 0) << ReadFile(log);
   }
 }
 
@@ -466,7 +443,7 @@ TEST_F(PackageTest, ItsUnitsStartItsProgramsWhichRun) {
   ExpectUnitsStartInstalledPrograms(root, "/lib/systemd/system");
   for (const auto& program : kPrograms) {
     const fs::path log = dir_.path() / "version.log";
-    EXPECT_EQ(RunProgram({(root / "usr/bin" / program).string(), "--version"}, log), 0) << ReadFile(log);
+    EXPECT_EQ(testing::RunToCompletion({(root / "usr/bin" / program).string(), "--version"}, log), 0) << ReadFile(log);
     EXPECT_EQ(ReadFile(log), program + " " + REGLINE_PROJECT_VERSION + "\n");
   }
 }
