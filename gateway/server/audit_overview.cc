@@ -2,36 +2,89 @@
 
 #include <utility>
 
+#include "gateway/core/log.h"
+
 namespace regline::server {
 
 AuditOverview::AuditOverview(std::string db_path, const Clock& clock, int64_t full_walk_every_ms)
     : db_path_(std::move(db_path)), clock_(clock), full_walk_every_ms_(full_walk_every_ms) {}
 
-AuditOverviewReport AuditOverview::FullWalk(int64_t now_ms) {
-  Result<AuditVerdict> v = VerifyAuditChain(db_path_);
-  if (!v.ok()) {
-    last_.reset();  // try again in full next time
-    return {v.status(), true, full_walk_at_ms_};
+AuditOverview::~AuditOverview() {
+  WaitForFullWalk();
+  if (walker_.joinable()) walker_.join();
+}
+
+void AuditOverview::WaitForFullWalk() {
+  std::unique_lock lock(mu_);
+  walked_.wait(lock, [this] { return !walking_; });
+}
+
+void AuditOverview::TakeFullWalk(const Result<AuditVerdict>& verdict, int64_t started_ms) {
+  if (!verdict.ok()) {
+    // Tried again at the next view; the last verdict stands meanwhile.
+    Log(LogLevel::kWarning, "audit_overview_walk_failed", {{"error", verdict.status().ToString()}});
+    return;
   }
-  last_ = *v;
-  full_walk_at_ms_ = now_ms;
-  return {*v, true, full_walk_at_ms_};
+  full_walk_at_ms_ = started_ms;
+  // An intact full walk that ended behind what the views have verified
+  // since adds nothing, nor does one that did not reach the entry a view
+  // found broken; anything else replaces the last verdict.
+  if (verdict->intact && last_.has_value()) {
+    if (last_->intact && last_->head.seq >= verdict->head.seq) return;
+    if (!last_->intact && verdict->head.seq < last_->first_broken) return;
+  }
+  last_ = *verdict;
 }
 
 AuditOverviewReport AuditOverview::Check() {
-  std::lock_guard lock(mu_);
+  std::lock_guard check(check_mu_);
   const int64_t now = clock_.NowMs();
-  if (!last_.has_value() || now - full_walk_at_ms_ >= full_walk_every_ms_) return FullWalk(now);
-  if (!last_->intact) return {*last_, false, full_walk_at_ms_};
-
-  Result<AuditVerdict> more = VerifyAuditChainAfter(db_path_, last_->head);
+  std::optional<AuditVerdict> last;
+  {
+    std::lock_guard lock(mu_);
+    last = last_;
+    if (last.has_value() && !walking_ && now - full_walk_at_ms_ >= full_walk_every_ms_) {
+      // Due again: walk everything on a thread of its own.
+      if (walker_.joinable()) walker_.join();  // the previous walk has finished
+      walking_ = true;
+      walker_ = std::thread([this, now] {
+        Result<AuditVerdict> v = VerifyAuditChain(db_path_);
+        std::lock_guard done(mu_);
+        TakeFullWalk(v, now);
+        walking_ = false;
+        walked_.notify_all();
+      });
+    }
+  }
+  if (!last.has_value()) {
+    // The first view: nothing verified yet to continue from.
+    Result<AuditVerdict> v = VerifyAuditChain(db_path_);
+    std::lock_guard lock(mu_);
+    TakeFullWalk(v, now);
+    if (!v.ok()) return {v.status(), true, full_walk_at_ms_};
+    return {*last_, true, full_walk_at_ms_};
+  }
+  if (!last->intact) {
+    std::lock_guard lock(mu_);
+    return {*last_, false, full_walk_at_ms_};
+  }
+  Result<AuditVerdict> more = VerifyAuditChainAfter(db_path_, last->head);
+  std::lock_guard lock(mu_);
   if (!more.ok()) {
-    // Retention pruned the entry the last walk ended at: start over.
-    if (more.status().code() == StatusCode::kFailedPrecondition) return FullWalk(now);
+    // Retention pruned the entry the last walk ended at: the next full walk
+    // starts over; until then the last verdict stands.
+    if (more.status().code() == StatusCode::kFailedPrecondition) {
+      full_walk_at_ms_ = 0;
+      return {*last_, false, full_walk_at_ms_};
+    }
     return {more.status(), false, full_walk_at_ms_};
   }
+  // A full walk may have finished meanwhile: extend only what it left.
+  if (last_.has_value() && (!last_->intact || last_->head.seq > last->head.seq)) {
+    return {*last_, false, full_walk_at_ms_};
+  }
   AuditVerdict merged = *more;
-  merged.checked += last_->checked;
+  merged.checked += last->checked;
   last_ = merged;
   return {merged, false, full_walk_at_ms_};
 }

@@ -3,22 +3,26 @@
 // entries.
 //
 // A full walk (VerifyAuditChain) reads and hashes every entry: seconds for
-// a large store. So the overview walks everything at most once per
-// `full_walk_every_ms` (default ten minutes) and in between continues from
-// the head the last walk verified (VerifyAuditChainAfter), which costs only
-// the entries appended since. Tampering at or after that head shows on the
-// next page view; tampering before it shows at the next full walk. A broken
-// verdict is kept until the next full walk (the chain does not mend
-// itself). `reglinectl audit verify` always walks everything.
+// a large store. So the overview walks everything once at the first view,
+// and then again at most once per `full_walk_every_ms` (default ten
+// minutes) on a thread of its own, while page views go on being answered.
+// Each view continues from the head the last walk verified
+// (VerifyAuditChainAfter), which costs only the entries appended since.
+// Tampering at or after that head shows on the next view; tampering before
+// it when the next full walk finishes. A broken verdict is kept until a
+// full walk says otherwise (the chain does not mend itself).
+// `reglinectl audit verify` always walks everything, at once.
 //
-// Thread-safe: page views may arrive on several threads; walks are run one
-// at a time.
+// Thread-safe: page views may arrive on several threads. The destructor
+// waits for a full walk in progress.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "gateway/core/audit_chain.h"
 #include "gateway/core/clock.h"
@@ -27,8 +31,8 @@ namespace regline::server {
 
 struct AuditOverviewReport {
   Result<AuditVerdict> verdict = AuditVerdict{};
-  bool full_walk = false;       // this report came from a walk of the whole chain
-  int64_t full_walk_at_ms = 0;  // when the last full walk ran (0: none has succeeded)
+  bool full_walk = false;       // this answer waited for a walk of the whole chain (the first view)
+  int64_t full_walk_at_ms = 0;  // when the last full walk that finished began (0: none yet)
 };
 
 class AuditOverview {
@@ -37,19 +41,30 @@ class AuditOverview {
 
   // `clock` must outlive this object.
   AuditOverview(std::string db_path, const Clock& clock, int64_t full_walk_every_ms = kDefaultFullWalkEveryMs);
+  ~AuditOverview();
+  AuditOverview(const AuditOverview&) = delete;
+  AuditOverview& operator=(const AuditOverview&) = delete;
 
   AuditOverviewReport Check();
 
+  // Until no full walk runs in the background (tests).
+  void WaitForFullWalk();
+
  private:
-  AuditOverviewReport FullWalk(int64_t now_ms);
+  // Takes a full walk's verdict (begun at `started_ms`) into last_.
+  void TakeFullWalk(const Result<AuditVerdict>& verdict, int64_t started_ms);
 
   const std::string db_path_;
   const Clock& clock_;
   const int64_t full_walk_every_ms_;
 
-  std::mutex mu_;                     // one walk at a time; guards the members below
-  std::optional<AuditVerdict> last_;  // the last verdict (intact: checked counts every entry found intact)
+  std::mutex check_mu_;  // one incremental check at a time (they extend last_)
+  std::mutex mu_;        // guards the members below
+  std::condition_variable walked_;
+  std::optional<AuditVerdict> last_;  // intact: checked counts every entry found intact
   int64_t full_walk_at_ms_ = 0;
+  bool walking_ = false;
+  std::thread walker_;
 };
 
 }  // namespace regline::server

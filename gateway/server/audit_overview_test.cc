@@ -59,11 +59,20 @@ TEST_F(AuditOverviewTest, WalksInFullFirstThenOnlyWhatIsNewUntilTheIntervalPasse
   EXPECT_EQ(second.verdict->checked, 13) << "the earlier walk's entries and the three new ones";
   EXPECT_EQ(second.verdict->head, store_->AuditLogHead());
 
+  // Due again: this view is answered at once and starts a full walk in the
+  // background, whose start time the next view reports.
   clock_.Advance(1);
+  const int64_t due_at = clock_.NowMs();
   AuditOverviewReport third = overview.Check();
   ASSERT_TRUE(third.verdict.ok());
-  EXPECT_TRUE(third.full_walk);
+  EXPECT_FALSE(third.full_walk);
   EXPECT_EQ(third.verdict->checked, 13);
+  overview.WaitForFullWalk();
+  AuditOverviewReport fourth = overview.Check();
+  ASSERT_TRUE(fourth.verdict.ok());
+  EXPECT_EQ(fourth.full_walk_at_ms, due_at);
+  EXPECT_TRUE(fourth.verdict->intact);
+  EXPECT_EQ(fourth.verdict->checked, 13);
 }
 
 TEST_F(AuditOverviewTest, TamperingAfterTheVerifiedHeadShowsAtOnceAndStaysShown) {
@@ -81,8 +90,17 @@ TEST_F(AuditOverviewTest, TamperingAfterTheVerifiedHeadShowsAtOnceAndStaysShown)
   Append(1);
   AuditOverviewReport again = overview.Check();
   ASSERT_TRUE(again.verdict.ok());
-  EXPECT_FALSE(again.verdict->intact) << "a broken chain stays reported until the next full walk";
+  EXPECT_FALSE(again.verdict->intact) << "a broken chain stays reported until a full walk says otherwise";
   EXPECT_EQ(again.verdict->first_broken, 13);
+
+  // A full walk finds the same entry broken.
+  clock_.Advance(kEvery);
+  ASSERT_TRUE(overview.Check().verdict.ok());
+  overview.WaitForFullWalk();
+  AuditOverviewReport after = overview.Check();
+  ASSERT_TRUE(after.verdict.ok());
+  EXPECT_FALSE(after.verdict->intact);
+  EXPECT_EQ(after.verdict->first_broken, 13);
 }
 
 TEST_F(AuditOverviewTest, TamperingBeforeTheVerifiedHeadShowsAtTheNextFullWalk) {
@@ -94,11 +112,13 @@ TEST_F(AuditOverviewTest, TamperingBeforeTheVerifiedHeadShowsAtTheNextFullWalk) 
   EXPECT_TRUE(between.verdict->intact) << "documented: only a full walk reads entries before the head";
 
   clock_.Advance(kEvery);
+  ASSERT_TRUE(overview.Check().verdict.ok());  // starts the background walk
+  overview.WaitForFullWalk();
   AuditOverviewReport full = overview.Check();
   ASSERT_TRUE(full.verdict.ok());
-  EXPECT_TRUE(full.full_walk);
   EXPECT_FALSE(full.verdict->intact);
   EXPECT_EQ(full.verdict->first_broken, 4);
+  EXPECT_EQ(full.full_walk_at_ms, clock_.NowMs());
 }
 
 TEST_F(AuditOverviewTest, AnUnreadableStoreIsAnErrorAndTheNextCheckWalksInFull) {
