@@ -313,6 +313,7 @@ struct RunResult {
   int64_t delivered = 0;
   double seconds = 0;
   std::vector<double> latency_ms;  // submit -> platform (raw: DELIVER read; connector: sink)
+  std::vector<double> confirm_ms;  // submit -> CONFIRM read (the gateway's commit and answer)
   std::vector<double> ack_ms;      // connector: submit -> "accepted" recorded at the gateway
   std::vector<double> inbox_ms;    // connector: submit -> the link began storing it (inbox received_ms)
 };
@@ -437,6 +438,7 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, c
   reg.send(zmq::buffer(Hello("samr-console", schema::Role::REGULATOR, 0)), zmq::send_flags::none);
   Recv(reg, 5000);
   const std::string payload = DirectivePayload(a.payload);
+  RunResult r;
   auto start = Clock::now();
   int64_t confirmed = 0, submitted = 0, refused = 0;
   while (confirmed + refused < count) {
@@ -452,10 +454,15 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, c
     }
     auto f = Recv(reg, rate > 0 ? 1 : 1000);
     if (!f) continue;
-    if (f->get().which() == schema::Frame::CONFIRM) confirmed++;
+    if (f->get().which() == schema::Frame::CONFIRM) {
+      confirmed++;
+      const uint64_t tag = f->get().getConfirm().getRequestTag();
+      if (tag >= first && tag < first + static_cast<uint64_t>(count) && (tag - first) % 8 == 0) {
+        r.confirm_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent[tag - first]).count());
+      }
+    }
     if (f->get().which() == schema::Frame::ERROR) refused++;
   }
-  RunResult r;
   if (raw) {
     platform.join();
     r.delivered = acked;
@@ -509,6 +516,7 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, c
   std::sort(r.latency_ms.begin(), r.latency_ms.end());
   std::sort(r.ack_ms.begin(), r.ack_ms.end());
   std::sort(r.inbox_ms.begin(), r.inbox_ms.end());
+  std::sort(r.confirm_ms.begin(), r.confirm_ms.end());
   if (refused > 0) std::printf("  (%lld submissions refused)\n", static_cast<long long>(refused));
   return r;
 }
@@ -524,6 +532,10 @@ void Print(const char* name, const RunResult& r, bool raw) {
   std::printf("%-14s submit->%-8s p50 %6.2f ms  p99 %6.2f ms  max %7.2f ms  (%zu sampled)\n", "",
               raw ? "deliver" : "sink", Percentile(r.latency_ms, 0.50), Percentile(r.latency_ms, 0.99),
               r.latency_ms.empty() ? 0 : r.latency_ms.back(), r.latency_ms.size());
+  if (!r.confirm_ms.empty()) {
+    std::printf("%-14s submit->confirm (the gateway's commit) p50 %.2f ms  p99 %.2f ms\n", "",
+                Percentile(r.confirm_ms, 0.50), Percentile(r.confirm_ms, 0.99));
+  }
   if (!raw && !r.inbox_ms.empty()) {
     std::printf("%-14s of which submit->inbox (the link starts storing it): p50 %.2f ms  p99 %.2f ms\n", "",
                 Percentile(r.inbox_ms, 0.50), Percentile(r.inbox_ms, 0.99));
