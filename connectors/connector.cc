@@ -76,6 +76,13 @@ Status Connector::Start() {
   lo.reconnect_max_ms = config_.reconnect_max_ms;
   const identity::Signer* signer = config_.security.signer ? &*config_.security.signer : nullptr;
   lo.signer = signer;
+  if (sink_ != nullptr) {
+    // The sink worker's outcomes go into the link's inbox writes (one
+    // writer, one commit per pass). The webhook worker records its own:
+    // its outcomes come from many requests at their own pace.
+    handoff_ = std::make_unique<OutcomeHandoff>(*inbox_, [this] { link_->Notify(); });
+    lo.handoff = handoff_.get();
+  }
   link_ = std::make_unique<GatewayLink>(lo, context_, *inbox_, *outbox_, [this] { worker_->Notify(); });
   if (config_.security.registry) {
     verifier_ = std::make_unique<SignatureVerifier>(*config_.security.registry, config_.security.registry_file, clock_);
@@ -86,6 +93,7 @@ Status Connector::Start() {
   wo.clock = &clock_;
   wo.verifier = verifier_.get();
   wo.on_catalog_gap = [this] { link_->RequestCatalogSnapshot(); };
+  wo.handoff = handoff_.get();
   if (sink_ != nullptr) {
     worker_ = std::make_unique<SinkWorker>(*inbox_, *sink_, wo, [this] { link_->Notify(); });
   } else {

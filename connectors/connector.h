@@ -29,6 +29,7 @@
 #include "connectors/inbox.h"
 #include "connectors/local_endpoint.h"
 #include "connectors/outbox.h"
+#include "connectors/outcome_handoff.h"
 #include "connectors/signature_verifier.h"
 #include "connectors/sink.h"
 #include "connectors/sink_worker.h"
@@ -71,6 +72,7 @@ class Connector {
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Sink> sink_;
   std::unique_ptr<SignatureVerifier> verifier_;  // used by the sink worker's thread; null: no check
+  std::unique_ptr<OutcomeHandoff> handoff_;      // the sink worker's outcomes into the link's writes
   std::unique_ptr<DeliveryWorker> worker_;       // a SinkWorker over sink_, or a WebhookWorker (no sink_)
   std::unique_ptr<GatewayLink> link_;
   std::unique_ptr<LocalEndpoint> local_;

@@ -2,6 +2,8 @@
 
 #include <kj/exception.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -77,9 +79,24 @@ GatewayLink::GatewayLink(GatewayLinkOptions options, zmq::context_t& context, In
       inbox_(inbox),
       outbox_(outbox),
       on_stored_(std::move(on_stored)),
-      jitter_(static_cast<uint32_t>(std::random_device{}())) {}
+      jitter_(static_cast<uint32_t>(std::random_device{}())) {
+  // Without it (no descriptors left) Notify only sets the flag, and a wait
+  // for frames ends at its timeout (kIdleReceiveMs) as before.
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
 
-GatewayLink::~GatewayLink() { Stop(); }
+GatewayLink::~GatewayLink() {
+  Stop();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void GatewayLink::Notify() {
+  work_ = true;
+  if (wake_fd_ >= 0) {
+    const uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+  }
+}
 
 void GatewayLink::Start() {
   thread_ = std::thread([this] {
@@ -124,6 +141,7 @@ void GatewayLink::Loop() {
     o.resume_from = inbox_.ResumePoint();
     o.resume_point = [this] { return inbox_.ResumePoint(); };
     o.initial_credit = options_.credit_window;
+    o.wake_fd = wake_fd_;
     Result<std::unique_ptr<Client>> client = Client::Connect(context_, o);
     if (!client.ok()) {
       int64_t wait = NextBackoffMs();
@@ -147,6 +165,7 @@ void GatewayLink::Loop() {
     ack_full_scan_ = true;
     ack_pause_until_ms_ = 0;
     Status ended = Serve(**client);
+    FlushMarks();  // answers taken before the session ended
     if (stopping()) {
       const int64_t deadline = SteadyMs() + options_.drain_timeout_ms;
       if ((*client)->has_session()) {
@@ -169,8 +188,27 @@ void GatewayLink::Loop() {
 Status GatewayLink::Serve(Client& client) {
   int64_t last_pass = 0;
   catalog_check_ = true;  // each session starts by asking whether a snapshot is wanted
+  // The sink worker's outcomes ride in this session's writes; when it ends,
+  // the worker records them itself again.
+  struct Serving {
+    OutcomeHandoff* h;
+    explicit Serving(OutcomeHandoff* handoff) : h(handoff) {
+      if (h) h->SetServing(true);
+    }
+    ~Serving() {
+      if (h) h->SetServing(false);
+    }
+  } serving(options_.handoff);
   while (!stopping()) {
+    // Each pass: take the ack answers, read the frames waiting, write all
+    // of it in one transaction, then send what is due.
     REGLINE_RETURN_IF_ERROR(TakeAckAnswers(client));
+    const bool write_due = !pending_marks_.empty() || (options_.handoff != nullptr && options_.handoff->Waiting());
+    int64_t wait = work_ || write_due ? 0 : kIdleReceiveMs;
+    if (received_due_steady_ms_ != 0) wait = std::clamp<int64_t>(received_due_steady_ms_ - SteadyMs(), 0, wait);
+    Result<std::optional<DecodedFrame>> frame = client.Receive(wait);
+    if (!frame.ok()) return frame.status();
+    REGLINE_RETURN_IF_ERROR(StorePass(client, std::move(*frame)));
     const int64_t now = SteadyMs();
     if (received_due_steady_ms_ != 0 && now >= received_due_steady_ms_) {
       received_due_steady_ms_ = 0;
@@ -183,17 +221,20 @@ Status GatewayLink::Serve(Client& client) {
       REGLINE_RETURN_IF_ERROR(SendOutbox(client, kNoDeadline));
       if (catalog_check_.exchange(false)) REGLINE_RETURN_IF_ERROR(AskCatalogSnapshot(client));
     }
-    int64_t wait = work_ ? 0 : kIdleReceiveMs;
-    if (received_due_steady_ms_ != 0) wait = std::clamp<int64_t>(received_due_steady_ms_ - SteadyMs(), 0, wait);
-    Result<std::optional<DecodedFrame>> frame = client.Receive(wait);
-    if (!frame.ok()) return frame.status();
-    if (!frame->has_value()) continue;
-    REGLINE_RETURN_IF_ERROR(TakeDeliveries(client, std::move(**frame)));
   }
   return Status::Ok();
 }
 
-Status GatewayLink::TakeDeliveries(Client& client, DecodedFrame first) {
+void GatewayLink::FlushMarks() {
+  if (pending_marks_.empty()) return;
+  if (Status marked = inbox_.MarkAcksSent(pending_marks_); !marked.ok()) {
+    // They stay due and are sent again (the gateway says duplicate).
+    Log(LogLevel::kError, "inbox_write_failed", {{"error", marked.ToString()}});
+  }
+  pending_marks_.clear();
+}
+
+Status GatewayLink::StorePass(Client& client, std::optional<DecodedFrame> first) {
   std::vector<Delivery> batch;
   uint32_t consumed = 0;  // DELIVER frames, readable or not: each took a credit
   std::optional<Status> bye;
@@ -246,13 +287,28 @@ Status GatewayLink::TakeDeliveries(Client& client, DecodedFrame first) {
     }
     if (more->has_value()) next.emplace(std::move(**more));
   }
-  if (!batch.empty()) {
-    Result<std::vector<bool>> stored = inbox_.Insert(batch);
+  OutcomeHandoff::Claim outcomes;
+  if (options_.handoff != nullptr) outcomes = options_.handoff->Take();
+  if (!batch.empty() || !pending_marks_.empty() || outcomes.taken) {
+    Result<std::vector<bool>> stored =
+        inbox_.Write(WriteBatch{batch, pending_marks_, outcomes.outcomes, outcomes.catalog});
+    // Written, or lost with the failed write: those acks are sent again and
+    // the gateway says duplicate.
+    pending_marks_.clear();
+    // The sink worker hears the write's fate either way (it retries a
+    // failure after a back-off, handing the messages over again).
+    if (outcomes.taken) options_.handoff->Finish(stored.status());
     if (!stored.ok()) {
+      Log(LogLevel::kError, "inbox_write_failed", {{"error", stored.status().ToString()}});
       // Not stored, not acknowledged: the gateway sends them again in the
       // next session.
-      Log(LogLevel::kError, "inbox_write_failed", {{"error", stored.status().ToString()}});
-      return stored.status();
+      if (!batch.empty()) return stored.status().WithContext("storing " + std::to_string(batch.size()) + " deliveries");
+    }
+    if (outcomes.taken) work_ = true;  // their acknowledgements are due
+    if (!stored.ok() || batch.empty()) {
+      if (consumed > 0 && client.has_session()) REGLINE_RETURN_IF_ERROR(client.GrantCredit(consumed));
+      if (bye.has_value()) return *bye;
+      return Status::Ok();
     }
     size_t duplicates = 0;
     for (size_t i = 0; i < stored->size(); ++i) {
@@ -412,10 +468,10 @@ Status GatewayLink::TakeAckAnswers(Client& client) {
     answered.push_back({a.id, a.stage, s.ToString()});
   }
   if (!answers.empty()) work_ = true;  // the window has room again, or a later stage may be due
-  if (Status marked = inbox_.MarkAcksSent(answered); !marked.ok()) {
-    Log(LogLevel::kError, "inbox_write_failed", {{"error", marked.ToString()}});
-    // They stay due and are sent again (the gateway says duplicate).
-  }
+  // Marked sent by the pass's write (StorePass), before anything is read
+  // as due again.
+  pending_marks_.insert(pending_marks_.end(), std::make_move_iterator(answered.begin()),
+                        std::make_move_iterator(answered.end()));
   if (!session_over.ok()) return session_over;
   if (!acks_in_flight_.empty()) {
     const int64_t oldest = acks_in_flight_.begin()->second.sent_steady_ms;
@@ -429,7 +485,9 @@ Status GatewayLink::TakeAckAnswers(Client& client) {
 
 Status GatewayLink::DrainAcks(Client& client, int64_t deadline_ms) {
   for (;;) {
-    REGLINE_RETURN_IF_ERROR(TakeAckAnswers(client));
+    Status answered = TakeAckAnswers(client);
+    FlushMarks();
+    REGLINE_RETURN_IF_ERROR(answered);
     REGLINE_RETURN_IF_ERROR(SendAcks(client, deadline_ms));
     if (acks_in_flight_.empty()) return Status::Ok();
     const int64_t left = deadline_ms - SteadyMs();

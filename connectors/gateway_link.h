@@ -6,7 +6,10 @@
 //   1. DELIVER frames: every frame already waiting (up to the credit window)
 //      is stored in the inbox in one transaction, then the same number of
 //      credits is granted back (duplicates included: each consumed one), and
-//      the sink worker is told (on_stored).
+//      the sink worker is told (on_stored). The same transaction marks the
+//      ack answers taken since the last one and, with an OutcomeHandoff,
+//      records the sink worker's waiting outcomes: the link is the inbox's
+//      one writer on the hot path, one commit per pass.
 //   2. Acknowledgements the inbox holds as due (stage received for each new
 //      or redelivered message, and the stages the sink or the platform's
 //      people reached), sent with C:ACK in ack-number order, pipelined: up
@@ -18,10 +21,12 @@
 //      rows the inbox names as due again behind it (TakeAckRechecks); it
 //      reads from the start once a second and after a failed answer. Each
 //      ACK is marked sent in the inbox only once its ACK-RECEIPT came
-//      (answers read together are marked in one transaction); one still
-//      unanswered when the session ends stays due and is sent again (the
-//      gateway says duplicate). An ack unanswered for the request timeout
-//      ends the session; a full socket queue only pauses sending.
+//      (by the pass's one write, see 1.); one still unanswered when the
+//      session ends stays due and is sent again (the gateway says
+//      duplicate). Each pass writes first and sends after, so an ack whose
+//      answer came is never read as due again. An ack unanswered for the
+//      request timeout ends the session; a full socket queue only pauses
+//      sending.
 //   3. The outbox: envelopes leased in order and sent with C:SUBMIT; marked
 //      sent on CONFIRM, refused when the gateway refuses them for good,
 //      requeued in place when the gateway is unreachable or overloaded.
@@ -65,6 +70,7 @@
 
 #include "connectors/inbox.h"
 #include "connectors/outbox.h"
+#include "connectors/outcome_handoff.h"
 #include "gateway/identity/signature_check.h"
 #include "gateway/protocol/client.h"
 
@@ -89,6 +95,10 @@ struct GatewayLinkOptions {
   // (development mode). Must outlive the link.
   const identity::Signer* signer = nullptr;
   size_t max_envelope_bytes = 16u << 20;  // for reading stored envelopes
+  // The sink worker's outcomes, written in the link's own inbox
+  // transactions while a session is up (outcome_handoff.h); nullptr: none.
+  // Must outlive the link.
+  OutcomeHandoff* handoff = nullptr;
 };
 
 class GatewayLink {
@@ -100,7 +110,8 @@ class GatewayLink {
   GatewayLink& operator=(const GatewayLink&) = delete;
 
   void Start();
-  void Notify() { work_ = true; }
+  // Says acks or outbox entries are due; cuts a wait for frames short.
+  void Notify();
   // Catalog updates were parked above a gap: ask for a snapshot (any thread).
   void RequestCatalogSnapshot() {
     catalog_check_ = true;
@@ -112,7 +123,13 @@ class GatewayLink {
   void Loop();
   // Serves one session until it ends (the Status says why) or Stop().
   Status Serve(protocol::Client& client);
-  Status TakeDeliveries(protocol::Client& client, protocol::DecodedFrame first);
+  // One write per pass: reads every DELIVER already waiting (from `first`
+  // on, if any), and stores them in one inbox transaction together with
+  // the ack answers taken since the last write and the sink worker's
+  // outcomes waiting in the handoff; then grants the credit back.
+  Status StorePass(protocol::Client& client, std::optional<protocol::DecodedFrame> first);
+  // Writes the ack answers taken but not yet written (alone: not fsynced).
+  void FlushMarks();
   // Sends due acks not in flight yet, up to ack_window in flight.
   Status SendAcks(protocol::Client& client, int64_t deadline_ms);
   int64_t WallMs() const;
@@ -120,9 +137,9 @@ class GatewayLink {
   // with a signer); empty when none is due or it cannot be built (logged;
   // the gateway then refuses the ACK if it requires one).
   std::string SignedAcknowledgement(const PendingAck& a);
-  // Records the ack answers the client read (marks them sent in the
-  // inbox); fails when one says the session is over or an ack went
-  // unanswered for the request timeout.
+  // Takes the ack answers the client read (to be marked sent in the
+  // inbox by the pass's write); fails when one says the session is over or
+  // an ack went unanswered for the request timeout.
   Status TakeAckAnswers(protocol::Client& client);
   // After Stop(): sends what is due and waits for the answers, until all
   // came or `deadline_ms`.
@@ -143,6 +160,7 @@ class GatewayLink {
   Outbox& outbox_;
   std::function<void()> on_stored_;
 
+  int wake_fd_ = -1;  // eventfd: Notify() makes it readable, which ends a Receive wait
   std::atomic<bool> work_{true};
   std::atomic<bool> catalog_check_{true};
   std::atomic<bool> stopping_{false};
@@ -160,6 +178,7 @@ class GatewayLink {
   uint64_t ack_cursor_ = 0;
   bool ack_full_scan_ = true;
   std::vector<MessageId> ack_rechecks_;  // due again; read by id on the next pass
+  std::vector<SentAck> pending_marks_;   // answered acks, marked sent by the next write
   struct AckInFlight {
     MessageId id;
     schema::AckStage stage = schema::AckStage::UNSPECIFIED;

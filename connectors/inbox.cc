@@ -211,66 +211,105 @@ void Inbox::Rollback() {
 }
 
 Result<std::vector<bool>> Inbox::Insert(std::span<const Delivery> batch) {
-  std::lock_guard lock(mu_);
-  std::vector<bool> duplicate;
-  duplicate.reserve(batch.size());
-  // The resume point after this batch, and the numbers it adds above it;
-  // the members change only once the commit succeeded.
-  uint64_t upto = held_upto_;
-  std::set<uint64_t> added;
-  auto held = [&](uint64_t seq) { return held_above_.count(seq) > 0 || added.count(seq) > 0; };
-  const int64_t now = clock_.NowMs();
-  REGLINE_RETURN_IF_ERROR(Begin());
-  Status s = [&]() -> Status {
-    for (const Delivery& d : batch) {
-      const IdKey key = d.id.ToBytes();
-      Statement& ins = stmts_->insert;
-      ins.Reset();
-      BindId(ins, 1, key);
-      ins.Bind(2, static_cast<int64_t>(d.delivery_seq))
-          .Bind(3, static_cast<int64_t>(d.attempt))
-          .Bind(4, static_cast<int64_t>(d.kind))
-          .BindBlob(5, d.envelope.data(), d.envelope.size())
-          .Bind(6, now);
-      Result<bool> row = ins.Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return Internal("inbox insert returned no row");
-      duplicate.push_back(ins.ColumnInt64(0) > 1);
-      ins.Reset();
-      if (d.delivery_seq > upto && !held(d.delivery_seq)) added.insert(d.delivery_seq);
-      while (held(upto + 1)) ++upto;
-    }
-    for (auto it = added.upper_bound(upto); it != added.end(); ++it) {
-      Statement& add = stmts_->add_held_above;
-      add.Reset();
-      add.Bind(1, static_cast<int64_t>(*it));
-      REGLINE_RETURN_IF_ERROR(add.Run());
-    }
-    if (upto != held_upto_) {
-      Statement& save = stmts_->save_held_upto;
-      save.Reset();
-      save.Bind(1, static_cast<int64_t>(upto));
-      REGLINE_RETURN_IF_ERROR(save.Run());
-      Statement& remove = stmts_->remove_held_above;
-      remove.Reset();
-      remove.Bind(1, static_cast<int64_t>(upto));
-      REGLINE_RETURN_IF_ERROR(remove.Run());
-    }
-    return Commit();
-  }();
-  if (!s.ok()) {
-    Rollback();
-    return s.WithContext("storing " + std::to_string(batch.size()) + " deliveries in the inbox");
+  Result<std::vector<bool>> stored = Write(WriteBatch{batch, {}, {}, {}});
+  if (!stored.ok())
+    return stored.status().WithContext("storing " + std::to_string(batch.size()) + " deliveries in the inbox");
+  return stored;
+}
+
+// Caller holds mu_ and has opened a transaction.
+Status Inbox::InsertRows(std::span<const Delivery> batch, int64_t now, InsertPlan& plan) {
+  plan.upto = held_upto_;
+  plan.added.clear();
+  plan.duplicate.clear();
+  plan.duplicate.reserve(batch.size());
+  auto held = [&](uint64_t seq) { return held_above_.count(seq) > 0 || plan.added.count(seq) > 0; };
+  for (const Delivery& d : batch) {
+    const IdKey key = d.id.ToBytes();
+    Statement& ins = stmts_->insert;
+    ins.Reset();
+    BindId(ins, 1, key);
+    ins.Bind(2, static_cast<int64_t>(d.delivery_seq))
+        .Bind(3, static_cast<int64_t>(d.attempt))
+        .Bind(4, static_cast<int64_t>(d.kind))
+        .BindBlob(5, d.envelope.data(), d.envelope.size())
+        .Bind(6, now);
+    Result<bool> row = ins.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Internal("inbox insert returned no row");
+    plan.duplicate.push_back(ins.ColumnInt64(0) > 1);
+    ins.Reset();
+    if (d.delivery_seq > plan.upto && !held(d.delivery_seq)) plan.added.insert(d.delivery_seq);
+    while (held(plan.upto + 1)) ++plan.upto;
   }
-  held_upto_ = upto;
-  held_above_.erase(held_above_.begin(), held_above_.upper_bound(upto));
-  held_above_.insert(added.upper_bound(upto), added.end());
+  for (auto it = plan.added.upper_bound(plan.upto); it != plan.added.end(); ++it) {
+    Statement& add = stmts_->add_held_above;
+    add.Reset();
+    add.Bind(1, static_cast<int64_t>(*it));
+    REGLINE_RETURN_IF_ERROR(add.Run());
+  }
+  if (plan.upto != held_upto_) {
+    Statement& save = stmts_->save_held_upto;
+    save.Reset();
+    save.Bind(1, static_cast<int64_t>(plan.upto));
+    REGLINE_RETURN_IF_ERROR(save.Run());
+    Statement& remove = stmts_->remove_held_above;
+    remove.Reset();
+    remove.Bind(1, static_cast<int64_t>(plan.upto));
+    REGLINE_RETURN_IF_ERROR(remove.Run());
+  }
+  return Status::Ok();
+}
+
+// Caller holds mu_; the transaction holding InsertRows committed.
+void Inbox::ApplyInsert(std::span<const Delivery> batch, const InsertPlan& plan) {
+  held_upto_ = plan.upto;
+  held_above_.erase(held_above_.begin(), held_above_.upper_bound(plan.upto));
+  held_above_.insert(plan.added.upper_bound(plan.upto), plan.added.end());
   // A redelivery made its row's acknowledgement due again under a number
   // a PendingAcks reader may already have passed.
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (duplicate[i]) ack_rechecks_.push_back(batch[i].id);
+    if (plan.duplicate[i]) ack_rechecks_.push_back(batch[i].id);
   }
-  return duplicate;
+}
+
+Result<std::vector<bool>> Inbox::Write(const WriteBatch& w) {
+  if (w.deliveries.empty() && w.outcomes.empty() && w.catalog.empty() && w.sent.empty()) return std::vector<bool>();
+  std::lock_guard lock(mu_);
+  // Acknowledgement marks alone are not fsynced (see MarkAcksSent); with
+  // anything else the commit is.
+  const bool relax =
+      options_.durability == Durability::kFull && w.deliveries.empty() && w.outcomes.empty() && w.catalog.empty();
+  if (relax) {
+    stmts_->sync_normal.Reset();
+    REGLINE_RETURN_IF_ERROR(stmts_->sync_normal.Run());
+  }
+  struct Restore {
+    Statement& full;
+    bool on;
+    ~Restore() {
+      if (!on) return;
+      full.Reset();
+      (void)full.Run();
+    }
+  } restore{stmts_->sync_full, relax};
+  const int64_t now = clock_.NowMs();
+  InsertPlan plan;
+  REGLINE_RETURN_IF_ERROR(Begin());
+  // In the order things happened: the gateway's answers and the sink's
+  // outcomes were taken before the deliveries now being stored.
+  Status s = UpdateMarks(w.sent);
+  if (s.ok()) s = UpdateOutcomes(w.outcomes, w.catalog, now);
+  if (s.ok()) s = InsertRows(w.deliveries, now, plan);
+  if (s.ok()) s = Commit();
+  FinishRechecks(s.ok());
+  if (!s.ok()) {
+    Rollback();
+    return s;
+  }
+  if (w.catalog.held != 0) catalog_held_ = w.catalog.held;
+  ApplyInsert(w.deliveries, plan);
+  return std::move(plan.duplicate);
 }
 
 uint64_t Inbox::ResumePoint() const {
@@ -360,55 +399,48 @@ Status Inbox::RecordSinkOutcome(const MessageId& id, SinkVerdict verdict, std::s
 }
 
 Status Inbox::RecordSinkOutcomes(std::span<const SinkOutcomeRecord> outcomes, const CatalogProgress& catalog) {
-  if (outcomes.empty() && catalog.empty()) return Status::Ok();
-  std::lock_guard lock(mu_);
-  const int64_t now = clock_.NowMs();
-  REGLINE_RETURN_IF_ERROR(Begin());
-  Status s = [&]() -> Status {
-    for (const SinkOutcomeRecord& o : outcomes) {
-      // A stage set further by hand stands; the sink's outcome is still kept.
-      const AckStage stage = StageFor(o.verdict);
-      const IdKey key = o.id.ToBytes();
-      Statement& up = stmts_->update_sink;
-      up.Reset();
-      BindId(up, 1, key);
-      up.Bind(2, static_cast<int64_t>(o.verdict)).Bind(3, o.reason).Bind(4, o.decided_ms != 0 ? o.decided_ms : now);
-      up.Bind(5, static_cast<int64_t>(stage))
-          .Bind(6, static_cast<int64_t>(stage != AckStage::REJECTED ? schema::RejectReason::UNSPECIFIED
-                                        : o.reason_code != schema::RejectReason::UNSPECIFIED ? o.reason_code
-                                                                                             : schema::RejectReason::OTHER));
-      Result<bool> row = up.Step();
-      if (!row.ok()) return row.status();
-      if (!*row) return NotFound("no message " + o.id.ToHex() + " in the inbox");
-      // Now wanted after the gateway confirmed an earlier stage: due again
-      // behind where a PendingAcks reader may be.
-      if (up.ColumnInt64(0) == static_cast<int64_t>(stage) && up.ColumnInt64(1) != 0) tx_rechecks_.push_back(o.id);
-      up.Reset();
-    }
-    if (catalog.held != 0 && catalog.held != catalog_held_) {
-      // Parked updates are judged again against the new version.
-      stmts_->unpark_all.Reset();
-      REGLINE_RETURN_IF_ERROR(stmts_->unpark_all.Run());
-      stmts_->save_catalog_held.Reset();
-      stmts_->save_catalog_held.Bind(1, static_cast<int64_t>(catalog.held)).Bind(2, now);
-      REGLINE_RETURN_IF_ERROR(stmts_->save_catalog_held.Run());
-    }
-    for (const MessageId& id : catalog.park) {
-      const IdKey key = id.ToBytes();
-      Statement& park = stmts_->park;
-      park.Reset();
-      BindId(park, 1, key);
-      REGLINE_RETURN_IF_ERROR(park.Run());
-    }
-    return Commit();
-  }();
-  FinishRechecks(s.ok());
-  if (!s.ok()) {
-    Rollback();
-    return s;
+  return Write(WriteBatch{{}, {}, outcomes, catalog}).status();
+}
+
+// Caller holds mu_ and has opened a transaction.
+Status Inbox::UpdateOutcomes(std::span<const SinkOutcomeRecord> outcomes, const CatalogProgress& catalog, int64_t now) {
+  for (const SinkOutcomeRecord& o : outcomes) {
+    // A stage set further by hand stands; the sink's outcome is still kept.
+    const AckStage stage = StageFor(o.verdict);
+    const IdKey key = o.id.ToBytes();
+    Statement& up = stmts_->update_sink;
+    up.Reset();
+    BindId(up, 1, key);
+    up.Bind(2, static_cast<int64_t>(o.verdict)).Bind(3, o.reason).Bind(4, o.decided_ms != 0 ? o.decided_ms : now);
+    up.Bind(5, static_cast<int64_t>(stage))
+        .Bind(6,
+              static_cast<int64_t>(stage != AckStage::REJECTED ? schema::RejectReason::UNSPECIFIED
+                                   : o.reason_code != schema::RejectReason::UNSPECIFIED ? o.reason_code
+                                                                                        : schema::RejectReason::OTHER));
+    Result<bool> row = up.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return NotFound("no message " + o.id.ToHex() + " in the inbox");
+    // Now wanted after the gateway confirmed an earlier stage: due again
+    // behind where a PendingAcks reader may be.
+    if (up.ColumnInt64(0) == static_cast<int64_t>(stage) && up.ColumnInt64(1) != 0) tx_rechecks_.push_back(o.id);
+    up.Reset();
   }
-  if (catalog.held != 0) catalog_held_ = catalog.held;
-  return s;
+  if (catalog.held != 0 && catalog.held != catalog_held_) {
+    // Parked updates are judged again against the new version.
+    stmts_->unpark_all.Reset();
+    REGLINE_RETURN_IF_ERROR(stmts_->unpark_all.Run());
+    stmts_->save_catalog_held.Reset();
+    stmts_->save_catalog_held.Bind(1, static_cast<int64_t>(catalog.held)).Bind(2, now);
+    REGLINE_RETURN_IF_ERROR(stmts_->save_catalog_held.Run());
+  }
+  for (const MessageId& id : catalog.park) {
+    const IdKey key = id.ToBytes();
+    Statement& park = stmts_->park;
+    park.Reset();
+    BindId(park, 1, key);
+    REGLINE_RETURN_IF_ERROR(park.Run());
+  }
+  return Status::Ok();
 }
 
 uint64_t Inbox::CatalogHeld() const {
@@ -527,45 +559,28 @@ void Inbox::FinishRechecks(bool committed) {
 }
 
 Status Inbox::MarkAcksSent(std::span<const SentAck> sent) {
-  if (sent.empty()) return Status::Ok();
-  std::lock_guard lock(mu_);
-  // This commit alone is not fsynced (synchronous=NORMAL for it): losing it
+  // Write() commits marks alone without an fsync of their own: losing them
   // in a crash only means the acks are sent again and the gateway answers
-  // "duplicate". The next fsynced commit makes it durable too (WAL frames
+  // "duplicate". The next fsynced commit makes them durable too (WAL frames
   // are written in order).
-  const bool relax = options_.durability == Durability::kFull;
-  if (relax) {
-    stmts_->sync_normal.Reset();
-    REGLINE_RETURN_IF_ERROR(stmts_->sync_normal.Run());
+  return Write(WriteBatch{{}, sent, {}, {}}).status();
+}
+
+// Caller holds mu_ and has opened a transaction.
+Status Inbox::UpdateMarks(std::span<const SentAck> sent) {
+  for (const SentAck& a : sent) {
+    const IdKey key = a.id.ToBytes();
+    Statement& st = stmts_->mark_sent;
+    st.Reset();
+    BindId(st, 1, key);
+    st.Bind(2, static_cast<int64_t>(a.stage)).Bind(3, a.error);
+    Result<bool> row = st.Step();
+    if (!row.ok()) return row.status();
+    // Raised while this stage was on its way: still due.
+    if (*row && st.ColumnInt64(0) != static_cast<int64_t>(a.stage)) tx_rechecks_.push_back(a.id);
+    st.Reset();
   }
-  struct Restore {
-    Statement& full;
-    bool on;
-    ~Restore() {
-      if (!on) return;
-      full.Reset();
-      (void)full.Run();
-    }
-  } restore{stmts_->sync_full, relax};
-  REGLINE_RETURN_IF_ERROR(Begin());
-  Status s = [&]() -> Status {
-    for (const SentAck& a : sent) {
-      const IdKey key = a.id.ToBytes();
-      Statement& st = stmts_->mark_sent;
-      st.Reset();
-      BindId(st, 1, key);
-      st.Bind(2, static_cast<int64_t>(a.stage)).Bind(3, a.error);
-      Result<bool> row = st.Step();
-      if (!row.ok()) return row.status();
-      // Raised while this stage was on its way: still due.
-      if (*row && st.ColumnInt64(0) != static_cast<int64_t>(a.stage)) tx_rechecks_.push_back(a.id);
-      st.Reset();
-    }
-    return Commit();
-  }();
-  FinishRechecks(s.ok());
-  if (!s.ok()) Rollback();
-  return s;
+  return Status::Ok();
 }
 
 Result<std::vector<InboxEntry>> Inbox::List(uint64_t after_delivery_seq, int limit) {

@@ -149,6 +149,16 @@ struct InboxCounts {
   int64_t undeliverable = 0;  // the webhook sink gave up on them (SinkVerdict::kUndeliverable)
 };
 
+// Everything one writer has for the inbox at once (Inbox::Write): the
+// gateway's answers to acknowledgements, the sink's outcomes with the
+// catalog's progress, and new deliveries.
+struct WriteBatch {
+  std::span<const Delivery> deliveries;
+  std::span<const SentAck> sent;
+  std::span<const SinkOutcomeRecord> outcomes;
+  CatalogProgress catalog;
+};
+
 class Inbox {
  public:
   // Opens or creates the inbox and runs its migrations. kCorruption for a
@@ -221,6 +231,13 @@ class Inbox {
   // crash may undo it; the acks are then sent again).
   Status MarkAcksSent(std::span<const SentAck> sent);
 
+  // MarkAcksSent, RecordSinkOutcomes and Insert in one transaction, in
+  // that order: one commit (fsynced unless it holds only acknowledgement
+  // marks) instead of three. The gateway link writes this way, so that a
+  // pass writes each page it touches once. All or nothing; the answer is
+  // Insert's.
+  Result<std::vector<bool>> Write(const WriteBatch& batch);
+
   Result<InboxCounts> Counts();
 
   // Retention: deletes up to `limit` messages received before `before_ms`
@@ -251,6 +268,16 @@ class Inbox {
   void Rollback();
   // Keeps the transaction's rechecks when it committed, drops them if not.
   void FinishRechecks(bool committed);
+  // The parts of Write(); the caller holds mu_ inside a transaction.
+  struct InsertPlan {
+    uint64_t upto = 0;            // the resume point once committed
+    std::set<uint64_t> added;     // numbers held above it
+    std::vector<bool> duplicate;  // per delivery
+  };
+  Status InsertRows(std::span<const Delivery> batch, int64_t now, InsertPlan& plan);
+  void ApplyInsert(std::span<const Delivery> batch, const InsertPlan& plan);  // after the commit
+  Status UpdateOutcomes(std::span<const SinkOutcomeRecord> outcomes, const CatalogProgress& catalog, int64_t now);
+  Status UpdateMarks(std::span<const SentAck> sent);
   Result<StageReceipt> RaiseStage(const MessageId& id, uint64_t delivery_seq, schema::AckStage stage,
                                   schema::RejectReason reason_code, std::string_view reason, int64_t at_ms);
 

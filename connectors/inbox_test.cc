@@ -300,6 +300,51 @@ TEST_F(InboxTest, AckReadersReadOnFromTheirPositionAndHearOfRowsDueAgainBehindIt
   EXPECT_TRUE(inbox->PendingAcksFor(ids)->empty());
 }
 
+TEST_F(InboxTest, OneWriteMarksRecordsAndStoresTogetherOrNotAtAll) {
+  auto inbox = Open();
+  const MessageId m1{0xabc, 1}, m2{0xabc, 2};
+  Insert(*inbox, {D(1, 1), D(2, 2)});
+  ASSERT_EQ(inbox->ResumePoint(), 2u);
+
+  // The gateway confirmed both "received"; the sink accepted #1; #3 and #4
+  // arrived: one transaction.
+  std::vector<SentAck> sent = {{m1, AckStage::RECEIVED, ""}, {m2, AckStage::RECEIVED, ""}};
+  std::vector<SinkOutcomeRecord> outcomes = {{m1, SinkVerdict::kAccepted, ""}};
+  std::vector<Delivery> more = {D(3, 3), D(4, 4)};
+  Result<std::vector<bool>> stored = inbox->Write(WriteBatch{more, sent, outcomes, {}});
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(*stored, (std::vector<bool>{false, false}));
+  EXPECT_EQ(inbox->ResumePoint(), 4u);
+  EXPECT_EQ(Due(*inbox), (std::vector<std::pair<uint64_t, AckStage>>{
+                             {1, AckStage::ACCEPTED}, {3, AckStage::RECEIVED}, {4, AckStage::RECEIVED}}));
+  // #1's accepted is due behind a reader that passed it when "received" was confirmed.
+  EXPECT_EQ(inbox->TakeAckRechecks(), (std::vector<MessageId>{m1}));
+  Result<std::vector<InboxMessage>> for_sink = inbox->NextBatchForSink(10);
+  ASSERT_TRUE(for_sink.ok());
+  ASSERT_EQ(for_sink->size(), 3u);  // #2, #3, #4
+  EXPECT_EQ(for_sink->front().id, m2);
+
+  // An outcome for an id the inbox does not hold fails the write: neither
+  // the marks, nor the other outcome, nor the deliveries are kept.
+  std::vector<SentAck> sent2 = {{m1, AckStage::ACCEPTED, ""}};
+  std::vector<SinkOutcomeRecord> bad = {{m2, SinkVerdict::kAccepted, ""},
+                                        {MessageId{0xabc, 99}, SinkVerdict::kAccepted, ""}};
+  std::vector<Delivery> fifth = {D(5, 5)};
+  EXPECT_EQ(inbox->Write(WriteBatch{fifth, sent2, bad, {}}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(inbox->ResumePoint(), 4u);
+  EXPECT_EQ(inbox->NextBatchForSink(10)->size(), 3u);
+  EXPECT_EQ(Due(*inbox), (std::vector<std::pair<uint64_t, AckStage>>{
+                             {1, AckStage::ACCEPTED}, {3, AckStage::RECEIVED}, {4, AckStage::RECEIVED}}));
+  EXPECT_TRUE(inbox->TakeAckRechecks().empty()) << "a failed write leaves nothing due again";
+
+  // And what was written survives a reopen.
+  inbox.reset();
+  inbox = Open();
+  EXPECT_EQ(inbox->ResumePoint(), 4u);
+  EXPECT_EQ(Due(*inbox), (std::vector<std::pair<uint64_t, AckStage>>{
+                             {1, AckStage::ACCEPTED}, {3, AckStage::RECEIVED}, {4, AckStage::RECEIVED}}));
+}
+
 // Writes from several threads share transactions; one op's failure undoes
 // only that op.
 TEST_F(InboxTest, ConcurrentWritersEachGetTheirOwnResult) {

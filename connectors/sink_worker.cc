@@ -167,7 +167,8 @@ void SinkWorker::Loop() {
     CatalogProgress catalog;
     std::optional<std::pair<Status, MessageId>> sink_failure = HandOver(*next, outcomes, catalog);
     if (!outcomes.empty() || !catalog.empty()) {
-      Status recorded = inbox_.RecordSinkOutcomes(outcomes, catalog);
+      Status recorded = options_.handoff != nullptr ? options_.handoff->Record(outcomes, catalog)
+                                                    : inbox_.RecordSinkOutcomes(outcomes, catalog);
       if (!recorded.ok()) {
         // Handed over but not recorded: the next pass hands them over again
         // (same JSON, same spool names).

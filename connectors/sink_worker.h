@@ -3,8 +3,9 @@
 //
 // Loop: take up to `batch` of the inbox's messages without a sink outcome,
 // hand them to the sink one by one, record their verdicts durably in one
-// transaction (which makes the matching acknowledgements due), then tell
-// the gateway link (on_outcome). One fsync per batch rather than per
+// transaction (which makes the matching acknowledgements due; with an
+// OutcomeHandoff, the gateway link's next transaction), then tell the
+// gateway link (on_outcome). One fsync per batch rather than per
 // message: under load the batch fills and the cost is shared; when
 // messages trickle in, batches are of one and nothing waits for company. A failed
 // hand-over (the sink's retryable Status) is retried for the same message
@@ -41,6 +42,7 @@
 
 #include "connectors/catalog_order.h"
 #include "connectors/inbox.h"
+#include "connectors/outcome_handoff.h"
 #include "connectors/signature_verifier.h"
 #include "connectors/sink.h"
 
@@ -89,6 +91,10 @@ struct SinkWorkerOptions {
   // Called (on the worker's thread) after catalog updates were parked
   // above a gap; may be empty.
   std::function<void()> on_catalog_gap;
+  // Records each batch's outcomes through the gateway link's next inbox
+  // write (outcome_handoff.h); nullptr: the worker commits them itself.
+  // Must outlive the worker.
+  OutcomeHandoff* handoff = nullptr;
 };
 
 class SinkWorker final : public DeliveryWorker {

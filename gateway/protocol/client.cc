@@ -1,6 +1,7 @@
 #include "gateway/protocol/client.h"
 
 #include <kj/exception.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -156,14 +157,20 @@ Result<std::optional<DecodedFrame>> Client::ReadOne(int64_t wait_ms) {
   if (!socket_) return FailedPrecondition("the client is closed");
   zmq::message_t message;
   try {
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::pollitem_t items[2] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, options_.wake_fd, ZMQ_POLLIN, 0}};
+    const bool wakeable = options_.wake_fd >= 0;
     int ready = 0;
     try {
-      ready = zmq::poll(&item, 1, std::chrono::milliseconds(std::max<int64_t>(wait_ms, 0)));
+      ready = zmq::poll(items, wakeable ? 2 : 1, std::chrono::milliseconds(std::max<int64_t>(wait_ms, 0)));
     } catch (const zmq::error_t& e) {
       if (e.num() != EINTR) throw;
     }
-    if (ready == 0 || !(item.revents & ZMQ_POLLIN)) return std::optional<DecodedFrame>();
+    if (wakeable && (items[1].revents & ZMQ_POLLIN)) {
+      uint64_t count = 0;
+      (void)!::read(options_.wake_fd, &count, sizeof count);
+      woken_ = true;
+    }
+    if (ready == 0 || !(items[0].revents & ZMQ_POLLIN)) return std::optional<DecodedFrame>();
     if (!socket_.recv(message, zmq::recv_flags::dontwait)) return std::optional<DecodedFrame>();
     if (message.more()) {
       // The protocol allows exactly one part; drop the whole message.
@@ -501,7 +508,8 @@ Result<std::optional<DecodedFrame>> Client::Receive(int64_t timeout_ms) {
       // Other tagged answers here are late answers to requests that timed out.
       if (FileAckAnswer(frame, tag)) continue;
       if (!tag.has_value() || *tag == 0) FileUnsolicited(std::move(frame));
-    } else if (left == 0) {
+    } else if (left == 0 || woken_) {
+      woken_ = false;
       return std::optional<DecodedFrame>();
     }
   }

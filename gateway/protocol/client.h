@@ -113,6 +113,10 @@ struct ClientOptions {
   // Wall clock for Heartbeat.sentMs and Ack.atMs; nullptr = the system
   // clock. Must outlive the Client. (Waiting always uses real time.)
   const Clock* clock = nullptr;
+  // A descriptor (an eventfd, say) that another thread makes readable to
+  // cut a Receive() wait short: Receive then drains it (one 8-byte read)
+  // and returns nothing. -1: none. The Client does not own it.
+  int wake_fd = -1;
 };
 
 // What READY said: the session's parameters.
@@ -312,6 +316,7 @@ class Client {
   std::optional<Refusal> last_refusal_;
   bool send_queue_full_ = false;  // the last Send found the socket's queue full
   uint64_t dropped_frames_ = 0;
+  bool woken_ = false;  // ReadOne saw wake_fd readable
   int64_t last_sent_steady_ms_ = 0;
   int64_t last_heard_steady_ms_ = 0;
 };

@@ -3,7 +3,10 @@
 #include "gateway/protocol/client.h"
 
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <thread>
@@ -508,6 +511,39 @@ TEST(ClientTest, ReceiveSendsHeartbeatsWhenIdle) {
   EXPECT_FALSE(none->has_value());  // heartbeats are consumed, not returned
   EXPECT_GE(gateway.Count(Frame::HEARTBEAT), 3u);
   EXPECT_TRUE((*client)->has_session());
+}
+
+TEST(ClientTest, AWriteToTheWakeDescriptorCutsAReceiveWaitShort) {
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isHello()) out.push_back(FakeGateway::Ready(5000));
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  const int wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  ASSERT_GE(wake, 0);
+  ClientOptions o = Options(gateway.endpoint());
+  o.wake_fd = wake;
+  auto client = Client::Connect(context, o);
+  ASSERT_TRUE(client.ok());
+  std::thread waker([wake] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const uint64_t one = 1;
+    EXPECT_EQ(::write(wake, &one, sizeof one), 8);
+  });
+  auto start = std::chrono::steady_clock::now();
+  auto none = (*client)->Receive(30'000);  // without the wake-up: 30 s
+  const int64_t waited = ElapsedMs(start);
+  waker.join();
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_FALSE(none->has_value());
+  EXPECT_LT(waited, 15'000);
+  // Drained: the next wait is not cut short by the same wake-up.
+  uint64_t left = 0;
+  EXPECT_EQ(::read(wake, &left, sizeof left), -1);
+  EXPECT_EQ(errno, EAGAIN);
+  ::close(wake);
 }
 
 TEST(ClientTest, ReceiveReportsASilentGatewayAsDisconnected) {
