@@ -443,10 +443,7 @@ Status Inbox::UpdateOutcomes(std::span<const SinkOutcomeRecord> outcomes, const 
   return Status::Ok();
 }
 
-uint64_t Inbox::CatalogHeld() const {
-  std::lock_guard lock(mu_);
-  return catalog_held_;
-}
+uint64_t Inbox::CatalogHeld() const { return catalog_held_.load(); }
 
 Result<int64_t> Inbox::CatalogParked() {
   std::lock_guard lock(mu_);

@@ -26,6 +26,7 @@
 // commit was fsynced (except MarkAcksSent's, see there).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -293,7 +294,10 @@ class Inbox {
   std::unique_ptr<Statements> stmts_;  // last: finalized before either connection closes
   // Mirrors the resume table; changed only after a commit succeeds.
   uint64_t held_upto_ = 0;
-  uint64_t catalog_held_ = 0;  // mirrors catalog.held_version
+  // Mirrors catalog.held_version; written under mu_ after a commit, read
+  // without it (CatalogHeld), so that the sink worker never waits for a
+  // write in progress to learn it.
+  std::atomic<uint64_t> catalog_held_{0};
   std::set<uint64_t> held_above_;
   std::vector<MessageId> tx_rechecks_;   // noted in the open transaction
   std::vector<MessageId> ack_rechecks_;  // committed, for TakeAckRechecks
