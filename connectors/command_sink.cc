@@ -22,11 +22,6 @@ namespace {
 
 constexpr size_t kKeepBytes = 64 * 1024;
 
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 struct Pipe {
   UniqueFd read, write;
 };

@@ -164,18 +164,14 @@ void Connector::Run() {
   const std::string status = "STATUS=" + config_.identity + ": gateway " + config_.gateway_endpoint + ", sink " +
                              std::string(SinkTypeName(config_.sink.type));
   NotifyServiceManager("READY=1\n" + status);
-  auto steady_ms = [] {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  };
-  int64_t next_ping = watchdog_ms > 0 ? steady_ms() + watchdog_ms : INT64_MAX;
-  int64_t next_prune = steady_ms();  // the first pass right after the start
+  int64_t next_ping = watchdog_ms > 0 ? SteadyMs() + watchdog_ms : INT64_MAX;
+  int64_t next_prune = SteadyMs();  // the first pass right after the start
   pollfd p{stop_fd_.get(), POLLIN, 0};
   for (;;) {
-    int64_t now = steady_ms();
+    int64_t now = SteadyMs();
     if (now >= next_prune) {
       PruneRetained();
-      now = steady_ms();
+      now = SteadyMs();
       next_prune = now + config_.retention_check_ms;
     }
     if (now >= next_ping) {

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "connectors/acknowledgement.h"
+#include "gateway/core/clock.h"
 #include "gateway/core/log.h"
 
 namespace regline::connector {
@@ -21,11 +22,6 @@ using schema::Frame;
 constexpr int64_t kIdleReceiveMs = 50;     // longest wait for a frame while nothing else is due
 constexpr int64_t kPeriodicPassMs = 1000;  // acks and outbox are retried at least this often
 constexpr int64_t kNoDeadline = INT64_MAX;
-
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // A failure that says nothing about the request itself: no answer, no
 // session, an untagged ERROR (the gateway could not read it or lost the

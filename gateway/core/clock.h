@@ -38,4 +38,11 @@ class FakeClock final : public Clock {
   std::atomic<int64_t> now_;
 };
 
+// Milliseconds on the monotonic clock, for timeouts, back-offs and periods
+// (never for timestamps: it has no epoch and is not faked in tests).
+inline int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace regline

@@ -13,11 +13,6 @@ namespace {
 
 using schema::Frame;
 
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 Status Disconnected(std::string message) { return Status(StatusCode::kDisconnected, std::move(message)); }
 
 // Runs `body`, turning a Cap'n Proto exception (a malformed field in a frame
