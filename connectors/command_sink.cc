@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 
+#include "gateway/core/clock.h"
 #include "gateway/core/files.h"
 #include "connectors/message_json.h"
 
