@@ -22,6 +22,11 @@ using schema::Frame;
 constexpr int64_t kIdleReceiveMs = 50;     // longest wait for a frame while nothing else is due
 constexpr int64_t kPeriodicPassMs = 1000;  // acks and outbox are retried at least this often
 constexpr int64_t kNoDeadline = INT64_MAX;
+// At most this many DELIVER frames go into one pass's write; the rest wait
+// in the socket for the next pass, a commit later. Bounds how long the sink
+// worker, which waits for that write to record its outcomes, and the acks
+// due wait behind one write when the credit window is large.
+constexpr uint32_t kMaxDeliveriesPerPass = 256;
 
 // A failure that says nothing about the request itself: no answer, no
 // session, an untagged ERROR (the gateway could not read it or lost the
@@ -275,7 +280,7 @@ Status GatewayLink::StorePass(Client& client, std::optional<DecodedFrame> first)
       Log(LogLevel::kWarning, "frame_unreadable", {{"error", e->getDescription().cStr()}});
     }
     next.reset();
-    if (bye.has_value() || consumed >= options_.credit_window) break;
+    if (bye.has_value() || consumed >= std::min(options_.credit_window, kMaxDeliveriesPerPass)) break;
     Result<std::optional<DecodedFrame>> more = client.Receive(0);
     if (!more.ok()) {
       bye = more.status();

@@ -3,8 +3,8 @@
 //
 // One thread owns the protocol::Client (a DEALER) and does everything that
 // crosses the link, in this order of priority:
-//   1. DELIVER frames: every frame already waiting (up to the credit window)
-//      is stored in the inbox in one transaction, then the same number of
+//   1. DELIVER frames: every frame already waiting (up to the credit window,
+//      and at most 256 per pass) is stored in the inbox in one transaction, then the same number of
 //      credits is granted back (duplicates included: each consumed one), and
 //      the sink worker is told (on_stored). The same transaction marks the
 //      ack answers taken since the last one and, with an OutcomeHandoff,
