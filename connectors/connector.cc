@@ -238,7 +238,18 @@ void Connector::Stop() {
   if (worker_) worker_->Stop();
   if (link_) link_->Stop();
   if (outbox_) outbox_->Stop();  // answers any submission the endpoint gave up waiting for
-  if (started) Log(LogLevel::kInfo, "connector_stopped");
+  if (!started) return;
+  if (handoff_) {
+    // How the sink's outcomes were written: in the link's writes while a
+    // session was up, by the worker itself otherwise (or when the link did
+    // not take them within the claim timeout: many of those mean the link
+    // was stalled).
+    Log(LogLevel::kInfo, "connector_stopped",
+        {{"outcome_batches_by_link", std::to_string(handoff_->written_by_link())},
+         {"outcome_batches_by_worker", std::to_string(handoff_->written_by_recorder())}});
+  } else {
+    Log(LogLevel::kInfo, "connector_stopped");
+  }
 }
 
 std::string Connector::local_endpoint() const { return local_ ? local_->endpoint() : std::string(); }

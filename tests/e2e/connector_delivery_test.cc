@@ -137,6 +137,32 @@ TEST_F(ConnectorDeliveryTest, SigtermDrainsAndExitsZero) {
   EXPECT_TRUE(WaitForState(*samr, id, DeliveryState::ACCEPTED, 5'000)) << connector->Log();
 }
 
+// With a spool sink the link is the inbox's one writer while the session
+// is up: the sink worker's outcomes go into its writes, and the connector
+// says so when it stops.
+TEST_F(ConnectorDeliveryTest, TheSinksOutcomesAreWrittenByTheLinkWhileTheSessionIsUp) {
+  auto connector = MakeConnector();
+  ASSERT_TRUE(connector->Start()) << connector->Log();
+  auto samr = Console();
+  ASSERT_TRUE(samr);
+  std::vector<MessageId> ids;
+  for (uint64_t n = 1; n <= 5; ++n) {
+    ids.push_back(SubmitDirective(*samr, n));
+    ASSERT_TRUE(WaitFor([&] { return SpoolFiles(connector->spool_dir()).size() == n; }, 20'000)) << connector->Log();
+  }
+  for (const MessageId& id : ids)
+    EXPECT_TRUE(WaitForState(*samr, id, DeliveryState::ACCEPTED, 20'000)) << connector->Log();
+  int status = connector->Kill(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status)) << connector->Log();
+  const std::string log = connector->Log();
+  const size_t at = log.find("outcome_batches_by_link=");
+  ASSERT_NE(at, std::string::npos) << log;
+  const int by_link = std::atoi(log.c_str() + at + std::string("outcome_batches_by_link=").size());
+  // Five messages one after another: five batches, each handed to a link
+  // that was serving; a stalled link could leave a few to the worker, not all.
+  EXPECT_GE(by_link, 1) << log;
+}
+
 TEST_F(ConnectorDeliveryTest, ACommandRejectionReachesTheGatewayWithItsReason) {
   const std::string script = (connector_dir() / "intake.sh").string();
   std::filesystem::create_directories(connector_dir());
