@@ -43,7 +43,8 @@ AuditOverviewReport AuditOverview::Check() {
   {
     std::lock_guard lock(mu_);
     last = last_;
-    if (last.has_value() && !walking_ && now - full_walk_at_ms_ >= full_walk_every_ms_) {
+    if (last.has_value() && !walking_ && (full_walk_wanted_ || now - full_walk_at_ms_ >= full_walk_every_ms_)) {
+      full_walk_wanted_ = false;
       // Due again: walk everything on a thread of its own.
       if (walker_.joinable()) walker_.join();  // the previous walk has finished
       walking_ = true;
@@ -71,10 +72,11 @@ AuditOverviewReport AuditOverview::Check() {
   Result<AuditVerdict> more = VerifyAuditChainAfter(db_path_, last->head);
   std::lock_guard lock(mu_);
   if (!more.ok()) {
-    // Retention pruned the entry the last walk ended at: the next full walk
-    // starts over; until then the last verdict stands.
+    // Retention pruned the entry the last walk ended at: a full walk starts
+    // at the next view; until then the last verdict stands, and so does the
+    // time of the last full walk (it did happen).
     if (more.status().code() == StatusCode::kFailedPrecondition) {
-      full_walk_at_ms_ = 0;
+      if (!walking_) full_walk_wanted_ = true;  // one in progress replaces last_ when it ends
       return {*last_, false, full_walk_at_ms_};
     }
     return {more.status(), false, full_walk_at_ms_};

@@ -62,7 +62,8 @@ class AuditOverview {
   std::mutex mu_;        // guards the members below
   std::condition_variable walked_;
   std::optional<AuditVerdict> last_;  // intact: checked counts every entry found intact
-  int64_t full_walk_at_ms_ = 0;
+  int64_t full_walk_at_ms_ = 0;       // when the last full walk that finished began; 0 never
+  bool full_walk_wanted_ = false;     // due at the next view whatever the interval
   bool walking_ = false;
   std::thread walker_;
 };

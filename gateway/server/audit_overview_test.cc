@@ -121,6 +121,37 @@ TEST_F(AuditOverviewTest, TamperingBeforeTheVerifiedHeadShowsAtTheNextFullWalk) 
   EXPECT_EQ(full.full_walk_at_ms, clock_.NowMs());
 }
 
+TEST_F(AuditOverviewTest, WhenRetentionPrunedPastTheLastHeadTheNextViewWalksInFullAndKeepsTheLastWalksTime) {
+  AuditOverview overview(options_.path, clock_, kEvery);
+  AuditOverviewReport first = overview.Check();
+  ASSERT_TRUE(first.verdict.ok()) << first.verdict.status().ToString();
+  const int64_t walked_at = first.full_walk_at_ms;
+  Append(5);  // 11..15, past the head the walk ended at (10)
+  // Everything so far is older than the retention period and goes; the
+  // pass appends its own retention_pruned entry.
+  constexpr int64_t kRetention = 1'000;
+  clock_.Advance(kRetention + 1);
+  Result<PruneCounts> pruned = store_->PruneRetained(kRetention, 1'000);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  ASSERT_GT(pruned->audit_through, first.verdict->head.seq) << "the test needs the walked head pruned";
+
+  AuditOverviewReport after = overview.Check();  // cannot continue from entry 10
+  ASSERT_TRUE(after.verdict.ok()) << after.verdict.status().ToString();
+  EXPECT_FALSE(after.full_walk);
+  EXPECT_TRUE(after.verdict->intact);
+  EXPECT_EQ(after.full_walk_at_ms, walked_at) << "the last full walk still happened when it did";
+
+  // The interval has not passed, yet the next view starts a full walk.
+  ASSERT_LT(clock_.NowMs() - walked_at, kEvery);
+  ASSERT_TRUE(overview.Check().verdict.ok());
+  overview.WaitForFullWalk();
+  AuditOverviewReport full = overview.Check();
+  ASSERT_TRUE(full.verdict.ok());
+  EXPECT_TRUE(full.verdict->intact) << full.verdict->problem;
+  EXPECT_EQ(full.full_walk_at_ms, clock_.NowMs());
+  EXPECT_EQ(full.verdict->head, store_->AuditLogHead());
+}
+
 TEST_F(AuditOverviewTest, AnUnreadableStoreIsAnErrorAndTheNextCheckWalksInFull) {
   AuditOverview overview(dir_.File("missing.db"), clock_, kEvery);
   AuditOverviewReport r = overview.Check();
