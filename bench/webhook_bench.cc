@@ -171,25 +171,6 @@ Args Parse(int argc, char** argv) {
   return a;
 }
 
-// Runs `argv` to completion with stdout and stderr to `log`; its exit code
-// (-1 when it could not run).
-int RunCommand(const std::vector<std::string>& argv, const fs::path& log) {
-  std::vector<char*> args;
-  for (const std::string& s : argv) args.push_back(const_cast<char*>(s.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t io;
-  posix_spawn_file_actions_init(&io);
-  posix_spawn_file_actions_addopen(&io, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&io, STDOUT_FILENO, STDERR_FILENO);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, args[0], &io, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&io);
-  if (rc != 0) return -1;
-  int status = 0;
-  if (waitpid(pid, &status, 0) != pid) return -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 std::string ReadAll(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream s;
@@ -212,7 +193,7 @@ bool MakeCertificates(const fs::path& dir) {
        "-out", p("server.crt"), "-days", "2", "-extfile", p("server.ext")},
   };
   for (const auto& step : steps) {
-    if (RunCommand(step, log) != 0) {
+    if (regline::testing::RunToCompletion(step, log) != 0) {  // the log holds the failing step's output
       std::fprintf(stderr, "webhook_bench: openssl %s failed:\n%s\n", step[1].c_str(), ReadAll(log).c_str());
       return false;
     }

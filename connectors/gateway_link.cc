@@ -304,34 +304,34 @@ Status GatewayLink::StorePass(Client& client, std::optional<DecodedFrame> first)
       // Not stored, not acknowledged: the gateway sends them again in the
       // next session.
       if (!batch.empty()) return stored.status().WithContext("storing " + std::to_string(batch.size()) + " deliveries");
+    } else if (!batch.empty()) {
+      NoteStored(batch, *stored);
     }
     if (outcomes.taken) work_ = true;  // their acknowledgements are due
-    if (!stored.ok() || batch.empty()) {
-      if (consumed > 0 && client.has_session()) REGLINE_RETURN_IF_ERROR(client.GrantCredit(consumed));
-      if (bye.has_value()) return *bye;
-      return Status::Ok();
-    }
-    size_t duplicates = 0;
-    for (size_t i = 0; i < stored->size(); ++i) {
-      if (!(*stored)[i]) continue;
-      ++duplicates;
-      // A receipt for an ack sent before this redelivery must not settle it.
-      if (auto it = ack_ids_in_flight_.find(batch[i].id); it != ack_ids_in_flight_.end()) {
-        acks_in_flight_[it->second].redelivered = true;
-      }
-    }
-    if (LogEnabled(LogLevel::kDebug))
-      Log(LogLevel::kDebug, "deliveries_stored",
-          {{"count", std::to_string(batch.size())},
-           {"duplicates", std::to_string(duplicates)},
-           {"first_seq", std::to_string(batch.front().delivery_seq)},
-           {"last_seq", std::to_string(batch.back().delivery_seq)}});
-    if (duplicates < batch.size()) on_stored_();
-    work_ = true;  // stage received is due for each (SendAcks sets the timer for those it holds back)
   }
   if (consumed > 0 && client.has_session()) REGLINE_RETURN_IF_ERROR(client.GrantCredit(consumed));
   if (bye.has_value()) return *bye;
   return Status::Ok();
+}
+
+void GatewayLink::NoteStored(const std::vector<Delivery>& batch, const std::vector<bool>& duplicate) {
+  size_t duplicates = 0;
+  for (size_t i = 0; i < duplicate.size(); ++i) {
+    if (!duplicate[i]) continue;
+    ++duplicates;
+    // A receipt for an ack sent before this redelivery must not settle it.
+    if (auto it = ack_ids_in_flight_.find(batch[i].id); it != ack_ids_in_flight_.end()) {
+      acks_in_flight_[it->second].redelivered = true;
+    }
+  }
+  if (LogEnabled(LogLevel::kDebug))
+    Log(LogLevel::kDebug, "deliveries_stored",
+        {{"count", std::to_string(batch.size())},
+         {"duplicates", std::to_string(duplicates)},
+         {"first_seq", std::to_string(batch.front().delivery_seq)},
+         {"last_seq", std::to_string(batch.back().delivery_seq)}});
+  if (duplicates < batch.size()) on_stored_();
+  work_ = true;  // stage received is due for each (SendAcks sets the timer for those it holds back)
 }
 
 Status GatewayLink::SendAcks(Client& client, int64_t deadline_ms) {

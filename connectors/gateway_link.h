@@ -128,6 +128,10 @@ class GatewayLink {
   // the ack answers taken since the last write and the sink worker's
   // outcomes waiting in the handoff; then grants the credit back.
   Status StorePass(protocol::Client& client, std::optional<protocol::DecodedFrame> first);
+  // After a write stored `batch` (`duplicate` per delivery): flags acks in
+  // flight for redelivered messages, tells the sink worker, makes the
+  // "received" acks due.
+  void NoteStored(const std::vector<Delivery>& batch, const std::vector<bool>& duplicate);
   // Writes the ack answers taken but not yet written (alone: not fsynced).
   void FlushMarks();
   // Sends due acks not in flight yet, up to ack_window in flight.

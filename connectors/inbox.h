@@ -18,12 +18,15 @@
 // Stages only move forward: received < accepted < completed, and rejected
 // after received or accepted; completed and rejected exclude each other.
 //
-// Threads: every call takes the inbox's mutex (the two read-only calls
-// NextBatchForSink and PendingAcks take the read connection's), so any
-// thread may call any method (the gateway link inserts and sends acknowledgements, the sink
-// worker records outcomes, the local endpoint records stages set by hand).
-// Every call that returns ok has committed; with Durability::kFull the
-// commit was fsynced (except MarkAcksSent's, see there).
+// Threads: every write takes the inbox's mutex, the reads of committed rows
+// (NextBatchForSink, PendingAcks, PendingAcksFor, StoredEnvelope, List) the
+// read connection's, and CatalogHeld reads an atomic mirror, so any
+// thread may call any method (the gateway link writes deliveries, ack marks
+// and, through outcome_handoff.h, the sink worker's outcomes; the webhook
+// worker records its own outcomes; the local endpoint records stages set
+// by hand). Every call that returns ok has committed; with
+// Durability::kFull the commit was fsynced, except one holding only ack
+// marks (MarkAcksSent, or a Write with nothing else; see there).
 #pragma once
 
 #include <atomic>

@@ -46,6 +46,15 @@ class OutcomeHandoffTest : public ::testing::Test {
     return list.ok() && !list->empty() && list->front().sink_state != 0;
   }
 
+  // Calls h.Record(outcomes) on a thread of its own, as the sink worker
+  // would, and returns once they wait to be taken; the future holds
+  // Record's answer.
+  static std::future<Status> HandOver(OutcomeHandoff& h, const std::vector<SinkOutcomeRecord>& outcomes) {
+    std::future<Status> recorded = std::async(std::launch::async, [&h, &outcomes] { return h.Record(outcomes, {}); });
+    EXPECT_TRUE(Eventually([&] { return h.Waiting(); })) << "Record never offered them to the link";
+    return recorded;
+  }
+
   testing::TempDir dir_;
   FakeClock clock_;
   std::unique_ptr<Inbox> inbox_;
@@ -69,9 +78,9 @@ TEST_F(OutcomeHandoffTest, WhileTheLinkServesItsWriteRecordsThemWithItsDeliverie
   h.SetServing(true);
   std::vector<SinkOutcomeRecord> outcomes = {{MessageId{0xabc, 1}, SinkVerdict::kAccepted, ""},
                                              {MessageId{0xabc, 2}, SinkVerdict::kRejected, "no such room"}};
-  std::future<Status> recorded = std::async(std::launch::async, [&] { return h.Record(outcomes, {}); });
-  // The link's side: wait for them, take them, write them with a delivery.
-  ASSERT_TRUE(Eventually([&] { return h.Waiting() && wakes_.load() > 0; }));
+  std::future<Status> recorded = HandOver(h, outcomes);
+  // The link's side: woken, it takes them and writes them with a delivery.
+  ASSERT_TRUE(Eventually([&] { return wakes_.load() > 0; }));
   EXPECT_EQ(wakes_.load(), 1) << "the link is woken once per batch handed over";
   OutcomeHandoff::Claim c = h.Take();
   ASSERT_TRUE(c.taken);
@@ -96,8 +105,7 @@ TEST_F(OutcomeHandoffTest, TheWorkerHearsTheLinksFailedWrite) {
   OutcomeHandoff h(*inbox_, nullptr, /*claim_timeout_ms=*/60'000);
   h.SetServing(true);
   std::vector<SinkOutcomeRecord> outcomes = {{MessageId{0xabc, 1}, SinkVerdict::kAccepted, ""}};
-  std::future<Status> recorded = std::async(std::launch::async, [&] { return h.Record(outcomes, {}); });
-  ASSERT_TRUE(Eventually([&] { return h.Waiting(); }));
+  std::future<Status> recorded = HandOver(h, outcomes);
   ASSERT_TRUE(h.Take().taken);
   h.Finish(IOError("disk I/O error"));
   Status s = recorded.get();
@@ -109,8 +117,7 @@ TEST_F(OutcomeHandoffTest, OutcomesNotTakenWhenTheLinkStopsServingAreRecordedByT
   OutcomeHandoff h(*inbox_, nullptr, /*claim_timeout_ms=*/60'000);
   h.SetServing(true);
   std::vector<SinkOutcomeRecord> outcomes = {{MessageId{0xabc, 3}, SinkVerdict::kCompleted, ""}};
-  std::future<Status> recorded = std::async(std::launch::async, [&] { return h.Record(outcomes, {}); });
-  ASSERT_TRUE(Eventually([&] { return h.Waiting(); }));
+  std::future<Status> recorded = HandOver(h, outcomes);
   h.SetServing(false);  // the session ended before the link took them
   EXPECT_TRUE(recorded.get().ok());
   EXPECT_TRUE(Recorded(3));
