@@ -1,6 +1,7 @@
 // e2e_bench: end-to-end throughput and latency through the real gateway.
 //
-// Starts regline-gateway (synchronous=FULL) on 127.0.0.1 in a fresh
+// Starts regline-gateway (durability "full": every confirmation and delivery
+// waits for an fdatasync of the store's log) on 127.0.0.1 in a fresh
 // directory under /var/tmp and one regulator client in this process that
 // submits 1 KiB directives to one platform. The platform side is either
 // (--platform connector, the default) a real regline-connector with its own
@@ -579,7 +580,7 @@ ModeRun RunMode(Args a, uint64_t base) {
     if (!StartGateway(a, dir, g)) {
       std::fprintf(stderr, "e2e_bench: the gateway did not start (%s)\n", a.gateway.c_str());
     } else {
-      std::printf("e2e_bench: gateway %s, synchronous=FULL, %zu B payloads, %u hardware threads, security %s\n",
+      std::printf("e2e_bench: gateway %s, durability full, %zu B payloads, %u hardware threads, security %s\n",
                   g.endpoint.c_str(), a.payload, std::thread::hardware_concurrency(),
                   a.secure() ? ("CURVE + " + a.security + " signatures verified by the gateway" +
                                 (a.platform == "raw" ? std::string() : std::string(" and the connector")))

@@ -11,7 +11,12 @@
 namespace regline {
 
 GroupCommitter::GroupCommitter(std::unique_ptr<Store> store, GroupCommitOptions options)
-    : store_(std::move(store)), options_(options), writer_([this] { WriterLoop(); }) {}
+    : store_(std::move(store)),
+      options_(options),
+      pipelined_(options_.pipelined_sync && store_->DeferSync()),
+      writer_([this] { WriterLoop(); }) {
+  if (pipelined_) sync_thread_ = std::thread([this] { SyncLoop(); });
+}
 
 GroupCommitter::~GroupCommitter() { Stop(); }
 
@@ -41,11 +46,20 @@ std::future<Result<SubmitReceipt>> GroupCommitter::Submit(Submission submission)
 void GroupCommitter::Stop() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && !writer_.joinable()) return;
+    if (stopping_ && !writer_.joinable() && !sync_thread_.joinable()) return;
     stopping_ = true;
   }
   wake_.notify_one();
-  if (writer_.joinable() && writer_.get_id() != std::this_thread::get_id()) writer_.join();
+  const auto self = std::this_thread::get_id();
+  if (writer_.joinable() && writer_.get_id() != self) writer_.join();
+  // The writer has handed over its last batch: the sync thread answers
+  // everything it holds, then ends.
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_stopping_ = true;
+  }
+  sync_wake_.notify_one();
+  if (sync_thread_.joinable() && sync_thread_.get_id() != self) sync_thread_.join();
 }
 
 GroupCommitStats GroupCommitter::stats() const {
@@ -67,58 +81,98 @@ void GroupCommitter::WriterLoop() {
   }
 }
 
+void GroupCommitter::SyncLoop() {
+  pthread_setname_np(pthread_self(), "regline-sync");
+  std::deque<Committed> batches;
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_wake_.wait(lock, [this] { return sync_stopping_ || !to_sync_.empty(); });
+      if (to_sync_.empty()) return;  // stopping, and everything is answered
+      batches.swap(to_sync_);
+    }
+    // One fdatasync for every batch committed since the last one.
+    const Status synced = store_->SyncLog();
+    if (!synced.ok()) Log(LogLevel::kError, "store_sync_failed", {{"error", synced.ToString()}});
+    {
+      std::lock_guard lock(mu_);
+      stats_.syncs++;
+    }
+    for (Committed& c : batches) {
+      // A failed sync leaves the commit's fate unknown: its changes are in
+      // the log and may survive or not; callers are told it failed (a
+      // resubmission of the same message is answered as a duplicate).
+      Answer(c, !c.status.ok() ? c.status : synced.ok() ? synced : synced.WithContext("making the commit durable"));
+    }
+    batches.clear();
+  }
+}
+
 // Takes up to max_batch items from the front of `batch` and does them all
 // in one transaction: runs of submissions through SubmitBatch, tasks in
-// their place in the queue. Only after the commit does anyone hear back:
-// submitters get their results (or the commit's failure), tasks' completions
-// get the commit's status.
+// their place in the queue. Only once the commit is durable does anyone
+// hear back: submitters get their results (or the commit's failure),
+// tasks' completions get the commit's status.
 void GroupCommitter::CommitBatch(std::deque<Item>& batch) {
   const size_t n = std::min(batch.size(), options_.max_batch);
-  const auto started = std::chrono::steady_clock::now();
+  Committed c;
+  c.started = std::chrono::steady_clock::now();
+  c.items.insert(c.items.end(), std::make_move_iterator(batch.begin()),
+                 std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(n)));
+  batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n));
   const Status begun = store_->Begin();
   // Without a transaction of our own (BEGIN failed), each store call still
-  // commits by itself, so results are durable as they are returned.
-  std::vector<Result<SubmitReceipt>> results;
-  std::vector<Completion> completions;
-  results.reserve(n);
-  size_t submissions = 0;
+  // commits by itself, so results are durable as they are returned (once
+  // synced, when syncs are deferred).
+  c.results.reserve(n);
   std::vector<const Submission*> run;
   auto flush = [&] {
     if (run.empty()) return;
-    for (auto& r : store_->SubmitBatch(run)) results.push_back(std::move(r));
+    for (auto& r : store_->SubmitBatch(run)) c.results.push_back(std::move(r));
     run.clear();
   };
-  for (size_t i = 0; i < n; ++i) {
-    if (batch[i].task) {
+  for (Item& item : c.items) {
+    if (item.task) {
       flush();
-      completions.push_back(batch[i].task(*store_));
+      c.completions.push_back(item.task(*store_));
     } else {
-      run.push_back(&batch[i].submission);
-      ++submissions;
+      run.push_back(&item.submission);
+      ++c.submissions;
     }
   }
   flush();
-  const Status committed = begun.ok() ? store_->Commit() : Status::Ok();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  c.status = begun.ok() ? store_->Commit() : Status::Ok();
+  if (!pipelined_) {
+    Answer(c, c.status);
+    return;
+  }
+  {
+    std::lock_guard lock(sync_mu_);
+    to_sync_.push_back(std::move(c));
+  }
+  sync_wake_.notify_one();
+}
+
+void GroupCommitter::Answer(Committed& c, const Status& status) {
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - c.started).count();
   {
     std::lock_guard lock(mu_);
-    stats_.batch_items.Observe(static_cast<double>(n));
+    stats_.batch_items.Observe(static_cast<double>(c.items.size()));
     stats_.commit_seconds.Observe(seconds);
     stats_.batches++;
-    stats_.submissions += submissions;
-    if (submissions > stats_.largest_batch) stats_.largest_batch = submissions;
+    stats_.submissions += c.submissions;
+    if (c.submissions > stats_.largest_batch) stats_.largest_batch = c.submissions;
   }
   size_t next_result = 0, next_completion = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (batch[i].task) {
-      Completion& c = completions[next_completion++];
-      if (c) c(committed);
+  for (Item& item : c.items) {
+    if (item.task) {
+      Completion& done = c.completions[next_completion++];
+      if (done) done(status);
     } else {
-      Result<SubmitReceipt>& r = results[next_result++];
-      batch[i].done(committed.ok() ? std::move(r) : Result<SubmitReceipt>(committed.WithContext("commit")));
+      Result<SubmitReceipt>& r = c.results[next_result++];
+      item.done(status.ok() ? std::move(r) : Result<SubmitReceipt>(status.WithContext("commit")));
     }
   }
-  batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(n));
 }
 
 void GroupCommitter::Execute(Task task) {

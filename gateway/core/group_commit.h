@@ -14,7 +14,17 @@
 // and leases. The committer owns the Store; nothing else may touch it while
 // the committer runs.
 //
-// Callbacks run on the writer thread and must be quick and must not block
+// Pipelined sync: with a store at Durability::kFull (Store::DeferSync) the
+// writer commits without waiting for the disk and hands the batch to a
+// second thread, which fdatasyncs the log once for every batch committed
+// meanwhile and only then answers them, in commit order. So the next batch
+// runs its statements while the last one is on its way to the disk, and
+// nobody hears of a change before it is durable. Results read from the
+// store by later transactions may include changes not yet synced; those
+// are answered after them, by the same order.
+//
+// Callbacks run on the committer's sync thread (on the writer thread when
+// the store cannot defer its syncs) and must be quick and must not block
 // on the committer (they may queue more work, since Submit and Run never
 // wait for the writer).
 //
@@ -23,6 +33,7 @@
 // and joins the writer. Nothing handed in before Stop() is dropped.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -41,6 +52,8 @@ struct GroupCommitOptions {
   // Most submissions in one transaction. Larger batches share an fsync among
   // more callers; smaller ones bound the latency of a single commit.
   size_t max_batch = 4096;
+  // Sync on a thread of its own when the store allows it (see above).
+  bool pipelined_sync = true;
 };
 
 // Counters since start, for benchmarks and metrics.
@@ -48,9 +61,12 @@ struct GroupCommitStats {
   uint64_t batches = 0;
   uint64_t submissions = 0;
   uint64_t largest_batch = 0;
+  // fdatasyncs of the log by the sync thread (pipelined sync only); each
+  // covers every batch committed since the one before.
+  uint64_t syncs = 0;
   // Items (submissions and tasks) per committed transaction.
   Histogram batch_items{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}};
-  // Seconds from BEGIN to the end of COMMIT (the fsync included).
+  // Seconds from BEGIN until the batch is durable (COMMIT and its fsync).
   Histogram commit_seconds{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
 };
 
@@ -103,6 +119,8 @@ class GroupCommitter {
   void Stop();
 
   GroupCommitStats stats() const;
+  // Whether syncs run on their own thread (see "Pipelined sync" above).
+  bool pipelined() const { return pipelined_; }
 
  private:
   struct Item {
@@ -112,12 +130,26 @@ class GroupCommitter {
   };
   // Queues `item` (moving from it) unless stopping; a refused item is left
   // untouched for the caller to answer.
+  // A committed batch waiting to be made durable and answered.
+  struct Committed {
+    std::deque<Item> items;
+    std::vector<Result<SubmitReceipt>> results;  // the submissions', in order
+    std::vector<Completion> completions;         // the tasks', in order
+    Status status;                               // the commit's
+    size_t submissions = 0;
+    std::chrono::steady_clock::time_point started;
+  };
   bool Enqueue(Item&& item);
   void WriterLoop();
+  void SyncLoop();
   void CommitBatch(std::deque<Item>& batch);
+  // Runs the callbacks of `c` with `status` (the commit's, or the sync's
+  // failure) and counts the batch.
+  void Answer(Committed& c, const Status& status);
 
-  std::unique_ptr<Store> store_;  // used only by the writer thread
+  std::unique_ptr<Store> store_;  // used only by the writer thread (and SyncLog by the sync thread)
   const GroupCommitOptions options_;
+  const bool pipelined_;  // the store defers its syncs to sync_thread_
 
   mutable std::mutex mu_;  // guards queue_, stopping_ and stats_
   std::condition_variable wake_;
@@ -125,7 +157,14 @@ class GroupCommitter {
   bool stopping_ = false;
   GroupCommitStats stats_;
 
-  std::thread writer_;  // last: starts after everything above exists
+  std::mutex sync_mu_;  // guards to_sync_ and sync_stopping_
+  std::condition_variable sync_wake_;
+  std::deque<Committed> to_sync_;
+  bool sync_stopping_ = false;
+
+  // Last: they start after everything above exists.
+  std::thread sync_thread_;  // only when pipelined_
+  std::thread writer_;
 };
 
 }  // namespace regline

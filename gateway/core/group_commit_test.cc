@@ -1,8 +1,12 @@
 #include "gateway/core/group_commit.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -156,6 +160,86 @@ TEST_F(GroupCommitTest, RefusalsAreAnsweredIndividually) {
   }
   EXPECT_EQ(ok, 3);
   EXPECT_EQ(overloaded, 2);
+}
+
+TEST_F(GroupCommitTest, AtFullDurabilityEachAnswerComesAfterASyncOfTheLog) {
+  auto committer = Start();  // Durability::kFull
+  ASSERT_TRUE(committer->pipelined());
+  // One at a time, so that each submission is a batch of its own and needs
+  // a sync of its own before its answer.
+  for (int i = 0; i < 20; ++i) {
+    std::promise<uint64_t> syncs_when_answered;
+    committer->Submit(Message(0, i), [&](Result<SubmitReceipt> r) {
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      syncs_when_answered.set_value(committer->stats().syncs);
+    });
+    EXPECT_GE(syncs_when_answered.get_future().get(), static_cast<uint64_t>(i + 1))
+        << "submission " << i << " was answered before a sync covered it";
+  }
+  EXPECT_EQ(committer->stats().submissions, 20u);
+}
+
+TEST_F(GroupCommitTest, AtNormalDurabilityTheCommitterDoesNotSync) {
+  options_.durability = Durability::kNormal;
+  auto committer = Start();
+  EXPECT_FALSE(committer->pipelined());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(committer->Submit(Message(0, i)).get().ok());
+  EXPECT_EQ(committer->stats().syncs, 0u);
+}
+
+TEST_F(GroupCommitTest, PipelinedSyncCanBeTurnedOff) {
+  auto committer = Start(GroupCommitOptions{.pipelined_sync = false});
+  EXPECT_FALSE(committer->pipelined());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(committer->Submit(Message(0, i)).get().ok());
+  EXPECT_EQ(committer->stats().syncs, 0u);
+  committer.reset();
+  EXPECT_EQ(CommittedMessages(), 5);
+}
+
+// The committer's own descriptor of the log: the -wal file opened read-only
+// (SQLite's is read-write). -1 when there is none.
+int CommitterLogFd(const std::string& db_path) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const std::filesystem::path target = std::filesystem::read_symlink(entry.path(), ec);
+    if (ec || target.string() != db_path + "-wal") continue;
+    const std::string fd = entry.path().filename().string();
+    std::ifstream info("/proc/self/fdinfo/" + fd);
+    std::string key, value;
+    while (info >> key >> value) {
+      if (key == "flags:" && (std::stoi(value, nullptr, 8) & O_ACCMODE) == O_RDONLY) return std::stoi(fd);
+    }
+  }
+  return -1;
+}
+
+TEST_F(GroupCommitTest, AFailedSyncFailsTheBatchesItCoveredAndTheCommitterGoesOn) {
+  auto committer = Start();
+  ASSERT_TRUE(committer->pipelined());
+  ASSERT_TRUE(committer->Submit(Message(0, 0)).get().ok());
+  const int log_fd = CommitterLogFd(std::filesystem::canonical(options_.path).string());
+  ASSERT_GE(log_fd, 0) << "the committer holds no read-only descriptor of the log";
+  // fdatasync of a pipe fails (EINVAL): in place of the log's descriptor it
+  // stands for a disk that refuses to sync.
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  ASSERT_GE(dup2(pipe_fds[0], log_fd), 0);
+  Result<SubmitReceipt> unsynced = committer->Submit(Message(0, 1)).get();
+  EXPECT_EQ(unsynced.status().code(), StatusCode::kIOError) << unsynced.status().ToString();
+  EXPECT_NE(unsynced.status().message().find("fdatasync"), std::string::npos) << unsynced.status().ToString();
+  auto task = committer->Run([](Store& s) -> Result<int64_t> { return s.Pending("douyin"); });
+  EXPECT_EQ(task.get().status().code(), StatusCode::kIOError);
+  // Still serving: the change is in the store, so a resubmission is a
+  // duplicate of it once syncs work again.
+  const int wal = ::open((options_.path + "-wal").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(wal, 0);
+  ASSERT_GE(dup2(wal, log_fd), 0);
+  ::close(wal);
+  Result<SubmitReceipt> again = committer->Submit(Message(0, 1)).get();
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->duplicate);
+  ::close(pipe_fds[0]);
+  ::close(pipe_fds[1]);
 }
 
 }  // namespace

@@ -408,6 +408,21 @@ class Store {
   // Background checkpoints completed since Open, for tests and metrics.
   int CheckpointsCompleted() const { return checkpointer_->completed(); }
 
+  // With Durability::kFull: from now on Commit() writes the log without
+  // waiting for the disk (the connection runs at synchronous = NORMAL), and
+  // the caller must call SyncLog() after a commit and before it tells anyone
+  // of it. That lets one thread (GroupCommitter's) wait for the disk while
+  // another runs the next transaction. False, with nothing changed, when
+  // the store is not at kFull or its log file cannot be opened for syncing;
+  // each commit then waits for the disk itself, as before.
+  bool DeferSync();
+  // fdatasync of the write-ahead log: when it returns ok, every commit that
+  // returned before the call is durable (the log's frames are written in
+  // order, and checkpoints sync the log before copying from it). Ok at
+  // once when syncs are not deferred. Safe from any thread.
+  Status SyncLog() const;
+  bool sync_deferred() const { return log_fd_ >= 0; }
+
   // A delivery row being moved between states (internal).
   struct RetryRow {
     uint64_t seq;
@@ -471,6 +486,7 @@ class Store {
   Database db_;
   std::unique_ptr<Statements> stmts_;
   std::unique_ptr<Checkpointer> checkpointer_;  // declared after db_: stops before it closes
+  int log_fd_ = -1;                             // the -wal file, for SyncLog (DeferSync)
   std::unique_ptr<AuditAppender> audit_;         // its statements live on db_
   std::unique_ptr<DirectiveLedger> directives_;  // likewise
   std::unique_ptr<CatalogLedger> catalog_;       // likewise

@@ -178,8 +178,11 @@ std::string RenderMetrics(const MetricCounts& counts, const StoreGauges& store, 
   w.Head("regline_commit_batch_items", "histogram", "Submissions and tasks per store transaction.");
   w.HistogramLines("regline_commit_batch_items", commits.batch_items);
   w.Head("regline_commit_duration_seconds", "histogram",
-         "Store transactions, BEGIN to the end of COMMIT (fsync included).");
+         "Store transactions, BEGIN until durable (the log's fsync included).");
   w.HistogramLines("regline_commit_duration_seconds", commits.commit_seconds);
+  w.Head("regline_log_syncs_total", "counter",
+         "fdatasyncs of the store's log by the sync thread, each covering every transaction committed before it.");
+  w.Sample("regline_log_syncs_total", "", std::to_string(commits.syncs));
   return w.Take();
 }
 

@@ -149,6 +149,8 @@ TEST_F(AdminHttpTest, AScrapeParsesLineByLineAndShowsTheTrafficThatHappened) {
   EXPECT_EQ(At(before, R"(regline_commit_batch_items_bucket{le="+Inf"})"),
             At(before, "regline_commit_batch_items_count"));
   EXPECT_GE(At(before, "regline_commit_duration_seconds_count"), 1);
+  // The gateway runs at durability "full": its commits are synced by the sync thread.
+  EXPECT_GE(At(before, "regline_log_syncs_total"), 1);
 
   auto douyin = gateway_->Connect(ctx_, "douyin", schema::Role::PLATFORM, 16);
   ASSERT_TRUE(douyin);
