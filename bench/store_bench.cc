@@ -197,8 +197,10 @@ int main(int argc, char** argv) {
     dir = a.dir;
   }
   SystemClock clock;
-  std::printf("store_bench: %s, synchronous=%s, %u hardware threads\n", dir.c_str(),
-              a.normal_sync ? "NORMAL" : "FULL", std::thread::hardware_concurrency());
+  std::printf("store_bench: %s, durability %s, %u hardware threads\n", dir.c_str(),
+              a.normal_sync ? "normal (synchronous=NORMAL, no fsync per commit)"
+                            : "full (an fsync of the log before each answer)",
+              std::thread::hardware_concurrency());
   double group = 0, single = 0;
   if (a.mode != "single") group = RunGroup(a, dir, clock);
   if (a.mode != "group") single = RunSingle(a, dir, clock);
