@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+
 namespace regline {
 
 Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& path, int threshold_pages) {
@@ -51,7 +53,13 @@ int Checkpointer::OnCommit(void* self, sqlite3* writer, const char* name, int pa
     (void)sqlite3_wal_checkpoint_v2(writer, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     return SQLITE_OK;
   }
-  if (pages >= c->threshold_pages_) {
+  // Woken at the threshold and then at each further quarter of it, not
+  // after every commit: the log's end moves on while a pass runs, so each
+  // commit past the threshold would otherwise start another pass (each
+  // with an fsync of the database file) for the few frames since the last.
+  if (pages < c->last_wake_pages_) c->last_wake_pages_ = 0;  // the log started over
+  if (pages >= c->threshold_pages_ && pages - c->last_wake_pages_ >= std::max(1, c->threshold_pages_ / 4)) {
+    c->last_wake_pages_ = pages;
     {
       std::lock_guard lock(c->mu_);
       c->wanted_ = true;

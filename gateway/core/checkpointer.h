@@ -6,7 +6,8 @@
 // costs about a fifth of the throughput. Instead the writer connection turns
 // automatic checkpoints off and calls Attach(), which installs a WAL hook:
 // after each commit SQLite reports the log's size, and once it passes
-// `threshold_pages` the hook wakes this thread, which runs a PASSIVE
+// `threshold_pages` (and again at each further quarter of it) the hook
+// wakes this thread, which runs a PASSIVE
 // checkpoint on its own connection (PASSIVE never blocks the writer or
 // readers; what it cannot copy yet it copies next time). Past twice the
 // threshold the writer waits for the thread's pass and copies the last
@@ -52,6 +53,7 @@ class Checkpointer {
   // writer when it must finish the log itself.
   std::mutex checkpoint_mu_;
   const int threshold_pages_;
+  int last_wake_pages_ = 0;  // the log's size at the last wake-up; the writer's thread only
   mutable std::mutex mu_;  // guards wanted_, stopping_, completed_
   std::condition_variable wake_;
   bool wanted_ = false;
