@@ -9,16 +9,19 @@
 // `threshold_pages` (and again at each further quarter of it) the hook
 // wakes this thread, which runs a PASSIVE
 // checkpoint on its own connection (PASSIVE never blocks the writer or
-// readers; what it cannot copy yet it copies next time). Past twice the
-// threshold the writer waits for the thread's pass and copies the last
-// frames itself, so that the log starts over from its beginning instead of
-// growing without end under steady load.
+// readers; what it cannot copy yet it copies next time). From 1.75 times
+// the threshold, once a pass has copied all the log held when it began, the
+// writer's next commit copies the few frames since then itself, so that the log starts over from its
+// beginning instead of growing without end under steady load. The writer
+// never waits for a pass in progress unless the log has grown to four
+// times the threshold.
 //
 // A crash at any point loses nothing: a checkpoint only copies frames that
 // are already durable in the log. The destructor runs a last checkpoint and
 // joins the thread; it must run before the writer connection closes.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -54,6 +57,9 @@ class Checkpointer {
   std::mutex checkpoint_mu_;
   const int threshold_pages_;
   int last_wake_pages_ = 0;  // the log's size at the last wake-up; the writer's thread only
+  // The log's size when the thread's last pass copied all of it; 0 when the
+  // writer has since finished the log (or none has).
+  std::atomic<int> caught_up_frames_{0};
   mutable std::mutex mu_;  // guards wanted_, stopping_, completed_
   std::condition_variable wake_;
   bool wanted_ = false;
