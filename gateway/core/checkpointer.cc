@@ -46,18 +46,17 @@ int Checkpointer::OnCommit(void* self, sqlite3* writer, const char* name, int pa
   // end, and SQLite only starts the log over once a checkpoint has copied
   // all of it. So the writer copies the tail itself, while nothing else
   // writes, and its next transaction starts the log from the beginning.
-  // It does so right after the thread's pass has copied the bulk, when the
-  // tail is only the frames committed during that pass, and not while a
-  // pass runs: waiting for a pass
-  // held the writer (and every submission) for as long as the pass's fsync
-  // took, once 0.2 s on this machine. Only far past the threshold, should
-  // the thread fall behind, does the writer wait for it.
-  // From 1.75 times the threshold: each finish costs the writer two fsyncs
-  // (about 1.7 ms at 5,000 msg/s), so the log's cycle is kept long, and the
-  // last quarter's pass (woken at 1.75 times) is the one it follows.
+  // It does so right after a pass that began at 1.75 times the threshold
+  // or later has copied all it saw, so that the tail is only the frames
+  // committed during that pass; each finish still costs the writer two
+  // fsyncs (about 2 ms at 5,000 msg/s), hence the long cycle. It does not
+  // wait for a pass in progress: waiting held the writer, and every
+  // submission, for as long as the pass's fsync took (once 108 ms on this
+  // machine). Only far past the threshold, should the thread fall behind,
+  // does it wait.
+  const int finish_from = c->threshold_pages_ + 3 * c->threshold_pages_ / 4;
   const int caught_up = c->caught_up_frames_.load();
-  const bool finish_now =
-      pages >= c->threshold_pages_ + 3 * c->threshold_pages_ / 4 && caught_up > 0 && caught_up <= pages;
+  const bool finish_now = caught_up >= finish_from && caught_up <= pages;
   const bool overdue = pages >= 4 * c->threshold_pages_;
   if (finish_now || pages >= 2 * c->threshold_pages_) {
     std::unique_lock pass(c->checkpoint_mu_, std::defer_lock);
