@@ -4,7 +4,9 @@
 // delivery row per (message, recipient) that walks through the states below.
 // Every call that returns ok has committed its change; with
 // Durability::kFull the commit was fsynced first, so the change survives a
-// crash of the process, the OS or the power.
+// crash of the process, the OS or the power. (After DeferSync() the fsync
+// is the caller's: GroupCommitter makes it on its sync thread before it
+// tells anyone.)
 //
 //   queued --Lease--> in_flight --Acknowledge(received)--> delivered
 //     ^                  |                                  |
