@@ -50,10 +50,14 @@ TEST_F(CheckpointerTest, KeepsTheLogNearTheThresholdWithAFewPassesPerCycle) {
   // One pass at the threshold, more only at each further quarter while a
   // pass cannot catch up: a few per cycle, not one per commit past it.
   EXPECT_LE(passes, 60) << "in " << kCommits << " commits";
-  // The writer finishes each cycle after the thread's pass, so the log
-  // starts over instead of growing: never near four times the threshold
-  // (4 KiB pages plus a 24-byte header per frame).
-  EXPECT_LT(largest_log, uintmax_t{2} * kThreshold * (4096 + 24)) << "frames: " << largest_log / 4120;
+  // The writer finishes each cycle after the thread's pass (from 1.75
+  // times the threshold), or at twice it when no pass is running, so the
+  // log starts over instead of growing. On a busy machine a pass may still
+  // run at twice the threshold; only at four times does the writer wait for
+  // it, so that is the bound (4 KiB pages plus a 24-byte header per frame;
+  // without finishes these commits would write over 4,000 frames).
+  EXPECT_LE(largest_log, uintmax_t{32} + uintmax_t{4} * kThreshold * (4096 + 24) + 4 * (4096 + 24))
+      << "frames: " << largest_log / 4120;
 }
 
 }  // namespace
