@@ -4,8 +4,9 @@
 // Each submission is a 1 KiB envelope (size set by --payload) to one
 // recipient, made durable at Durability::kFull (an fsync of the WAL per
 // commit; in group mode on the committer's sync thread, which syncs once for
-// every batch committed meanwhile, docs/store.md). Group mode: --producers threads each keep --window submissions in
-// flight through a GroupCommitter, as the gateway's sessions do. Single
+// every batch committed meanwhile, docs/store.md). Group mode: --producers
+// threads each keep --window submissions in flight through a
+// GroupCommitter, as the gateway's sessions do. Single
 // mode: one thread calls Store::Submit, one transaction and one fsync each.
 // The store lives in --dir (default: a fresh directory under /var/tmp, on
 // the real disk; a tmpfs would make fsync free and the figure meaningless).

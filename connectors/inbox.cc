@@ -71,8 +71,6 @@ std::string Bytes(std::span<const uint8_t> blob) {
 
 }  // namespace
 
-#define RANK_SQL(x) "(CASE " x " WHEN 1 THEN 1 WHEN 2 THEN 2 WHEN 3 THEN 3 WHEN 4 THEN 3 ELSE 0 END)"
-
 struct Inbox::Statements {
   // No RETURNING on the hot path: SQLite runs such a statement into an
   // ephemeral table of its own (a b-tree opened and closed per run), which
@@ -130,21 +128,15 @@ Status Inbox::Prepare() {
        "SELECT stage_wanted, stage_ms, delivery_seq, ack_seq, stage_sent FROM inbox WHERE message_id = ?1"},
       {&stmts_->update_stage,
        "UPDATE inbox SET stage_wanted = ?2, stage_ms = ?3, reason_code = ?4, reason = ?5 WHERE message_id = ?1"},
-      // The sink's outcome and, in the same statement, the wanted stage
-      // raised to match when that moves it forward (SET expressions see
-      // the row as it was). Rank: received 1 < accepted 2 < completed 3 =
-      // rejected 3, as Rank() below; a higher rank never conflicts.
+      // The sink's outcome and, when ?7 says so (UpdateOutcomes compares
+      // the ranks with the row's stage read just before), the wanted stage
+      // raised to match.
       {&stmts_->update_sink,
        "UPDATE inbox SET sink_state = ?2, sink_reason = ?3, sink_ms = ?4, "
-       "stage_wanted = CASE WHEN " RANK_SQL("?5") " > " RANK_SQL(
-           "stage_wanted") " THEN ?5 ELSE stage_wanted END, "
-                           "stage_ms = CASE WHEN " RANK_SQL("?5") " > " RANK_SQL(
-                               "stage_wanted") " THEN ?4 ELSE stage_ms END, "
-                                               "reason_code = CASE WHEN " RANK_SQL("?5") " > " RANK_SQL(
-                                                   "stage_wanted") " THEN ?6 ELSE reason_code END, "
-                                                                   "reason = CASE WHEN " RANK_SQL("?5") " > " RANK_SQL(
-                                                                       "stage_wanted") " THEN ?3 ELSE reason END "
-                                                                                       "WHERE message_id = ?1"},
+       "stage_wanted = CASE WHEN ?7 THEN ?5 ELSE stage_wanted END, "
+       "stage_ms = CASE WHEN ?7 THEN ?4 ELSE stage_ms END, "
+       "reason_code = CASE WHEN ?7 THEN ?6 ELSE reason_code END, "
+       "reason = CASE WHEN ?7 THEN ?3 ELSE reason END WHERE message_id = ?1"},
       {&stmts_->next_for_sink,
        "SELECT delivery_seq, attempt, message_id, kind, envelope, received_ms FROM inbox "
        "WHERE sink_state = 0 AND delivery_seq > ?2 ORDER BY delivery_seq LIMIT ?1"},
@@ -426,6 +418,8 @@ Status Inbox::UpdateOutcomes(std::span<const SinkOutcomeRecord> outcomes, const 
     const auto held = static_cast<AckStage>(sel.ColumnInt64(0));
     const bool confirmed_before = sel.ColumnInt64(4) != 0;
     sel.Reset();
+    // A higher rank never conflicts (Rank: rejected ranks with completed).
+    const bool raise = Rank(stage) > Rank(held);
     Statement& up = stmts_->update_sink;
     up.Reset();
     BindId(up, 1, key);
@@ -434,13 +428,12 @@ Status Inbox::UpdateOutcomes(std::span<const SinkOutcomeRecord> outcomes, const 
         .Bind(6,
               static_cast<int64_t>(stage != AckStage::REJECTED ? schema::RejectReason::UNSPECIFIED
                                    : o.reason_code != schema::RejectReason::UNSPECIFIED ? o.reason_code
-                                                                                        : schema::RejectReason::OTHER));
+                                                                                        : schema::RejectReason::OTHER))
+        .Bind(7, static_cast<int64_t>(raise));
     REGLINE_RETURN_IF_ERROR(up.Run());
     // Now wanted after the gateway confirmed an earlier stage: due again
-    // behind where a PendingAcks reader may be. (The statement raises the
-    // wanted stage exactly when Rank says so.)
-    const AckStage wanted = Rank(stage) > Rank(held) ? stage : held;
-    if (wanted == stage && confirmed_before) tx_rechecks_.push_back(o.id);
+    // behind where a PendingAcks reader may be.
+    if ((raise || held == stage) && confirmed_before) tx_rechecks_.push_back(o.id);
   }
   if (catalog.held != 0 && catalog.held != catalog_held_) {
     // Parked updates are judged again against the new version.
@@ -584,21 +577,23 @@ Status Inbox::MarkAcksSent(std::span<const SentAck> sent) {
 Status Inbox::UpdateMarks(std::span<const SentAck> sent) {
   for (const SentAck& a : sent) {
     const IdKey key = a.id.ToBytes();
+    // Rows changed by `st` bound to this mark.
+    auto mark = [&](Statement& st) -> Result<int> {
+      st.Reset();
+      BindId(st, 1, key);
+      st.Bind(2, static_cast<int64_t>(a.stage)).Bind(3, a.error);
+      REGLINE_RETURN_IF_ERROR(st.Run());
+      return db_.Changes();
+    };
     // Usually the stage sent is still the one wanted; the second statement
     // runs only when it is not (or the row is gone).
-    Statement& st = stmts_->mark_sent;
-    st.Reset();
-    BindId(st, 1, key);
-    st.Bind(2, static_cast<int64_t>(a.stage)).Bind(3, a.error);
-    REGLINE_RETURN_IF_ERROR(st.Run());
-    if (db_.Changes() != 0) continue;
-    Statement& raised = stmts_->mark_sent_raised;
-    raised.Reset();
-    BindId(raised, 1, key);
-    raised.Bind(2, static_cast<int64_t>(a.stage)).Bind(3, a.error);
-    REGLINE_RETURN_IF_ERROR(raised.Run());
+    Result<int> marked = mark(stmts_->mark_sent);
+    if (!marked.ok()) return marked.status();
+    if (*marked != 0) continue;
+    Result<int> raised = mark(stmts_->mark_sent_raised);
+    if (!raised.ok()) return raised.status();
     // Raised while this stage was on its way: still due.
-    if (db_.Changes() != 0) tx_rechecks_.push_back(a.id);
+    if (*raised != 0) tx_rechecks_.push_back(a.id);
   }
   return Status::Ok();
 }

@@ -6,19 +6,21 @@
 // costs about a fifth of the throughput. Instead the writer connection turns
 // automatic checkpoints off and calls Attach(), which installs a WAL hook:
 // after each commit SQLite reports the log's size, and once it passes
-// `threshold_pages` (and again at each further quarter of it) the hook
-// wakes this thread, which runs a PASSIVE
-// checkpoint on its own connection (PASSIVE never blocks the writer or
-// readers; what it cannot copy yet it copies next time). From 1.75 times
-// the threshold, once a pass has copied all the log held when it began, the
-// writer's next commit copies the few frames since then itself, so that the log starts over from its
-// beginning instead of growing without end under steady load. The writer
-// never waits for a pass in progress unless the log has grown to four
-// times the threshold.
+// `threshold_pages` (and again at each further quarter of it) the hook wakes
+// this thread, which runs a PASSIVE checkpoint on its own connection
+// (PASSIVE never blocks the writer or readers; what it cannot copy yet it
+// copies next time). From 1.75 times the threshold, once a pass has copied
+// all the log held when it began, the writer's next commit copies the few
+// frames since then itself, so that the log starts over from its beginning
+// instead of growing without end under steady load. The writer never waits
+// for a pass in progress unless the log has grown to four times the
+// threshold.
 //
-// A crash at any point loses nothing: a checkpoint only copies frames that
-// are already durable in the log. The destructor runs a last checkpoint and
-// joins the thread; it must run before the writer connection closes.
+// A crash at any point loses nothing: a checkpoint syncs the log before it
+// copies from it (also when the writer's connection runs at NORMAL, see
+// Store::DeferSync), and the log starts over only once the database file
+// is synced. The destructor runs a last checkpoint and joins the thread; it
+// must run before the writer connection closes.
 #pragma once
 
 #include <atomic>

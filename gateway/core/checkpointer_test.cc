@@ -47,15 +47,17 @@ TEST_F(CheckpointerTest, KeepsTheLogNearTheThresholdWithAFewPassesPerCycle) {
   Settle();
   const int passes = (*c)->completed();
   EXPECT_GE(passes, 1) << "never woken past the threshold";
-  // One pass at the threshold, more only at each further quarter while a
-  // pass cannot catch up: a few per cycle, not one per commit past it.
+  // A few passes per cycle of the log. This bound is loose: a pass here
+  // always catches up, so neither the quarter wake-ups (without them: 12)
+  // nor the writer's finish (without it: still under 60) change the count
+  // much; the log's size below is what tells.
   EXPECT_LE(passes, 60) << "in " << kCommits << " commits";
   // The writer finishes each cycle after the thread's pass (from 1.75
   // times the threshold), or at twice it when no pass is running, so the
   // log starts over instead of growing. On a busy machine a pass may still
   // run at twice the threshold; only at four times does the writer wait for
   // it, so that is the bound (4 KiB pages plus a 24-byte header per frame;
-  // without finishes these commits would write over 4,000 frames).
+  // without finishes these commits write about 3,000 frames).
   EXPECT_LE(largest_log, uintmax_t{32} + uintmax_t{4} * kThreshold * (4096 + 24) + 4 * (4096 + 24))
       << "frames: " << largest_log / 4120;
 }

@@ -9,6 +9,21 @@
 #include "gateway/core/log.h"
 
 namespace regline {
+namespace {
+
+// Waits until `queue` holds something or `stopping` is set, then moves all
+// of it into `out` (empty on entry). False once stopping with nothing left:
+// the loop ends only after everything queued has been taken.
+template <typename Queue>
+bool TakeAll(std::mutex& mu, std::condition_variable& wake, Queue& queue, const bool& stopping, Queue& out) {
+  std::unique_lock lock(mu);
+  wake.wait(lock, [&] { return stopping || !queue.empty(); });
+  if (queue.empty()) return false;
+  out.swap(queue);
+  return true;
+}
+
+}  // namespace
 
 GroupCommitter::GroupCommitter(std::unique_ptr<Store> store, GroupCommitOptions options)
     : store_(std::move(store)),
@@ -70,13 +85,7 @@ GroupCommitStats GroupCommitter::stats() const {
 void GroupCommitter::WriterLoop() {
   pthread_setname_np(pthread_self(), "regline-writer");  // shows in top -H, perf, gdb
   std::deque<Item> batch;
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything is answered
-      batch.swap(queue_);
-    }
+  while (TakeAll(mu_, wake_, queue_, stopping_, batch)) {
     while (!batch.empty()) CommitBatch(batch);
   }
 }
@@ -84,13 +93,7 @@ void GroupCommitter::WriterLoop() {
 void GroupCommitter::SyncLoop() {
   pthread_setname_np(pthread_self(), "regline-sync");
   std::deque<Committed> batches;
-  for (;;) {
-    {
-      std::unique_lock lock(sync_mu_);
-      sync_wake_.wait(lock, [this] { return sync_stopping_ || !to_sync_.empty(); });
-      if (to_sync_.empty()) return;  // stopping, and everything is answered
-      batches.swap(to_sync_);
-    }
+  while (TakeAll(sync_mu_, sync_wake_, to_sync_, sync_stopping_, batches)) {
     // One fdatasync for every batch committed since the last one.
     const Status synced = store_->SyncLog();
     if (!synced.ok()) Log(LogLevel::kError, "store_sync_failed", {{"error", synced.ToString()}});
