@@ -90,23 +90,38 @@ void GroupCommitter::WriterLoop() {
   }
 }
 
+Status GroupCommitter::fence() const {
+  if (!fenced_.load(std::memory_order_acquire)) return Status::Ok();
+  std::lock_guard lock(mu_);
+  return fence_;
+}
+
 void GroupCommitter::SyncLoop() {
   pthread_setname_np(pthread_self(), "regline-sync");
   std::deque<Committed> batches;
   while (TakeAll(sync_mu_, sync_wake_, to_sync_, sync_stopping_, batches)) {
-    // One fdatasync for every batch committed since the last one.
-    const Status synced = store_->SyncLog();
-    if (!synced.ok()) Log(LogLevel::kError, "store_sync_failed", {{"error", synced.ToString()}});
-    {
+    // One fdatasync for every batch committed since the last one; none
+    // once fenced (no sync can vouch for the log any more).
+    Status synced = fence();
+    if (synced.ok()) {
+      synced = store_->SyncLog();
+      if (!synced.ok()) {
+        synced = synced.WithContext(
+            "the store's log could not be made durable, so the gateway takes no more changes until it is restarted "
+            "(check the disk first)");
+        Log(LogLevel::kError, "store_fenced", {{"error", synced.ToString()}});
+      }
       std::lock_guard lock(mu_);
       stats_.syncs++;
+      if (!synced.ok()) {
+        fence_ = synced;
+        stats_.fenced = true;
+        fenced_.store(true, std::memory_order_release);
+      }
     }
-    for (Committed& c : batches) {
-      // A failed sync leaves the commit's fate unknown: its changes are in
-      // the log and may survive or not; callers are told it failed (a
-      // resubmission of the same message is answered as a duplicate).
-      Answer(c, !c.status.ok() ? c.status : synced.ok() ? synced : synced.WithContext("making the commit durable"));
-    }
+    // Batches committed after a failed sync sit on top of it in the log:
+    // they fail with it, whatever a later sync says.
+    for (Committed& c : batches) Answer(c, !c.status.ok() ? c.status : synced);
     batches.clear();
   }
 }
@@ -144,7 +159,13 @@ void GroupCommitter::CommitBatch(std::deque<Item>& batch) {
     }
   }
   flush();
-  c.status = begun.ok() ? store_->Commit() : Status::Ok();
+  // Fenced: nothing more goes into the log (see group_commit.h).
+  const Status fenced = fence();
+  if (!fenced.ok()) {
+    c.status = store_->Abandon(fenced);
+  } else {
+    c.status = begun.ok() ? store_->Commit() : Status::Ok();
+  }
   if (!pipelined_) {
     Answer(c, c.status);
     return;

@@ -23,6 +23,17 @@
 // store by later transactions may include changes not yet synced; those
 // are answered after them, by the same order.
 //
+// A failed sync fences the committer for good. The failed batches are
+// committed in SQLite's eyes but perhaps not on disk, and Linux may report
+// the next fdatasync ok without having written the pages that failed, so
+// no later sync can vouch for them or for any batch written after them in
+// the log. From then on every batch is rolled back (Store::Abandon) and
+// answered with the fence's kIOError, submissions and tasks alike; a
+// restart recovers the log from what the disk holds, and resubmissions are
+// then stored again or answered as duplicates of what survived. (The same
+// stance as PostgreSQL after a failed fsync.) Without pipelined sync,
+// SQLite's own commit syncs and rolls back a commit whose sync failed.
+//
 // Callbacks run on the committer's sync thread (on the writer thread when
 // the store cannot defer its syncs) and must be quick and must not block
 // on the committer (they may queue more work, since Submit and Run never
@@ -33,6 +44,7 @@
 // and joins the writer. Nothing handed in before Stop() is dropped.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -64,6 +76,8 @@ struct GroupCommitStats {
   // fdatasyncs of the log by the sync thread (pipelined sync only); each
   // covers every batch committed since the one before.
   uint64_t syncs = 0;
+  // A sync failed and the committer refuses all work (see fence()).
+  bool fenced = false;
   // Items (submissions and tasks) per committed transaction.
   Histogram batch_items{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}};
   // Seconds from BEGIN until the batch is durable (COMMIT and its fsync).
@@ -121,6 +135,9 @@ class GroupCommitter {
   GroupCommitStats stats() const;
   // Whether syncs run on their own thread (see "Pipelined sync" above).
   bool pipelined() const { return pipelined_; }
+  // Ok, or why the committer refuses all work since a sync failed (see
+  // "A failed sync fences" above).
+  Status fence() const;
 
  private:
   struct Item {
@@ -151,11 +168,13 @@ class GroupCommitter {
   const GroupCommitOptions options_;
   const bool pipelined_;  // the store defers its syncs to sync_thread_
 
-  mutable std::mutex mu_;  // guards queue_, stopping_ and stats_
+  mutable std::mutex mu_;  // guards queue_, stopping_, stats_ and fence_
   std::condition_variable wake_;
   std::deque<Item> queue_;
   bool stopping_ = false;
   GroupCommitStats stats_;
+  Status fence_;                     // set once, by the sync thread
+  std::atomic<bool> fenced_{false};  // fence_ is set (read without the lock)
 
   std::mutex sync_mu_;  // guards to_sync_ and sync_stopping_
   std::condition_variable sync_wake_;

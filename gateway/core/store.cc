@@ -226,17 +226,28 @@ Status Store::Commit() {
     }
   }
   doomed_ = Status::Ok();
-  if (!s.ok()) {
-    // The in-memory counters and the audit head followed changes that are
-    // now undone.
-    audit_->ForgetHead();
-    Status reload = LoadCounters();
-    if (reload.ok()) reload = audit_->ReloadHead();
-    if (!reload.ok()) return reload.WithContext("after a failed commit (" + s.ToString() + ")");
-  }
+  if (!s.ok()) return Reload(s, "after a failed commit");
   return s;
 }
 
+Status Store::Abandon(Status why) {
+  if (!sqlite3_get_autocommit(db_.get())) {
+    stmts_->rollback.Reset();
+    (void)stmts_->rollback.Run();
+  }
+  doomed_ = Status::Ok();
+  return Reload(std::move(why), "after an abandoned transaction");
+}
+
+Status Store::Reload(Status why, const char* when) {
+  // The in-memory counters and the audit head followed changes that are
+  // now undone.
+  audit_->ForgetHead();
+  Status reload = LoadCounters();
+  if (reload.ok()) reload = audit_->ReloadHead();
+  if (!reload.ok()) return reload.WithContext(std::string(when) + " (" + why.ToString() + ")");
+  return why;
+}
 
 Store::Store(StoreOptions options, const Clock& clock, Database db)
     : options_(std::move(options)), clock_(clock), db_(std::move(db)) {}

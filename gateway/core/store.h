@@ -269,6 +269,10 @@ class Store {
   // stored, the in-memory counters are rebuilt from disk, and the callers
   // must be told their results did not stick.
   Status Commit();
+  // Undoes what the calls since Begin() did instead of committing it, and
+  // returns `why`; the in-memory counters are rebuilt from disk, as after a
+  // failed commit. (GroupCommitter's fence, see there.)
+  Status Abandon(Status why);
 
   // Stores one submission atomically.
   Result<SubmitReceipt> Submit(const Submission& s);
@@ -420,8 +424,11 @@ class Store {
   bool DeferSync();
   // fdatasync of the write-ahead log: when it returns ok, every commit that
   // returned before the call is durable (the log's frames are written in
-  // order, and checkpoints sync the log before copying from it). Ok at
-  // once when syncs are not deferred. Safe from any thread.
+  // order, and checkpoints sync the log before copying from it), provided
+  // no earlier call failed: after a failure Linux may report later syncs
+  // ok although pages from before them never reached the disk, so a caller
+  // that saw one fail must not trust the log again (GroupCommitter fences
+  // itself). Ok at once when syncs are not deferred. Safe from any thread.
   Status SyncLog() const;
   bool sync_deferred() const { return log_fd_ >= 0; }
 
@@ -447,6 +454,9 @@ class Store {
   Status StartCheckpointer();
   Status Migrate();
   Status LoadCounters();
+  // Rebuilds the counters and the audit head after a rollback; returns
+  // `why`, or the reload's own failure (`when` says after what).
+  Status Reload(Status why, const char* when);
   int64_t QuotaFor(std::string_view recipient) const;
   // Refuses (kOverloaded) a submission of `kind` that one more delivery to
   // `recipient` would put over a quota, counting `added` as pending too.

@@ -183,6 +183,9 @@ std::string RenderMetrics(const MetricCounts& counts, const StoreGauges& store, 
   w.Head("regline_log_syncs_total", "counter",
          "fdatasyncs of the store's log by the sync thread, each covering every transaction committed before it.");
   w.Sample("regline_log_syncs_total", "", std::to_string(commits.syncs));
+  w.Head("regline_store_fenced", "gauge",
+         "1 once a sync of the store's log has failed: the gateway takes no more changes until it is restarted.");
+  w.Sample("regline_store_fenced", "", commits.fenced ? "1" : "0");
   return w.Take();
 }
 

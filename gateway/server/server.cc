@@ -159,7 +159,7 @@ Status Gateway::Start() {
     ao.url_file = config_.data_dir + "/admin.url";
     ao.console_dir = config_.admin.console_dir;
     admin_ = std::make_unique<AdminHttp>(
-        ao, [this] { return ready_.load(); }, [this] { return MetricsText(); },
+        ao, [this] { return ready_.load() && committer_->fence().ok(); }, [this] { return MetricsText(); },
         [this](const ApiRequest& request) { return ConsoleApi(request); });
     REGLINE_RETURN_IF_ERROR(admin_->Start());
   }
@@ -188,8 +188,12 @@ Result<std::string> Gateway::MetricsText() {
     return Unavailable("the store did not answer within 5 s");
   }
   Result<StoreGauges> g = gauges.get();
-  if (!g.ok()) return g.status();
-  return RenderMetrics(counts, *g, committer_->stats(), metrics_.Platforms(), metrics_.Connections(), clock_.NowMs());
+  const GroupCommitStats commits = committer_->stats();
+  // Fenced, the store answers nothing, but the fence itself is what the
+  // operator must see: the rest, without the queue gauges.
+  if (!g.ok() && !commits.fenced) return g.status();
+  return RenderMetrics(counts, g.ok() ? *g : StoreGauges{}, commits, metrics_.Platforms(), metrics_.Connections(),
+                       clock_.NowMs());
 }
 
 ApiResponse Gateway::ConsoleApi(const ApiRequest& request) {

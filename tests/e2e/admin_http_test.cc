@@ -151,6 +151,7 @@ TEST_F(AdminHttpTest, AScrapeParsesLineByLineAndShowsTheTrafficThatHappened) {
   EXPECT_GE(At(before, "regline_commit_duration_seconds_count"), 1);
   // The gateway runs at durability "full": its commits are synced by the sync thread.
   EXPECT_GE(At(before, "regline_log_syncs_total"), 1);
+  EXPECT_EQ(At(before, "regline_store_fenced"), 0);
 
   auto douyin = gateway_->Connect(ctx_, "douyin", schema::Role::PLATFORM, 16);
   ASSERT_TRUE(douyin);
