@@ -68,6 +68,9 @@ class GatewayProcess {
   }
   std::filesystem::path dir() const { return dir_; }
   std::filesystem::path data_dir() const { return dir_ / "data"; }
+  // Environment variables ("NAME=value") for the next Start(), ahead of
+  // this process's own (they win where both set a name).
+  void SetEnv(std::vector<std::string> env) { extra_env_ = std::move(env); }
   ~GatewayProcess() { Kill(SIGKILL); }
 
   // Starts the process; true once it has written a fresh endpoint file.
@@ -79,7 +82,11 @@ class GatewayProcess {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     std::vector<char*> argv = {binary_.data(), const_cast<char*>("-c"), config.data(), nullptr};
-    int rc = posix_spawn(&pid_, binary_.c_str(), &actions, nullptr, argv.data(), environ);
+    std::vector<char*> env;  // the added ones first: getenv takes the first of a name
+    for (std::string& e : extra_env_) env.push_back(e.data());
+    for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+    env.push_back(nullptr);
+    int rc = posix_spawn(&pid_, binary_.c_str(), &actions, nullptr, argv.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) return false;
     for (int i = 0; i < 1000; ++i) {  // up to 10 s on a loaded machine
@@ -137,6 +144,7 @@ class GatewayProcess {
  private:
   std::string binary_;
   std::filesystem::path dir_;
+  std::vector<std::string> extra_env_;
   pid_t pid_ = -1;
   std::string endpoint_;
 };

@@ -377,5 +377,71 @@ TEST(GatewayDiskFull, RefusesSubmissionsKeepsDeliveringAndRecovers) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << gateway.Log();
 }
 
+// A disk that stops syncing: an LD_PRELOADed fdatasync fails with EIO on
+// the store's log while a trigger file exists. Nothing is confirmed from
+// the failure on, not even once syncs work again (the batch that failed is
+// in the log, and whatever follows it there would stand on it); the
+// gateway stays up and says why. After a restart everything it had
+// confirmed is there, and what it refused can be sent again.
+TEST(GatewaySyncFailure, NothingIsConfirmedAfterAFailedSyncUntilARestart) {
+  testing::TempDir dir;
+  const std::filesystem::path trigger = dir.path() / "fail-sync";
+  testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path());
+  // The ASan build's runtime would refuse a library loaded ahead of it.
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  gateway.SetEnv(
+      {std::string("LD_PRELOAD=") + REGLINE_FAIL_SYNC_SHIM, "REGLINE_TEST_FAIL_SYNC=" + trigger.string(),
+       std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") + "verify_asan_link_order=0"});
+  ASSERT_TRUE(gateway.Start()) << gateway.Log();
+  zmq::context_t ctx;
+  auto connect = [&] {
+    auto peer = std::make_unique<testing::RawPeer>(ctx, gateway.endpoint());
+    peer->SendBytes(Hello("samr-console", schema::Role::REGULATOR));
+    auto ready = peer->Next();
+    EXPECT_TRUE(ready && ready->get().which() == Frame::READY) << gateway.Log();
+    return peer;
+  };
+  auto submit = [&](testing::RawPeer& peer, uint64_t n) {
+    peer.SendBytes(Submit(n, Envelope("samr-console", MessageId{30, n}, {"douyin"})));
+    return peer.Next();
+  };
+  auto expect_confirm = [&](const std::optional<protocol::DecodedFrame>& f, uint64_t n) {
+    ASSERT_TRUE(f.has_value()) << "message " << n << ": no answer; log:\n" << gateway.Log();
+    ASSERT_EQ(f->get().which(), Frame::CONFIRM)
+        << "message " << n << ": " << (f->get().isError() ? f->get().getError().getText().cStr() : "not a CONFIRM");
+  };
+  auto expect_fenced = [&](const std::optional<protocol::DecodedFrame>& f, uint64_t n) {
+    ASSERT_TRUE(f.has_value()) << "message " << n << ": no answer; log:\n" << gateway.Log();
+    ASSERT_EQ(f->get().which(), Frame::ERROR) << "message " << n << " was confirmed after the failed sync";
+    EXPECT_EQ(f->get().getError().getCode(), schema::ErrorCode::IO_ERROR);
+    EXPECT_NE(std::string(f->get().getError().getText().cStr()).find("until it is restarted"), std::string::npos)
+        << f->get().getError().getText().cStr();
+  };
+
+  auto samr = connect();
+  for (uint64_t n = 1; n <= 10; ++n) expect_confirm(submit(*samr, n), n);
+  std::ofstream(trigger) << "fail\n";
+  expect_fenced(submit(*samr, 11), 11);
+  std::filesystem::remove(trigger);
+  for (uint64_t n : {12, 11}) expect_fenced(submit(*samr, n), n);
+  EXPECT_NE(gateway.Log().find("event=store_fenced"), std::string::npos) << gateway.Log();
+
+  gateway.Kill(SIGKILL);
+  gateway.SetEnv({});
+  ASSERT_TRUE(gateway.Start()) << gateway.Log();
+  samr = connect();
+  for (uint64_t n = 1; n <= 10; ++n) {
+    auto again = submit(*samr, n);
+    expect_confirm(again, n);
+    EXPECT_TRUE(again->get().getConfirm().getDuplicate()) << "confirmed message " << n << " was lost";
+  }
+  // 11 was written before its sync failed and is whatever the disk kept;
+  // 12 came after the fence and was rolled back.
+  expect_confirm(submit(*samr, 11), 11);
+  auto twelve = submit(*samr, 12);
+  expect_confirm(twelve, 12);
+  EXPECT_FALSE(twelve->get().getConfirm().getDuplicate()) << "a refused message was stored";
+}
+
 }  // namespace
 }  // namespace regline
