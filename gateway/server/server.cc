@@ -821,6 +821,7 @@ void Gateway::OnQuery(Session& s, schema::Query::Reader query) {
 
 void Gateway::Pump(Session& s) {
   if (!s.ready || s.lease_pending || !s.maybe_more || s.credit <= 0) return;
+  if (!committer_->fence().ok()) return;  // see OnTimer
   s.lease_pending = true;
   int want = static_cast<int>(std::min<int64_t>(s.credit, config_.max_deliveries_per_pass));
   // Set aside now, so that a submission leased directly meanwhile
@@ -908,6 +909,9 @@ void Gateway::OnTimer() {
   }
   for (const auto& rid : dead) EndSession(rid, "no heartbeat");
   MaybeReloadRegistry();
+  // Fenced (a sync of the log failed), the store takes no changes: no
+  // maintenance, no leases (store_fenced said why, once).
+  if (!committer_->fence().ok()) return;
   const bool escalate = now >= next_escalation_ms_;
   if (escalate) next_escalation_ms_ = now + config_.escalation_check_ms;
   // The first pass comes one interval after start, not during it.
