@@ -261,7 +261,7 @@ namespace {
 // anchor) when `from` is empty, else from the entry after from->seq once
 // that entry is found to still be what an earlier walk verified.
 Result<AuditVerdict> WalkAuditChain(const std::string& db_path, std::optional<AuditHead> expected,
-                                    std::optional<AuditHead> from) {
+                                    std::optional<AuditHead> from, const std::atomic<bool>* stop) {
   Result<Database> db = Database::OpenReadOnly(db_path);
   if (!db.ok()) return db.status();
   REGLINE_RETURN_IF_ERROR(db->Exec("PRAGMA busy_timeout = 5000"));
@@ -343,6 +343,10 @@ Result<AuditVerdict> WalkAuditChain(const std::string& db_path, std::optional<Au
   // A full walk reads every row, so that one numbered below the start shows.
   rows->Bind(1, from.has_value() && from->seq > 0 ? from->seq : std::numeric_limits<int64_t>::min());
   for (;;) {
+    if (stop != nullptr && stop->load(std::memory_order_relaxed)) {
+      return Unavailable("the walk of the audit log of " + db_path + " was stopped after " +
+                         std::to_string(walk.verdict.checked) + " entries");
+    }
     Result<bool> row = rows->Step();
     if (!row.ok()) return row.status().WithContext("reading the audit log of " + db_path);
     if (!*row || !walk.Check(*rows, *hasher, expected)) break;
@@ -371,12 +375,13 @@ Result<AuditVerdict> WalkAuditChain(const std::string& db_path, std::optional<Au
 
 }  // namespace
 
-Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<AuditHead> expected) {
-  return WalkAuditChain(db_path, expected, std::nullopt);
+Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<AuditHead> expected,
+                                      const std::atomic<bool>* stop) {
+  return WalkAuditChain(db_path, expected, std::nullopt, stop);
 }
 
 Result<AuditVerdict> VerifyAuditChainAfter(const std::string& db_path, const AuditHead& from) {
-  return WalkAuditChain(db_path, std::nullopt, from);
+  return WalkAuditChain(db_path, std::nullopt, from, nullptr);
 }
 
 }  // namespace regline

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -135,8 +136,12 @@ struct AuditVerdict {
 // chain is a verdict, not an error: errors are kIOError (cannot open or
 // read), kCorruption (not a Regline store), kFailedPrecondition (a store
 // from before the audit log: the gateway adds it when it next opens the
-// store).
-Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<AuditHead> expected = std::nullopt);
+// store), kUnavailable once `stop` (read before each entry) is true: a
+// walk reads and hashes every entry (about a million a second on the
+// build machine: minutes for a busy gateway's months of entries), and a
+// gateway shutting down does not wait for it.
+Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<AuditHead> expected = std::nullopt,
+                                      const std::atomic<bool>* stop = nullptr);
 
 // Continues an earlier walk that found the chain intact up to `from` (its
 // verdict's head): checks that the entry at from.seq is still there with

@@ -91,6 +91,19 @@ TEST_F(AuditChainTest, AnUntouchedChainVerifiesWithItsHead) {
   EXPECT_EQ(v.head.seq, kEntries);
 }
 
+TEST_F(AuditChainTest, AWalkGivesUpOnceToldToStop) {
+  std::atomic<bool> stop{true};
+  Result<AuditVerdict> stopped = VerifyAuditChain(options_.path, std::nullopt, &stop);
+  EXPECT_EQ(stopped.status().code(), StatusCode::kUnavailable) << stopped.status().ToString();
+  EXPECT_NE(stopped.status().message().find("stopped after 0 entries"), std::string::npos)
+      << stopped.status().ToString();
+  stop = false;
+  Result<AuditVerdict> walked = VerifyAuditChain(options_.path, std::nullopt, &stop);
+  ASSERT_TRUE(walked.ok()) << walked.status().ToString();
+  EXPECT_TRUE(walked->intact);
+  EXPECT_EQ(walked->checked, kEntries);
+}
+
 TEST_F(AuditChainTest, AnEditedEntryIsNamed) {
   Tamper("UPDATE audit_log SET detail = 'version=99' WHERE seq = 7");
   AuditVerdict v = Verify();

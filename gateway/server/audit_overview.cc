@@ -10,6 +10,7 @@ AuditOverview::AuditOverview(std::string db_path, const Clock& clock, int64_t fu
     : db_path_(std::move(db_path)), clock_(clock), full_walk_every_ms_(full_walk_every_ms) {}
 
 AuditOverview::~AuditOverview() {
+  stopping_ = true;  // a walk of millions of entries would hold up the gateway's shutdown
   WaitForFullWalk();
   if (walker_.joinable()) walker_.join();
 }
@@ -49,9 +50,9 @@ AuditOverviewReport AuditOverview::Check() {
       if (walker_.joinable()) walker_.join();  // the previous walk has finished
       walking_ = true;
       walker_ = std::thread([this, now] {
-        Result<AuditVerdict> v = VerifyAuditChain(db_path_);
+        Result<AuditVerdict> v = VerifyAuditChain(db_path_, std::nullopt, &stopping_);
         std::lock_guard done(mu_);
-        TakeFullWalk(v, now);
+        if (!stopping_) TakeFullWalk(v, now);
         walking_ = false;
         walked_.notify_all();
       });

@@ -2,21 +2,19 @@
 // cheap enough to compute on every page view of a store with millions of
 // entries.
 //
-// A full walk (VerifyAuditChain) reads and hashes every entry: seconds for
-// a large store. So the overview walks everything once at the first view,
-// and then again at most once per `full_walk_every_ms` (default ten
-// minutes) on a thread of its own, while page views go on being answered.
-// Each view continues from the head the last walk verified
-// (VerifyAuditChainAfter), which costs only the entries appended since.
-// Tampering at or after that head shows on the next view; tampering before
-// it when the next full walk finishes. A broken verdict is kept until a
-// full walk says otherwise (the chain does not mend itself).
-// `reglinectl audit verify` always walks everything, at once.
+// A full walk (VerifyAuditChain) reads and hashes every entry: about a
+// million a second on the build machine, minutes for a busy store. So the overview walks everything once at the first
+// view, and then again at most once per `full_walk_every_ms` (default ten minutes) on a thread of its own, while page
+// views go on being answered. Each view continues from the head the last walk verified (VerifyAuditChainAfter), which
+// costs only the entries appended since. Tampering at or after that head shows on the next view; tampering before it
+// when the next full walk finishes. A broken verdict is kept until a full walk says otherwise (the chain does not mend
+// itself). `reglinectl audit verify` always walks everything, at once.
 //
 // Thread-safe: page views may arrive on several threads. The destructor
-// waits for a full walk in progress.
+// stops a full walk in progress (at the next entry) and waits for that.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -65,6 +63,7 @@ class AuditOverview {
   int64_t full_walk_at_ms_ = 0;       // when the last full walk that finished began; 0 never
   bool full_walk_wanted_ = false;     // due at the next view whatever the interval
   bool walking_ = false;
+  std::atomic<bool> stopping_{false};  // the destructor's: a walk in the background gives up
   std::thread walker_;
 };
 
