@@ -330,7 +330,13 @@ Status Gateway::Run() {
   // noticed (systemd/regline-gateway.service).
   const int64_t watchdog_ms = WatchdogPingIntervalMs();
   int64_t next_watchdog_ms = clock_.NowMs();
-  auto status = [&] { return "STATUS=serving " + endpoint_ + ", " + std::to_string(sessions_.size()) + " session(s)"; };
+  auto status = [&] {
+    if (!committer_->fence().ok()) {
+      return std::string(
+          "STATUS=refusing every change: a sync of the store's log failed (see store_fenced in the log)");
+    }
+    return "STATUS=serving " + endpoint_ + ", " + std::to_string(sessions_.size()) + " session(s)";
+  };
   NotifyServiceManager("READY=1\n" + status());
   ready_ = true;
   while (!stop_requested_) {
