@@ -79,7 +79,9 @@ void GroupCommitter::Stop() {
 
 GroupCommitStats GroupCommitter::stats() const {
   std::lock_guard lock(mu_);
-  return stats_;
+  GroupCommitStats s = stats_;
+  s.fenced = !fence_.ok();
+  return s;
 }
 
 void GroupCommitter::WriterLoop() {
@@ -105,25 +107,28 @@ void GroupCommitter::SyncLoop() {
     Status synced = fence();
     if (synced.ok()) {
       synced = store_->SyncLog();
-      if (!synced.ok()) {
-        synced = synced.WithContext(
-            "the store's log could not be made durable, so the gateway takes no more changes until it is restarted "
-            "(check the disk first)");
-        Log(LogLevel::kError, "store_fenced", {{"error", synced.ToString()}});
+      {
+        std::lock_guard lock(mu_);
+        stats_.syncs++;
       }
-      std::lock_guard lock(mu_);
-      stats_.syncs++;
-      if (!synced.ok()) {
-        fence_ = synced;
-        stats_.fenced = true;
-        fenced_.store(true, std::memory_order_release);
-      }
+      if (!synced.ok()) synced = Fence(synced);
     }
     // Batches committed after a failed sync sit on top of it in the log:
     // they fail with it, whatever a later sync says.
     for (Committed& c : batches) Answer(c, !c.status.ok() ? c.status : synced);
     batches.clear();
   }
+}
+
+Status GroupCommitter::Fence(const Status& failure) {
+  const Status fence = failure.WithContext(
+      "the store's log could not be made durable, so the gateway takes no more changes until it is restarted "
+      "(check the disk first)");
+  Log(LogLevel::kError, "store_fenced", {{"error", fence.ToString()}});
+  std::lock_guard lock(mu_);
+  fence_ = fence;
+  fenced_.store(true, std::memory_order_release);
+  return fence;
 }
 
 // Takes up to max_batch items from the front of `batch` and does them all

@@ -76,7 +76,7 @@ struct GroupCommitStats {
   // fdatasyncs of the log by the sync thread (pipelined sync only); each
   // covers every batch committed since the one before.
   uint64_t syncs = 0;
-  // A sync failed and the committer refuses all work (see fence()).
+  // A sync failed and the committer refuses all work (fence() is not ok).
   bool fenced = false;
   // Items (submissions and tasks) per committed transaction.
   Histogram batch_items{{1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024}};
@@ -160,6 +160,9 @@ class GroupCommitter {
   void WriterLoop();
   void SyncLoop();
   void CommitBatch(std::deque<Item>& batch);
+  // Sets the fence after the sync that failed with `failure`, logs it, and
+  // returns the fence's status.
+  Status Fence(const Status& failure);
   // Runs the callbacks of `c` with `status` (the commit's, or the sync's
   // failure) and counts the batch.
   void Answer(Committed& c, const Status& status);
@@ -173,7 +176,7 @@ class GroupCommitter {
   std::deque<Item> queue_;
   bool stopping_ = false;
   GroupCommitStats stats_;
-  Status fence_;                     // set once, by the sync thread
+  Status fence_;                     // set once, by Fence() on the sync thread
   std::atomic<bool> fenced_{false};  // fence_ is set (read without the lock)
 
   std::mutex sync_mu_;  // guards to_sync_ and sync_stopping_

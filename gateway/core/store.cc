@@ -214,16 +214,12 @@ Status Store::Commit() {
     // after some I/O and disk-full errors): what it held is gone.
     s = IOError("the transaction was rolled back by SQLite after an earlier failure");
   } else if (!doomed_.ok()) {
-    stmts_->rollback.Reset();
-    (void)stmts_->rollback.Run();
+    RollBackOpenTransaction();
     s = doomed_.WithContext("the transaction was rolled back after a call failed halfway");
   } else {
     stmts_->commit.Reset();
     s = stmts_->commit.Run();
-    if (!s.ok() && !sqlite3_get_autocommit(db_.get())) {
-      stmts_->rollback.Reset();
-      (void)stmts_->rollback.Run();
-    }
+    if (!s.ok()) RollBackOpenTransaction();
   }
   doomed_ = Status::Ok();
   if (!s.ok()) return Reload(s, "after a failed commit");
@@ -231,12 +227,15 @@ Status Store::Commit() {
 }
 
 Status Store::Abandon(Status why) {
-  if (!sqlite3_get_autocommit(db_.get())) {
-    stmts_->rollback.Reset();
-    (void)stmts_->rollback.Run();
-  }
+  RollBackOpenTransaction();
   doomed_ = Status::Ok();
   return Reload(std::move(why), "after an abandoned transaction");
+}
+
+void Store::RollBackOpenTransaction() {
+  if (sqlite3_get_autocommit(db_.get())) return;  // none open (SQLite may have ended it itself)
+  stmts_->rollback.Reset();
+  (void)stmts_->rollback.Run();
 }
 
 Status Store::Reload(Status why, const char* when) {

@@ -454,6 +454,8 @@ class Store {
   Status StartCheckpointer();
   Status Migrate();
   Status LoadCounters();
+  // ROLLBACK of the transaction Begin() opened, if it is still open.
+  void RollBackOpenTransaction();
   // Rebuilds the counters and the audit head after a rollback; returns
   // `why`, or the reload's own failure (`when` says after what).
   Status Reload(Status why, const char* when);
