@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <utility>
 
 #include "connectors/acknowledgement.h"
 #include "gateway/core/clock.h"
@@ -135,6 +136,30 @@ int64_t GatewayLink::NextBackoffMs() {
   return std::max(base - half(jitter_), reconnect_after_ms_);
 }
 
+bool GatewayLink::WaitUntilInboxWritable() {
+  int64_t wait = options_.reconnect_min_ms;
+  for (int i = 1; i < store_failures_ && wait < options_.reconnect_max_ms; ++i) wait *= 2;
+  wait = std::min(wait, options_.reconnect_max_ms);
+  const uint64_t headroom = std::max<uint64_t>(2 * failed_batch_bytes_, 1 << 20);
+  for (int failures = 0;; ++failures) {
+    if (SleepFor(wait)) return false;
+    Status writable = inbox_.CheckWritable(headroom);
+    if (writable.ok()) {
+      if (failures > 0) Log(LogLevel::kInfo, "inbox_writable", {{"after_checks", std::to_string(failures + 1)}});
+      return true;
+    }
+    wait = std::min(wait * 2, options_.reconnect_max_ms);
+    // Logged at the first failure, then at each check once the back-off
+    // has reached reconnect_max_ms.
+    if (failures == 0 || wait >= options_.reconnect_max_ms) {
+      Log(failures == 0 ? LogLevel::kError : LogLevel::kWarning, "inbox_unwritable",
+          {{"error", writable.ToString()},
+           {"note", "no session with the gateway until the inbox takes writes again"},
+           {"retry_in_ms", std::to_string(wait)}});
+    }
+  }
+}
+
 void GatewayLink::Loop() {
   while (!stopping()) {
     protocol::ClientOptions o = options_.client;
@@ -179,6 +204,12 @@ void GatewayLink::Loop() {
       break;
     }
     (*client)->Close("connector reconnecting");
+    if (std::exchange(store_failed_, false)) {
+      Log(LogLevel::kWarning, "session_ended",
+          {{"reason", ended.ToString()}, {"reconnect", "once the inbox takes writes"}});
+      if (!WaitUntilInboxWritable()) break;
+      continue;
+    }
     int64_t wait = NextBackoffMs();
     Log(LogLevel::kWarning, "session_ended", {{"reason", ended.ToString()}, {"reconnect_in_ms", std::to_string(wait)}});
     if (SleepFor(wait)) break;
@@ -302,9 +333,16 @@ Status GatewayLink::StorePass(Client& client, std::optional<DecodedFrame> first)
     if (!stored.ok()) {
       Log(LogLevel::kError, "inbox_write_failed", {{"error", stored.status().ToString()}});
       // Not stored, not acknowledged: the gateway sends them again in the
-      // next session.
-      if (!batch.empty()) return stored.status().WithContext("storing " + std::to_string(batch.size()) + " deliveries");
+      // next session, once the inbox takes writes again.
+      if (!batch.empty()) {
+        store_failed_ = true;
+        ++store_failures_;
+        failed_batch_bytes_ = 0;
+        for (const Delivery& d : batch) failed_batch_bytes_ += d.envelope.size();
+        return stored.status().WithContext("storing " + std::to_string(batch.size()) + " deliveries");
+      }
     } else if (!batch.empty()) {
+      store_failures_ = 0;
       NoteStored(batch, *stored);
     }
     if (outcomes.taken) work_ = true;  // their acknowledgements are due

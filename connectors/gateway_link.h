@@ -152,6 +152,15 @@ class GatewayLink {
   // Asks for a catalog snapshot if one is wanted (see 4. above).
   Status AskCatalogSnapshot(protocol::Client& client);
   int64_t NextBackoffMs();
+  // After a session ended because the inbox could not store deliveries:
+  // waits, backing off, until Inbox::CheckWritable() passes (with room for
+  // twice the batch that failed), so that no session takes deliveries that
+  // cannot be stored: each DELIVER is a delivery attempt at the gateway,
+  // which dead-letters a message after its last. The first wait grows with
+  // each failure in a row (reconnect_min_ms doubling up to
+  // reconnect_max_ms) in case the check passes while stores still fail.
+  // False when Stop() came first.
+  bool WaitUntilInboxWritable();
   // True when a pass with this deadline should stop sending.
   bool OutOfTime(int64_t deadline_ms) const;
   bool stopping() const { return stopping_.load(); }
@@ -173,6 +182,9 @@ class GatewayLink {
 
   // Used by the link thread only.
   int failed_connects_ = 0;
+  bool store_failed_ = false;        // this session ended because the inbox refused deliveries
+  int store_failures_ = 0;           // sessions in a row that ended so
+  uint64_t failed_batch_bytes_ = 0;  // the envelopes of the last batch refused
   int64_t reconnect_after_ms_ = 0;  // the gateway's Bye.reconnectAfterMs
   int64_t outbox_pause_until_ms_ = 0;
   int64_t ack_pause_until_ms_ = 0;      // no new acks before this (gateway overloaded)

@@ -1,10 +1,14 @@
 #include "connectors/inbox.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <array>
+#include <filesystem>
 
 #include "connectors/inbox_schema.h"
 #include "gateway/core/checkpointer.h"
+#include "gateway/core/log.h"
 
 namespace regline::connector {
 
@@ -189,14 +193,59 @@ Status Inbox::LoadResumePoint() {
   return Status::Ok();
 }
 
-Status Inbox::Begin() { return db_.Exec("BEGIN IMMEDIATE"); }
+Status Inbox::Begin() {
+  if (!fence_.ok()) return fence_;
+  return db_.Exec("BEGIN IMMEDIATE");
+}
 
 Status Inbox::Commit() {
   if (sqlite3_get_autocommit(db_.get())) {
     return IOError("the inbox transaction was rolled back by SQLite after an earlier failure");
   }
   Status s = db_.Exec("COMMIT");
-  if (!s.ok()) Rollback();
+  if (!s.ok()) {
+    const int failure = sqlite3_extended_errcode(db_.get());
+    Rollback();
+    if (failure == SQLITE_IOERR_FSYNC || failure == SQLITE_IOERR_DIR_FSYNC) {
+      fence_ = s.WithContext(
+          "the inbox's log could not be made durable, so the connector stores nothing more until it is "
+          "restarted (check the disk first)");
+      Log(LogLevel::kError, "inbox_fenced", {{"error", fence_.ToString()}});
+      return fence_;
+    }
+  }
+  return s;
+}
+
+Status Inbox::fence() const {
+  std::lock_guard lock(mu_);
+  return fence_;
+}
+
+Status Inbox::CheckWritable(uint64_t headroom_bytes) {
+  std::lock_guard lock(mu_);
+  if (!fence_.ok()) return fence_;
+  if (headroom_bytes > 0) {
+    const std::filesystem::path dir = std::filesystem::path(options_.path).parent_path();
+    struct statvfs fs {};
+    if (statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0) {
+      const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+      if (free_bytes < headroom_bytes) {
+        return Status(StatusCode::kNoSpace, std::to_string(free_bytes) + " bytes free beside the inbox, " +
+                                                std::to_string(headroom_bytes) + " wanted");
+      }
+    }
+  }
+  Status s = Begin();
+  // The same row there and back: the page is written although nothing
+  // changes (SQLite skips a write that leaves a row's bytes as they were).
+  if (s.ok()) {
+    s = db_.Exec(
+        "UPDATE resume SET held_upto = held_upto + 1 WHERE id = 1; "
+        "UPDATE resume SET held_upto = held_upto - 1 WHERE id = 1");
+  }
+  if (s.ok()) s = Commit();
+  Rollback();
   return s;
 }
 

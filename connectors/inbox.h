@@ -18,6 +18,16 @@
 // Stages only move forward: received < accepted < completed, and rejected
 // after received or accepted; completed and rejected exclude each other.
 //
+// A failed fsync of a commit fences the inbox until the connector
+// restarts: that commit is rolled back, and every later write (deliveries,
+// outcomes, stages, marks) is refused with the same kIOError. Linux may
+// report the next fsync ok without having written the pages that failed,
+// among them earlier commits' frames (acknowledgement marks commit without
+// a sync of their own), so no later commit could be vouched for; a restart
+// recovers the log from what the disk holds. (The gateway's store and the
+// outbox fence themselves the same way, see group_commit.h.) Other write
+// failures (a full disk) fail only the write.
+//
 // Threads: every write takes the inbox's mutex, the reads of committed rows
 // (NextBatchForSink, PendingAcks, PendingAcksFor, StoredEnvelope, List) the
 // read connection's, and CatalogHeld reads an atomic mirror, so any
@@ -244,6 +254,19 @@ class Inbox {
 
   Result<InboxCounts> Counts();
 
+  // Ok once the inbox takes writes again after a failure: the file system
+  // holding it has at least `headroom_bytes` free, and a transaction that
+  // changes nothing but writes a page of the log commits (fsynced at
+  // Durability::kFull). kNoSpace or the commit's failure when not; the
+  // fence's status when fenced. The gateway link asks before it takes more
+  // deliveries after a failed write. (On a full disk the page alone may
+  // still fit where the failed write had already grown the log, hence the
+  // headroom.)
+  Status CheckWritable(uint64_t headroom_bytes = 0);
+
+  // The fence's status once a commit's fsync failed (see above); ok before.
+  Status fence() const;
+
   // Retention: deletes up to `limit` messages received before `before_ms`
   // whose story is over here (the sink decided: accepted, completed,
   // rejected or undeliverable; and the gateway confirmed the last stage
@@ -304,6 +327,7 @@ class Inbox {
   std::set<uint64_t> held_above_;
   std::vector<MessageId> tx_rechecks_;   // noted in the open transaction
   std::vector<MessageId> ack_rechecks_;  // committed, for TakeAckRechecks
+  Status fence_;                         // set once, by the commit whose fsync failed
 };
 
 }  // namespace regline::connector

@@ -92,6 +92,26 @@ TEST_F(InboxTest, ResumePointAndNumbersAboveAGapSurviveAReopen) {
   EXPECT_EQ(inbox->ResumePoint(), 4u);
 }
 
+TEST_F(InboxTest, CheckWritableCommitsAWriteThatChangesNothing) {
+  auto inbox = Open();
+  Insert(*inbox, {D(1, 1), D(3, 3)});
+  Result<Database> other = Database::Open(dir_.File("inbox.db"));
+  ASSERT_TRUE(other.ok());
+  // PRAGMA data_version changes for this connection when another commits
+  // a change to the file: a check that wrote nothing would not move it.
+  Result<int64_t> before = other->QueryInt("PRAGMA data_version");
+  ASSERT_TRUE(before.ok());
+  ASSERT_TRUE(inbox->CheckWritable().ok());
+  EXPECT_NE(*other->QueryInt("PRAGMA data_version"), *before);
+  EXPECT_EQ(*other->QueryInt("SELECT held_upto FROM resume"), 1);
+  EXPECT_EQ(inbox->ResumePoint(), 1u);
+  EXPECT_TRUE(inbox->fence().ok());
+  auto reopened = (inbox.reset(), Open());
+  EXPECT_EQ(reopened->ResumePoint(), 1u);
+  Insert(*reopened, {D(2, 2)});
+  EXPECT_EQ(reopened->ResumePoint(), 3u);
+}
+
 TEST_F(InboxTest, ARedeliveryOfAHeldMessageStillCountsForTheResumePoint) {
   auto inbox = Open();
   Insert(*inbox, {D(2, 2)});

@@ -19,7 +19,9 @@ Result<std::unique_ptr<Outbox>> Outbox::Open(const OutboxOptions& options, const
   if (!store.ok()) return store.status().WithContext("opening outbox " + options.path);
   Result<int> requeued = (*store)->RequeueInFlight(kOutboxRecipient);
   if (!requeued.ok()) return requeued.status().WithContext("opening outbox " + options.path);
-  return std::unique_ptr<Outbox>(new Outbox(std::make_unique<GroupCommitter>(std::move(store).value())));
+  GroupCommitOptions committing;
+  committing.fenced_subject = "the connector's outbox";
+  return std::unique_ptr<Outbox>(new Outbox(std::make_unique<GroupCommitter>(std::move(store).value(), committing)));
 }
 
 Outbox::~Outbox() { Stop(); }

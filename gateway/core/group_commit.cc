@@ -121,9 +121,8 @@ void GroupCommitter::SyncLoop() {
 }
 
 Status GroupCommitter::Fence(const Status& failure) {
-  const Status fence = failure.WithContext(
-      "the store's log could not be made durable, so the gateway takes no more changes until it is restarted "
-      "(check the disk first)");
+  const Status fence = failure.WithContext("the store's log could not be made durable, so " + options_.fenced_subject +
+                                           " takes no more changes until it is restarted (check the disk first)");
   Log(LogLevel::kError, "store_fenced", {{"error", fence.ToString()}});
   std::lock_guard lock(mu_);
   fence_ = fence;

@@ -53,6 +53,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "gateway/core/histogram.h"
@@ -66,6 +67,8 @@ struct GroupCommitOptions {
   size_t max_batch = 4096;
   // Sync on a thread of its own when the store allows it (see above).
   bool pipelined_sync = true;
+  // Who refuses every change once fenced, in the fence's text.
+  std::string fenced_subject = "the gateway";
 };
 
 // Counters since start, for benchmarks and metrics.

@@ -95,6 +95,10 @@ class ConnectorProcess {
   std::filesystem::path data_dir() const { return dir_ / "data"; }
   std::filesystem::path spool_dir() const { return dir_ / "spool"; }
 
+  // Variables ("NAME=value") added to the environment of every later
+  // Start(), ahead of this process's own.
+  void SetEnv(std::vector<std::string> env) { extra_env_ = std::move(env); }
+
   // Starts the process; true once it has written a fresh endpoint file.
   bool Start() {
     std::filesystem::remove(data_dir() / "connector.endpoint");
@@ -104,7 +108,11 @@ class ConnectorProcess {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     std::vector<char*> argv = {binary_.data(), const_cast<char*>("-c"), config.data(), nullptr};
-    int rc = posix_spawn(&pid_, binary_.c_str(), &actions, nullptr, argv.data(), environ);
+    std::vector<char*> env;  // the added ones first: getenv takes the first of a name
+    for (std::string& e : extra_env_) env.push_back(e.data());
+    for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+    env.push_back(nullptr);
+    int rc = posix_spawn(&pid_, binary_.c_str(), &actions, nullptr, argv.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) return false;
     for (int i = 0; i < 1000; ++i) {
@@ -120,6 +128,14 @@ class ConnectorProcess {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    return false;
+  }
+
+  // Still running; reaps it when it has exited.
+  bool Running() {
+    if (pid_ <= 0) return false;
+    if (waitpid(pid_, nullptr, WNOHANG) == 0) return true;
+    pid_ = -1;
     return false;
   }
 
@@ -153,6 +169,7 @@ class ConnectorProcess {
   std::filesystem::path dir_;
   pid_t pid_ = -1;
   std::string endpoint_;
+  std::vector<std::string> extra_env_;
 };
 
 }  // namespace regline::testing

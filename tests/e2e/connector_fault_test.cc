@@ -1,0 +1,198 @@
+// The real regline-connector on a failing disk, the gateway on a sound
+// one. ConnectorSyncFailure: the LD_PRELOADed fault injector
+// (fail_sync_shim.c) fails every sync of the connector's SQLite logs
+// (inbox and outbox) while a trigger file exists. ConnectorDiskFull: the
+// connector's data directory on a small tmpfs that the test fills.
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "tests/e2e/connector_harness.h"
+
+namespace regline {
+namespace {
+
+using schema::Frame;
+using testing::WaitFor;
+
+class ConnectorSyncFailure : public testing::ConnectorHarness {
+ protected:
+  using ConnectorHarness::SpoolIds;
+  void StartFailing(testing::ConnectorProcess& connector) {
+    // The ASan build's runtime would refuse a library loaded ahead of it.
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    connector.SetEnv(
+        {std::string("LD_PRELOAD=") + REGLINE_FAIL_SYNC_SHIM, "REGLINE_TEST_FAIL_SYNC=" + trigger().string(),
+         std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") + "verify_asan_link_order=0"});
+  }
+  std::filesystem::path trigger() const { return connector_dir() / "fail-sync"; }
+
+  // The reports samr has been delivered so far, in order; `until` returns
+  // true to stop early.
+  void CollectReports(protocol::Client& samr, std::vector<MessageId>& into, int timeout_ms,
+                      const std::function<bool()>& until) {
+    WaitFor(
+        [&] {
+          Result<std::optional<protocol::DecodedFrame>> f = samr.Receive(100);
+          if (f.ok() && f->has_value() && (*f)->get().which() == Frame::DELIVER) {
+            into.push_back(protocol::FromWire((*f)->get().getDeliver().getMessageId()));
+          }
+          return until();
+        },
+        timeout_ms);
+  }
+};
+
+MessageId Report(uint64_t n) { return MessageId{0x0190deadbeef0000, n}; }
+
+TEST_F(ConnectorSyncFailure, BothStoresRefuseUntilARestartAndNothingConfirmedIsLost) {
+  auto connector = MakeConnector();
+  StartFailing(*connector);
+  ASSERT_TRUE(connector->Start()) << connector->Log();
+  auto samr = Console("samr-console", schema::Role::REGULATOR, 10);
+  ASSERT_TRUE(samr);
+  auto tool = Console("douyin", schema::Role::PLATFORM, 0, connector->endpoint());
+  ASSERT_TRUE(tool);
+  auto submit_report = [&](uint64_t n) {
+    return tool->Submit(connector::testing::ComplaintStatisticsEnvelope(Report(n)));
+  };
+
+  // A sound disk first: a directive reaches the spool, a report the gateway.
+  const MessageId d1 = SubmitDirective(*samr, 1);
+  ASSERT_TRUE(WaitFor([&] { return SpoolIds(connector->spool_dir()).size() == 1; }, 20'000)) << connector->Log();
+  Result<protocol::ConfirmInfo> r0 = submit_report(0);
+  ASSERT_TRUE(r0.ok()) << r0.status().ToString();
+  std::vector<MessageId> reports;
+  CollectReports(*samr, reports, 20'000, [&] { return !reports.empty(); });
+  ASSERT_EQ(reports, std::vector<MessageId>{Report(0)}) << connector->Log();
+
+  // The disk fails: a report is refused, not confirmed; a directive cannot
+  // be stored, so it is not acknowledged and stays with the gateway.
+  std::ofstream(trigger()) << "fail\n";
+  Result<protocol::ConfirmInfo> r1 = submit_report(1);
+  ASSERT_FALSE(r1.ok()) << "a report was confirmed although its sync failed";
+  EXPECT_EQ(r1.status().code(), StatusCode::kIOError) << r1.status().ToString();
+  const MessageId d2 = SubmitDirective(*samr, 2);
+  ASSERT_TRUE(WaitFor([&] { return connector->LogCount("inbox_unwritable") >= 1; }, 20'000)) << connector->Log();
+  EXPECT_EQ(connector->LogCount("inbox_fenced"), 1) << connector->Log();
+
+  // The disk works again, but neither store trusts its log before a
+  // restart: the connector stays up, holds no session (it would only take
+  // deliveries it cannot store, spending their delivery attempts), and
+  // refuses reports.
+  std::filesystem::remove(trigger());
+  const int sessions = connector->LogCount("session_started");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(connector->LogCount("session_started"), sessions) << connector->Log();
+  EXPECT_EQ(SpoolIds(connector->spool_dir()), std::vector<std::string>{d1.ToHex()});
+  Result<protocol::ConfirmInfo> r2 = submit_report(2);
+  ASSERT_FALSE(r2.ok()) << "the outbox confirmed a report after a failed sync";
+  EXPECT_EQ(r2.status().code(), StatusCode::kIOError);
+  EXPECT_NE(r2.status().message().find("the connector's outbox takes no more changes until it is restarted"),
+            std::string::npos)
+      << r2.status().ToString();
+  EXPECT_TRUE(connector->Running()) << connector->Log();
+  EXPECT_EQ(connector->LogCount("store_fenced"), 1) << connector->Log();
+
+  // A restart on the sound disk: the refused reports can be sent again,
+  // and the gateway gets each report once.
+  connector->Kill(SIGKILL);
+  connector->SetEnv({});
+  ASSERT_TRUE(connector->Start()) << connector->Log();
+  tool = Console("douyin", schema::Role::PLATFORM, 0, connector->endpoint());
+  ASSERT_TRUE(tool);
+  // 1 was written before its sync failed and is whatever the disk kept
+  // (a duplicate or new); 2 came after the fence and was rolled back.
+  Result<protocol::ConfirmInfo> again1 = submit_report(1);
+  ASSERT_TRUE(again1.ok()) << again1.status().ToString();
+  Result<protocol::ConfirmInfo> again2 = submit_report(2);
+  ASSERT_TRUE(again2.ok()) << again2.status().ToString();
+  EXPECT_FALSE(again2->duplicate) << "a report refused after the fence was stored";
+  Result<protocol::ConfirmInfo> again0 = submit_report(0);
+  ASSERT_TRUE(again0.ok()) << again0.status().ToString();
+  EXPECT_TRUE(again0->duplicate) << "a confirmed report was lost";
+  ASSERT_TRUE(WaitFor([&] { return SpoolIds(connector->spool_dir()).size() >= 2; }, 30'000)) << connector->Log();
+  CollectReports(*samr, reports, 30'000, [&] { return reports.size() >= 3; });
+  CollectReports(*samr, reports, 1'000, [] { return false; });  // nothing more may arrive
+  EXPECT_EQ(reports, (std::vector<MessageId>{Report(0), Report(1), Report(2)})) << connector->Log();
+  EXPECT_EQ(SpoolIds(connector->spool_dir()), (std::vector<std::string>{d1.ToHex(), d2.ToHex()}));
+}
+
+// A directive to douyin whose rationale makes it `bytes` long or so.
+std::string LargeDirective(const MessageId& id, size_t bytes) {
+  capnp::MallocMessageBuilder m;
+  auto d = m.initRoot<schema::Directive>();
+  schema::samples::BuildSuspendBroadcastDirective(d);
+  schema::samples::UsePolicyDeadlines(d);
+  d.setRationale(std::string(bytes, 'r'));
+  return connector::testing::MakeEnvelope("samr-console", id, {"douyin"}, schema::MessageKind::DIRECTIVE,
+                                          protocol::Encode(m), schema::Priority::HIGH);
+}
+
+class ConnectorDiskFull : public testing::ConnectorHarness {
+ protected:
+  using ConnectorHarness::SpoolIds;
+};
+
+// Deliveries that do not fit are not acknowledged and the connector holds
+// no session until there is room again (so their delivery attempts at the
+// gateway are not spent); then they arrive, once each and in order.
+TEST_F(ConnectorDiskFull, DeliveriesWaitAtTheGatewayUntilThereIsRoomAndArriveOnce) {
+  const std::filesystem::path data = connector_dir() / "data";
+  std::filesystem::create_directories(data);
+  ASSERT_EQ(mount("tmpfs", data.c_str(), "tmpfs", 0, "size=8m"), 0)
+      << "this test mounts a tmpfs and must run as root (as scripts/test.sh and CI do): " << strerror(errno);
+  struct Unmount {  // declared before the connector: unmounted after it is killed
+    std::string path;
+    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+  } unmount{data.string()};
+
+  auto connector = MakeConnector();
+  ASSERT_TRUE(connector->Start()) << connector->Log();
+  auto samr = Console();
+  ASSERT_TRUE(samr);
+  const MessageId d1 = SubmitDirective(*samr, 1);
+  ASSERT_TRUE(WaitFor([&] { return SpoolIds(connector->spool_dir()).size() == 1; }, 20'000)) << connector->Log();
+
+  // Fill the disk.
+  const std::filesystem::path filler = data / "filler";
+  {
+    int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ASSERT_GE(fd, 0);
+    const std::string chunk(64 * 1024, 'f');
+    while (::write(fd, chunk.data(), chunk.size()) > 0) {
+    }
+    ::close(fd);
+  }
+  std::vector<std::string> sent = {d1.ToHex()};
+  for (uint64_t n = 2; n <= 4; ++n) {
+    MessageId id{0x0190000000000000 + n, 0xd1000000 + n};
+    Result<protocol::ConfirmInfo> confirm = samr->Submit(LargeDirective(id, 256 * 1024));
+    ASSERT_TRUE(confirm.ok()) << confirm.status().ToString();
+    sent.push_back(id.ToHex());
+  }
+  ASSERT_TRUE(WaitFor([&] { return connector->LogCount("inbox_unwritable") >= 1; }, 20'000)) << connector->Log();
+  EXPECT_NE(connector->Log().find("no_space"), std::string::npos) << connector->Log();
+  const int sessions = connector->LogCount("session_started");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(connector->LogCount("session_started"), sessions) << "sessions came and went on a full disk\n"
+                                                              << connector->Log();
+  EXPECT_EQ(SpoolIds(connector->spool_dir()), std::vector<std::string>{d1.ToHex()});
+  EXPECT_TRUE(connector->Running()) << connector->Log();
+
+  // Room again: the link checks, reconnects, and the deliveries arrive.
+  std::filesystem::remove(filler);
+  ASSERT_TRUE(WaitFor([&] { return SpoolIds(connector->spool_dir()).size() >= 4; }, 30'000)) << connector->Log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // nothing more may arrive
+  EXPECT_EQ(SpoolIds(connector->spool_dir()), sent);
+  EXPECT_GE(connector->LogCount("inbox_writable"), 1) << connector->Log();
+  EXPECT_EQ(connector->LogCount("inbox_fenced"), 0) << "a full disk is not a failed sync\n" << connector->Log();
+  EXPECT_TRUE(
+      WaitForState(*samr, MessageId{0x0190000000000000 + 4, 0xd1000000 + 4}, schema::DeliveryState::ACCEPTED, 20'000))
+      << connector->Log();
+}
+
+}  // namespace
+}  // namespace regline
