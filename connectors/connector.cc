@@ -161,9 +161,17 @@ void Connector::Run() {
   // watchdog pings and retention passes while this thread waits for the
   // stop request.
   const int64_t watchdog_ms = WatchdogPingIntervalMs();
-  const std::string status = "STATUS=" + config_.identity + ": gateway " + config_.gateway_endpoint + ", sink " +
-                             std::string(SinkTypeName(config_.sink.type));
-  NotifyServiceManager("READY=1\n" + status);
+  const std::string serving = "STATUS=" + config_.identity + ": gateway " + config_.gateway_endpoint + ", sink " +
+                              std::string(SinkTypeName(config_.sink.type));
+  // A store fenced after a failed sync (connectors/README.md, "A failing
+  // disk") shows from the next watchdog ping.
+  auto status = [&] {
+    const bool inbox = !inbox_->fence().ok();
+    if (!inbox && outbox_->fence().ok()) return serving;
+    return "STATUS=" + config_.identity + ": refusing every change: a sync of its " + (inbox ? "inbox" : "outbox") +
+           " failed (see " + (inbox ? "inbox_fenced" : "store_fenced") + " in the log; check the disk, then restart)";
+  };
+  NotifyServiceManager("READY=1\n" + status());
   int64_t next_ping = watchdog_ms > 0 ? SteadyMs() + watchdog_ms : INT64_MAX;
   int64_t next_prune = SteadyMs();  // the first pass right after the start
   pollfd p{stop_fd_.get(), POLLIN, 0};
@@ -175,7 +183,7 @@ void Connector::Run() {
       next_prune = now + config_.retention_check_ms;
     }
     if (now >= next_ping) {
-      NotifyServiceManager("WATCHDOG=1");
+      NotifyServiceManager("WATCHDOG=1\n" + status());
       next_ping = now + watchdog_ms;
     }
     const int64_t wait = std::clamp<int64_t>(std::min(next_prune, next_ping) - now, 0, INT32_MAX);

@@ -72,6 +72,9 @@ class Outbox {
 
   // Entries waiting (queued + being sent).
   int64_t Pending();
+  // The fence's status once a sync of the outbox's log failed (its
+  // GroupCommitter refuses every change until a restart); ok before.
+  Status fence() const { return committer_->fence(); }
 
   // Retention: one pass of the store's legal-retention pruning
   // (Store::PruneRetained): up to `limit` entries the gateway confirmed or

@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <regex>
 
+#include "connectors/test_envelopes.h"
 #include "gateway/core/test_util.h"
+#include "gateway/protocol/client.h"
 #include "tests/e2e/connector_process.h"
 
 namespace regline {
@@ -100,6 +102,43 @@ TEST(ServiceNotifyTest, TheConnectorSaysReadyPingsTheWatchdogAndSaysStopping) {
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(notify.WaitFor("WATCHDOG=1", seen)) << Joined(seen);
   connector.Kill(SIGTERM);
   ASSERT_TRUE(notify.WaitFor("STOPPING=1", seen)) << Joined(seen);
+}
+
+// After a failed sync of its outbox's log (the LD_PRELOADed injector of
+// tests/e2e/fail_sync_shim.c) the connector's status line says so.
+TEST(ServiceNotifyTest, AConnectorWhoseSyncFailedSaysItRefusesEveryChange) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "gateway");
+  testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path() / "gateway");
+  ASSERT_TRUE(gateway.Start()) << gateway.Log();
+  NotifySocket notify(dir.path());
+  ASSERT_TRUE(notify.ok()) << std::strerror(errno);
+  testing::ConnectorProcess connector(REGLINE_CONNECTOR_BINARY, dir.path() / "connector", gateway.endpoint());
+  const std::filesystem::path trigger = dir.path() / "fail-sync";
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  connector.SetEnv(
+      {std::string("LD_PRELOAD=") + REGLINE_FAIL_SYNC_SHIM, "REGLINE_TEST_FAIL_SYNC=" + trigger.string(),
+       std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") + "verify_asan_link_order=0"});
+  ASSERT_TRUE(connector.Start()) << connector.Log();
+  std::vector<std::string> seen;
+  ASSERT_TRUE(notify.WaitFor("READY=1", seen)) << Joined(seen);
+  EXPECT_EQ(Count(seen, "refusing every change"), 0) << Joined(seen);
+
+  std::ofstream(trigger) << "fail\n";
+  zmq::context_t ctx;
+  protocol::ClientOptions o;
+  o.endpoint = connector.endpoint();
+  o.identity = "douyin";
+  o.role = schema::Role::PLATFORM;
+  o.timeout_ms = 10'000;
+  Result<std::unique_ptr<protocol::Client>> tool = protocol::Client::Connect(ctx, o);
+  ASSERT_TRUE(tool.ok()) << tool.status().ToString();
+  Result<protocol::ConfirmInfo> report =
+      (*tool)->Submit(connector::testing::ComplaintStatisticsEnvelope(MessageId{0x0190deadbeef0000, 1}));
+  ASSERT_FALSE(report.ok()) << "confirmed although the sync failed";
+  ASSERT_TRUE(notify.WaitFor("refusing every change: a sync of its outbox failed", seen))
+      << Joined(seen) << connector.Log();
+  connector.Kill(SIGKILL);
 }
 
 class SystemdUnitTest : public ::testing::Test {
