@@ -565,9 +565,16 @@ Status GatewayLink::SendOutbox(Client& client, int64_t deadline_ms) {
   for (;;) {
     Result<std::vector<LeasedDelivery>> leased = outbox_.Lease(options_.outbox_batch);
     if (!leased.ok()) {
-      Log(LogLevel::kError, "outbox_read_failed", {{"error", leased.status().ToString()}});
+      // Tried again a second later; the same failure again (a fenced
+      // outbox fails the same way until a restart) is logged at debug
+      // level only.
+      outbox_pause_until_ms_ = SteadyMs() + 1000;
+      std::string error = leased.status().ToString();
+      Log(error == last_outbox_error_ ? LogLevel::kDebug : LogLevel::kError, "outbox_read_failed", {{"error", error}});
+      last_outbox_error_ = std::move(error);
       return Status::Ok();
     }
+    last_outbox_error_.clear();
     if (leased->empty()) return Status::Ok();
     for (const LeasedDelivery& d : *leased) {
       Status stop_pass;

@@ -65,6 +65,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <string>
 #include <thread>
 #include <zmq.hpp>
 
@@ -187,6 +188,7 @@ class GatewayLink {
   uint64_t failed_batch_bytes_ = 0;  // the envelopes of the last batch refused
   int64_t reconnect_after_ms_ = 0;  // the gateway's Bye.reconnectAfterMs
   int64_t outbox_pause_until_ms_ = 0;
+  std::string last_outbox_error_;       // the last Lease failure logged; empty after a success
   int64_t ack_pause_until_ms_ = 0;      // no new acks before this (gateway overloaded)
   int64_t received_due_steady_ms_ = 0;  // a delayed "received" falls due then; 0 none
   // Where SendAcks reads on in the inbox's due acks (an ack number), and
