@@ -140,7 +140,9 @@ bool GatewayLink::WaitUntilInboxWritable() {
   int64_t wait = options_.reconnect_min_ms;
   for (int i = 1; i < store_failures_ && wait < options_.reconnect_max_ms; ++i) wait *= 2;
   wait = std::min(wait, options_.reconnect_max_ms);
-  const uint64_t headroom = std::max<uint64_t>(2 * failed_batch_bytes_, 1 << 20);
+  // Room for twice the batch that failed, at least 1 MiB, at most 256 MiB
+  // (a batch of large envelopes must not ask for more than a disk has).
+  const uint64_t headroom = std::clamp<uint64_t>(2 * failed_batch_bytes_, 1u << 20, 256u << 20);
   for (int failures = 0;; ++failures) {
     if (SleepFor(wait)) return false;
     Status writable = inbox_.CheckWritable(headroom);

@@ -155,7 +155,7 @@ class GatewayLink {
   int64_t NextBackoffMs();
   // After a session ended because the inbox could not store deliveries:
   // waits, backing off, until Inbox::CheckWritable() passes (with room for
-  // twice the batch that failed), so that no session takes deliveries that
+  // twice the batch that failed, 1 MiB to 256 MiB), so that no session takes deliveries that
   // cannot be stored: each DELIVER is a delivery attempt at the gateway,
   // which dead-letters a message after its last. The first wait grows with
   // each failure in a row (reconnect_min_ms doubling up to

@@ -194,7 +194,7 @@ Status Inbox::LoadResumePoint() {
 }
 
 Status Inbox::Begin() {
-  if (!fence_.ok()) return fence_;
+  if (fenced_.load(std::memory_order_acquire)) return fence_;
   return db_.Exec("BEGIN IMMEDIATE");
 }
 
@@ -210,6 +210,7 @@ Status Inbox::Commit() {
       fence_ = s.WithContext(
           "the inbox's log could not be made durable, so the connector stores nothing more until it is "
           "restarted (check the disk first)");
+      fenced_.store(true, std::memory_order_release);
       Log(LogLevel::kError, "inbox_fenced", {{"error", fence_.ToString()}});
       return fence_;
     }
@@ -218,13 +219,14 @@ Status Inbox::Commit() {
 }
 
 Status Inbox::fence() const {
-  std::lock_guard lock(mu_);
-  return fence_;
+  // Without the mutex, which a write holds through its fsync: the systemd
+  // watchdog ping asks, and must not wait for a stalled disk.
+  return fenced_.load(std::memory_order_acquire) ? fence_ : Status::Ok();
 }
 
 Status Inbox::CheckWritable(uint64_t headroom_bytes) {
   std::lock_guard lock(mu_);
-  if (!fence_.ok()) return fence_;
+  if (fenced_.load(std::memory_order_acquire)) return fence_;
   if (headroom_bytes > 0) {
     const std::filesystem::path dir = std::filesystem::path(options_.path).parent_path();
     struct statvfs fs {};

@@ -264,7 +264,8 @@ class Inbox {
   // headroom.)
   Status CheckWritable(uint64_t headroom_bytes = 0);
 
-  // The fence's status once a commit's fsync failed (see above); ok before.
+  // The fence's status once a commit's fsync failed (see above); ok
+  // before. Never waits for a write in progress.
   Status fence() const;
 
   // Retention: deletes up to `limit` messages received before `before_ms`
@@ -327,7 +328,10 @@ class Inbox {
   std::set<uint64_t> held_above_;
   std::vector<MessageId> tx_rechecks_;   // noted in the open transaction
   std::vector<MessageId> ack_rechecks_;  // committed, for TakeAckRechecks
-  Status fence_;                         // set once, by the commit whose fsync failed
+  // Set once, by the commit whose fsync failed, before fenced_ (which
+  // lets fence() read it without the mutex).
+  Status fence_;
+  std::atomic<bool> fenced_{false};
 };
 
 }  // namespace regline::connector
