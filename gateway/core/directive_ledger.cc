@@ -22,10 +22,11 @@ struct DirectiveLedger::Statements {
   Statement find_by_id, insert, close, overdue, insert_escalation, lineage, escalation_count;
 };
 
-DirectiveLedger::DirectiveLedger(std::unique_ptr<Statements> s) : stmts_(std::move(s)) {}
+DirectiveLedger::DirectiveLedger(std::unique_ptr<Statements> s, ActionNamer action_name)
+    : stmts_(std::move(s)), action_name_(std::move(action_name)) {}
 DirectiveLedger::~DirectiveLedger() = default;
 
-Result<std::unique_ptr<DirectiveLedger>> DirectiveLedger::Open(Database& db) {
+Result<std::unique_ptr<DirectiveLedger>> DirectiveLedger::Open(Database& db, ActionNamer action_name) {
   auto s = std::make_unique<Statements>();
   const StatementSql all[] = {
       {&s->find_by_id, "SELECT seq, kind FROM messages WHERE message_id = ?1 ORDER BY seq LIMIT 1"},
@@ -56,7 +57,7 @@ Result<std::unique_ptr<DirectiveLedger>> DirectiveLedger::Open(Database& db) {
       {&s->escalation_count, "SELECT count(*) FROM escalations WHERE message_seq = ?1 AND recipient = ?2"},
   };
   REGLINE_RETURN_IF_ERROR(PrepareAll(db, all, "directive ledger"));
-  return std::unique_ptr<DirectiveLedger>(new DirectiveLedger(std::move(s)));
+  return std::unique_ptr<DirectiveLedger>(new DirectiveLedger(std::move(s), std::move(action_name)));
 }
 
 // The directive with message id `id`: nullopt when the message exists but
@@ -115,10 +116,14 @@ Result<uint64_t> DirectiveLedger::CheckLineage(const DirectiveTerms& terms) {
   }
   if (revoking && old.terms.action != terms.action) {
     return InvalidArgument("a revocation repeats the revoked directive's action: directive " + earlier.ToHex() +
-                           " has action " + std::to_string(old.terms.action) + ", this one " +
-                           std::to_string(terms.action));
+                           " has action " + ActionText(old.terms.action) + ", this one " + ActionText(terms.action));
   }
   return seq;
+}
+
+std::string DirectiveLedger::ActionText(int action) const {
+  std::string name = action_name_ ? action_name_(action) : std::string();
+  return name.empty() ? std::to_string(action) : name + " (" + std::to_string(action) + ")";
 }
 
 Status DirectiveLedger::Record(uint64_t seq, const DirectiveTerms& terms, uint64_t earlier_seq, int64_t now) {

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,9 +75,14 @@ struct DirectiveLineage {
 
 class DirectiveLedger {
  public:
+  // The schema's name of a DirectiveAction ordinal ("suspendBroadcast"),
+  // for error texts; core does not depend on the schemas, so the gateway
+  // hands one in. Empty, or an empty answer: the number is used.
+  using ActionNamer = std::function<std::string(int action)>;
+
   // Prepares the statements on `db` (which must outlive the ledger).
   // kInternal when the tables are missing (schema not migrated).
-  static Result<std::unique_ptr<DirectiveLedger>> Open(Database& db);
+  static Result<std::unique_ptr<DirectiveLedger>> Open(Database& db, ActionNamer action_name = {});
   ~DirectiveLedger();
   DirectiveLedger(const DirectiveLedger&) = delete;
   DirectiveLedger& operator=(const DirectiveLedger&) = delete;
@@ -112,10 +118,13 @@ class DirectiveLedger {
 
  private:
   struct Statements;
-  explicit DirectiveLedger(std::unique_ptr<Statements> s);
+  DirectiveLedger(std::unique_ptr<Statements> s, ActionNamer action_name);
   Result<std::optional<DirectiveLineage>> FindById(const MessageId& id, uint64_t* seq);
+  // "suspendBroadcast (5)", or "5" without a name.
+  std::string ActionText(int action) const;
 
   std::unique_ptr<Statements> stmts_;
+  const ActionNamer action_name_;
 };
 
 }  // namespace regline

@@ -247,6 +247,28 @@ TEST_F(DirectiveLedgerTest, LineageRefusalsStoreNothing) {
   }
 }
 
+TEST_F(DirectiveLedgerTest, ARefusedRevocationNamesBothActionsWhenANamerIsGiven) {
+  MustSubmit(Directive(1, {"douyin"}));
+  Submission revocation = Directive(2, {"douyin"}, kRectify);
+  revocation.directive->revokes = MessageId{0x2000, 1};
+  Result<SubmitReceipt> numbers = store_->Submit(revocation);
+  ASSERT_FALSE(numbers.ok());
+  EXPECT_NE(numbers.status().message().find("has action 5, this one 15"), std::string::npos)
+      << numbers.status().ToString();
+
+  store_.reset();
+  options_.directive_action_name = [](int action) {
+    return action == kSuspend ? std::string("suspendBroadcast") : action == kRectify ? std::string("rectify") : "";
+  };
+  Result<std::unique_ptr<Store>> named = Store::Open(options_, clock_);
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  Result<SubmitReceipt> r = (*named)->Submit(revocation);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("has action suspendBroadcast (5), this one rectify (15)"), std::string::npos)
+      << r.status().ToString();
+}
+
 TEST_F(DirectiveLedgerTest, AClosedDirectiveCannotBeSupersededAgain) {
   MustSubmit(Directive(1, {"douyin"}));
   Submission second = Directive(2, {"douyin"});

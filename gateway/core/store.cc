@@ -309,7 +309,7 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const Cl
     if (s.ok()) store->audit_ = std::move(audit).value();
   }
   if (s.ok()) {
-    Result<std::unique_ptr<DirectiveLedger>> ledger = DirectiveLedger::Open(store->db_);
+    Result<std::unique_ptr<DirectiveLedger>> ledger = DirectiveLedger::Open(store->db_, options.directive_action_name);
     s = ledger.status();
     if (s.ok()) store->directives_ = std::move(ledger).value();
   }

@@ -118,6 +118,9 @@ struct StoreOptions {
   // thread once it holds this many pages (16 KiB each). Larger: fewer
   // checkpoints, a larger log file between them.
   int checkpoint_pages = 2048;
+  // Names DirectiveAction ordinals in the directive ledger's errors (see
+  // DirectiveLedger::ActionNamer); empty: numbers.
+  DirectiveLedger::ActionNamer directive_action_name;
   // Keep the audit chain (see "Audit" above). The gateway does; the
   // connector's outbox, a private queue of one sender, does not, and saves
   // the rows.

@@ -14,10 +14,12 @@
 #include "gateway/core/log.h"
 #include "gateway/core/service_notify.h"
 #include "gateway/policy/builtin_policy.h"
+#include "gateway/policy/schema_names.h"
 #include "gateway/server/console_api.h"
 #include "gateway/server/escalations.h"
 #include "gateway/server/queries.h"
 #include "gateway/server/rules.h"
+#include "schemas/directive.capnp.h"
 
 namespace regline::server {
 namespace {
@@ -108,6 +110,9 @@ Status Gateway::Start() {
   data_dir_lock_ = std::move(lock).value();
   config_.store.max_attempts_by_kind = config_.policy.MaxAttemptsByKind();
   config_.store.quota_by_kind = config_.policy.QuotaByKind();
+  config_.store.directive_action_name = [](int action) {
+    return std::string(policy::EnumerantName(static_cast<schema::DirectiveAction>(action)));
+  };
   Result<std::unique_ptr<Store>> store = Store::Open(config_.store, clock_);
   if (!store.ok()) return store.status();
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -244,6 +244,18 @@ TEST_F(MeasuresE2eTest, SupersedingAndRevokingKeepTheLineageAndTheRevocationIsDe
   EXPECT_NE(again.status().message().find("already superseded by " + second.ToHex()), std::string::npos)
       << again.status().ToString();
 
+  // A revocation must repeat the revoked action; the refusal names both.
+  Result<protocol::ConfirmInfo> other_action =
+      SubmitDirective(*samr, MessageId::Generate(NowMs()), DirectivePayload([&](schema::Directive::Builder d) {
+        protocol::ToWire(second, d.initRevokes());
+        d.setAction(schema::DirectiveAction::RECTIFY);
+        d.getParameters().setRequirements("take the product links down");
+      }));
+  ASSERT_FALSE(other_action.ok());
+  EXPECT_NE(other_action.status().message().find("has action suspendBroadcast (5), this one rectify (15)"),
+            std::string::npos)
+      << other_action.status().ToString();
+
   // Revoking the successor: recorded, and the platform receives the revocation.
   ASSERT_TRUE(SubmitDirective(*samr, revocation, DirectivePayload([&](schema::Directive::Builder d) {
                 protocol::ToWire(second, d.initRevokes());
