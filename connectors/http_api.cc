@@ -119,6 +119,7 @@ Status HttpApi::Start() {
   server_->Post("/v1/acknowledgements",
                 [this](const httplib::Request& req, httplib::Response& res) { Acknowledge(req, res); });
   server_->Get("/v1/messages", [this](const httplib::Request& req, httplib::Response& res) { ListMessages(req, res); });
+  server_->Get("/v1/health", [this](const httplib::Request&, httplib::Response& res) { Health(res); });
   server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;  // a handler's own answer
     const std::string what = res.status == 413   ? "the body is larger than http_api.max_body_bytes"
@@ -312,6 +313,20 @@ void HttpApi::Acknowledge(const httplib::Request& req, httplib::Response& res) {
           {"stage", ctl::EnumName(r->stage)},
           {"recordedMs", r->recorded_ms},
           {"duplicate", r->duplicate}});
+}
+
+void HttpApi::Health(httplib::Response& res) {
+  // Both reads are lock-free: a stalled disk does not hold the answer.
+  const Status inbox = inbox_.fence();
+  const Status outbox = outbox_.fence();
+  const bool ok = inbox.ok() && outbox.ok();
+  res.status = ok ? 200 : 503;
+  res.set_content(json{{"status", ok ? "ok" : "failing"},
+                       {"inbox", inbox.ok() ? "ok" : inbox.ToString()},
+                       {"outbox", outbox.ok() ? "ok" : outbox.ToString()}}
+                          .dump() +
+                      "\n",
+                  "application/json");
 }
 
 void HttpApi::ListMessages(const httplib::Request& req, httplib::Response& res) {

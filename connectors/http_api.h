@@ -71,6 +71,9 @@ class HttpApi {
   void Submit(const httplib::Request& req, httplib::Response& res);
   void Acknowledge(const httplib::Request& req, httplib::Response& res);
   void ListMessages(const httplib::Request& req, httplib::Response& res);
+  // GET /v1/health: 200 while both stores take changes, 503 naming the one
+  // fenced after a failed sync (connectors/README.md, "A failing disk").
+  void Health(httplib::Response& res);
 
   const HttpApiOptions options_;
   Inbox& inbox_;

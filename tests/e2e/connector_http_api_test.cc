@@ -101,6 +101,40 @@ TEST_F(ConnectorHttpApiTest, ASubmissionIsAnswered202OnceDurableAndReachesTheGat
   EXPECT_EQ(Delivered(*samr, 1, 20'000), std::vector<MessageId>{id}) << connector->Log();
 }
 
+// GET /v1/health: 200 while both stores take changes; after a failed sync
+// of the outbox's log (the LD_PRELOADed injector of fail_sync_shim.c), 503
+// naming the outbox.
+TEST_F(ConnectorHttpApiTest, HealthNamesTheStoreAFailedSyncFenced) {
+  auto connector = MakeApiConnector();
+  const std::filesystem::path trigger = connector_dir() / "fail-sync";
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  connector->SetEnv(
+      {std::string("LD_PRELOAD=") + REGLINE_FAIL_SYNC_SHIM, "REGLINE_TEST_FAIL_SYNC=" + trigger.string(),
+       std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") + "verify_asan_link_order=0"});
+  ASSERT_TRUE(connector->Start()) << connector->Log();
+  auto api = Api(*connector);
+  auto healthy = api->Get("/v1/health");
+  ASSERT_TRUE(healthy) << httplib::to_string(healthy.error());
+  EXPECT_EQ(healthy->status, 200) << healthy->body;
+  EXPECT_EQ(json::parse(healthy->body), (json{{"status", "ok"}, {"inbox", "ok"}, {"outbox", "ok"}}));
+
+  std::ofstream(trigger) << "fail\n";
+  auto refused = Post(*api, "/v1/submissions", ReportBody(MessageId{0x0190c0ffee000000, 7}).dump());
+  ASSERT_TRUE(refused) << httplib::to_string(refused.error());
+  EXPECT_NE(refused->status, 202) << "confirmed although its sync failed: " << refused->body;
+  std::filesystem::remove(trigger);
+
+  auto failing = api->Get("/v1/health");
+  ASSERT_TRUE(failing) << httplib::to_string(failing.error());
+  EXPECT_EQ(failing->status, 503) << failing->body;
+  json j = json::parse(failing->body);
+  EXPECT_EQ(j["status"], "failing");
+  EXPECT_EQ(j["inbox"], "ok");
+  EXPECT_NE(j["outbox"].get<std::string>().find("the connector's outbox takes no more changes until it is restarted"),
+            std::string::npos)
+      << failing->body;
+}
+
 TEST_F(ConnectorHttpApiTest, BadRequestsGetTheStatusAndFieldThatSayWhy) {
   auto connector = MakeApiConnector();
   ASSERT_TRUE(connector->Start()) << connector->Log();
