@@ -320,13 +320,10 @@ void HttpApi::Health(httplib::Response& res) {
   const Status inbox = inbox_.fence();
   const Status outbox = outbox_.fence();
   const bool ok = inbox.ok() && outbox.ok();
-  res.status = ok ? 200 : 503;
-  res.set_content(json{{"status", ok ? "ok" : "failing"},
-                       {"inbox", inbox.ok() ? "ok" : inbox.ToString()},
-                       {"outbox", outbox.ok() ? "ok" : outbox.ToString()}}
-                          .dump() +
-                      "\n",
-                  "application/json");
+  Answer(res, ok ? 200 : 503,
+         {{"status", ok ? "ok" : "failing"},
+          {"inbox", inbox.ok() ? "ok" : inbox.ToString()},
+          {"outbox", outbox.ok() ? "ok" : outbox.ToString()}});
 }
 
 void HttpApi::ListMessages(const httplib::Request& req, httplib::Response& res) {

@@ -3,12 +3,16 @@
 // entries.
 //
 // A full walk (VerifyAuditChain) reads and hashes every entry: about a
-// million a second on the build machine, minutes for a busy store. So the overview walks everything once at the first
-// view, and then again at most once per `full_walk_every_ms` (default ten minutes) on a thread of its own, while page
-// views go on being answered. Each view continues from the head the last walk verified (VerifyAuditChainAfter), which
-// costs only the entries appended since. Tampering at or after that head shows on the next view; tampering before it
-// when the next full walk finishes. A broken verdict is kept until a full walk says otherwise (the chain does not mend
-// itself). `reglinectl audit verify` always walks everything, at once.
+// million a second on the build machine, minutes for a busy store. So the
+// overview walks everything once at the first view, and then again at
+// most once per `full_walk_every_ms` (default ten minutes) on a thread of
+// its own, while page views go on being answered. Each view continues from
+// the head the last walk verified (VerifyAuditChainAfter), which costs
+// only the entries appended since. Tampering at or after that head shows
+// on the next view; tampering before it when the next full walk finishes.
+// A broken verdict is kept until a full walk says otherwise (the chain
+// does not mend itself). `reglinectl audit verify` always walks
+// everything, at once.
 //
 // Thread-safe: page views may arrive on several threads. The destructor
 // stops a full walk in progress (at the next entry) and waits for that.

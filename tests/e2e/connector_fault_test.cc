@@ -21,11 +21,7 @@ class ConnectorSyncFailure : public testing::ConnectorHarness {
  protected:
   using ConnectorHarness::SpoolIds;
   void StartFailing(testing::ConnectorProcess& connector) {
-    // The ASan build's runtime would refuse a library loaded ahead of it.
-    const char* asan = std::getenv("ASAN_OPTIONS");
-    connector.SetEnv(
-        {std::string("LD_PRELOAD=") + REGLINE_FAIL_SYNC_SHIM, "REGLINE_TEST_FAIL_SYNC=" + trigger().string(),
-         std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") + "verify_asan_link_order=0"});
+    connector.SetEnv(testing::FailSyncEnv(REGLINE_FAIL_SYNC_SHIM, trigger()));
   }
   std::filesystem::path trigger() const { return connector_dir() / "fail-sync"; }
 

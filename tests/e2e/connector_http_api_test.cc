@@ -107,10 +107,7 @@ TEST_F(ConnectorHttpApiTest, ASubmissionIsAnswered202OnceDurableAndReachesTheGat
 TEST_F(ConnectorHttpApiTest, HealthNamesTheStoreAFailedSyncFenced) {
   auto connector = MakeApiConnector();
   const std::filesystem::path trigger = connector_dir() / "fail-sync";
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  connector->SetEnv(
-      {std::string("LD_PRELOAD=") + REGLINE_FAIL_SYNC_SHIM, "REGLINE_TEST_FAIL_SYNC=" + trigger.string(),
-       std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") + "verify_asan_link_order=0"});
+  connector->SetEnv(testing::FailSyncEnv(REGLINE_FAIL_SYNC_SHIM, trigger));
   ASSERT_TRUE(connector->Start()) << connector->Log();
   auto api = Api(*connector);
   auto healthy = api->Get("/v1/health");

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -65,6 +66,19 @@ inline std::string SpoolSinkToml(const std::filesystem::path& spool) {
   return "type = \"spool\"\ndirectory = \"" + spool.string() + "\"\nretry_min_ms = 100\nretry_max_ms = 1000\n";
 }
 
+// A platform tool ("douyin") on a connector's local endpoint (plain,
+// loopback); nullptr, with the test failed, when it cannot connect.
+inline std::unique_ptr<protocol::Client> PlatformTool(zmq::context_t& ctx, const std::string& endpoint) {
+  protocol::ClientOptions o;
+  o.endpoint = endpoint;
+  o.identity = "douyin";
+  o.role = schema::Role::PLATFORM;
+  o.timeout_ms = 10'000;
+  Result<std::unique_ptr<protocol::Client>> c = protocol::Client::Connect(ctx, o);
+  EXPECT_TRUE(c.ok()) << c.status().ToString();
+  return c.ok() ? std::move(c).value() : nullptr;
+}
+
 class ConnectorProcess {
  public:
   // Writes <dir>/connector.toml for identity "douyin" with the given
@@ -108,10 +122,7 @@ class ConnectorProcess {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     std::vector<char*> argv = {binary_.data(), const_cast<char*>("-c"), config.data(), nullptr};
-    std::vector<char*> env;  // the added ones first: getenv takes the first of a name
-    for (std::string& e : extra_env_) env.push_back(e.data());
-    for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
-    env.push_back(nullptr);
+    std::vector<char*> env = SpawnEnvironment(extra_env_);
     int rc = posix_spawn(&pid_, binary_.c_str(), &actions, nullptr, argv.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) return false;

@@ -79,14 +79,7 @@ class ConnectorSecurityTest : public testing::ConnectorHarness {
 
   // A platform tool on the connector's local endpoint (plain, loopback).
   std::unique_ptr<protocol::Client> Tool(const testing::ConnectorProcess& connector) {
-    protocol::ClientOptions o;
-    o.endpoint = connector.endpoint();
-    o.identity = "douyin";
-    o.role = schema::Role::PLATFORM;
-    o.timeout_ms = 10'000;
-    Result<std::unique_ptr<protocol::Client>> c = protocol::Client::Connect(ctx_, o);
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return c.ok() ? std::move(c).value() : nullptr;
+    return testing::PlatformTool(ctx_, connector.endpoint());
   }
 
   // A directive to douyin, signed by samr-console with its registered SM2 key.

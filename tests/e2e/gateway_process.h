@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -45,6 +46,27 @@ role = "platform"
 name = "example-mcn"
 role = "mcn-agency"
 )toml";
+
+// The environment for posix_spawn: `extra` ("NAME=value") first, then this
+// process's own (getenv takes the first of a name); null-terminated. The
+// pointers are into `extra` and environ.
+inline std::vector<char*> SpawnEnvironment(std::vector<std::string>& extra) {
+  std::vector<char*> env;
+  for (std::string& e : extra) env.push_back(e.data());
+  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  env.push_back(nullptr);
+  return env;
+}
+
+// The variables that load the fault injector built from fail_sync_shim.c
+// (at `shim`) into a daemon: every fdatasync of a SQLite log fails with EIO
+// while `trigger` exists. The ASan build's runtime would refuse a library
+// loaded ahead of it unless told not to check.
+inline std::vector<std::string> FailSyncEnv(const std::string& shim, const std::filesystem::path& trigger) {
+  const char* asan = std::getenv("ASAN_OPTIONS");
+  return {"LD_PRELOAD=" + shim, "REGLINE_TEST_FAIL_SYNC=" + trigger.string(),
+          std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") + "verify_asan_link_order=0"};
+}
 
 class GatewayProcess {
  public:
@@ -82,10 +104,7 @@ class GatewayProcess {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     std::vector<char*> argv = {binary_.data(), const_cast<char*>("-c"), config.data(), nullptr};
-    std::vector<char*> env;  // the added ones first: getenv takes the first of a name
-    for (std::string& e : extra_env_) env.push_back(e.data());
-    for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
-    env.push_back(nullptr);
+    std::vector<char*> env = SpawnEnvironment(extra_env_);
     int rc = posix_spawn(&pid_, binary_.c_str(), &actions, nullptr, argv.data(), env.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) return false;

@@ -387,11 +387,7 @@ TEST(GatewaySyncFailure, NothingIsConfirmedAfterAFailedSyncUntilARestart) {
   testing::TempDir dir;
   const std::filesystem::path trigger = dir.path() / "fail-sync";
   testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path());
-  // The ASan build's runtime would refuse a library loaded ahead of it.
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  gateway.SetEnv(
-      {std::string("LD_PRELOAD=") + REGLINE_FAIL_SYNC_SHIM, "REGLINE_TEST_FAIL_SYNC=" + trigger.string(),
-       std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") + "verify_asan_link_order=0"});
+  gateway.SetEnv(testing::FailSyncEnv(REGLINE_FAIL_SYNC_SHIM, trigger));
   ASSERT_TRUE(gateway.Start()) << gateway.Log();
   zmq::context_t ctx;
   auto connect = [&] {

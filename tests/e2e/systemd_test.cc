@@ -118,10 +118,7 @@ TEST(ServiceNotifyTest, AConnectorWhoseSyncFailedSaysItRefusesEveryChange) {
   ASSERT_TRUE(notify.ok()) << std::strerror(errno);
   testing::ConnectorProcess connector(REGLINE_CONNECTOR_BINARY, dir.path() / "connector", gateway_endpoint);
   const std::filesystem::path trigger = dir.path() / "fail-sync";
-  const char* asan = std::getenv("ASAN_OPTIONS");
-  connector.SetEnv(
-      {std::string("LD_PRELOAD=") + REGLINE_FAIL_SYNC_SHIM, "REGLINE_TEST_FAIL_SYNC=" + trigger.string(),
-       std::string("ASAN_OPTIONS=") + (asan != nullptr ? std::string(asan) + ":" : "") + "verify_asan_link_order=0"});
+  connector.SetEnv(testing::FailSyncEnv(REGLINE_FAIL_SYNC_SHIM, trigger));
   ASSERT_TRUE(connector.Start()) << connector.Log();
   std::vector<std::string> seen;
   ASSERT_TRUE(notify.WaitFor("READY=1", seen)) << Joined(seen);
@@ -132,15 +129,10 @@ TEST(ServiceNotifyTest, AConnectorWhoseSyncFailedSaysItRefusesEveryChange) {
   gateway.Kill(SIGTERM);
   testing::PinGatewayEndpoint(gateway_dir, gateway_endpoint);
   zmq::context_t ctx;
-  protocol::ClientOptions o;
-  o.endpoint = connector.endpoint();
-  o.identity = "douyin";
-  o.role = schema::Role::PLATFORM;
-  o.timeout_ms = 10'000;
-  Result<std::unique_ptr<protocol::Client>> tool = protocol::Client::Connect(ctx, o);
-  ASSERT_TRUE(tool.ok()) << tool.status().ToString();
+  std::unique_ptr<protocol::Client> tool = testing::PlatformTool(ctx, connector.endpoint());
+  ASSERT_TRUE(tool);
   Result<protocol::ConfirmInfo> report =
-      (*tool)->Submit(connector::testing::ComplaintStatisticsEnvelope(MessageId{0x0190deadbeef0000, 1}));
+      tool->Submit(connector::testing::ComplaintStatisticsEnvelope(MessageId{0x0190deadbeef0000, 1}));
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_EQ(Count(seen, "refusing every change"), 0) << Joined(seen);
   std::ofstream(trigger) << "fail\n";
