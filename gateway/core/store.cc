@@ -187,10 +187,10 @@ Status Store::Atomically(Body&& body) {
 
 // Atomically for a body that fails only as a whole transaction would (I/O,
 // disk full, corruption). Inside the caller's transaction it runs without a
-// savepoint, which would copy each page it touches (16 KiB) before its first
-// change: on the acknowledgement path that costs a tenth of the throughput.
-// A failure there cannot be undone alone, so it dooms the transaction, and
-// Commit() rolls all of it back.
+// savepoint, which would copy each page it touches before its first change
+// (with 16 KiB pages that cost a tenth of the throughput on the
+// acknowledgement path). A failure there cannot be undone alone, so it dooms
+// the transaction, and Commit() rolls all of it back.
 template <typename Body>
 Status Store::AtomicallyOrDoom(Body&& body) {
   if (sqlite3_get_autocommit(db_.get())) return Atomically(std::forward<Body>(body));

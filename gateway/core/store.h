@@ -115,8 +115,9 @@ struct StoreOptions {
   int64_t retry_base_ms = 1'000;           // first back-off after a Release
   int64_t retry_max_ms = 300'000;          // back-off doubles up to this
   // The write-ahead log is copied into the database file by a background
-  // thread once it holds this many pages (16 KiB each). Larger: fewer
-  // checkpoints, a larger log file between them.
+  // thread once it holds this many pages (4 KiB each; 16 KiB in a store
+  // made before 2026-12). Larger: fewer checkpoints, a larger log file
+  // between them.
   int checkpoint_pages = 2048;
   // Names DirectiveAction ordinals in the directive ledger's errors (see
   // DirectiveLedger::ActionNamer); empty: numbers.

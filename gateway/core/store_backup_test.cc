@@ -175,13 +175,25 @@ TEST_F(StoreBackupTest, ADamagedOrNewerFileFailsTheCheck) {
   }
   EXPECT_EQ(CheckStoreFile(newer).status().code(), StatusCode::kFailedPrecondition);
 
-  // Scribble over a page in the middle of the messages table.
+  // Scribble over a page in the middle of the file (200 messages of 1 KiB
+  // fill dozens of pages).
   const std::string damaged = dir_.File("damaged.db");
   fs::copy_file(backup, damaged);
+  int64_t page_size = 0;
+  {
+    Result<Database> db = Database::OpenReadOnly(damaged);
+    ASSERT_TRUE(db.ok());
+    Result<Statement> st = db->Prepare("PRAGMA page_size");
+    ASSERT_TRUE(st.ok());
+    Result<bool> row = st->Step();
+    ASSERT_TRUE(row.ok() && *row);
+    page_size = st->ColumnInt64(0);
+  }
+  ASSERT_GT(fs::file_size(damaged), static_cast<uintmax_t>(page_size) * 20);
   {
     std::fstream f(damaged, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(16384 * 5);
-    const std::string junk(16384, '\x5a');
+    f.seekp(page_size * 10);
+    const std::string junk(static_cast<size_t>(page_size), '\x5a');
     f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
   }
   Result<StoreFileSummary> check = CheckStoreFile(damaged);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "gateway/core/sqlite.h"
+#include "gateway/core/store_schema.h"
 #include "gateway/core/test_util.h"
 
 namespace regline {
@@ -715,6 +716,43 @@ TEST(StoreOpen, RefusesAStoreFromANewerRelease) {
   EXPECT_EQ(Store::Open(o, clock).status().code(), StatusCode::kFailedPrecondition);
 }
 
+int64_t PageSizeOf(const std::string& path) {
+  Result<Database> db = Database::OpenReadOnly(path);
+  if (!db.ok()) return -1;
+  Result<Statement> st = db->Prepare("PRAGMA page_size");
+  if (!st.ok()) return -1;
+  Result<bool> row = st->Step();
+  return row.ok() && *row ? st->ColumnInt64(0) : -1;
+}
+
+// A new store gets 4 KiB pages (store_schema.cc says why); one made with
+// 16 KiB pages, as before 2026-12, keeps them and takes messages as before.
+TEST(StoreOpen, ANewStoreHasSmallPagesAndAnOlderOneKeepsItsOwn) {
+  testing::TempDir dir;
+  FakeClock clock;
+  StoreOptions o;
+  o.path = dir.File("new.db");
+  ASSERT_TRUE(Store::Open(o, clock).ok());
+  EXPECT_EQ(PageSizeOf(o.path), 4096);
+
+  o.path = dir.File("older.db");
+  {
+    Result<Database> db = Database::Open(o.path);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(store_schema::PrepareDatabaseAtVersion(*db, store_schema::LatestVersion()).ok());
+  }
+  Result<std::unique_ptr<Store>> older = Store::Open(o, clock);
+  ASSERT_TRUE(older.ok()) << older.status().ToString();
+  Submission s;
+  s.sender = "cac-console";
+  s.id = MessageId{1, 1};
+  s.recipients = {"douyin"};
+  s.envelope = std::string(1024, 'e');
+  ASSERT_TRUE((*older)->Submit(s).ok());
+  older->reset();
+  EXPECT_EQ(PageSizeOf(o.path), 16384);
+}
+
 TEST(StoreOpen, NamesTheFileWhenItCannotOpen) {
   FakeClock clock;
   StoreOptions o;
@@ -752,9 +790,9 @@ TEST(StoreCheckpoints, RunInTheBackgroundAndKeepTheLogSmall) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_GT((*store)->CheckpointsCompleted(), 0);
-  // 2000 commits of ~1 KiB without checkpoints would leave a log of ~2000
-  // frames; with them, the log is reused from the start.
-  EXPECT_LT(std::filesystem::file_size(o.path + "-wal"), uint64_t{2000} * 16384 / 4);
+  // 2000 commits of ~1 KiB without checkpoints would leave a log of several
+  // thousand pages; with them, the log is reused from the start.
+  EXPECT_LT(std::filesystem::file_size(o.path + "-wal"), uint64_t{2000} * 4096 / 4);
 }
 
 }  // namespace
