@@ -131,6 +131,7 @@ Status Connector::Start() {
     ho.max_body_bytes = static_cast<size_t>(config_.http_api.max_body_bytes);
     ho.url_file = config_.http_api_url_file();
     ho.signer = signer;
+    ho.link_health = [this] { return link_->Health(); };
     http_api_ = std::make_unique<HttpApi>(
         ho, *inbox_, *outbox_, [this] { link_->Notify(); }, clock_);
     REGLINE_RETURN_IF_ERROR(http_api_->Start());

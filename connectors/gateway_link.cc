@@ -136,6 +136,14 @@ int64_t GatewayLink::NextBackoffMs() {
   return std::max(base - half(jitter_), reconnect_after_ms_);
 }
 
+LinkHealth GatewayLink::Health() const {
+  LinkHealth h;
+  h.connected = connected_.load();
+  std::lock_guard<std::mutex> lock(health_mu_);
+  h.inbox_wait = inbox_wait_;
+  return h;
+}
+
 bool GatewayLink::WaitUntilInboxWritable() {
   int64_t wait = options_.reconnect_min_ms;
   for (int i = 1; i < store_failures_ && wait < options_.reconnect_max_ms; ++i) wait *= 2;
@@ -143,9 +151,18 @@ bool GatewayLink::WaitUntilInboxWritable() {
   // Room for twice the batch that failed, at least 1 MiB, at most 256 MiB
   // (a batch of large envelopes must not ask for more than a disk has).
   const uint64_t headroom = std::clamp<uint64_t>(2 * failed_batch_bytes_, 1u << 20, 256u << 20);
+  auto report = [this](Status why) {
+    std::lock_guard<std::mutex> lock(health_mu_);
+    inbox_wait_ = std::move(why);
+  };
+  report(last_store_error_);
   for (int failures = 0;; ++failures) {
-    if (SleepFor(wait)) return false;
+    if (SleepFor(wait)) {
+      report(Status::Ok());
+      return false;
+    }
     Status writable = inbox_.CheckWritable(headroom);
+    report(writable);
     if (writable.ok()) {
       if (failures > 0) Log(LogLevel::kInfo, "inbox_writable", {{"after_checks", std::to_string(failures + 1)}});
       return true;
@@ -180,6 +197,7 @@ void GatewayLink::Loop() {
     }
     failed_connects_ = 0;
     reconnect_after_ms_ = 0;
+    connected_ = true;
     const protocol::ReadyInfo& ready = (*client)->ready();
     Log(LogLevel::kInfo, "session_started",
         {{"endpoint", o.endpoint},
@@ -193,6 +211,7 @@ void GatewayLink::Loop() {
     ack_full_scan_ = true;
     ack_pause_until_ms_ = 0;
     Status ended = Serve(**client);
+    connected_ = false;
     FlushMarks();  // answers taken before the session ended
     if (stopping()) {
       const int64_t deadline = SteadyMs() + options_.drain_timeout_ms;
@@ -341,6 +360,7 @@ Status GatewayLink::StorePass(Client& client, std::optional<DecodedFrame> first)
         ++store_failures_;
         failed_batch_bytes_ = 0;
         for (const Delivery& d : batch) failed_batch_bytes_ += d.envelope.size();
+        last_store_error_ = stored.status();
         return stored.status().WithContext("storing " + std::to_string(batch.size()) + " deliveries");
       }
     } else if (!batch.empty()) {

@@ -102,6 +102,16 @@ struct GatewayLinkOptions {
   OutcomeHandoff* handoff = nullptr;
 };
 
+// What the link says of itself to the local HTTP API's GET /v1/health
+// (any thread).
+struct LinkHealth {
+  bool connected = false;  // a session with the gateway is up
+  // Why no session is opened while the inbox refuses writes (a full disk):
+  // the last Inbox::CheckWritable() failure, or the failed store before the
+  // first check. Ok when the link is not waiting for the inbox.
+  Status inbox_wait;
+};
+
 class GatewayLink {
  public:
   GatewayLink(GatewayLinkOptions options, zmq::context_t& context, Inbox& inbox, Outbox& outbox,
@@ -119,6 +129,7 @@ class GatewayLink {
     work_ = true;
   }
   void Stop();
+  LinkHealth Health() const;
 
  private:
   void Loop();
@@ -180,12 +191,16 @@ class GatewayLink {
   std::atomic<bool> stopping_{false};
   std::mutex sleep_mu_;  // with sleep_cv_: wakes SleepFor on Stop
   std::condition_variable sleep_cv_;
+  std::atomic<bool> connected_{false};
+  mutable std::mutex health_mu_;
+  Status inbox_wait_;  // guarded by health_mu_; see LinkHealth
 
   // Used by the link thread only.
   int failed_connects_ = 0;
   bool store_failed_ = false;        // this session ended because the inbox refused deliveries
   int store_failures_ = 0;           // sessions in a row that ended so
   uint64_t failed_batch_bytes_ = 0;  // the envelopes of the last batch refused
+  Status last_store_error_;          // why the inbox refused it
   int64_t reconnect_after_ms_ = 0;  // the gateway's Bye.reconnectAfterMs
   int64_t outbox_pause_until_ms_ = 0;
   std::string last_outbox_error_;       // the last Lease failure logged; empty after a success

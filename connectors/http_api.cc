@@ -316,14 +316,23 @@ void HttpApi::Acknowledge(const httplib::Request& req, httplib::Response& res) {
 }
 
 void HttpApi::Health(httplib::Response& res) {
-  // Both reads are lock-free: a stalled disk does not hold the answer.
-  const Status inbox = inbox_.fence();
+  // No read here waits for a disk: the fences are lock-free, and the link
+  // updates its state under a mutex it never holds across I/O.
   const Status outbox = outbox_.fence();
+  Status inbox = inbox_.fence();
+  json answer;
+  if (options_.link_health) {
+    LinkHealth link = options_.link_health();
+    if (inbox.ok() && !link.inbox_wait.ok()) {
+      inbox = link.inbox_wait.WithContext("no session with the gateway until the inbox takes writes again");
+    }
+    answer["gateway"] = link.connected ? "connected" : "not connected";
+  }
   const bool ok = inbox.ok() && outbox.ok();
-  Answer(res, ok ? 200 : 503,
-         {{"status", ok ? "ok" : "failing"},
-          {"inbox", inbox.ok() ? "ok" : inbox.ToString()},
-          {"outbox", outbox.ok() ? "ok" : outbox.ToString()}});
+  answer["status"] = ok ? "ok" : "failing";
+  answer["inbox"] = inbox.ok() ? "ok" : inbox.ToString();
+  answer["outbox"] = outbox.ok() ? "ok" : outbox.ToString();
+  Answer(res, ok ? 200 : 503, answer);
 }
 
 void HttpApi::ListMessages(const httplib::Request& req, httplib::Response& res) {

@@ -27,6 +27,7 @@
 #include <string>
 #include <thread>
 
+#include "connectors/gateway_link.h"
 #include "connectors/inbox.h"
 #include "connectors/outbox.h"
 #include "gateway/core/clock.h"
@@ -50,6 +51,8 @@ struct HttpApiOptions {
   // Signs each submission (nullptr: unsigned, development mode). Must
   // outlive the API.
   const identity::Signer* signer = nullptr;
+  // The gateway link's state, for GET /v1/health (nullptr: not reported).
+  std::function<LinkHealth()> link_health;
 };
 
 class HttpApi {
@@ -72,7 +75,9 @@ class HttpApi {
   void Acknowledge(const httplib::Request& req, httplib::Response& res);
   void ListMessages(const httplib::Request& req, httplib::Response& res);
   // GET /v1/health: 200 while both stores take changes, 503 naming the one
-  // fenced after a failed sync (connectors/README.md, "A failing disk").
+  // fenced after a failed sync, or the inbox while the link waits for it to
+  // take writes again (a full disk); says whether a session with the
+  // gateway is up (connectors/README.md, "A failing disk").
   void Health(httplib::Response& res);
 
   const HttpApiOptions options_;

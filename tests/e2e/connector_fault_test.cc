@@ -3,10 +3,6 @@
 // (fail_sync_shim.c) fails every sync of the connector's SQLite logs
 // (inbox and outbox) while a trigger file exists. ConnectorDiskFull: the
 // connector's data directory on a small tmpfs that the test fills.
-#include <sys/mount.h>
-
-#include <cerrno>
-#include <cstring>
 #include <set>
 
 #include "tests/e2e/connector_harness.h"
@@ -116,17 +112,6 @@ TEST_F(ConnectorSyncFailure, BothStoresRefuseUntilARestartAndNothingConfirmedIsL
   EXPECT_EQ(SpoolIds(connector->spool_dir()), (std::vector<std::string>{d1.ToHex(), d2.ToHex()}));
 }
 
-// A directive to douyin whose rationale makes it `bytes` long or so.
-std::string LargeDirective(const MessageId& id, size_t bytes) {
-  capnp::MallocMessageBuilder m;
-  auto d = m.initRoot<schema::Directive>();
-  schema::samples::BuildSuspendBroadcastDirective(d);
-  schema::samples::UsePolicyDeadlines(d);
-  d.setRationale(std::string(bytes, 'r'));
-  return connector::testing::MakeEnvelope("samr-console", id, {"douyin"}, schema::MessageKind::DIRECTIVE,
-                                          protocol::Encode(m), schema::Priority::HIGH);
-}
-
 class ConnectorDiskFull : public testing::ConnectorHarness {
  protected:
   using ConnectorHarness::SpoolIds;
@@ -137,13 +122,8 @@ class ConnectorDiskFull : public testing::ConnectorHarness {
 // gateway are not spent); then they arrive, once each and in order.
 TEST_F(ConnectorDiskFull, DeliveriesWaitAtTheGatewayUntilThereIsRoomAndArriveOnce) {
   const std::filesystem::path data = connector_dir() / "data";
-  std::filesystem::create_directories(data);
-  ASSERT_EQ(mount("tmpfs", data.c_str(), "tmpfs", 0, "size=8m"), 0)
-      << "this test mounts a tmpfs and must run as root (as scripts/test.sh and CI do): " << strerror(errno);
-  struct Unmount {  // declared before the connector: unmounted after it is killed
-    std::string path;
-    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
-  } unmount{data.string()};
+  testing::TmpfsMount tmpfs(data, "8m");  // before the connector: unmounted after it is killed
+  ASSERT_TRUE(tmpfs.mounted()) << tmpfs.error();
 
   auto connector = MakeConnector();
   ASSERT_TRUE(connector->Start()) << connector->Log();
@@ -152,20 +132,12 @@ TEST_F(ConnectorDiskFull, DeliveriesWaitAtTheGatewayUntilThereIsRoomAndArriveOnc
   const MessageId d1 = SubmitDirective(*samr, 1);
   ASSERT_TRUE(WaitFor([&] { return SpoolIds(connector->spool_dir()).size() == 1; }, 20'000)) << connector->Log();
 
-  // Fill the disk.
-  const std::filesystem::path filler = data / "filler";
-  {
-    int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ASSERT_GE(fd, 0);
-    const std::string chunk(64 * 1024, 'f');
-    while (::write(fd, chunk.data(), chunk.size()) > 0) {
-    }
-    ::close(fd);
-  }
+  const std::filesystem::path filler = testing::FillFileSystem(data);
+  ASSERT_TRUE(std::filesystem::exists(filler));
   std::vector<std::string> sent = {d1.ToHex()};
   for (uint64_t n = 2; n <= 4; ++n) {
     MessageId id{0x0190000000000000 + n, 0xd1000000 + n};
-    Result<protocol::ConfirmInfo> confirm = samr->Submit(LargeDirective(id, 256 * 1024));
+    Result<protocol::ConfirmInfo> confirm = samr->Submit(testing::LargeDirective(id, 256 * 1024));
     ASSERT_TRUE(confirm.ok()) << confirm.status().ToString();
     sent.push_back(id.ToHex());
   }

@@ -30,6 +30,18 @@ class ConnectorHttpApiTest : public testing::ConnectorHarness {
                          token.string() + "\"\n");
   }
 
+  // Waits until GET /v1/health answers `status` with "gateway": `gateway`.
+  static bool WaitForHealth(httplib::Client& api, int status, const std::string& gateway, int timeout_ms = 10'000) {
+    return testing::WaitFor(
+        [&] {
+          auto r = api.Get("/v1/health");
+          if (!r || r->status != status) return false;
+          json j = json::parse(r->body, nullptr, false);
+          return j.is_object() && j.value("gateway", std::string()) == gateway;
+        },
+        timeout_ms);
+  }
+
   // A client of the API of `connector` (after Start), with the token.
   std::unique_ptr<httplib::Client> Api(const testing::ConnectorProcess& connector, const std::string& token = kToken) {
     // Written once the API listens, just after the endpoint file Start()
@@ -110,10 +122,11 @@ TEST_F(ConnectorHttpApiTest, HealthNamesTheStoreAFailedSyncFenced) {
   connector->SetEnv(testing::FailSyncEnv(REGLINE_FAIL_SYNC_SHIM, trigger));
   ASSERT_TRUE(connector->Start()) << connector->Log();
   auto api = Api(*connector);
+  ASSERT_TRUE(WaitForHealth(*api, 200, "connected")) << connector->Log();
   auto healthy = api->Get("/v1/health");
   ASSERT_TRUE(healthy) << httplib::to_string(healthy.error());
-  EXPECT_EQ(healthy->status, 200) << healthy->body;
-  EXPECT_EQ(json::parse(healthy->body), (json{{"status", "ok"}, {"inbox", "ok"}, {"outbox", "ok"}}));
+  EXPECT_EQ(json::parse(healthy->body),
+            (json{{"status", "ok"}, {"inbox", "ok"}, {"outbox", "ok"}, {"gateway", "connected"}}));
 
   std::ofstream(trigger) << "fail\n";
   auto refused = Post(*api, "/v1/submissions", ReportBody(MessageId{0x0190c0ffee000000, 7}).dump());
@@ -130,6 +143,43 @@ TEST_F(ConnectorHttpApiTest, HealthNamesTheStoreAFailedSyncFenced) {
   EXPECT_NE(j["outbox"].get<std::string>().find("the connector's outbox takes no more changes until it is restarted"),
             std::string::npos)
       << failing->body;
+}
+
+// A full disk under the inbox (its data directory on a tmpfs the test
+// fills): while the link waits for room it holds no session, and
+// GET /v1/health says so with 503 and why; once there is room, 200 again.
+TEST_F(ConnectorHttpApiTest, HealthSaysTheInboxHasNoRoomWhileTheLinkWaits) {
+  testing::TmpfsMount tmpfs(connector_dir() / "data", "8m");  // unmounted after the connector is killed
+  ASSERT_TRUE(tmpfs.mounted()) << tmpfs.error();
+  auto connector = MakeApiConnector();
+  ASSERT_TRUE(connector->Start()) << connector->Log();
+  auto api = Api(*connector);
+  ASSERT_TRUE(WaitForHealth(*api, 200, "connected")) << connector->Log();
+
+  auto samr = Console();
+  ASSERT_TRUE(samr);
+  const std::filesystem::path filler = testing::FillFileSystem(connector->data_dir());
+  const MessageId id{0x0190000000000000 + 1, 0xd1000000 + 1};
+  Result<protocol::ConfirmInfo> confirm = samr->Submit(testing::LargeDirective(id, 256 * 1024));
+  ASSERT_TRUE(confirm.ok()) << confirm.status().ToString();
+  ASSERT_TRUE(testing::WaitFor([&] { return connector->LogCount("inbox_unwritable") >= 1; }, 20'000))
+      << connector->Log();
+
+  auto waiting = api->Get("/v1/health");
+  ASSERT_TRUE(waiting) << httplib::to_string(waiting.error());
+  EXPECT_EQ(waiting->status, 503) << waiting->body;
+  json j = json::parse(waiting->body);
+  EXPECT_EQ(j["status"], "failing");
+  EXPECT_EQ(j["gateway"], "not connected");
+  EXPECT_EQ(j["outbox"], "ok");
+  const std::string inbox = j["inbox"].get<std::string>();
+  EXPECT_NE(inbox.find("no session with the gateway until the inbox takes writes again"), std::string::npos)
+      << waiting->body;
+  EXPECT_NE(inbox.find("no_space"), std::string::npos) << waiting->body;
+
+  std::filesystem::remove(filler);
+  EXPECT_TRUE(WaitForHealth(*api, 200, "connected", 30'000)) << connector->Log();
+  EXPECT_TRUE(WaitForState(*samr, id, DeliveryState::ACCEPTED, 20'000)) << connector->Log();
 }
 
 TEST_F(ConnectorHttpApiTest, BadRequestsGetTheStatusAndFieldThatSayWhy) {
