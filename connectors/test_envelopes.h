@@ -84,6 +84,18 @@ inline std::string DirectiveEnvelope(const MessageId& id) {
                       SamplePayload(schema::MessageKind::DIRECTIVE), schema::Priority::HIGH);
 }
 
+// DirectiveEnvelope with a rationale that makes it about `bytes` long (for
+// tests that fill a disk).
+inline std::string LargeDirectiveEnvelope(const MessageId& id, size_t bytes) {
+  capnp::MallocMessageBuilder m;
+  auto d = m.initRoot<schema::Directive>();
+  schema::samples::BuildSuspendBroadcastDirective(d);
+  schema::samples::UsePolicyDeadlines(d);
+  d.setRationale(std::string(bytes, 'r'));
+  return MakeEnvelope("samr-console", id, {"douyin"}, schema::MessageKind::DIRECTIVE, protocol::Encode(m),
+                      schema::Priority::HIGH);
+}
+
 // "douyin"'s sample complaint statistics for "samr-console".
 inline std::string ComplaintStatisticsEnvelope(const MessageId& id) {
   return MakeEnvelope("douyin", id, {"samr-console"}, schema::MessageKind::COMPLAINT_STATISTICS,

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "tests/e2e/connector_harness.h"
+#include "tests/e2e/full_disk.h"
 
 namespace regline {
 namespace {
@@ -137,7 +138,7 @@ TEST_F(ConnectorDiskFull, DeliveriesWaitAtTheGatewayUntilThereIsRoomAndArriveOnc
   std::vector<std::string> sent = {d1.ToHex()};
   for (uint64_t n = 2; n <= 4; ++n) {
     MessageId id{0x0190000000000000 + n, 0xd1000000 + n};
-    Result<protocol::ConfirmInfo> confirm = samr->Submit(testing::LargeDirective(id, 256 * 1024));
+    Result<protocol::ConfirmInfo> confirm = samr->Submit(connector::testing::LargeDirectiveEnvelope(id, 256 * 1024));
     ASSERT_TRUE(confirm.ok()) << confirm.status().ToString();
     sent.push_back(id.ToHex());
   }

@@ -7,6 +7,7 @@
 
 #include "connectors/message_json.h"
 #include "tests/e2e/connector_harness.h"
+#include "tests/e2e/full_disk.h"
 
 namespace regline {
 namespace {
@@ -160,7 +161,7 @@ TEST_F(ConnectorHttpApiTest, HealthSaysTheInboxHasNoRoomWhileTheLinkWaits) {
   ASSERT_TRUE(samr);
   const std::filesystem::path filler = testing::FillFileSystem(connector->data_dir());
   const MessageId id{0x0190000000000000 + 1, 0xd1000000 + 1};
-  Result<protocol::ConfirmInfo> confirm = samr->Submit(testing::LargeDirective(id, 256 * 1024));
+  Result<protocol::ConfirmInfo> confirm = samr->Submit(connector::testing::LargeDirectiveEnvelope(id, 256 * 1024));
   ASSERT_TRUE(confirm.ok()) << confirm.status().ToString();
   ASSERT_TRUE(testing::WaitFor([&] { return connector->LogCount("inbox_unwritable") >= 1; }, 20'000))
       << connector->Log();

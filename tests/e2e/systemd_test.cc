@@ -13,6 +13,7 @@
 #include "gateway/core/test_util.h"
 #include "gateway/protocol/client.h"
 #include "tests/e2e/connector_process.h"
+#include "tests/e2e/full_disk.h"
 
 namespace regline {
 namespace {
@@ -142,6 +143,49 @@ TEST(ServiceNotifyTest, AConnectorWhoseSyncFailedSaysItRefusesEveryChange) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
   EXPECT_EQ(connector.LogCount("outbox_read_failed"), 1) << connector.Log();
   connector.Kill(SIGKILL);
+}
+
+// With its data directory full (a tmpfs the test fills), the connector's
+// status line says it holds no session until the inbox takes writes, and
+// says it serves again once there is room.
+TEST(ServiceNotifyTest, AConnectorOnAFullDiskSaysItWaitsForRoom) {
+  testing::TempDir dir;
+  std::filesystem::create_directories(dir.path() / "gateway");
+  testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path() / "gateway");
+  ASSERT_TRUE(gateway.Start()) << gateway.Log();
+  testing::TmpfsMount tmpfs(dir.path() / "connector" / "data", "8m");  // unmounted after the connector stops
+  ASSERT_TRUE(tmpfs.mounted()) << tmpfs.error();
+  NotifySocket notify(dir.path());
+  ASSERT_TRUE(notify.ok()) << std::strerror(errno);
+  testing::ConnectorProcess connector(REGLINE_CONNECTOR_BINARY, dir.path() / "connector", gateway.endpoint());
+  ASSERT_TRUE(connector.Start()) << connector.Log();
+  std::vector<std::string> seen;
+  ASSERT_TRUE(notify.WaitFor("READY=1", seen)) << Joined(seen);
+  ASSERT_TRUE(testing::WaitFor([&] { return connector.LogCount("session_started") >= 1; }, 10'000)) << connector.Log();
+
+  const std::filesystem::path filler = testing::FillFileSystem(connector.data_dir());
+  zmq::context_t ctx;
+  protocol::ClientOptions o;
+  o.endpoint = gateway.endpoint();
+  o.identity = "samr-console";
+  o.role = schema::Role::REGULATOR;
+  o.timeout_ms = 10'000;
+  Result<std::unique_ptr<protocol::Client>> samr = protocol::Client::Connect(ctx, o);
+  ASSERT_TRUE(samr.ok()) << samr.status().ToString();
+  Result<protocol::ConfirmInfo> confirm =
+      (*samr)->Submit(connector::testing::LargeDirectiveEnvelope(MessageId{0x0190000000000000, 0xd1}, 256 * 1024));
+  ASSERT_TRUE(confirm.ok()) << confirm.status().ToString();
+  ASSERT_TRUE(notify.WaitFor("no session with the gateway until the inbox takes writes again", seen))
+      << Joined(seen) << connector.Log();
+  EXPECT_NE(seen.back().find("no_space"), std::string::npos) << seen.back();
+
+  std::filesystem::remove(filler);
+  ASSERT_TRUE(testing::WaitFor([&] { return connector.LogCount("inbox_writable") >= 1; }, 30'000)) << connector.Log();
+  std::vector<std::string> after;  // the second ping comes wholly after the check passed
+  ASSERT_TRUE(notify.WaitFor("WATCHDOG=1", after));
+  ASSERT_TRUE(notify.WaitFor("WATCHDOG=1", after));
+  EXPECT_NE(after.back().find("STATUS=douyin: gateway "), std::string::npos) << Joined(after);
+  connector.Kill(SIGTERM);
 }
 
 class SystemdUnitTest : public ::testing::Test {
