@@ -183,6 +183,43 @@ TEST_F(ConnectorHttpApiTest, HealthSaysTheInboxHasNoRoomWhileTheLinkWaits) {
   EXPECT_TRUE(WaitForState(*samr, id, DeliveryState::ACCEPTED, 20'000)) << connector->Log();
 }
 
+// A full disk under the outbox (the data directory on a tmpfs the test
+// fills): a report is refused with 503 no_space and Retry-After, nothing
+// is half-taken, and once there is room the same report is taken as new
+// and reaches the gateway once, after the one taken before the disk filled.
+TEST_F(ConnectorHttpApiTest, AFullDiskRefusesAReportUntilThereIsRoom) {
+  testing::TmpfsMount tmpfs(connector_dir() / "data", "8m");  // unmounted after the connector is killed
+  ASSERT_TRUE(tmpfs.mounted()) << tmpfs.error();
+  auto connector = MakeApiConnector();
+  ASSERT_TRUE(connector->Start()) << connector->Log();
+  auto api = Api(*connector);
+  auto samr = Console("samr-console", schema::Role::REGULATOR, 10);
+  ASSERT_TRUE(samr);
+  const MessageId before{0x0190c0ffee000000, 21};
+  auto first = Post(*api, "/v1/submissions", ReportBody(before).dump());
+  ASSERT_TRUE(first) << httplib::to_string(first.error());
+  ASSERT_EQ(first->status, 202) << first->body;
+  EXPECT_EQ(Delivered(*samr, 1, 20'000), std::vector<MessageId>{before}) << connector->Log();
+
+  const std::filesystem::path filler = testing::FillFileSystem(connector->data_dir());
+  const MessageId during{0x0190c0ffee000000, 22};
+  auto refused = Post(*api, "/v1/submissions", ReportBody(during).dump());
+  ASSERT_TRUE(refused) << httplib::to_string(refused.error());
+  EXPECT_EQ(refused->status, 503) << refused->body;
+  EXPECT_EQ(refused->get_header_value("Retry-After"), "1");
+  EXPECT_EQ(json::parse(refused->body)["error"], "no_space") << refused->body;
+  EXPECT_TRUE(Delivered(*samr, 1, 1'000).empty()) << "a refused report reached the gateway";
+  EXPECT_TRUE(connector->Running()) << connector->Log();
+
+  std::filesystem::remove(filler);
+  auto taken = Post(*api, "/v1/submissions", ReportBody(during).dump());
+  ASSERT_TRUE(taken) << httplib::to_string(taken.error());
+  ASSERT_EQ(taken->status, 202) << taken->body;
+  EXPECT_EQ(json::parse(taken->body)["duplicate"], false) << taken->body;
+  EXPECT_EQ(Delivered(*samr, 1, 20'000), std::vector<MessageId>{during}) << connector->Log();
+  EXPECT_TRUE(Delivered(*samr, 1, 1'000).empty()) << "a report arrived twice";
+}
+
 TEST_F(ConnectorHttpApiTest, BadRequestsGetTheStatusAndFieldThatSayWhy) {
   auto connector = MakeApiConnector();
   ASSERT_TRUE(connector->Start()) << connector->Log();
