@@ -380,8 +380,9 @@ Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<
   return WalkAuditChain(db_path, expected, std::nullopt, stop);
 }
 
-Result<AuditVerdict> VerifyAuditChainAfter(const std::string& db_path, const AuditHead& from) {
-  return WalkAuditChain(db_path, std::nullopt, from, nullptr);
+Result<AuditVerdict> VerifyAuditChainAfter(const std::string& db_path, const AuditHead& from,
+                                           const std::atomic<bool>* stop) {
+  return WalkAuditChain(db_path, std::nullopt, from, stop);
 }
 
 }  // namespace regline

@@ -153,7 +153,10 @@ Result<AuditVerdict> VerifyAuditChain(const std::string& db_path, std::optional<
 // follow). kFailedPrecondition when legal retention pruned the entry at
 // from.seq (walk everything instead); other errors as VerifyAuditChain.
 // Its cost is that of the new entries, which is what lets the console show
-// the chain's state on every page view.
-Result<AuditVerdict> VerifyAuditChainAfter(const std::string& db_path, const AuditHead& from);
+// the chain's state on every page view. `stop`, when set, ends the walk as
+// VerifyAuditChain's does (entries appended over a long time without a view
+// can be many).
+Result<AuditVerdict> VerifyAuditChainAfter(const std::string& db_path, const AuditHead& from,
+                                           const std::atomic<bool>* stop = nullptr);
 
 }  // namespace regline

@@ -335,6 +335,14 @@ AuditVerdict VerifyAfter(const std::string& path, const AuditHead& from) {
   return v.ok() ? *v : AuditVerdict{};
 }
 
+TEST_F(AuditChainTest, AContinuedWalkGivesUpWhenAskedToStop) {
+  const std::atomic<bool> stop{true};
+  Result<AuditVerdict> v = VerifyAuditChainAfter(options_.path, HeadAt(options_.path, 12), &stop);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().code(), StatusCode::kUnavailable) << v.status().ToString();
+  EXPECT_NE(v.status().message().find("stopped after 0 entries"), std::string::npos) << v.status().ToString();
+}
+
 TEST_F(AuditChainTest, AfterAVerifiedHeadOnlyTheNewEntriesAreWalked) {
   AuditVerdict v = VerifyAfter(options_.path, HeadAt(options_.path, 12));
   EXPECT_TRUE(v.intact) << v.problem;

@@ -10,7 +10,7 @@ AuditOverview::AuditOverview(std::string db_path, const Clock& clock, int64_t fu
     : db_path_(std::move(db_path)), clock_(clock), full_walk_every_ms_(full_walk_every_ms) {}
 
 AuditOverview::~AuditOverview() {
-  stopping_ = true;  // a walk of millions of entries would hold up the gateway's shutdown
+  Stop();  // a walk of millions of entries would hold up the gateway's shutdown
   WaitForFullWalk();
   if (walker_.joinable()) walker_.join();
 }
@@ -60,7 +60,8 @@ AuditOverviewReport AuditOverview::Check() {
   }
   if (!last.has_value()) {
     // The first view: nothing verified yet to continue from.
-    Result<AuditVerdict> v = VerifyAuditChain(db_path_);
+    Result<AuditVerdict> v = VerifyAuditChain(db_path_, std::nullopt, &stopping_);
+    if (stopping_) return {v.ok() ? Unavailable("the gateway is stopping") : v.status(), true, 0};
     std::lock_guard lock(mu_);
     TakeFullWalk(v, now);
     if (!v.ok()) return {v.status(), true, full_walk_at_ms_};
@@ -70,8 +71,9 @@ AuditOverviewReport AuditOverview::Check() {
     std::lock_guard lock(mu_);
     return {*last_, false, full_walk_at_ms_};
   }
-  Result<AuditVerdict> more = VerifyAuditChainAfter(db_path_, last->head);
+  Result<AuditVerdict> more = VerifyAuditChainAfter(db_path_, last->head, &stopping_);
   std::lock_guard lock(mu_);
+  if (stopping_) return {more.ok() ? Unavailable("the gateway is stopping") : more.status(), false, full_walk_at_ms_};
   if (!more.ok()) {
     // Retention pruned the entry the last walk ended at: a full walk starts
     // at the next view; until then the last verdict stands, and so does the

@@ -14,8 +14,10 @@
 // does not mend itself). `reglinectl audit verify` always walks
 // everything, at once.
 //
-// Thread-safe: page views may arrive on several threads. The destructor
-// stops a full walk in progress (at the next entry) and waits for that.
+// Thread-safe: page views may arrive on several threads. Stop() (and the
+// destructor) ends every walk in progress at its next entry, a view's
+// included, so that a shutdown does not wait for a long walk; the
+// destructor also waits for the background walk to end.
 #pragma once
 
 #include <atomic>
@@ -49,6 +51,10 @@ class AuditOverview {
 
   AuditOverviewReport Check();
 
+  // From now on every walk gives up at its next entry and Check() answers
+  // kUnavailable. Call before stopping what serves the page views.
+  void Stop() { stopping_ = true; }
+
   // Until no full walk runs in the background (tests).
   void WaitForFullWalk();
 
@@ -67,7 +73,7 @@ class AuditOverview {
   int64_t full_walk_at_ms_ = 0;       // when the last full walk that finished began; 0 never
   bool full_walk_wanted_ = false;     // due at the next view whatever the interval
   bool walking_ = false;
-  std::atomic<bool> stopping_{false};  // the destructor's: a walk in the background gives up
+  std::atomic<bool> stopping_{false};  // Stop(): every walk gives up
   std::thread walker_;
 };
 

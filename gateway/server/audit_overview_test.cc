@@ -161,5 +161,24 @@ TEST_F(AuditOverviewTest, AnUnreadableStoreIsAnErrorAndTheNextCheckWalksInFull) 
   EXPECT_TRUE(overview.Check().full_walk);
 }
 
+// After Stop() no walk runs: neither a first view's full walk nor a later
+// view's continuation (a gateway stopping does not wait for either).
+TEST_F(AuditOverviewTest, AfterStopAViewWalksNothingAndSaysUnavailable) {
+  AuditOverview first_view(options_.path, clock_, kEvery);
+  first_view.Stop();
+  AuditOverviewReport r = first_view.Check();
+  ASSERT_FALSE(r.verdict.ok());
+  EXPECT_EQ(r.verdict.status().code(), StatusCode::kUnavailable) << r.verdict.status().ToString();
+
+  AuditOverview later(options_.path, clock_, kEvery);
+  ASSERT_TRUE(later.Check().verdict.ok());
+  Append(5);
+  later.Stop();
+  AuditOverviewReport next = later.Check();
+  ASSERT_FALSE(next.verdict.ok());
+  EXPECT_EQ(next.verdict.status().code(), StatusCode::kUnavailable) << next.verdict.status().ToString();
+  EXPECT_FALSE(next.full_walk);
+}
+
 }  // namespace
 }  // namespace regline::server

@@ -91,6 +91,7 @@ Gateway::Gateway(GatewayConfig config, const Clock& clock)
       audit_overview_(config_.store.path, clock_) {}
 
 Gateway::~Gateway() {
+  audit_overview_.Stop();      // a console view's walk of the audit log ends at once
   if (admin_) admin_->Stop();  // its handlers use the committer
   if (verifier_) verifier_->Stop();
   if (committer_) committer_->Stop();
@@ -395,6 +396,7 @@ Status Gateway::Run() {
   for (auto& [rid, s] : sessions_) Send(rid, protocol::ByeFrame("gateway shutting down"));
   sessions_.clear();
   router_.close();
+  audit_overview_.Stop();  // a console view's walk of the audit log would hold up the stop
   if (admin_) admin_->Stop();
   Log(LogLevel::kInfo, "gateway_stopped");
   return Status::Ok();
