@@ -177,9 +177,9 @@ Status PrepareDatabase(Database& db, bool full_sync) {
   // message, its delivery, their indexes, the audit entry, the ledgers):
   // with 16 KiB pages the log took 66 KB per message at 5,000/s and the
   // commit was a third of the writer's time. 4 KiB pages cut the store's
-  // writes to about a third and submit -> sink p99 by about 1 ms, for about
-  // 3 % of the throughput at full speed (docs/performance.md, "Smaller
-  // pages"). A store created with 16 KiB pages (before 2026-12) keeps them:
+  // writes to about a third and submit -> sink p99 by about 0.5 to 1 ms,
+  // for about 7 % of the throughput at full speed (docs/performance.md,
+  // "Smaller pages"). A store created with 16 KiB pages (before 2026-12) keeps them:
   // SQLite fixes the page size when the file is made.
   REGLINE_RETURN_IF_ERROR(
       PrepareVersionedDatabase(db, VersionedSchema{kApplicationId, "Regline store", kMigrations, 4096}, full_sync));
