@@ -172,8 +172,7 @@ void Connector::Run() {
       // A full disk: the link holds no session until the inbox has room.
       const Status wait = link_->Health().inbox_wait;
       if (wait.ok()) return serving;
-      return "STATUS=" + config_.identity + ": no session with the gateway until the inbox takes writes again (" +
-             wait.ToString() + "; see inbox_unwritable in the log)";
+      return "STATUS=" + config_.identity + ": " + wait.ToString() + " (see inbox_unwritable in the log)";
     }
     return "STATUS=" + config_.identity + ": refusing every change: a sync of its " + (inbox ? "inbox" : "outbox") +
            " failed (see " + (inbox ? "inbox_fenced" : "store_fenced") + " in the log; check the disk, then restart)";

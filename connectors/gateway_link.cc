@@ -144,18 +144,19 @@ LinkHealth GatewayLink::Health() const {
   return h;
 }
 
-bool GatewayLink::WaitUntilInboxWritable() {
+bool GatewayLink::WaitUntilInboxWritable(const Status& refused) {
   int64_t wait = options_.reconnect_min_ms;
   for (int i = 1; i < store_failures_ && wait < options_.reconnect_max_ms; ++i) wait *= 2;
   wait = std::min(wait, options_.reconnect_max_ms);
   // Room for twice the batch that failed, at least 1 MiB, at most 256 MiB
   // (a batch of large envelopes must not ask for more than a disk has).
   const uint64_t headroom = std::clamp<uint64_t>(2 * failed_batch_bytes_, 1u << 20, 256u << 20);
-  auto report = [this](Status why) {
+  constexpr std::string_view kNoSession = "no session with the gateway until the inbox takes writes again";
+  auto report = [this, kNoSession](const Status& why) {
     std::lock_guard<std::mutex> lock(health_mu_);
-    inbox_wait_ = std::move(why);
+    inbox_wait_ = why.WithContext(kNoSession);  // ok stays ok
   };
-  report(last_store_error_);
+  report(refused);
   for (int failures = 0;; ++failures) {
     if (SleepFor(wait)) {
       report(Status::Ok());
@@ -172,9 +173,7 @@ bool GatewayLink::WaitUntilInboxWritable() {
     // has reached reconnect_max_ms.
     if (failures == 0 || wait >= options_.reconnect_max_ms) {
       Log(failures == 0 ? LogLevel::kError : LogLevel::kWarning, "inbox_unwritable",
-          {{"error", writable.ToString()},
-           {"note", "no session with the gateway until the inbox takes writes again"},
-           {"retry_in_ms", std::to_string(wait)}});
+          {{"error", writable.ToString()}, {"note", std::string(kNoSession)}, {"retry_in_ms", std::to_string(wait)}});
     }
   }
 }
@@ -228,7 +227,7 @@ void GatewayLink::Loop() {
     if (std::exchange(store_failed_, false)) {
       Log(LogLevel::kWarning, "session_ended",
           {{"reason", ended.ToString()}, {"reconnect", "once the inbox takes writes"}});
-      if (!WaitUntilInboxWritable()) break;
+      if (!WaitUntilInboxWritable(ended)) break;
       continue;
     }
     int64_t wait = NextBackoffMs();
@@ -360,7 +359,6 @@ Status GatewayLink::StorePass(Client& client, std::optional<DecodedFrame> first)
         ++store_failures_;
         failed_batch_bytes_ = 0;
         for (const Delivery& d : batch) failed_batch_bytes_ += d.envelope.size();
-        last_store_error_ = stored.status();
         return stored.status().WithContext("storing " + std::to_string(batch.size()) + " deliveries");
       }
     } else if (!batch.empty()) {

@@ -106,9 +106,10 @@ struct GatewayLinkOptions {
 // (any thread).
 struct LinkHealth {
   bool connected = false;  // a session with the gateway is up
-  // Why no session is opened while the inbox refuses writes (a full disk):
-  // the last Inbox::CheckWritable() failure, or the failed store before the
-  // first check. Ok when the link is not waiting for the inbox.
+  // Why no session is opened while the inbox refuses writes (a full disk),
+  // worded "no session with the gateway until the inbox takes writes again:
+  // <the last Inbox::CheckWritable() failure, or the failed store before the
+  // first check>". Ok when the link is not waiting for the inbox.
   Status inbox_wait;
 };
 
@@ -164,15 +165,16 @@ class GatewayLink {
   // Asks for a catalog snapshot if one is wanted (see 4. above).
   Status AskCatalogSnapshot(protocol::Client& client);
   int64_t NextBackoffMs();
-  // After a session ended because the inbox could not store deliveries:
-  // waits, backing off, until Inbox::CheckWritable() passes (with room for
-  // twice the batch that failed, 1 MiB to 256 MiB), so that no session takes deliveries that
-  // cannot be stored: each DELIVER is a delivery attempt at the gateway,
-  // which dead-letters a message after its last. The first wait grows with
-  // each failure in a row (reconnect_min_ms doubling up to
+  // After a session ended because the inbox could not store deliveries
+  // (`refused` says why; Health() reports it until the first check): waits,
+  // backing off, until Inbox::CheckWritable() passes (with room for twice
+  // the batch that failed, 1 MiB to 256 MiB), so that no session takes
+  // deliveries that cannot be stored: each DELIVER is a delivery attempt at
+  // the gateway, which dead-letters a message after its last. The first
+  // wait grows with each failure in a row (reconnect_min_ms doubling up to
   // reconnect_max_ms) in case the check passes while stores still fail.
   // False when Stop() came first.
-  bool WaitUntilInboxWritable();
+  bool WaitUntilInboxWritable(const Status& refused);
   // True when a pass with this deadline should stop sending.
   bool OutOfTime(int64_t deadline_ms) const;
   bool stopping() const { return stopping_.load(); }
@@ -200,7 +202,6 @@ class GatewayLink {
   bool store_failed_ = false;        // this session ended because the inbox refused deliveries
   int store_failures_ = 0;           // sessions in a row that ended so
   uint64_t failed_batch_bytes_ = 0;  // the envelopes of the last batch refused
-  Status last_store_error_;          // why the inbox refused it
   int64_t reconnect_after_ms_ = 0;  // the gateway's Bye.reconnectAfterMs
   int64_t outbox_pause_until_ms_ = 0;
   std::string last_outbox_error_;       // the last Lease failure logged; empty after a success

@@ -183,11 +183,9 @@ TEST_F(StoreBackupTest, ADamagedOrNewerFileFailsTheCheck) {
   {
     Result<Database> db = Database::OpenReadOnly(damaged);
     ASSERT_TRUE(db.ok());
-    Result<Statement> st = db->Prepare("PRAGMA page_size");
-    ASSERT_TRUE(st.ok());
-    Result<bool> row = st->Step();
-    ASSERT_TRUE(row.ok() && *row);
-    page_size = st->ColumnInt64(0);
+    Result<int64_t> size = db->QueryInt("PRAGMA page_size");
+    ASSERT_TRUE(size.ok()) << size.status().ToString();
+    page_size = *size;
   }
   ASSERT_GT(fs::file_size(damaged), static_cast<uintmax_t>(page_size) * 20);
   {

@@ -718,11 +718,8 @@ TEST(StoreOpen, RefusesAStoreFromANewerRelease) {
 
 int64_t PageSizeOf(const std::string& path) {
   Result<Database> db = Database::OpenReadOnly(path);
-  if (!db.ok()) return -1;
-  Result<Statement> st = db->Prepare("PRAGMA page_size");
-  if (!st.ok()) return -1;
-  Result<bool> row = st->Step();
-  return row.ok() && *row ? st->ColumnInt64(0) : -1;
+  Result<int64_t> size = db.ok() ? db->QueryInt("PRAGMA page_size") : Result<int64_t>(db.status());
+  return size.ok() ? *size : -1;
 }
 
 // A new store gets 4 KiB pages (store_schema.cc says why); one made with

@@ -49,16 +49,9 @@ class ConnectorHarness : public ::testing::Test {
   std::unique_ptr<protocol::Client> Console(const std::string& identity = "samr-console",
                                             schema::Role role = schema::Role::REGULATOR, uint32_t credit = 0,
                                             const std::string& endpoint = "") {
-    protocol::ClientOptions o;
-    o.endpoint = endpoint.empty() ? gateway_->endpoint() : endpoint;
-    o.identity = identity;
-    o.role = role;
-    o.initial_credit = credit;
-    o.timeout_ms = 10'000;
-    o.client_name = "connector-e2e-test";
-    Result<std::unique_ptr<protocol::Client>> c = protocol::Client::Connect(ctx_, o);
-    EXPECT_TRUE(c.ok()) << c.status().ToString() << "\n" << gateway_->Log();
-    return c.ok() ? std::move(c).value() : nullptr;
+    auto c = TestClient(ctx_, endpoint.empty() ? gateway_->endpoint() : endpoint, identity, role, credit);
+    if (!c) ADD_FAILURE() << "the gateway's log:\n" << gateway_->Log();
+    return c;
   }
 
   // Submits a directive from samr-console to douyin; returns its id.

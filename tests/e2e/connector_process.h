@@ -66,17 +66,28 @@ inline std::string SpoolSinkToml(const std::filesystem::path& spool) {
   return "type = \"spool\"\ndirectory = \"" + spool.string() + "\"\nretry_min_ms = 100\nretry_max_ms = 1000\n";
 }
 
-// A platform tool ("douyin") on a connector's local endpoint (plain,
-// loopback); nullptr, with the test failed, when it cannot connect.
-inline std::unique_ptr<protocol::Client> PlatformTool(zmq::context_t& ctx, const std::string& endpoint) {
+// A plain client session as `identity` in `role` on `endpoint` (a
+// gateway's, or a connector's local one), granting `credit`; nullptr, with
+// the test failed, when it cannot connect.
+inline std::unique_ptr<protocol::Client> TestClient(zmq::context_t& ctx, const std::string& endpoint,
+                                                    const std::string& identity, schema::Role role,
+                                                    uint32_t credit = 0) {
   protocol::ClientOptions o;
   o.endpoint = endpoint;
-  o.identity = "douyin";
-  o.role = schema::Role::PLATFORM;
+  o.identity = identity;
+  o.role = role;
+  o.initial_credit = credit;
   o.timeout_ms = 10'000;
+  o.client_name = "regline-e2e-test";
   Result<std::unique_ptr<protocol::Client>> c = protocol::Client::Connect(ctx, o);
   EXPECT_TRUE(c.ok()) << c.status().ToString();
   return c.ok() ? std::move(c).value() : nullptr;
+}
+
+// A platform tool ("douyin") on a connector's local endpoint (plain,
+// loopback).
+inline std::unique_ptr<protocol::Client> PlatformTool(zmq::context_t& ctx, const std::string& endpoint) {
+  return TestClient(ctx, endpoint, "douyin", schema::Role::PLATFORM);
 }
 
 class ConnectorProcess {

@@ -165,15 +165,11 @@ TEST(ServiceNotifyTest, AConnectorOnAFullDiskSaysItWaitsForRoom) {
 
   const std::filesystem::path filler = testing::FillFileSystem(connector.data_dir());
   zmq::context_t ctx;
-  protocol::ClientOptions o;
-  o.endpoint = gateway.endpoint();
-  o.identity = "samr-console";
-  o.role = schema::Role::REGULATOR;
-  o.timeout_ms = 10'000;
-  Result<std::unique_ptr<protocol::Client>> samr = protocol::Client::Connect(ctx, o);
-  ASSERT_TRUE(samr.ok()) << samr.status().ToString();
+  std::unique_ptr<protocol::Client> samr =
+      testing::TestClient(ctx, gateway.endpoint(), "samr-console", schema::Role::REGULATOR);
+  ASSERT_TRUE(samr);
   Result<protocol::ConfirmInfo> confirm =
-      (*samr)->Submit(connector::testing::LargeDirectiveEnvelope(MessageId{0x0190000000000000, 0xd1}, 256 * 1024));
+      samr->Submit(connector::testing::LargeDirectiveEnvelope(MessageId{0x0190000000000000, 0xd1}, 256 * 1024));
   ASSERT_TRUE(confirm.ok()) << confirm.status().ToString();
   ASSERT_TRUE(notify.WaitFor("no session with the gateway until the inbox takes writes again", seen))
       << Joined(seen) << connector.Log();
