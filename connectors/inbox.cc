@@ -79,7 +79,7 @@ struct Inbox::Statements {
   // No RETURNING on the hot path: SQLite runs such a statement into an
   // ephemeral table of its own (a b-tree opened and closed per run), which
   // cost the link about a tenth of its time.
-  Statement insert, redeliver, select_stage, update_stage, update_sink, mark_sent, mark_sent_raised;
+  Statement insert, insert_envelope, redeliver, select_stage, update_stage, update_sink, mark_sent, mark_sent_raised;
   Statement add_held_above, remove_held_above, save_held_upto;
   Statement park, unpark_all, save_catalog_held;
   Statement sync_normal, sync_full;  // MarkAcksSent's commit alone is not fsynced
@@ -124,8 +124,9 @@ Status Inbox::Prepare() {
   stmts_ = std::make_unique<Statements>();
   const std::pair<Statement*, const char*> sql[] = {
       {&stmts_->insert,
-       "INSERT INTO inbox(message_id, delivery_seq, ack_seq, attempt, kind, envelope, received_ms, stage_ms) "
-       "VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT(message_id) DO NOTHING"},
+       "INSERT INTO inbox(message_id, delivery_seq, ack_seq, attempt, kind, received_ms, stage_ms) "
+       "VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(message_id) DO NOTHING"},
+      {&stmts_->insert_envelope, "INSERT INTO envelopes(row_id, envelope) VALUES (?1, ?2)"},
       {&stmts_->redeliver,
        "UPDATE inbox SET ack_seq = ?2, deliveries = deliveries + 1, stage_sent = 0 WHERE message_id = ?1"},
       {&stmts_->select_stage,
@@ -142,15 +143,17 @@ Status Inbox::Prepare() {
        "reason_code = CASE WHEN ?7 THEN ?6 ELSE reason_code END, "
        "reason = CASE WHEN ?7 THEN ?3 ELSE reason END WHERE message_id = ?1"},
       {&stmts_->next_for_sink,
-       "SELECT delivery_seq, attempt, message_id, kind, envelope, received_ms FROM inbox "
-       "WHERE sink_state = 0 AND delivery_seq > ?2 ORDER BY delivery_seq LIMIT ?1"},
+       "SELECT i.delivery_seq, i.attempt, i.message_id, i.kind, e.envelope, i.received_ms "
+       "FROM inbox i CROSS JOIN envelopes e ON e.row_id = i.row_id "
+       "WHERE i.sink_state = 0 AND i.delivery_seq > ?2 ORDER BY i.delivery_seq LIMIT ?1"},
       {&stmts_->pending_acks,
        "SELECT message_id, ack_seq, stage_wanted, reason_code, reason, stage_ms FROM inbox "
        "WHERE stage_wanted <> stage_sent AND ack_seq > ?2 ORDER BY ack_seq LIMIT ?1"},
       {&stmts_->pending_ack_of,
        "SELECT message_id, ack_seq, stage_wanted, reason_code, reason, stage_ms FROM inbox "
        "WHERE message_id = ?1 AND stage_wanted <> stage_sent"},
-      {&stmts_->envelope_of, "SELECT envelope FROM inbox WHERE message_id = ?1"},
+      {&stmts_->envelope_of,
+       "SELECT e.envelope FROM inbox i CROSS JOIN envelopes e ON e.row_id = i.row_id WHERE i.message_id = ?1"},
       {&stmts_->mark_sent,
        "UPDATE inbox SET stage_sent = ?2, ack_error = ?3 WHERE message_id = ?1 AND stage_wanted = ?2"},
       {&stmts_->mark_sent_raised, "UPDATE inbox SET stage_sent = ?2, ack_error = ?3 WHERE message_id = ?1"},
@@ -277,11 +280,15 @@ Status Inbox::InsertRows(std::span<const Delivery> batch, int64_t now, InsertPla
     ins.Bind(2, static_cast<int64_t>(d.delivery_seq))
         .Bind(3, static_cast<int64_t>(d.attempt))
         .Bind(4, static_cast<int64_t>(d.kind))
-        .BindBlob(5, d.envelope.data(), d.envelope.size())
-        .Bind(6, now);
+        .Bind(5, now);
     REGLINE_RETURN_IF_ERROR(ins.Run());
     const bool duplicate = db_.Changes() == 0;
-    if (duplicate) {
+    if (!duplicate) {
+      Statement& env = stmts_->insert_envelope;
+      env.Reset();
+      env.Bind(1, sqlite3_last_insert_rowid(db_.get())).BindBlob(2, d.envelope.data(), d.envelope.size());
+      REGLINE_RETURN_IF_ERROR(env.Run());
+    } else {
       // Held already: the gateway delivered it again (under a new number).
       Statement& again = stmts_->redeliver;
       again.Reset();
@@ -652,8 +659,9 @@ Status Inbox::UpdateMarks(std::span<const SentAck> sent) {
 Result<std::vector<InboxEntry>> Inbox::List(uint64_t after_delivery_seq, int limit) {
   std::lock_guard lock(read_mu_);
   Result<Statement> st = reader_.Prepare(
-      "SELECT delivery_seq, attempt, message_id, kind, envelope, received_ms, sink_state, sink_reason, sink_ms, "
-      "stage_wanted, stage_sent FROM inbox WHERE delivery_seq > ?1 ORDER BY delivery_seq LIMIT ?2");
+      "SELECT i.delivery_seq, i.attempt, i.message_id, i.kind, e.envelope, i.received_ms, i.sink_state, "
+      "i.sink_reason, i.sink_ms, i.stage_wanted, i.stage_sent FROM inbox i CROSS JOIN envelopes e ON e.row_id = "
+      "i.row_id WHERE i.delivery_seq > ?1 ORDER BY i.delivery_seq LIMIT ?2");
   if (!st.ok()) return st.status();
   st->Bind(1, static_cast<int64_t>(after_delivery_seq)).Bind(2, static_cast<int64_t>(limit));
   std::vector<InboxEntry> out;

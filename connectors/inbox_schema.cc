@@ -58,6 +58,20 @@ constexpr const char* kMigrations[] = {
     INSERT INTO catalog(id, held_version, held_ms) VALUES (1, 0, 0);
     CREATE INDEX inbox_parked ON inbox(delivery_seq) WHERE sink_state = 4;
     )sql",
+    // 3: the envelopes in a table of their own, so that a row's updates
+    // (the sink's outcome, the acknowledgement marks) rewrite a small row
+    // instead of one carrying the envelope; a deleted row takes its
+    // envelope with it.
+    R"sql(
+    CREATE TABLE envelopes(
+      row_id   INTEGER PRIMARY KEY,                 -- inbox.row_id
+      envelope BLOB    NOT NULL                     -- the envelope bytes as delivered
+    );
+    INSERT INTO envelopes(row_id, envelope) SELECT row_id, envelope FROM inbox;
+    ALTER TABLE inbox DROP COLUMN envelope;
+    CREATE TRIGGER inbox_envelope_gone AFTER DELETE ON inbox
+      BEGIN DELETE FROM envelopes WHERE row_id = old.row_id; END;
+    )sql",
 };
 
 }  // namespace

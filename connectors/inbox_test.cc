@@ -499,6 +499,13 @@ TEST_F(InboxTest, PruneDeletesOnlyOldMessagesWhoseStoryIsOver) {
   for (const InboxEntry& e : *left) seqs.push_back(e.message.delivery_seq);
   EXPECT_EQ(seqs, (std::vector<uint64_t>{2, 3, 5})) << "2's ack is due, 3 waits for the sink, 5 is too young";
   EXPECT_EQ(inbox->ResumePoint(), 5u) << "pruning does not move the resume point";
+  // A pruned message's envelope goes with it.
+  Result<Database> file = Database::Open(dir_.File("inbox.db"));
+  ASSERT_TRUE(file.ok());
+  Result<int64_t> envelopes = file->QueryInt("SELECT count(*) FROM envelopes");
+  ASSERT_TRUE(envelopes.ok()) << envelopes.status().ToString();
+  EXPECT_EQ(*envelopes, 3);
+  EXPECT_EQ(*file->QueryInt("SELECT count(*) FROM envelopes WHERE row_id NOT IN (SELECT row_id FROM inbox)"), 0);
 }
 
 TEST_F(InboxTest, PruneKeepsAMessageWhoseLastAckIsStillDueAndGoesInBatches) {

@@ -20,11 +20,20 @@ void WriteOldInbox(const std::string& path, int version) {
   Result<Database> db = Database::Open(path);
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   ASSERT_TRUE(inbox_schema::PrepareDatabaseAtVersion(*db, version).ok());
+  // Up to version 2 the envelope is a column of the row; from 3 it is in a
+  // table of its own, keyed by the row.
+  const bool own_table = version >= 3;
   Result<Statement> insert = db->Prepare(
-      "INSERT INTO inbox(message_id, delivery_seq, ack_seq, attempt, kind, envelope, received_ms, sink_state, "
-      "sink_ms, stage_wanted, stage_sent, stage_ms) VALUES (?1, ?2, ?2, 1, 1, ?3, 1700000000000, ?4, ?5, ?6, ?7, "
-      "1700000000000)");
+      own_table ? "INSERT INTO inbox(message_id, delivery_seq, ack_seq, attempt, kind, received_ms, sink_state, "
+                  "sink_ms, stage_wanted, stage_sent, stage_ms) VALUES (?1, ?2, ?2, 1, 1, 1700000000000, ?4, ?5, "
+                  "?6, ?7, 1700000000000)"  // ?3, the envelope, goes to its own table
+                : "INSERT INTO inbox(message_id, delivery_seq, ack_seq, attempt, kind, envelope, received_ms, "
+                  "sink_state, sink_ms, stage_wanted, stage_sent, stage_ms) VALUES (?1, ?2, ?2, 1, 1, ?3, "
+                  "1700000000000, ?4, ?5, ?6, ?7, 1700000000000)");
   ASSERT_TRUE(insert.ok()) << insert.status().ToString();
+  Result<Statement> insert_envelope =
+      db->Prepare(own_table ? "INSERT INTO envelopes(row_id, envelope) VALUES (last_insert_rowid(), ?1)" : "SELECT ?1");
+  ASSERT_TRUE(insert_envelope.ok()) << insert_envelope.status().ToString();
   struct Row {
     uint64_t seq;
     int sink_state;
@@ -41,6 +50,9 @@ void WriteOldInbox(const std::string& path, int version) {
     insert->BindBlob(3, envelope.data(), envelope.size()).Bind(4, int64_t{r.sink_state}).Bind(5, r.sink_ms);
     insert->Bind(6, static_cast<int64_t>(r.wanted)).Bind(7, static_cast<int64_t>(r.sent));
     ASSERT_TRUE(insert->Run().ok());
+    insert_envelope->Reset();
+    insert_envelope->BindBlob(1, envelope.data(), envelope.size());
+    ASSERT_TRUE(insert_envelope->Run().ok());
   }
   ASSERT_TRUE(db->Exec("UPDATE resume SET held_upto = 2").ok());
 }
@@ -67,6 +79,9 @@ TEST_P(InboxUpgradeTest, AnOlderInboxIsMigratedAndWhatItHeldGoesOn) {
   ASSERT_TRUE(next->has_value());
   EXPECT_EQ((*next)->delivery_seq, 2u);
   EXPECT_EQ((*next)->envelope, "envelope-2");
+  Result<std::string> first = inbox.StoredEnvelope(MessageId{0xabc, 1});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, "envelope-1") << "a message the sink took long ago keeps its envelope";
 
   Result<std::vector<PendingAck>> due = inbox.PendingAcks(10);
   ASSERT_TRUE(due.ok());
