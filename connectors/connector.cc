@@ -165,7 +165,8 @@ void Connector::Run() {
   const std::string serving = "STATUS=" + config_.identity + ": gateway " + config_.gateway_endpoint + ", sink " +
                               std::string(SinkTypeName(config_.sink.type));
   // A store fenced after a failed sync (connectors/README.md, "A failing
-  // disk") shows from the next watchdog ping.
+  // disk") and the wait for room on a full disk show within a second
+  // (kStatusCheckMs), with or without a watchdog.
   auto status = [&] {
     const bool inbox = !inbox_->fence().ok();
     if (!inbox && outbox_->fence().ok()) {
@@ -177,9 +178,11 @@ void Connector::Run() {
     return "STATUS=" + config_.identity + ": refusing every change: a sync of its " + (inbox ? "inbox" : "outbox") +
            " failed (see " + (inbox ? "inbox_fenced" : "store_fenced") + " in the log; check the disk, then restart)";
   };
-  NotifyServiceManager("READY=1\n" + status());
+  std::string shown = status();
+  NotifyServiceManager("READY=1\n" + shown);
   int64_t next_ping = watchdog_ms > 0 ? SteadyMs() + watchdog_ms : INT64_MAX;
   int64_t next_prune = SteadyMs();  // the first pass right after the start
+  int64_t next_check = SteadyMs() + kStatusCheckMs;
   pollfd p{stop_fd_.get(), POLLIN, 0};
   for (;;) {
     int64_t now = SteadyMs();
@@ -189,10 +192,18 @@ void Connector::Run() {
       next_prune = now + config_.retention_check_ms;
     }
     if (now >= next_ping) {
-      NotifyServiceManager("WATCHDOG=1\n" + status());
+      shown = status();
+      NotifyServiceManager("WATCHDOG=1\n" + shown);
       next_ping = now + watchdog_ms;
     }
-    const int64_t wait = std::clamp<int64_t>(std::min(next_prune, next_ping) - now, 0, INT32_MAX);
+    if (now >= next_check) {
+      if (std::string line = status(); line != shown) {
+        shown = std::move(line);
+        NotifyServiceManager(shown);
+      }
+      next_check = now + kStatusCheckMs;
+    }
+    const int64_t wait = std::clamp<int64_t>(std::min({next_prune, next_ping, next_check}) - now, 0, INT32_MAX);
     const int n = poll(&p, 1, static_cast<int>(wait));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) continue;

@@ -2,7 +2,7 @@
 // directly: when systemd starts a Type=notify unit it sets NOTIFY_SOCKET
 // (a datagram socket path, or "@name" in the abstract namespace) and, with
 // WatchdogSec=, WATCHDOG_USEC (and WATCHDOG_PID). The daemons send
-// READY=1 once serving, STATUS=... lines, WATCHDOG=1 at half the watchdog
+// READY=1 once serving, STATUS=... lines as they change, WATCHDOG=1 at half the watchdog
 // interval from their main loop (a hung loop stops them, and systemd
 // restarts the service), and STOPPING=1 when they begin to shut down.
 //
@@ -24,5 +24,11 @@ bool NotifyServiceManager(std::string_view state);
 // service manager expects no pings (no WATCHDOG_USEC, or WATCHDOG_PID names
 // another process).
 int64_t WatchdogPingIntervalMs();
+
+// How often the daemons look whether their STATUS= line has changed (a
+// fence, the connector's wait for room, the gateway's session count) and
+// send it when it has, so that `systemctl status` follows within a second
+// whether or not the unit has a watchdog.
+inline constexpr int64_t kStatusCheckMs = 1000;
 
 }  // namespace regline

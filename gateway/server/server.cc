@@ -343,9 +343,12 @@ Status Gateway::Run() {
     }
     return "STATUS=serving " + endpoint_ + ", " + std::to_string(sessions_.size()) + " session(s)";
   };
-  NotifyServiceManager("READY=1\n" + status());
+  std::string shown = status();
+  NotifyServiceManager("READY=1\n" + shown);
+  int64_t next_status_check_ms = clock_.NowMs() + kStatusCheckMs;
   ready_ = true;
   while (!stop_requested_) {
+    // (The status check needs no wake-up of its own: the timer's is sooner.)
     int64_t wait = std::max<int64_t>(0, next_timer_ms_ - clock_.NowMs());
     if (watchdog_ms > 0) wait = std::min(wait, std::max<int64_t>(0, next_watchdog_ms - clock_.NowMs()));
     try {
@@ -382,8 +385,16 @@ Status Gateway::Run() {
       next_timer_ms_ = clock_.NowMs() + kTimerMs;
     }
     if (watchdog_ms > 0 && clock_.NowMs() >= next_watchdog_ms) {
-      NotifyServiceManager("WATCHDOG=1\n" + status());
+      shown = status();
+      NotifyServiceManager("WATCHDOG=1\n" + shown);
       next_watchdog_ms = clock_.NowMs() + watchdog_ms;
+    }
+    if (clock_.NowMs() >= next_status_check_ms) {
+      if (std::string line = status(); line != shown) {
+        shown = std::move(line);
+        NotifyServiceManager(shown);
+      }
+      next_status_check_ms = clock_.NowMs() + kStatusCheckMs;
     }
   }
   // Drain: the committer answers everything queued, then we send it.

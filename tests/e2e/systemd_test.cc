@@ -19,17 +19,19 @@ namespace regline {
 namespace {
 
 // A datagram socket at <dir>/notify.sock, set as NOTIFY_SOCKET (with a
-// 200 ms WATCHDOG_USEC) for the processes started while it lives.
+// 200 ms WATCHDOG_USEC unless `watchdog` is false) for the processes
+// started while it lives.
 class NotifySocket {
  public:
-  explicit NotifySocket(const std::filesystem::path& dir) : path_((dir / "notify.sock").string()) {
+  explicit NotifySocket(const std::filesystem::path& dir, bool watchdog = true)
+      : path_((dir / "notify.sock").string()) {
     fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path_.c_str(), sizeof(addr.sun_path) - 1);
     ok_ = fd_ >= 0 && bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     setenv("NOTIFY_SOCKET", path_.c_str(), 1);
-    setenv("WATCHDOG_USEC", "200000", 1);
+    if (watchdog) setenv("WATCHDOG_USEC", "200000", 1);
   }
   ~NotifySocket() {
     unsetenv("NOTIFY_SOCKET");
@@ -86,6 +88,30 @@ TEST(ServiceNotifyTest, TheGatewaySaysReadyPingsTheWatchdogAndSaysStopping) {
   gateway.Kill(SIGTERM);
   ASSERT_TRUE(notify.WaitFor("STOPPING=1", seen)) << Joined(seen);
   EXPECT_EQ(Count(seen, "READY=1"), 1) << Joined(seen);
+}
+
+// Without a watchdog (no WatchdogSec=, so no pings to carry it) the
+// status line still follows what changes: here the session count.
+TEST(ServiceNotifyTest, WithoutAWatchdogTheGatewaysStatusFollowsItsSessions) {
+  testing::TempDir dir;
+  NotifySocket notify(dir.path(), /*watchdog=*/false);
+  ASSERT_TRUE(notify.ok()) << std::strerror(errno);
+  std::filesystem::create_directories(dir.path() / "gateway");
+  testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path() / "gateway");
+  ASSERT_TRUE(gateway.Start()) << gateway.Log();
+  std::vector<std::string> seen;
+  ASSERT_TRUE(notify.WaitFor("READY=1", seen)) << Joined(seen);
+  EXPECT_NE(seen.back().find(", 0 session(s)"), std::string::npos) << Joined(seen);
+  zmq::context_t ctx;
+  std::unique_ptr<protocol::Client> samr =
+      testing::TestClient(ctx, gateway.endpoint(), "samr-console", schema::Role::REGULATOR);
+  ASSERT_TRUE(samr);
+  ASSERT_TRUE(notify.WaitFor(", 1 session(s)", seen)) << Joined(seen);
+  EXPECT_EQ(seen.back().rfind("STATUS=serving tcp://127.0.0.1:", 0), 0u) << Joined(seen);
+  samr->Close("done");
+  ASSERT_TRUE(notify.WaitFor(", 0 session(s)", seen)) << Joined(seen);
+  EXPECT_EQ(Count(seen, "WATCHDOG=1"), 0) << Joined(seen);
+  gateway.Kill(SIGTERM);
 }
 
 TEST(ServiceNotifyTest, TheConnectorSaysReadyPingsTheWatchdogAndSaysStopping) {
@@ -147,15 +173,19 @@ TEST(ServiceNotifyTest, AConnectorWhoseSyncFailedSaysItRefusesEveryChange) {
 
 // With its data directory full (a tmpfs the test fills), the connector's
 // status line says it holds no session until the inbox takes writes, and
-// says it serves again once there is room.
-TEST(ServiceNotifyTest, AConnectorOnAFullDiskSaysItWaitsForRoom) {
+// says it serves again once there is room; with a watchdog (the pings
+// carry the line) and without one.
+class ConnectorFullDiskStatusTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(ConnectorFullDiskStatusTest, AConnectorOnAFullDiskSaysItWaitsForRoom) {
+  const bool watchdog = GetParam();
   testing::TempDir dir;
   std::filesystem::create_directories(dir.path() / "gateway");
   testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path() / "gateway");
   ASSERT_TRUE(gateway.Start()) << gateway.Log();
   testing::TmpfsMount tmpfs(dir.path() / "connector" / "data", "8m");  // unmounted after the connector stops
   ASSERT_TRUE(tmpfs.mounted()) << tmpfs.error();
-  NotifySocket notify(dir.path());
+  NotifySocket notify(dir.path(), watchdog);
   ASSERT_TRUE(notify.ok()) << std::strerror(errno);
   testing::ConnectorProcess connector(REGLINE_CONNECTOR_BINARY, dir.path() / "connector", gateway.endpoint());
   ASSERT_TRUE(connector.Start()) << connector.Log();
@@ -177,12 +207,17 @@ TEST(ServiceNotifyTest, AConnectorOnAFullDiskSaysItWaitsForRoom) {
 
   std::filesystem::remove(filler);
   ASSERT_TRUE(testing::WaitFor([&] { return connector.LogCount("inbox_writable") >= 1; }, 30'000)) << connector.Log();
-  std::vector<std::string> after;  // the second ping comes wholly after the check passed
-  ASSERT_TRUE(notify.WaitFor("WATCHDOG=1", after));
-  ASSERT_TRUE(notify.WaitFor("WATCHDOG=1", after));
-  EXPECT_NE(after.back().find("STATUS=douyin: gateway "), std::string::npos) << Joined(after);
+  // The serving line again (every line since the wait began said "no
+  // session").
+  ASSERT_TRUE(notify.WaitFor("STATUS=douyin: gateway ", seen)) << Joined(seen);
+  EXPECT_EQ(Count(seen, "WATCHDOG=1") > 0, watchdog) << Joined(seen);
   connector.Kill(SIGTERM);
 }
+
+INSTANTIATE_TEST_SUITE_P(WithAndWithoutAWatchdog, ConnectorFullDiskStatusTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Watchdog" : "NoWatchdog";
+                         });
 
 class SystemdUnitTest : public ::testing::Test {
  protected:
