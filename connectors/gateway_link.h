@@ -70,6 +70,7 @@
 #include <zmq.hpp>
 
 #include "connectors/inbox.h"
+#include "connectors/link_health.h"
 #include "connectors/outbox.h"
 #include "connectors/outcome_handoff.h"
 #include "gateway/identity/signature_check.h"
@@ -100,17 +101,6 @@ struct GatewayLinkOptions {
   // transactions while a session is up (outcome_handoff.h); nullptr: none.
   // Must outlive the link.
   OutcomeHandoff* handoff = nullptr;
-};
-
-// What the link says of itself to the local HTTP API's GET /v1/health
-// (any thread).
-struct LinkHealth {
-  bool connected = false;  // a session with the gateway is up
-  // Why no session is opened while the inbox refuses writes (a full disk),
-  // worded "no session with the gateway until the inbox takes writes again:
-  // <the last Inbox::CheckWritable() failure, or the failed store before the
-  // first check>". Ok when the link is not waiting for the inbox.
-  Status inbox_wait;
 };
 
 class GatewayLink {

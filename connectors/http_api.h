@@ -27,8 +27,8 @@
 #include <string>
 #include <thread>
 
-#include "connectors/gateway_link.h"
 #include "connectors/inbox.h"
+#include "connectors/link_health.h"
 #include "connectors/outbox.h"
 #include "gateway/core/clock.h"
 #include "gateway/identity/signature_check.h"
