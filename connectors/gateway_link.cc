@@ -184,7 +184,9 @@ void GatewayLink::Loop() {
     o.role = schema::Role::PLATFORM;
     o.resume_from = inbox_.ResumePoint();
     o.resume_point = [this] { return inbox_.ResumePoint(); };
-    o.initial_credit = options_.credit_window;
+    // After a failed store, one delivery first (see the header comment).
+    o.initial_credit = store_failures_ > 0 ? 1 : options_.credit_window;
+    credit_withheld_ = options_.credit_window - o.initial_credit;
     o.wake_fd = wake_fd_;
     Result<std::unique_ptr<Client>> client = Client::Connect(context_, o);
     if (!client.ok()) {
@@ -367,7 +369,12 @@ Status GatewayLink::StorePass(Client& client, std::optional<DecodedFrame> first)
     }
     if (outcomes.taken) work_ = true;  // their acknowledgements are due
   }
-  if (consumed > 0 && client.has_session()) REGLINE_RETURN_IF_ERROR(client.GrantCredit(consumed));
+  // Each credit used comes back, and while some of the window is withheld
+  // after a failed store, one more per delivery stored.
+  const uint32_t earned = std::min(credit_withheld_, static_cast<uint32_t>(batch.size()));
+  credit_withheld_ -= earned;
+  const uint32_t grant = consumed + earned;
+  if (grant > 0 && client.has_session()) REGLINE_RETURN_IF_ERROR(client.GrantCredit(grant));
   if (bye.has_value()) return *bye;
   return Status::Ok();
 }

@@ -42,11 +42,13 @@
 //    An answer that ends the session or says "try later" leaves the
 //    question due; a refusal is logged and not repeated this session.
 // Hello.resumeFrom is the inbox's resume point and Hello.initialCredit the
-// credit window. When the gateway cannot be reached, says BYE, or falls
-// silent, the link reconnects after an exponential back-off with jitter
-// (reconnect_min_ms doubling to reconnect_max_ms, each wait a random
-// 50-100% of that; at least the gateway's Bye.reconnectAfterMs) and
-// resumes.
+// credit window, except after a session that ended because the inbox could
+// not store its deliveries (a full disk): the next one starts with one
+// credit and grants two back for each delivery stored until the window is
+// reached, so that a disk that fills again costs one message an attempt
+// (and, after max_attempts, a dead letter), not a window of them. When the gateway cannot be reached, says BYE, or
+// falls silent, the link reconnects after an exponential back-off with jitter (reconnect_min_ms doubling to
+// reconnect_max_ms, each wait a random 50-100% of that; at least the gateway's Bye.reconnectAfterMs) and resumes.
 //
 // An answer that says the request itself is wrong (invalid, not found,
 // not permitted) settles it for good and is logged; a missing answer, an
@@ -192,6 +194,10 @@ class GatewayLink {
   bool store_failed_ = false;        // this session ended because the inbox refused deliveries
   int store_failures_ = 0;           // sessions in a row that ended so
   uint64_t failed_batch_bytes_ = 0;  // the envelopes of the last batch refused
+  // Credit of the window not granted yet in this session: after a failed
+  // store the session starts with one, and each delivery stored earns one
+  // more of these until none is left (see the header comment).
+  uint32_t credit_withheld_ = 0;
   int64_t reconnect_after_ms_ = 0;  // the gateway's Bye.reconnectAfterMs
   int64_t outbox_pause_until_ms_ = 0;
   std::string last_outbox_error_;       // the last Lease failure logged; empty after a success

@@ -3,6 +3,7 @@
 // (fail_sync_shim.c) fails every sync of the connector's SQLite logs
 // (inbox and outbox) while a trigger file exists. ConnectorDiskFull: the
 // connector's data directory on a small tmpfs that the test fills.
+#include <regex>
 #include <set>
 
 #include "tests/e2e/connector_harness.h"
@@ -161,6 +162,17 @@ TEST_F(ConnectorDiskFull, DeliveriesWaitAtTheGatewayUntilThereIsRoomAndArriveOnc
   EXPECT_TRUE(
       WaitForState(*samr, MessageId{0x0190000000000000 + 4, 0xd1000000 + 4}, schema::DeliveryState::ACCEPTED, 20'000))
       << connector->Log();
+  // The first session took the whole window; the one after the failed
+  // store took one delivery first.
+  const std::string log = gateway_->Log();
+  std::vector<std::string> credits;  // of douyin's sessions, in order
+  const std::regex started("event=session_started identity=douyin session=[0-9]+ credit=([0-9]+)");
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), started); it != std::sregex_iterator(); ++it) {
+    credits.push_back((*it)[1]);
+  }
+  ASSERT_GE(credits.size(), 2u) << log;
+  EXPECT_EQ(credits[0], "64") << "the harness's credit window\n" << log;
+  EXPECT_EQ(credits[1], "1") << log;
 }
 
 }  // namespace
