@@ -75,6 +75,7 @@ int Checkpointer::OnCommit(void* self, sqlite3* writer, const char* name, int pa
   // for the few frames since the last.
   if (pages >= c->threshold_pages_ && pages - c->last_wake_pages_ >= std::max(1, c->threshold_pages_ / 4)) {
     c->last_wake_pages_ = pages;
+    c->wakes_.fetch_add(1, std::memory_order_relaxed);
     {
       std::lock_guard lock(c->mu_);
       c->wanted_ = true;

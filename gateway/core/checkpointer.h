@@ -47,6 +47,9 @@ class Checkpointer {
 
   // Checkpoints that copied frames since start, for tests and metrics.
   int completed() const;
+  // Times the writer's commits woke the thread since start (at the
+  // threshold and at each further quarter of it), for tests.
+  int wakes() const { return wakes_.load(); }
 
  private:
   Checkpointer(Database db, int threshold_pages);
@@ -62,6 +65,7 @@ class Checkpointer {
   // The log's size when the thread's last pass copied all of it; 0 when the
   // writer has since finished the log (or none has).
   std::atomic<int> caught_up_frames_{0};
+  std::atomic<int> wakes_{0};
   mutable std::mutex mu_;  // guards wanted_, stopping_, completed_
   std::condition_variable wake_;
   bool wanted_ = false;

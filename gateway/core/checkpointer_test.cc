@@ -62,5 +62,34 @@ TEST_F(CheckpointerTest, KeepsTheLogNearTheThresholdWithAFewPassesPerCycle) {
       << "frames: " << largest_log / 4120;
 }
 
+// While a reader holds the log's first frames, no pass can catch up, so
+// the log only grows: the thread is woken at the threshold and at each
+// further quarter of it, not at every commit, and not only once.
+TEST_F(CheckpointerTest, WakesTheThreadAtTheThresholdAndAtEachQuarterAfter) {
+  constexpr int kThreshold = 400;
+  Result<std::unique_ptr<Checkpointer>> c = Checkpointer::Start(path_, kThreshold);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  (*c)->Attach(db_.get());
+  CommitOne();
+  Result<Database> reader = Database::Open(path_);
+  ASSERT_TRUE(reader.ok());
+  Result<Statement> pin = reader->Prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(pin.ok());
+  ASSERT_TRUE(reader->Exec("BEGIN").ok());
+  ASSERT_TRUE(pin->Step().ok());  // the read transaction starts here and holds its snapshot
+  // Up to just under twice the threshold, where the writer would step in.
+  auto log_frames = [&] { return static_cast<int>(std::filesystem::file_size(path_ + "-wal") / (4096 + 24)); };
+  int commits = 0;
+  while (log_frames() < 2 * kThreshold - 8) {
+    CommitOne();
+    ++commits;
+  }
+  // At 400, 500, 600 and 700 frames (give or take the frames of a commit).
+  EXPECT_GE((*c)->wakes(), 3) << "after " << commits << " commits, " << log_frames() << " frames";
+  EXPECT_LE((*c)->wakes(), 5) << "after " << commits << " commits, " << log_frames() << " frames";
+  pin->Reset();
+  ASSERT_TRUE(reader->Exec("COMMIT").ok());
+}
+
 }  // namespace
 }  // namespace regline
