@@ -197,10 +197,7 @@ void Connector::Run() {
       next_ping = now + watchdog_ms;
     }
     if (now >= next_check) {
-      if (std::string line = status(); line != shown) {
-        shown = std::move(line);
-        NotifyServiceManager(shown);
-      }
+      NotifyStatusChange(shown, status());
       next_check = now + kStatusCheckMs;
     }
     const int64_t wait = std::clamp<int64_t>(std::min({next_prune, next_ping, next_check}) - now, 0, INT32_MAX);

@@ -185,7 +185,7 @@ void GatewayLink::Loop() {
     o.resume_from = inbox_.ResumePoint();
     o.resume_point = [this] { return inbox_.ResumePoint(); };
     // After a failed store, one delivery first (see the header comment).
-    o.initial_credit = store_failures_ > 0 ? 1 : options_.credit_window;
+    o.initial_credit = store_failures_ > 0 ? std::min<uint32_t>(1, options_.credit_window) : options_.credit_window;
     credit_withheld_ = options_.credit_window - o.initial_credit;
     o.wake_fd = wake_fd_;
     Result<std::unique_ptr<Client>> client = Client::Connect(context_, o);

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <utility>
 
 namespace regline {
 
@@ -48,6 +49,12 @@ int64_t WatchdogPingIntervalMs() {
   int64_t pid = 0;
   if (ReadNumber(std::getenv("WATCHDOG_PID"), pid) && pid != static_cast<int64_t>(getpid())) return 0;
   return std::max<int64_t>(1, usec / 2000);
+}
+
+void NotifyStatusChange(std::string& shown, std::string line) {
+  if (line == shown) return;
+  shown = std::move(line);
+  NotifyServiceManager(shown);
 }
 
 }  // namespace regline

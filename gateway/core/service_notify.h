@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace regline {
@@ -30,5 +31,9 @@ int64_t WatchdogPingIntervalMs();
 // send it when it has, so that `systemctl status` follows within a second
 // whether or not the unit has a watchdog.
 inline constexpr int64_t kStatusCheckMs = 1000;
+
+// Sends `line` (a "STATUS=..." line) unless it is `shown`, the line sent
+// last; `shown` then holds `line`.
+void NotifyStatusChange(std::string& shown, std::string line);
 
 }  // namespace regline

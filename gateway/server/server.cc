@@ -390,10 +390,7 @@ Status Gateway::Run() {
       next_watchdog_ms = clock_.NowMs() + watchdog_ms;
     }
     if (clock_.NowMs() >= next_status_check_ms) {
-      if (std::string line = status(); line != shown) {
-        shown = std::move(line);
-        NotifyServiceManager(shown);
-      }
+      NotifyStatusChange(shown, status());
       next_status_check_ms = clock_.NowMs() + kStatusCheckMs;
     }
   }
