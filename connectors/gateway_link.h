@@ -46,9 +46,11 @@
 // not store its deliveries (a full disk): the next one starts with one
 // credit and grants two back for each delivery stored until the window is
 // reached, so that a disk that fills again costs one message an attempt
-// (and, after max_attempts, a dead letter), not a window of them. When the gateway cannot be reached, says BYE, or
-// falls silent, the link reconnects after an exponential back-off with jitter (reconnect_min_ms doubling to
-// reconnect_max_ms, each wait a random 50-100% of that; at least the gateway's Bye.reconnectAfterMs) and resumes.
+// (and, after max_attempts, a dead letter), not a window of them.
+// When the gateway cannot be reached, says BYE, or falls silent, the link
+// reconnects after an exponential back-off with jitter (reconnect_min_ms
+// doubling to reconnect_max_ms, each wait a random 50-100% of that; at
+// least the gateway's Bye.reconnectAfterMs) and resumes.
 //
 // An answer that says the request itself is wrong (invalid, not found,
 // not permitted) settles it for good and is logged; a missing answer, an
