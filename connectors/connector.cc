@@ -159,7 +159,7 @@ Status Connector::Start() {
 
 void Connector::Run() {
   // systemd (Type=notify): ready once Start() has everything running;
-  // watchdog pings and retention passes while this thread waits for the
+  // watchdog pings, status lines and retention passes while this thread waits for the
   // stop request.
   const int64_t watchdog_ms = WatchdogPingIntervalMs();
   const std::string serving = "STATUS=" + config_.identity + ": gateway " + config_.gateway_endpoint + ", sink " +

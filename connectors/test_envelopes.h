@@ -14,14 +14,19 @@
 
 namespace regline::connector::testing {
 
+// The sample directive: suspend a broadcast, with the policy's deadlines.
+inline void BuildSampleDirective(schema::Directive::Builder d) {
+  schema::samples::BuildSuspendBroadcastDirective(d);
+  schema::samples::UsePolicyDeadlines(d);
+}
+
 // The sample payload of `kind` (schema_samples.h), serialized.
 inline std::string SamplePayload(schema::MessageKind kind) {
   namespace samples = schema::samples;
   capnp::MallocMessageBuilder m;
   switch (kind) {
     case schema::MessageKind::DIRECTIVE:
-      samples::BuildSuspendBroadcastDirective(m.initRoot<schema::Directive>());
-      samples::UsePolicyDeadlines(m.getRoot<schema::Directive>());
+      BuildSampleDirective(m.initRoot<schema::Directive>());
       break;
     case schema::MessageKind::CATALOG_UPDATE:
       samples::BuildCatalogUpdateV2(m.initRoot<schema::CatalogUpdate>());
@@ -89,8 +94,7 @@ inline std::string DirectiveEnvelope(const MessageId& id) {
 inline std::string LargeDirectiveEnvelope(const MessageId& id, size_t bytes) {
   capnp::MallocMessageBuilder m;
   auto d = m.initRoot<schema::Directive>();
-  schema::samples::BuildSuspendBroadcastDirective(d);
-  schema::samples::UsePolicyDeadlines(d);
+  BuildSampleDirective(d);
   d.setRationale(std::string(bytes, 'r'));
   return MakeEnvelope("samr-console", id, {"douyin"}, schema::MessageKind::DIRECTIVE, protocol::Encode(m),
                       schema::Priority::HIGH);

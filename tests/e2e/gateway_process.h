@@ -80,6 +80,7 @@ class GatewayProcess {
                  std::string security = "insecure_plaintext_for_development = true\n",
                  std::string identities = kTestIdentities)
       : binary_(std::move(binary)), dir_(std::move(dir)) {
+    std::filesystem::create_directories(dir_);  // the config is written into it
     std::ofstream cfg(dir_ / "gateway.toml");
     cfg << "[gateway]\nlisten = \"tcp://127.0.0.1:*\"\ndata_dir = \"" << (dir_ / "data").string()
         << "\"\nheartbeat_interval_ms = 1000\ndisk_reserve_bytes = 1048576\n"

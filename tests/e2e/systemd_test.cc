@@ -77,7 +77,6 @@ TEST(ServiceNotifyTest, TheGatewaySaysReadyPingsTheWatchdogAndSaysStopping) {
   testing::TempDir dir;
   NotifySocket notify(dir.path());
   ASSERT_TRUE(notify.ok()) << std::strerror(errno);
-  std::filesystem::create_directories(dir.path() / "gateway");
   testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path() / "gateway");
   ASSERT_TRUE(gateway.Start()) << gateway.Log();
   std::vector<std::string> seen;
@@ -96,7 +95,6 @@ TEST(ServiceNotifyTest, WithoutAWatchdogTheGatewaysStatusFollowsItsSessions) {
   testing::TempDir dir;
   NotifySocket notify(dir.path(), /*watchdog=*/false);
   ASSERT_TRUE(notify.ok()) << std::strerror(errno);
-  std::filesystem::create_directories(dir.path() / "gateway");
   testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path() / "gateway");
   ASSERT_TRUE(gateway.Start()) << gateway.Log();
   std::vector<std::string> seen;
@@ -116,7 +114,6 @@ TEST(ServiceNotifyTest, WithoutAWatchdogTheGatewaysStatusFollowsItsSessions) {
 
 TEST(ServiceNotifyTest, TheConnectorSaysReadyPingsTheWatchdogAndSaysStopping) {
   testing::TempDir dir;
-  std::filesystem::create_directories(dir.path() / "gateway");
   testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path() / "gateway");
   ASSERT_TRUE(gateway.Start()) << gateway.Log();
   NotifySocket notify(dir.path());
@@ -137,7 +134,6 @@ TEST(ServiceNotifyTest, TheConnectorSaysReadyPingsTheWatchdogAndSaysStopping) {
 TEST(ServiceNotifyTest, AConnectorWhoseSyncFailedSaysItRefusesEveryChange) {
   testing::TempDir dir;
   const std::filesystem::path gateway_dir = dir.path() / "gateway";
-  std::filesystem::create_directories(gateway_dir);
   testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, gateway_dir);
   ASSERT_TRUE(gateway.Start()) << gateway.Log();
   const std::string gateway_endpoint = gateway.endpoint();
@@ -180,7 +176,6 @@ class ConnectorFullDiskStatusTest : public ::testing::TestWithParam<bool> {};
 TEST_P(ConnectorFullDiskStatusTest, AConnectorOnAFullDiskSaysItWaitsForRoom) {
   const bool watchdog = GetParam();
   testing::TempDir dir;
-  std::filesystem::create_directories(dir.path() / "gateway");
   testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path() / "gateway");
   ASSERT_TRUE(gateway.Start()) << gateway.Log();
   testing::TmpfsMount tmpfs(dir.path() / "connector" / "data", "8m");  // unmounted after the connector stops
