@@ -19,7 +19,7 @@ MessageId IdFromBlob(std::span<const uint8_t> blob) {
 std::string_view DeadlineStageName(DeadlineStage s) { return s == DeadlineStage::kAccept ? "accept" : "complete"; }
 
 struct DirectiveLedger::Statements {
-  Statement find_by_id, insert, close, overdue, insert_escalation, lineage, escalation_count;
+  Statement find_by_id, insert, close, overdue, insert_escalation, lineage, deadlines, escalation_count;
 };
 
 DirectiveLedger::DirectiveLedger(std::unique_ptr<Statements> s, ActionNamer action_name)
@@ -54,6 +54,7 @@ Result<std::unique_ptr<DirectiveLedger>> DirectiveLedger::Open(Database& db, Act
        "FROM messages WHERE seq = d.supersedes_seq), (SELECT message_id FROM messages WHERE seq = d.revokes_seq), "
        "d.closed_how, d.closed_ms, (SELECT message_id FROM messages WHERE seq = d.closed_by_seq) FROM directives d "
        "WHERE d.message_seq = ?1"},
+      {&s->deadlines, "SELECT ack_deadline_ms, completion_deadline_ms FROM directives WHERE message_seq = ?1"},
       {&s->escalation_count, "SELECT count(*) FROM escalations WHERE message_seq = ?1 AND recipient = ?2"},
   };
   REGLINE_RETURN_IF_ERROR(PrepareAll(db, all, "directive ledger"));
@@ -220,6 +221,21 @@ Result<DirectiveLineage> DirectiveLedger::Lineage(uint64_t seq) {
   if (how == kRevoked) l.revoked_by = closer;
   st.Reset();
   return l;
+}
+
+Result<std::optional<DirectiveDeadlines>> DirectiveLedger::Deadlines(uint64_t seq) {
+  if (auto known = deadlines_.find(seq); known != deadlines_.end()) return known->second;
+  Statement& st = stmts_->deadlines;
+  st.Reset();
+  st.Bind(1, static_cast<int64_t>(seq));
+  Result<bool> row = st.Step();
+  if (!row.ok()) return row.status();
+  std::optional<DirectiveDeadlines> found;
+  if (*row) found = DirectiveDeadlines{st.ColumnInt64(0), st.ColumnInt64(1)};
+  st.Reset();
+  if (deadlines_.size() >= kRememberedDeadlines) deadlines_.clear();
+  deadlines_.emplace(seq, found);
+  return found;
 }
 
 Result<int> DirectiveLedger::EscalationCount(uint64_t seq, std::string_view recipient) {

@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "gateway/core/message_id.h"
@@ -73,6 +74,12 @@ struct DirectiveLineage {
   int64_t closed_ms = 0;  // when it was superseded or revoked; 0: open
 };
 
+// The two deadlines of a directive, as DirectiveTerms has them.
+struct DirectiveDeadlines {
+  int64_t ack_ms = 0;
+  int64_t completion_ms = 0;
+};
+
 class DirectiveLedger {
  public:
   // The schema's name of a DirectiveAction ordinal ("suspendBroadcast"),
@@ -113,6 +120,16 @@ class DirectiveLedger {
   // Directive `seq`'s terms and lineage; kNotFound when `seq` is not a
   // tracked directive.
   Result<DirectiveLineage> Lineage(uint64_t seq);
+  // Directive `seq`'s deadlines; nullopt when `seq` is a message that is
+  // not a tracked directive. For each acknowledgement's lateness, so the
+  // answers are remembered (a directive's deadlines never change, nor does
+  // whether a stored message is one): at most kRememberedDeadlines, all
+  // forgotten when that many are held. `seq` must be a stored message.
+  Result<std::optional<DirectiveDeadlines>> Deadlines(uint64_t seq);
+  // Forgets what Deadlines remembered. The store calls it after deleting
+  // messages: a deleted number can be given to a new message.
+  void ForgetDeadlines() { deadlines_.clear(); }
+  static constexpr size_t kRememberedDeadlines = 4096;
   // Escalations raised for (seq, recipient), all stages.
   Result<int> EscalationCount(uint64_t seq, std::string_view recipient);
 
@@ -125,6 +142,7 @@ class DirectiveLedger {
 
   std::unique_ptr<Statements> stmts_;
   const ActionNamer action_name_;
+  std::unordered_map<uint64_t, std::optional<DirectiveDeadlines>> deadlines_;
 };
 
 }  // namespace regline

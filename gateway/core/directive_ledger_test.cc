@@ -144,6 +144,24 @@ TEST_F(DirectiveLedgerTest, ALateAcknowledgementSaysHowLateItWas) {
   EXPECT_EQ(completed->late_ms, 0);  // well before the completion deadline
 }
 
+// The ledger remembers each directive's deadlines for the acknowledgements'
+// lateness; a number freed by retention and given to a new directive must
+// not bring back the old one's.
+TEST_F(DirectiveLedgerTest, ANumberGivenAgainAfterRetentionCarriesTheNewDirectivesDeadlines) {
+  uint64_t first = MustSubmit(Directive(1, {"douyin"}));
+  ASSERT_TRUE(Ack(first, "douyin", AckStage::kCompleted).ok());
+  clock_.Advance(30 * 24 * kHour);
+  Result<PruneCounts> pruned = store_->PruneRetained(kHour, 100);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().ToString();
+  ASSERT_EQ(pruned->messages, 1);
+  uint64_t second = MustSubmit(Directive(2, {"douyin"}));
+  ASSERT_EQ(second, first);  // the precondition: SQLite gave the number again
+  clock_.Advance(10 * kMinute + 700);
+  Result<AckReceipt> accepted = Ack(second, "douyin", AckStage::kAccepted);
+  ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
+  EXPECT_EQ(accepted->late_ms, 700);
+}
+
 TEST_F(DirectiveLedgerTest, AnEscalationIsStoredForTheIssuerAndRecordedOnce) {
   MustSubmit(Directive(1, {"douyin"}));
   clock_.Advance(11 * kMinute);

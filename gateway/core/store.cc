@@ -865,13 +865,11 @@ Result<AckReceipt> Store::RecordAck(Statement& row, int first, uint64_t seq, int
   }
   int64_t late_ms = 0;
   if (stage != AckStage::kReceived) {
-    Result<DirectiveLineage> terms = directives_->Lineage(seq);
-    if (terms.ok()) {
-      const int64_t deadline = stage == AckStage::kCompleted ? terms->terms.completion_deadline_ms
-                                                             : terms->terms.ack_deadline_ms;
+    Result<std::optional<DirectiveDeadlines>> deadlines = directives_->Deadlines(seq);
+    if (!deadlines.ok()) return deadlines.status();
+    if (*deadlines) {
+      const int64_t deadline = stage == AckStage::kCompleted ? (*deadlines)->completion_ms : (*deadlines)->ack_ms;
       late_ms = std::max<int64_t>(0, now - deadline);
-    } else if (terms.status().code() != StatusCode::kNotFound) {
-      return terms.status();
     }
   }
   REGLINE_RETURN_IF_ERROR(AtomicallyOrDoom([&]() -> Status {
@@ -1272,6 +1270,7 @@ Result<PruneCounts> Store::PruneRetained(int64_t retention_ms, int limit) {
         .Number("accepted_before_ms", cutoff);
     return audit_->Append(now, "retention_pruned", "retention", audit_detail_);
   });
+  if (counts.messages != 0) directives_->ForgetDeadlines();  // their numbers may be given again
   if (!s.ok()) return s.WithContext("pruning retained records");
   retention_->scan_from = next_from;
   return counts;
