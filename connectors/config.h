@@ -112,7 +112,7 @@ struct ConnectorConfig {
 
   // [gateway]
   std::string gateway_endpoint = "tcp://127.0.0.1:5570";
-  uint32_t credit_window = 256;
+  uint32_t credit_window = 16384;
   int64_t request_timeout_ms = 5'000;
   uint32_t heartbeat_interval_ms = 5'000;
   int64_t reconnect_min_ms = 200;

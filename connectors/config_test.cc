@@ -168,7 +168,7 @@ TEST_F(ConnectorConfigTest, AMinimalFileGetsTheDocumentedDefaults) {
   EXPECT_EQ(c->durability, Durability::kFull);
   EXPECT_EQ(c->local_endpoint, "tcp://127.0.0.1:*");
   EXPECT_EQ(c->gateway_endpoint, "tcp://127.0.0.1:5570");
-  EXPECT_EQ(c->credit_window, 256u);
+  EXPECT_EQ(c->credit_window, 16384u);
   EXPECT_EQ(c->reconnect_min_ms, 200);
   EXPECT_EQ(c->reconnect_max_ms, 30'000);
   EXPECT_EQ(c->retention_days, 1095);
