@@ -1,6 +1,7 @@
 // The real regline-gateway on 127.0.0.1, driven frame by frame over ZeroMQ:
 // the session protocol of schemas/session.capnp, durability across SIGKILL,
-// and bad input that must not stop the gateway serving others.
+// bad input that must not stop the gateway serving others, and the
+// legal-retention pass on its timer.
 #include <sys/mount.h>
 
 #include <gtest/gtest.h>
@@ -463,6 +464,78 @@ TEST(GatewaySyncFailure, NothingIsConfirmedAfterAFailedSyncUntilARestart) {
   auto twelve = submit(*samr, 12);
   ASSERT_TRUE(confirmed(twelve, 12));
   EXPECT_FALSE(twelve->get().getConfirm().getDuplicate()) << "a refused message was stored";
+}
+
+// The legal-retention pass on the daemon's own timer (retention_check_ms;
+// the period is the policy's, 1,095 days). The data directory is written
+// beforehand through the store, with its clock set 1,200 days back: two
+// messages past the period go, one under a legal hold and one accepted
+// today stay, and the gateway goes on answering the console.
+TEST(GatewayRetention, ThePassOnItsTimerPrunesOldMessagesAndKeepsHeldAndYoungOnes) {
+  constexpr int64_t kDay = 86'400'000;
+  testing::TempDir dir;
+  testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path(), "retention_check_ms = 1000\n");
+  const MessageId old_a{21, 1}, held{21, 2}, old_b{21, 3}, young{21, 4};
+  {
+    std::filesystem::create_directories(gateway.data_dir());
+    FakeClock clock(SystemClock().NowMs() - 1200 * kDay);
+    StoreOptions options;
+    options.path = (gateway.data_dir() / "gateway.db").string();
+    Result<std::unique_ptr<Store>> store = Store::Open(options, clock);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto put = [&](const MessageId& id) {
+      Submission s;
+      s.sender = "samr-console";
+      s.id = id;
+      s.kind = 1;  // a directive, untracked (no terms): its deadlines play no part here
+      s.created_ms = clock.NowMs();
+      s.recipients = {"douyin"};
+      s.envelope = "retention-" + id.ToHex();
+      Result<SubmitReceipt> r = (*store)->Submit(s);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      // Decided: nothing queued or in flight keeps it.
+      Result<AckReceipt> done = (*store)->Acknowledge(r->seq, "douyin", AckStage::kCompleted, "");
+      ASSERT_TRUE(done.ok()) << done.status().ToString();
+    };
+    put(old_a);
+    put(held);
+    put(old_b);
+    Result<bool> hold = (*store)->AddLegalHold({held.ToHex(), "court order", "samr-console", clock.NowMs()});
+    ASSERT_TRUE(hold.ok() && *hold) << hold.status().ToString();
+    clock.Set(SystemClock().NowMs());
+    put(young);
+  }
+  ASSERT_TRUE(gateway.Start()) << gateway.Log();
+  std::string log;
+  for (int i = 0; i < 150 && log.find("event=retention_pruned") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    log = gateway.Log();
+  }
+  ASSERT_NE(log.find("event=retention_pruned"), std::string::npos) << "no retention pass in 15 s:\n" << log;
+  EXPECT_NE(log.find("messages=2 "), std::string::npos) << log;
+  EXPECT_NE(log.find("retention_days=1095"), std::string::npos) << log;
+
+  zmq::context_t ctx;
+  testing::RawPeer samr(ctx, gateway.endpoint());
+  samr.SendBytes(Hello("samr-console", schema::Role::REGULATOR));
+  auto ready = samr.Next();
+  ASSERT_TRUE(ready && ready->get().which() == Frame::READY) << gateway.Log();
+  const std::pair<MessageId, bool> expected[] = {{old_a, false}, {held, true}, {old_b, false}, {young, true}};
+  uint64_t tag = 0;
+  for (const auto& [id, kept] : expected) {
+    samr.SendBytes(StatusQuery(++tag, id));
+    auto answer = samr.Next();
+    ASSERT_TRUE(answer.has_value()) << id.ToHex();
+    if (kept) {
+      EXPECT_EQ(answer->get().which(), Frame::QUERY_RESULT) << id.ToHex() << " should have been kept";
+    } else {
+      ASSERT_EQ(answer->get().which(), Frame::ERROR) << id.ToHex() << " should have been pruned";
+      EXPECT_EQ(answer->get().getError().getCode(), schema::ErrorCode::NOT_FOUND);
+    }
+  }
+  int status = gateway.Kill(SIGTERM);
+  ASSERT_TRUE(WIFEXITED(status)) << gateway.Log();
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 }  // namespace
