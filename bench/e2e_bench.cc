@@ -179,8 +179,7 @@ std::string Hello(const std::string& identity, schema::Role role, uint32_t credi
 std::string DirectivePayload(size_t bytes) {
   capnp::MallocMessageBuilder m;
   auto d = m.initRoot<schema::Directive>();
-  schema::samples::BuildSuspendBroadcastDirective(d);
-  schema::samples::UsePolicyDeadlines(d);
+  schema::samples::BuildSuspendBroadcastDirectiveNow(d);
   size_t base = protocol::Encode(m).size();
   if (bytes > base) d.setRationale(std::string(bytes - base, 'd'));
   return protocol::Encode(m);

@@ -448,8 +448,7 @@ std::string DescribeAccess(const AccessSummary& s) {
 std::string DirectivePayload(size_t payload_bytes) {
   capnp::MallocMessageBuilder m;
   auto d = m.initRoot<schema::Directive>();
-  schema::samples::BuildSuspendBroadcastDirective(d);
-  schema::samples::UsePolicyDeadlines(d);
+  schema::samples::BuildSuspendBroadcastDirectiveNow(d);
   const size_t base = protocol::Encode(m).size();
   if (payload_bytes > base) d.setRationale(std::string(payload_bytes - base, 'r'));
   return protocol::Encode(m);

@@ -14,19 +14,13 @@
 
 namespace regline::connector::testing {
 
-// The sample directive: suspend a broadcast, with the policy's deadlines.
-inline void BuildSampleDirective(schema::Directive::Builder d) {
-  schema::samples::BuildSuspendBroadcastDirective(d);
-  schema::samples::UsePolicyDeadlines(d);
-}
-
 // The sample payload of `kind` (schema_samples.h), serialized.
 inline std::string SamplePayload(schema::MessageKind kind) {
   namespace samples = schema::samples;
   capnp::MallocMessageBuilder m;
   switch (kind) {
     case schema::MessageKind::DIRECTIVE:
-      BuildSampleDirective(m.initRoot<schema::Directive>());
+      samples::BuildSuspendBroadcastDirectiveNow(m.initRoot<schema::Directive>());
       break;
     case schema::MessageKind::CATALOG_UPDATE:
       samples::BuildCatalogUpdateV2(m.initRoot<schema::CatalogUpdate>());
@@ -94,7 +88,7 @@ inline std::string DirectiveEnvelope(const MessageId& id) {
 inline std::string LargeDirectiveEnvelope(const MessageId& id, size_t bytes) {
   capnp::MallocMessageBuilder m;
   auto d = m.initRoot<schema::Directive>();
-  BuildSampleDirective(d);
+  schema::samples::BuildSuspendBroadcastDirectiveNow(d);
   d.setRationale(std::string(bytes, 'r'));
   return MakeEnvelope("samr-console", id, {"douyin"}, schema::MessageKind::DIRECTIVE, protocol::Encode(m),
                       schema::Priority::HIGH);

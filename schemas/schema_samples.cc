@@ -92,7 +92,8 @@ void SetDigest(Digest::Builder digest, DigestAlgorithm algorithm, uint8_t seed) 
   SetBytes(digest.initBytes(32), seed);
 }
 
-void UsePolicyDeadlines(Directive::Builder directive) {
+void BuildSuspendBroadcastDirectiveNow(Directive::Builder directive) {
+  BuildSuspendBroadcastDirective(directive);
   directive.setEffectiveFromMs(0);
   directive.setAckDeadlineMs(0);
   directive.setCompletionDeadlineMs(0);

@@ -46,10 +46,11 @@ void SetDigest(Digest::Builder digest, DigestAlgorithm algorithm, uint8_t seed);
 // completion deadline +24 h, one attachment "责令整改通知书.pdf" with an SM3
 // digest seeded 0x10. Reference "沪市监网监〔2024〕12号".
 void BuildSuspendBroadcastDirective(Directive::Builder directive);
-// Clears the directive's effective time and both deadlines, so that a
-// gateway running now tracks its policy's defaults from acceptance (the
-// sample's own times lie in 2024, which a gateway refuses as past).
-void UsePolicyDeadlines(Directive::Builder directive);
+// The same directive as a gateway running now accepts it: its effective
+// time and both deadlines cleared, so that the gateway tracks its policy's
+// defaults from acceptance (the sample's own times lie in 2024, which a
+// gateway refuses as past).
+void BuildSuspendBroadcastDirectiveNow(Directive::Builder directive);
 
 // Catalog version 2 on base 1 from SAMR (national): adds "NC-0102" (class III
 // medical devices, unsuitableForLiveMarketing, keywords "第三类医疗器械",

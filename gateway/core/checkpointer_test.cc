@@ -14,6 +14,9 @@ namespace {
 
 class CheckpointerTest : public ::testing::Test {
  protected:
+  // A frame of the log: a 4 KiB page (SQLite's default page size) and its
+  // 24-byte header.
+  static constexpr uintmax_t kFrameBytes = 4096 + 24;
   void SetUp() override {
     path_ = dir_.File("log.db");
     Result<Database> db = Database::Open(path_);
@@ -58,8 +61,8 @@ TEST_F(CheckpointerTest, KeepsTheLogNearTheThresholdWithAFewPassesPerCycle) {
   // run at twice the threshold; only at four times does the writer wait for
   // it, so that is the bound (4 KiB pages plus a 24-byte header per frame;
   // without finishes these commits write about 3,000 frames).
-  EXPECT_LE(largest_log, uintmax_t{32} + uintmax_t{4} * kThreshold * (4096 + 24) + 4 * (4096 + 24))
-      << "frames: " << largest_log / 4120;
+  EXPECT_LE(largest_log, uintmax_t{32} + uintmax_t{4} * kThreshold * kFrameBytes + 4 * kFrameBytes)
+      << "frames: " << largest_log / kFrameBytes;
 }
 
 // While a reader holds the log's first frames, no pass can catch up, so
@@ -78,7 +81,7 @@ TEST_F(CheckpointerTest, WakesTheThreadAtTheThresholdAndAtEachQuarterAfter) {
   ASSERT_TRUE(reader->Exec("BEGIN").ok());
   ASSERT_TRUE(pin->Step().ok());  // the read transaction starts here and holds its snapshot
   // Up to just under twice the threshold, where the writer would step in.
-  auto log_frames = [&] { return static_cast<int>(std::filesystem::file_size(path_ + "-wal") / (4096 + 24)); };
+  auto log_frames = [&] { return static_cast<int>(std::filesystem::file_size(path_ + "-wal") / kFrameBytes); };
   int commits = 0;
   while (log_frames() < 2 * kThreshold - 8) {
     CommitOne();

@@ -112,8 +112,7 @@ class EvidenceTest : public ::testing::Test {
 std::string DirectivePayload() {
   capnp::MallocMessageBuilder m;
   auto d = m.initRoot<schema::Directive>();
-  schema::samples::BuildSuspendBroadcastDirective(d);
-  schema::samples::UsePolicyDeadlines(d);
+  schema::samples::BuildSuspendBroadcastDirectiveNow(d);
   return protocol::Encode(m);
 }
 

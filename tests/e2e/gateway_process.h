@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -26,6 +27,16 @@
 extern char** environ;
 
 namespace regline::testing {
+
+// Polls `done` every 20 ms for up to `timeout_ms`; true once it holds.
+inline bool WaitFor(const std::function<bool()>& done, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
 
 // The identities every end-to-end test config registers.
 inline constexpr const char* kTestIdentities = R"toml(

@@ -25,8 +25,7 @@ std::string Payload(MessageKind kind) {
   capnp::MallocMessageBuilder m;
   switch (kind) {
     case MessageKind::DIRECTIVE:
-      schema::samples::BuildSuspendBroadcastDirective(m.initRoot<schema::Directive>());
-      schema::samples::UsePolicyDeadlines(m.getRoot<schema::Directive>());
+      schema::samples::BuildSuspendBroadcastDirectiveNow(m.initRoot<schema::Directive>());
       break;
     case MessageKind::COMPLAINT_STATISTICS:
       schema::samples::BuildComplaintStatistics(m.initRoot<schema::ComplaintStatistics>());

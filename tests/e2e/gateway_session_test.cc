@@ -32,8 +32,7 @@ std::string Hello(const std::string& identity, schema::Role role, uint32_t credi
 std::string DirectivePayload(const std::string& rationale = "") {
   capnp::MallocMessageBuilder m;
   auto d = m.initRoot<schema::Directive>();
-  schema::samples::BuildSuspendBroadcastDirective(d);
-  schema::samples::UsePolicyDeadlines(d);
+  schema::samples::BuildSuspendBroadcastDirectiveNow(d);
   if (!rationale.empty()) d.setRationale(rationale);
   return Encode(m);
 }
@@ -506,12 +505,11 @@ TEST(GatewayRetention, ThePassOnItsTimerPrunesOldMessagesAndKeepsHeldAndYoungOne
     put(young);
   }
   ASSERT_TRUE(gateway.Start()) << gateway.Log();
-  std::string log;
-  for (int i = 0; i < 150 && log.find("event=retention_pruned") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    log = gateway.Log();
-  }
-  ASSERT_NE(log.find("event=retention_pruned"), std::string::npos) << "no retention pass in 15 s:\n" << log;
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return gateway.Log().find("event=retention_pruned") != std::string::npos; }, 15'000))
+      << "no retention pass in 15 s:\n"
+      << gateway.Log();
+  const std::string log = gateway.Log();
   EXPECT_NE(log.find("messages=2 "), std::string::npos) << log;
   EXPECT_NE(log.find("retention_days=1095"), std::string::npos) << log;
 

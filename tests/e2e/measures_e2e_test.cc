@@ -52,8 +52,7 @@ protocol::AckRequest AckOf(uint64_t number, const MessageId& id, schema::AckStag
 std::string DirectivePayload(const std::function<void(schema::Directive::Builder)>& edit = nullptr) {
   capnp::MallocMessageBuilder m;
   auto d = m.initRoot<schema::Directive>();
-  schema::samples::BuildSuspendBroadcastDirective(d);
-  schema::samples::UsePolicyDeadlines(d);
+  schema::samples::BuildSuspendBroadcastDirectiveNow(d);
   if (edit) edit(d);
   return protocol::Encode(m);
 }
@@ -101,12 +100,8 @@ class MeasuresE2eTest : public ::testing::Test {
     return client.Query([](schema::Query::Builder q) { q.initOverdue(); });
   }
 
-  bool WaitForLog(const std::string& text, int64_t timeout_ms = 5000) {
-    for (int64_t until = NowMs() + timeout_ms; NowMs() < until;) {
-      if (gateway_->Log().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
+  bool WaitForLog(const std::string& text, int timeout_ms = 5000) {
+    return testing::WaitFor([&] { return gateway_->Log().find(text) != std::string::npos; }, timeout_ms);
   }
 
   testing::TempDir dir_;
