@@ -199,6 +199,11 @@ TEST_P(ConnectorFullDiskStatusTest, AConnectorOnAFullDiskSaysItWaitsForRoom) {
   ASSERT_TRUE(notify.WaitFor("no session with the gateway until the inbox takes writes again", seen))
       << Joined(seen) << connector.Log();
   EXPECT_NE(seen.back().find("no_space"), std::string::npos) << seen.back();
+  // The status line comes before the link's first check of the disk (50 ms
+  // later): room made before that check would be found at once, with no
+  // "inbox_writable" to wait for.
+  ASSERT_TRUE(testing::WaitFor([&] { return connector.LogCount("inbox_unwritable") >= 1; }, 10'000))
+      << connector.Log();
 
   std::filesystem::remove(filler);
   ASSERT_TRUE(testing::WaitFor([&] { return connector.LogCount("inbox_writable") >= 1; }, 30'000)) << connector.Log();
