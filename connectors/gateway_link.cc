@@ -416,11 +416,14 @@ Status GatewayLink::SendAcks(Client& client, int64_t deadline_ms) {
   std::vector<SentAck> refused;
   Status session_over;
   bool send_blocked = false;
-  // Sends `a` unless its message has an ACK on the way (its answer decides
-  // what is due next: MarkAcksSent notes a stage raised meanwhile). False
-  // when nothing more may be sent in this pass.
-  auto send = [&](const PendingAck& a) -> bool {
-    if (ack_ids_in_flight_.count(a.id) != 0) return true;
+  // Acks wait in `batch` until a frame's worth is there or the pass ends,
+  // then leave in one ACKS frame (one ACK frame for a gateway that takes
+  // no ACKS). Their ids are in ack_ids_in_flight_ with tag 0 meanwhile, so
+  // a message gets at most one ack per pass.
+  const size_t per_frame = std::clamp<size_t>(client.ready().max_acks_per_frame, 1, kAcksPerFrame);
+  std::vector<PendingAck> batch;
+  std::vector<protocol::AckRequest> requests;
+  auto request_for = [&](const PendingAck& a) {
     protocol::AckRequest req;
     req.delivery_seq = a.delivery_seq;
     req.message_id = a.id;
@@ -429,13 +432,14 @@ Status GatewayLink::SendAcks(Client& client, int64_t deadline_ms) {
     req.reason = a.reason;
     req.at_ms = a.at_ms;
     req.acknowledgement = SignedAcknowledgement(a);
-    Result<uint64_t> tag = client.SendAck(req);
-    if (tag.ok()) {
-      acks_in_flight_[*tag] = AckInFlight{a.id, a.stage, a.delivery_seq, SteadyMs(), false};
-      ack_ids_in_flight_[a.id] = *tag;
-      return true;
-    }
-    const Status& s = tag.status();
+    return req;
+  };
+  auto in_flight = [&](const PendingAck& a, uint64_t tag) {
+    acks_in_flight_[tag] = AckInFlight{a.id, a.stage, a.delivery_seq, SteadyMs(), false};
+    ack_ids_in_flight_[a.id] = tag;
+  };
+  // A failed send: false when nothing more may be sent in this pass.
+  auto failed = [&](const PendingAck& a, const Status& s) -> bool {
     if (s.code() == StatusCode::kOverloaded) {
       send_blocked = true;  // the socket's queue is full: the rest waits for answers
       return false;
@@ -449,13 +453,57 @@ Status GatewayLink::SendAcks(Client& client, int64_t deadline_ms) {
     refused.push_back({a.id, a.stage, s.ToString()});
     return true;
   };
+  // Sends what `batch` holds. False when nothing more may be sent in this
+  // pass; what was not sent stays due and is read again from the start.
+  auto flush = [&]() -> bool {
+    if (batch.empty()) return true;
+    requests.clear();
+    for (const PendingAck& a : batch) requests.push_back(request_for(a));
+    for (const PendingAck& a : batch) ack_ids_in_flight_.erase(a.id);
+    std::vector<PendingAck> sending;
+    sending.swap(batch);
+    Result<std::vector<uint64_t>> tags = client.SendAcks(requests);
+    if (tags.ok()) {
+      for (size_t i = 0; i < sending.size(); ++i) in_flight(sending[i], (*tags)[i]);
+      return true;
+    }
+    const Status& s = tags.status();
+    if (sending.size() == 1 || s.code() == StatusCode::kOverloaded || EndsSession(s, client.last_refusal())) {
+      ack_full_scan_ = true;
+      return failed(sending.front(), s);
+    }
+    // Refused locally (an entry the client would not send, a frame over
+    // the limit): one by one, so that only what cannot go is refused for
+    // good.
+    for (size_t i = 0; i < sending.size(); ++i) {
+      Result<uint64_t> tag = client.SendAck(requests[i]);
+      if (tag.ok()) {
+        in_flight(sending[i], *tag);
+      } else if (!failed(sending[i], tag.status())) {
+        ack_full_scan_ = true;
+        return false;
+      }
+    }
+    return true;
+  };
+  // Adds `a` unless its message has an ACK on the way (its answer decides
+  // what is due next: MarkAcksSent notes a stage raised meanwhile). False
+  // when nothing more may be sent in this pass.
+  auto send = [&](const PendingAck& a) -> bool {
+    if (!ack_ids_in_flight_.emplace(a.id, 0).second) return true;
+    batch.push_back(a);
+    return batch.size() < per_frame || flush();
+  };
   auto finish = [&]() -> Status {
+    flush();
     if (Status marked = inbox_.MarkAcksSent(refused); !marked.ok()) {
       Log(LogLevel::kError, "inbox_write_failed", {{"error", marked.ToString()}});
     }
     return session_over;
   };
-  auto room = [&] { return !send_blocked && acks_in_flight_.size() < window && !OutOfTime(deadline_ms); };
+  auto room = [&] {
+    return !send_blocked && acks_in_flight_.size() + batch.size() < window && !OutOfTime(deadline_ms);
+  };
 
   // 1. Rows that fell due again behind the read position.
   std::vector<MessageId> ids = inbox_.TakeAckRechecks();

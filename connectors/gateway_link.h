@@ -12,7 +12,9 @@
 //      one writer on the hot path, one commit per pass.
 //   2. Acknowledgements the inbox holds as due (stage received for each new
 //      or redelivered message, and the stages the sink or the platform's
-//      people reached), sent with C:ACK in ack-number order, pipelined: up
+//      people reached), sent in ack-number order, up to 256 per C:ACKS frame
+//      when the gateway takes ACKS (Ready.maxAcksPerFrame; else one C:ACK
+//      each), pipelined: up
 //      to ack_window are in flight at once (at most one per message), so
 //      the gateway's group commit records many in one transaction. A bare
 //      "received" waits up to received_delay_ms for the sink's outcome so
@@ -219,7 +221,9 @@ class GatewayLink {
     bool redelivered = false;  // delivered again meanwhile: stays due after the receipt
   };
   std::map<uint64_t, AckInFlight> acks_in_flight_;   // by requestTag, i.e. in sending order
-  std::map<MessageId, uint64_t> ack_ids_in_flight_;  // message -> requestTag of its ack in flight
+  std::map<MessageId, uint64_t> ack_ids_in_flight_;  // message -> requestTag of its ack in flight (0: about to leave)
+  // The most acks one ACKS frame carries (the gateway may allow fewer).
+  static constexpr size_t kAcksPerFrame = 256;
   std::minstd_rand jitter_;
   std::thread thread_;
 };

@@ -25,6 +25,8 @@
 #   C:HELLO        -> S:READY / S:ERROR
 #   C:SUBMIT       -> S:CONFIRM / S:ERROR
 #   S:DELIVER ...     C:ACK -> S:ACK-RECEIPT / S:ERROR
+#                     C:ACKS -> S:ACK-RECEIPTS and/or S:ERROR per entry
+#                               (only if Ready.maxAcksPerFrame > 0)
 #   C:CREDIT          (no answer)
 #   C:QUERY        -> S:QUERY-RESULT / S:ERROR   (query.capnp)
 #   C:HEARTBEAT / S:HEARTBEAT   (either side, no answer)
@@ -171,6 +173,12 @@ struct Ready {
 
   pendingDeliveries @9 :UInt64;
   # Deliveries waiting for this identity (queued plus unacknowledged).
+
+  maxAcksPerFrame @10 :UInt32;
+  # The most entries an ACKS frame may carry on this session; 0 = this
+  # gateway does not understand ACKS (send one ACK per frame). Added in
+  # protocol version 1 without a version change: a gateway that predates
+  # it leaves the field 0.
 }
 
 struct Submit {
@@ -295,6 +303,35 @@ struct AckReceipt {
   # How late the stage was against the deadline the gateway tracks for it
   # (ack deadline for accepted/rejected, completion deadline for
   # completed); 0 = on time or no deadline.
+}
+
+struct AckBatch {
+  # C:ACKS -> S:ACK-RECEIPTS / S:ERROR. Several ACKs in one frame, sent
+  # only when Ready.maxAcksPerFrame > 0 and with at most that many entries.
+  # Each entry is an Ack with its own requestTag and is checked, recorded
+  # and answered exactly as if it had come in an ACK frame of its own:
+  # - the entries recorded are answered together by one ACK-RECEIPTS frame,
+  #   in the entries' order, once they are durable;
+  # - each entry refused is answered by an ERROR frame with its requestTag
+  #   (before or after that ACK-RECEIPTS; the tags tell them apart);
+  # - a frame with more entries than allowed has every entry refused with
+  #   protocolViolation.
+  # Entries are recorded in list order; an entry for a delivery that
+  # another entry of the same frame also acknowledges is allowed (the
+  # later one is a duplicate or raises the stage).
+
+  acks @0 :List(Ack);
+  # The ACKs, each with a requestTag of its own, in the order to record
+  # them; at least one.
+}
+
+struct AckReceiptBatch {
+  # S:ACK-RECEIPTS, answer to C:ACKS: one AckReceipt per entry recorded,
+  # in the order of the entries, each with its entry's requestTag. Never
+  # empty: when every entry was refused, only the ERROR frames are sent.
+
+  receipts @0 :List(AckReceipt);
+  # The receipts, one per entry recorded, in the entries' order.
 }
 
 struct Credit {
@@ -454,5 +491,11 @@ struct Frame {
 
     bye @12 :Bye;
     # Either way.
+
+    acks @13 :AckBatch;
+    # C -> S, only when Ready.maxAcksPerFrame > 0.
+
+    ackReceipts @14 :AckReceiptBatch;
+    # S -> C.
   }
 }

@@ -142,10 +142,40 @@ std::vector<FrameCase> Frames() {
          EXPECT_EQ(f.getAckReceipt().getLateByMs(), 3 * kHourMs);
          EXPECT_FALSE(f.getAckReceipt().getDuplicate());
        }},
+      {"Acks", Frame::ACKS,
+       [](Frame::Builder f) {
+         auto acks = f.initAcks().initAcks(2);
+         for (unsigned i = 0; i < 2; ++i) {
+           acks[i].setRequestTag(80 + i);
+           acks[i].setDeliverySeq(1042 + i);
+           samples::SetId(acks[i].initMessageId(), 0xe1, 0x5 + i);
+           acks[i].setStage(i == 0 ? AckStage::RECEIVED : AckStage::ACCEPTED);
+         }
+       },
+       [](Frame::Reader f) {
+         auto acks = f.getAcks().getAcks();
+         ASSERT_EQ(acks.size(), 2u);
+         EXPECT_EQ(acks[1].getRequestTag(), 81u);
+         EXPECT_EQ(acks[1].getDeliverySeq(), 1043u);
+         EXPECT_EQ(acks[1].getStage(), AckStage::ACCEPTED);
+       }},
+      {"AckReceipts", Frame::ACK_RECEIPTS,
+       [](Frame::Builder f) {
+         auto receipts = f.initAckReceipts().initReceipts(2);
+         receipts[0].setRequestTag(80);
+         receipts[1].setRequestTag(81);
+         receipts[1].setDuplicate(true);
+       },
+       [](Frame::Reader f) {
+         auto receipts = f.getAckReceipts().getReceipts();
+         ASSERT_EQ(receipts.size(), 2u);
+         EXPECT_EQ(receipts[0].getRequestTag(), 80u);
+         EXPECT_FALSE(receipts[0].getDuplicate());
+         EXPECT_TRUE(receipts[1].getDuplicate());
+       }},
       {"Credit", Frame::CREDIT, [](Frame::Builder f) { f.initCredit().setGrant(32); },
        [](Frame::Reader f) { EXPECT_EQ(f.getCredit().getGrant(), 32u); }},
-      {"Heartbeat", Frame::HEARTBEAT,
-       [](Frame::Builder f) { f.initHeartbeat().setSentMs(kIssuedMs); },
+      {"Heartbeat", Frame::HEARTBEAT, [](Frame::Builder f) { f.initHeartbeat().setSentMs(kIssuedMs); },
        [](Frame::Reader f) { EXPECT_EQ(f.getHeartbeat().getSentMs(), kIssuedMs); }},
       {"ErrorOverloaded", Frame::ERROR,
        [](Frame::Builder f) {

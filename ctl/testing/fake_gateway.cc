@@ -85,7 +85,7 @@ void FakeGateway::Push(std::string frame) {
   outbox_.push_back(std::move(frame));
 }
 
-std::string FakeGateway::Ready(uint32_t heartbeat_ms, uint32_t max_frame_bytes) {
+std::string FakeGateway::Ready(uint32_t heartbeat_ms, uint32_t max_frame_bytes, uint32_t max_acks_per_frame) {
   capnp::MallocMessageBuilder m;
   auto r = m.initRoot<schema::Frame>().initReady();
   r.setSessionId(7);
@@ -97,6 +97,7 @@ std::string FakeGateway::Ready(uint32_t heartbeat_ms, uint32_t max_frame_bytes) 
   r.setIdentity("samr-console");
   r.setRole(schema::Role::REGULATOR);
   r.setPendingDeliveries(3);
+  r.setMaxAcksPerFrame(max_acks_per_frame);
   return protocol::Encode(m);
 }
 

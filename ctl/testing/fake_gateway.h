@@ -51,7 +51,9 @@ class FakeGateway {
   void Push(std::string frame);
 
   // Frame builders for responders.
-  static std::string Ready(uint32_t heartbeat_ms = 5000, uint32_t max_frame_bytes = 1 << 20);
+  // max_acks_per_frame 0: a gateway that takes no ACKS frames.
+  static std::string Ready(uint32_t heartbeat_ms = 5000, uint32_t max_frame_bytes = 1 << 20,
+                           uint32_t max_acks_per_frame = 0);
   static std::string Confirm(uint64_t tag, const MessageId& id, uint64_t gateway_seq, bool duplicate,
                              std::vector<std::string> recipients);
   static std::string Error(uint64_t tag, schema::ErrorCode code, std::string text, int64_t retry_after_ms = 0);

@@ -55,15 +55,16 @@ Status RefusalStatus(const Refusal& r) {
   return Status(FromWireError(r.code), r.text.empty() ? std::string(WireErrorName(r.code)) : r.text);
 }
 
+void ReadReceiptFields(schema::AckReceipt::Reader r, AckReceiptInfo& info) {
+  info.message_id = FromWire(r.getMessageId());
+  info.stage = r.getStage();
+  info.recorded_ms = r.getRecordedMs();
+  info.duplicate = r.getDuplicate();
+  info.late_by_ms = r.getLateByMs();
+}
+
 Status ReadReceipt(Frame::Reader f, AckReceiptInfo& info) {
-  return Guard("ACK-RECEIPT frame from the gateway", [&]() {
-    auto r = f.getAckReceipt();
-    info.message_id = FromWire(r.getMessageId());
-    info.stage = r.getStage();
-    info.recorded_ms = r.getRecordedMs();
-    info.duplicate = r.getDuplicate();
-    info.late_by_ms = r.getLateByMs();
-  });
+  return Guard("ACK-RECEIPT frame from the gateway", [&]() { ReadReceiptFields(f.getAckReceipt(), info); });
 }
 
 }  // namespace
@@ -255,6 +256,7 @@ Status Client::Hello() {
       info.role = r.getRole();
       info.resumed_from = r.getResumedFrom();
       info.pending_deliveries = r.getPendingDeliveries();
+      info.max_acks_per_frame = r.getMaxAcksPerFrame();
     });
     if (!read_ready.ok()) return read_ready;
     if (info.heartbeat_interval_ms == 0) info.heartbeat_interval_ms = schema::DEFAULT_HEARTBEAT_INTERVAL_MS;
@@ -376,11 +378,9 @@ Result<DecodedFrame> Client::Query(const std::function<void(schema::Query::Build
   return answer;
 }
 
-Result<std::string> Client::AckFrame(const AckRequest& ack, uint64_t tag) {
+Status Client::FillAck(const AckRequest& ack, uint64_t tag, schema::Ack::Builder a) {
   if (ack.stage == schema::AckStage::UNSPECIFIED) return InvalidArgument("ACK needs a stage");
   if (ack.message_id.IsZero()) return InvalidArgument("ACK needs the acknowledged message's id");
-  capnp::MallocMessageBuilder message;
-  auto a = message.initRoot<Frame>().initAck();
   a.setRequestTag(tag);
   a.setDeliverySeq(ack.delivery_seq);
   ToWire(ack.message_id, a.initMessageId());
@@ -392,6 +392,12 @@ Result<std::string> Client::AckFrame(const AckRequest& ack, uint64_t tag) {
     a.setAcknowledgement(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(ack.acknowledgement.data()),
                                              ack.acknowledgement.size()));
   }
+  return Status::Ok();
+}
+
+Result<std::string> Client::AckFrame(const AckRequest& ack, uint64_t tag) {
+  capnp::MallocMessageBuilder message;
+  REGLINE_RETURN_IF_ERROR(FillAck(ack, tag, message.initRoot<Frame>().initAck()));
   return Encode(message);
 }
 
@@ -410,21 +416,54 @@ Result<AckReceiptInfo> Client::Ack(const AckRequest& ack) {
 }
 
 Result<uint64_t> Client::SendAck(const AckRequest& ack) {
+  Result<std::vector<uint64_t>> tags = SendAcks(std::span<const AckRequest>(&ack, 1));
+  if (!tags.ok()) return tags.status();
+  return tags->front();
+}
+
+Result<std::vector<uint64_t>> Client::SendAcks(std::span<const AckRequest> acks) {
   last_refusal_.reset();
   if (!has_session_) return Disconnected("no session with gateway at " + options_.endpoint + "; send HELLO first");
-  const uint64_t tag = NextTag();
-  Result<std::string> frame = AckFrame(ack, tag);
-  if (!frame.ok()) return frame.status();
-  if (frame->size() > ready_.max_frame_bytes) {
-    return InvalidArgument("ACK frame of " + std::to_string(frame->size()) + " bytes exceeds the session's limit of " +
-                           std::to_string(ready_.max_frame_bytes));
+  if (acks.empty()) return std::vector<uint64_t>();
+  const size_t allowed = std::max<size_t>(ready_.max_acks_per_frame, 1);
+  if (acks.size() > allowed) {
+    return InvalidArgument(std::to_string(acks.size()) + " ACKs in one frame; gateway at " + options_.endpoint +
+                           " takes at most " + std::to_string(allowed));
   }
-  if (Status sent = Send(*frame); !sent.ok()) {
+  std::vector<uint64_t> tags;
+  tags.reserve(acks.size());
+  std::string frame;
+  if (acks.size() == 1) {
+    tags.push_back(NextTag());
+    Result<std::string> one = AckFrame(acks.front(), tags.front());
+    if (!one.ok()) return one.status();
+    frame = std::move(one).value();
+  } else {
+    capnp::MallocMessageBuilder message;
+    auto list = message.initRoot<Frame>().initAcks().initAcks(static_cast<unsigned>(acks.size()));
+    for (size_t i = 0; i < acks.size(); ++i) {
+      tags.push_back(NextTag());
+      Status filled = FillAck(acks[i], tags.back(), list[static_cast<unsigned>(i)]);
+      if (!filled.ok()) return filled.WithContext("entry " + std::to_string(i) + " of an ACKS frame");
+    }
+    frame = Encode(message);
+  }
+  REGLINE_RETURN_IF_ERROR(SendAckFrame(frame, tags));
+  return tags;
+}
+
+Status Client::SendAckFrame(const std::string& frame, std::span<const uint64_t> tags) {
+  const char* what = tags.size() == 1 ? "ACK" : "ACKS";
+  if (frame.size() > ready_.max_frame_bytes) {
+    return InvalidArgument(std::string(what) + " frame of " + std::to_string(frame.size()) +
+                           " bytes exceeds the session's limit of " + std::to_string(ready_.max_frame_bytes));
+  }
+  if (Status sent = Send(frame); !sent.ok()) {
     if (send_queue_full_) return Overloaded(sent.message() + "; send again once answers arrive");
     return sent;
   }
-  acks_in_flight_.insert(tag);
-  return tag;
+  acks_in_flight_.insert(tags.begin(), tags.end());
+  return Status::Ok();
 }
 
 std::vector<AckAnswer> Client::TakeAckAnswers() {
@@ -434,6 +473,22 @@ std::vector<AckAnswer> Client::TakeAckAnswers() {
 }
 
 bool Client::FileAckAnswer(DecodedFrame& frame, std::optional<uint64_t> tag) {
+  if (frame.get().which() == Frame::ACK_RECEIPTS) {
+    // Receipts for tags not in flight answer acks of an earlier session.
+    Status read = Guard("ACK-RECEIPTS frame from the gateway", [&]() {
+      for (auto r : frame.get().getAckReceipts().getReceipts()) {
+        auto it = acks_in_flight_.find(r.getRequestTag());
+        if (it == acks_in_flight_.end()) continue;
+        AckAnswer answer;
+        answer.request_tag = *it;
+        acks_in_flight_.erase(it);
+        ReadReceiptFields(r, answer.receipt);
+        ack_answers_.push_back(std::move(answer));
+      }
+    });
+    if (!read.ok()) ++dropped_frames_;  // the acks it would have answered stay in flight
+    return true;
+  }
   if (!tag.has_value() || *tag == 0) return false;
   auto it = acks_in_flight_.find(*tag);
   if (it == acks_in_flight_.end()) return false;

@@ -55,6 +55,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -131,6 +132,7 @@ struct ReadyInfo {
   schema::Role role = schema::Role::UNSPECIFIED;
   uint64_t resumed_from = 0;
   uint64_t pending_deliveries = 0;
+  uint32_t max_acks_per_frame = 0;  // 0: the gateway takes one ACK per frame
 };
 
 // What CONFIRM said: the envelope is durable on the gateway.
@@ -233,7 +235,18 @@ class Client {
   // queued for another reason. Never re-sends HELLO.
   Result<uint64_t> SendAck(const AckRequest& ack);
 
-  // The answers to SendAck() acks read so far, in arrival order; each
+  // Several C:ACKs without waiting, in one frame: a C:ACK for a single
+  // entry, else a C:ACKS. Returns the entries' tags, in order; each entry
+  // is answered on its own through TakeAckAnswers() (the gateway answers
+  // the recorded ones of an ACKS together with one ACK-RECEIPTS frame).
+  // kInvalidArgument (nothing sent) for an entry Ack() would refuse (the
+  // message names its index), for more entries than
+  // ready().max_acks_per_frame allows (at most one when it is 0), or for a
+  // frame over ready().max_frame_bytes; otherwise fails as SendAck() does,
+  // with nothing sent.
+  Result<std::vector<uint64_t>> SendAcks(std::span<const AckRequest> acks);
+
+  // The answers to SendAck() and SendAcks() acks read so far, in arrival order; each
   // returned once. Reads nothing from the socket itself (Receive does).
   std::vector<AckAnswer> TakeAckAnswers();
   bool has_ack_answers() const { return !ack_answers_.empty(); }
@@ -299,9 +312,15 @@ class Client {
   // everything else queued for Receive().
   void FileUnsolicited(DecodedFrame frame);
   Status Refused(schema::Error::Reader error);
+  // Fills `out` from `ack` with `tag`; kInvalidArgument for a bad ack.
+  Status FillAck(const AckRequest& ack, uint64_t tag, schema::Ack::Builder out);
   // The C:ACK frame for `ack` with `tag`; kInvalidArgument for a bad ack.
   Result<std::string> AckFrame(const AckRequest& ack, uint64_t tag);
-  // Keeps `frame` for TakeAckAnswers() when it answers an ack in flight.
+  // Queues an ACK or ACKS frame whose entries carry `tags`; on success the
+  // tags are in flight.
+  Status SendAckFrame(const std::string& frame, std::span<const uint64_t> tags);
+  // Keeps `frame` for TakeAckAnswers() when it answers acks in flight (an
+  // ACK-RECEIPTS frame is consumed here whatever it answers).
   bool FileAckAnswer(DecodedFrame& frame, std::optional<uint64_t> tag);
 
   zmq::socket_t socket_;

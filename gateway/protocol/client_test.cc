@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <memory>
+#include <span>
 #include <thread>
 
 #include "ctl/testing/fake_gateway.h"
@@ -477,6 +478,137 @@ TEST(ClientTest, SendAckChecksTheAckAndANewHelloAnswersAcksInFlight) {
 
   (*client)->Close();
   EXPECT_EQ((*client)->SendAck(ack).status().code(), StatusCode::kDisconnected);
+}
+
+TEST(ClientTest, SendAcksSendsOneAcksFrameAndItsAnswersComeBackByTag) {
+  // Answers the ACKS with an ERROR for its middle entry and one
+  // ACK-RECEIPTS for the other two.
+  FakeGateway gateway([](Frame::Reader f) {
+    std::vector<std::string> out;
+    if (f.isHello()) out.push_back(FakeGateway::Ready(5000, 1 << 20, 3));
+    if (!f.isAcks()) return out;
+    auto acks = f.getAcks().getAcks();
+    out.push_back(FakeGateway::Error(acks[1].getRequestTag(), schema::ErrorCode::NOT_FOUND, "no such delivery"));
+    capnp::MallocMessageBuilder m;
+    auto receipts = m.initRoot<Frame>().initAckReceipts().initReceipts(2);
+    for (unsigned i : {0u, 1u}) {
+      auto ack = acks[i == 0 ? 0 : 2];
+      receipts[i].setRequestTag(ack.getRequestTag());
+      receipts[i].setMessageId(ack.getMessageId());
+      receipts[i].setStage(ack.getStage());
+      receipts[i].setRecordedMs(1'700'000'000'000 + i);
+      receipts[i].setDuplicate(i == 1);
+    }
+    out.push_back(Encode(m));
+    return out;
+  });
+  gateway.Start();
+  zmq::context_t context;
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  EXPECT_EQ((*client)->ready().max_acks_per_frame, 3u);
+
+  std::vector<AckRequest> acks(3);
+  for (size_t i = 0; i < acks.size(); ++i) {
+    acks[i].delivery_seq = i + 1;
+    acks[i].message_id = MessageId{0x1000, i + 1};
+    acks[i].stage = i == 2 ? schema::AckStage::COMPLETED : schema::AckStage::RECEIVED;
+  }
+  Result<std::vector<uint64_t>> tags = (*client)->SendAcks(acks);
+  ASSERT_TRUE(tags.ok()) << tags.status().ToString();
+  ASSERT_EQ(tags->size(), 3u);
+  EXPECT_LT((*tags)[0], (*tags)[1]);
+  EXPECT_LT((*tags)[1], (*tags)[2]);
+  EXPECT_EQ((*client)->acks_in_flight(), 3u);
+
+  std::vector<AckAnswer> answers = AwaitAckAnswers(**client, 3);
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_EQ((*client)->acks_in_flight(), 0u);
+  EXPECT_EQ(answers[0].request_tag, (*tags)[1]);
+  EXPECT_EQ(answers[0].status.code(), StatusCode::kNotFound);
+  ASSERT_TRUE(answers[0].refusal.has_value());
+  EXPECT_EQ(answers[1].request_tag, (*tags)[0]);
+  ASSERT_TRUE(answers[1].status.ok());
+  EXPECT_EQ(answers[1].receipt.message_id, (MessageId{0x1000, 1}));
+  EXPECT_EQ(answers[1].receipt.recorded_ms, 1'700'000'000'000);
+  EXPECT_FALSE(answers[1].receipt.duplicate);
+  EXPECT_EQ(answers[2].request_tag, (*tags)[2]);
+  ASSERT_TRUE(answers[2].status.ok());
+  EXPECT_EQ(answers[2].receipt.message_id, (MessageId{0x1000, 3}));
+  EXPECT_EQ(answers[2].receipt.stage, schema::AckStage::COMPLETED);
+  EXPECT_TRUE(answers[2].receipt.duplicate);
+
+  // One frame went, with the entries in order.
+  EXPECT_EQ(gateway.Count(Frame::ACK), 0u);
+  ASSERT_EQ(gateway.Count(Frame::ACKS), 1u);
+  auto frame = gateway.ReceivedFrame(1);
+  auto sent = frame.get().getAcks().getAcks();
+  ASSERT_EQ(sent.size(), 3u);
+  for (unsigned i = 0; i < 3; ++i) {
+    EXPECT_EQ(sent[i].getRequestTag(), (*tags)[i]);
+    EXPECT_EQ(sent[i].getDeliverySeq(), i + 1);
+  }
+}
+
+TEST(ClientTest, SendAcksSendsOnlyWhatTheGatewayAnnouncedAndChecksEachEntry) {
+  auto server = [](uint32_t max_acks) {
+    return [max_acks](Frame::Reader f) {
+      std::vector<std::string> out;
+      if (f.isHello()) out.push_back(FakeGateway::Ready(5000, 1 << 20, max_acks));
+      if (f.isAck()) out.push_back(FakeGateway::Error(f.getAck().getRequestTag(), schema::ErrorCode::NOT_FOUND, "1"));
+      if (f.isAcks()) {
+        for (auto a : f.getAcks().getAcks()) {
+          out.push_back(FakeGateway::Error(a.getRequestTag(), schema::ErrorCode::NOT_FOUND, "n"));
+        }
+      }
+      return out;
+    };
+  };
+  zmq::context_t context;
+  std::vector<AckRequest> acks(3);
+  for (size_t i = 0; i < acks.size(); ++i) {
+    acks[i].message_id = MessageId{0x1000, i + 1};
+    acks[i].stage = schema::AckStage::RECEIVED;
+  }
+  {
+    FakeGateway old_gateway(server(0));  // takes one ACK per frame
+    old_gateway.Start();
+    auto client = Client::Connect(context, Options(old_gateway.endpoint()));
+    ASSERT_TRUE(client.ok());
+    Result<std::vector<uint64_t>> two = (*client)->SendAcks(std::span<const AckRequest>(acks).first(2));
+    EXPECT_EQ(two.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ((*client)->acks_in_flight(), 0u);
+    Result<std::vector<uint64_t>> one = (*client)->SendAcks(std::span<const AckRequest>(acks).first(1));
+    ASSERT_TRUE(one.ok()) << one.status().ToString();
+    EXPECT_EQ((*client)->acks_in_flight(), 1u);
+    std::vector<AckAnswer> answers = AwaitAckAnswers(**client, 1);
+    ASSERT_EQ(answers.size(), 1u);
+    EXPECT_EQ(answers[0].status.message(), "1");  // answered as a lone ACK
+    EXPECT_EQ(old_gateway.Count(Frame::ACK), 1u);
+    EXPECT_EQ(old_gateway.Count(Frame::ACKS), 0u);
+  }
+  FakeGateway gateway(server(2));
+  gateway.Start();
+  auto client = Client::Connect(context, Options(gateway.endpoint()));
+  ASSERT_TRUE(client.ok());
+  Result<std::vector<uint64_t>> three = (*client)->SendAcks(acks);
+  EXPECT_EQ(three.status().code(), StatusCode::kInvalidArgument);
+  AckRequest no_stage = acks[1];
+  no_stage.stage = schema::AckStage::UNSPECIFIED;
+  std::vector<AckRequest> bad = {acks[0], no_stage};
+  Result<std::vector<uint64_t>> refused = (*client)->SendAcks(bad);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("entry 1"), std::string::npos) << refused.status().ToString();
+  EXPECT_EQ((*client)->acks_in_flight(), 0u);
+  Result<std::vector<uint64_t>> two = (*client)->SendAcks(std::span<const AckRequest>(acks).first(2));
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  std::vector<AckAnswer> answers = AwaitAckAnswers(**client, 2);
+  ASSERT_EQ(answers.size(), 2u);
+  EXPECT_EQ(answers[0].request_tag, (*two)[0]);
+  EXPECT_EQ(answers[1].request_tag, (*two)[1]);
+  EXPECT_EQ(answers[1].status.message(), "n");  // answered as entries of an ACKS
+  EXPECT_EQ(gateway.Count(Frame::ACKS), 1u);
+  EXPECT_EQ(gateway.Count(Frame::ACK), 0u);
 }
 
 TEST(ClientTest, RequestTagsAreUniqueAndIncreasing) {

@@ -474,6 +474,9 @@ void Gateway::HandleMessage(std::string routing_id, std::string body, std::strin
     switch (f.which()) {
       case schema::Frame::SUBMIT: OnSubmit(*s, f.getSubmit()); return;
       case schema::Frame::ACK: OnAck(*s, f.getAck()); return;
+      case schema::Frame::ACKS:
+        OnAcks(*s, f.getAcks());
+        return;
       case schema::Frame::QUERY: OnQuery(*s, f.getQuery()); return;
       case schema::Frame::CREDIT:
         s->credit += f.getCredit().getGrant();
@@ -575,6 +578,7 @@ void Gateway::OnHello(const std::string& rid, schema::Hello::Reader hello, std::
       ready.setRole(WireRole(s->role));
       ready.setResumedFrom(std::min(resume, last));
       ready.setPendingDeliveries(static_cast<uint64_t>(pending));
+      ready.setMaxAcksPerFrame(kMaxAcksPerFrame);
       Send(rid, protocol::Encode(m));
       s->ready = true;
       metrics_.SessionStarted(identity, clock_.NowMs());
@@ -724,71 +728,147 @@ void Gateway::OnSubmit(Session& s, schema::Submit::Reader submit) {
       });
 }
 
-void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
-  const uint64_t tag = ack.getRequestTag();
+std::optional<Gateway::CheckedAck> Gateway::CheckAck(const Session& s, schema::Ack::Reader ack) {
+  CheckedAck a;
+  a.tag = ack.getRequestTag();
+  a.id = protocol::FromWire(ack.getMessageId());
   Result<AckStage> stage = StoreStage(ack.getStage());
-  MessageId id = protocol::FromWire(ack.getMessageId());
   if (!stage.ok()) {
-    SendError(s.routing_id, tag, stage.status(), id);
-    return;
+    SendError(s.routing_id, a.tag, stage.status(), a.id);
+    return std::nullopt;
   }
-  Result<std::optional<PendingSignature>> signed_ack = CheckAcknowledgement(s, ack, id, *stage);
+  Result<std::optional<PendingSignature>> signed_ack = CheckAcknowledgement(s, ack, a.id, *stage);
   if (!signed_ack.ok()) {
     Log(LogLevel::kWarning, "ack_refused",
-        {{"identity", s.identity}, {"id", id.ToHex()}, {"error", signed_ack.status().ToString()}});
-    SendError(s.routing_id, tag, signed_ack.status(), id);
-    return;
+        {{"identity", s.identity}, {"id", a.id.ToHex()}, {"error", signed_ack.status().ToString()}});
+    SendError(s.routing_id, a.tag, signed_ack.status(), a.id);
+    return std::nullopt;
   }
-  uint64_t number = ack.getDeliverySeq();
-  std::string reason = ack.getReason().cStr();
-  auto wire_stage = ack.getStage();
+  a.stage = *stage;
+  a.wire_stage = ack.getStage();
+  a.number = ack.getDeliverySeq();
+  a.reason = ack.getReason().cStr();
   // The signed Acknowledgement envelope (checked above), kept as evidence.
   auto signed_bytes = ack.getAcknowledgement();
-  std::string evidence(reinterpret_cast<const char*>(signed_bytes.begin()), signed_bytes.size());
-  auto record = [this, rid = s.routing_id, identity = s.identity, tag, id, number, stage = *stage, reason,
-                 wire_stage, evidence = std::move(evidence)](Store& store) -> GroupCommitter::Completion {
-    Result<AckReceipt> recorded = store.AcknowledgeDelivery(identity, number, id, stage, reason, evidence);
-    if (recorded.status().code() == StatusCode::kNotFound) recorded = WhyNotFound(store, identity, id, recorded.status());
-    return [=, this](const Status& commit) { Post([=, this, r = commit.ok() ? recorded : Result<AckReceipt>(commit)] {
-      if (!r.ok()) {
-        SendError(rid, tag, r.status(), id);
-        return;
-      }
-      capnp::MallocMessageBuilder m;
-      auto receipt = m.initRoot<schema::Frame>().initAckReceipt();
-      receipt.setRequestTag(tag);
-      protocol::ToWire(id, receipt.initMessageId());
-      receipt.setStage(wire_stage);
-      receipt.setRecordedMs(r->recorded_ms);
-      receipt.setDuplicate(r->duplicate);
-      receipt.setLateByMs(r->late_ms);
-      Send(rid, protocol::Encode(m));
-      if (!r->duplicate) metrics_.Acknowledged(identity, std::string(AckStageName(stage)));
-    }); };
-  };
-  if (!signed_ack->has_value()) {  // no signed acknowledgement to check
-    committer_->Execute(std::move(record));
+  a.evidence.assign(reinterpret_cast<const char*>(signed_bytes.begin()), signed_bytes.size());
+  a.signature = std::move(signed_ack).value();
+  return a;
+}
+
+void Gateway::OnAck(Session& s, schema::Ack::Reader ack) {
+  std::optional<CheckedAck> checked = CheckAck(s, ack);
+  if (!checked.has_value()) return;
+  std::vector<CheckedAck> one;
+  one.push_back(std::move(*checked));
+  RecordAcks(s, std::move(one), /*batch=*/false);
+}
+
+void Gateway::OnAcks(Session& s, schema::AckBatch::Reader acks) {
+  auto list = acks.getAcks();
+  if (list.size() > kMaxAcksPerFrame) {
+    const std::string why = "protocol violation: an ACKS frame of " + std::to_string(list.size()) +
+                            " entries; this session allows " + std::to_string(kMaxAcksPerFrame) +
+                            " (Ready.maxAcksPerFrame)";
+    for (auto ack : list) SendError(s.routing_id, ack.getRequestTag(), schema::ErrorCode::PROTOCOL_VIOLATION, why);
     return;
   }
-  // The signature is checked on the verifier threads, in order with the
-  // submissions and the other signed acknowledgements.
+  std::vector<CheckedAck> checked;
+  checked.reserve(list.size());
+  for (auto ack : list) {
+    std::optional<CheckedAck> a = CheckAck(s, ack);
+    if (a.has_value()) checked.push_back(std::move(*a));
+  }
+  if (!checked.empty()) RecordAcks(s, std::move(checked), /*batch=*/true);
+}
+
+void Gateway::RecordAcks(const Session& s, std::vector<CheckedAck> acks, bool batch) {
+  const bool any_signed = std::any_of(acks.begin(), acks.end(), [](const CheckedAck& a) { return a.signature; });
+  if (!any_signed) {  // no signed acknowledgement to check
+    committer_->Execute(AckRecorder(s.routing_id, s.identity, std::move(acks), batch));
+    return;
+  }
+  // The signatures are checked on the verifier threads, in order with the
+  // submissions and the other signed acknowledgements; an entry whose
+  // signature fails is answered with ERROR and the rest are recorded.
+  auto verdicts = std::make_shared<std::vector<Status>>(acks.size());
+  std::vector<std::optional<PendingSignature>> pending;
+  pending.reserve(acks.size());
+  for (CheckedAck& a : acks) pending.push_back(std::exchange(a.signature, std::nullopt));
   verifier_->Submit(
-      [pending = std::move(**signed_ack)]() -> Status {
-        Status verified = pending.key.Verify(pending.data, pending.signature);
-        if (verified.ok()) return verified;
-        return InvalidSignature(pending.what + ": " + verified.message());
-      },
-      [this, rid = s.routing_id, identity = s.identity, tag, id, record = std::move(record)](Status verified) mutable {
-        if (verified.ok()) {
-          committer_->Execute(std::move(record));
-          return;
+      [pending = std::move(pending), verdicts]() -> Status {
+        for (size_t i = 0; i < pending.size(); ++i) {
+          if (!pending[i].has_value()) continue;
+          Status verified = pending[i]->key.Verify(pending[i]->data, pending[i]->signature);
+          if (!verified.ok()) (*verdicts)[i] = InvalidSignature(pending[i]->what + ": " + verified.message());
         }
-        Post([this, rid, identity, tag, id, verified] {
-          Log(LogLevel::kWarning, "ack_refused",
-              {{"identity", identity}, {"id", id.ToHex()}, {"error", verified.ToString()}});
-          SendError(rid, tag, verified, id);
-        });
+        return Status::Ok();
+      },
+      [this, rid = s.routing_id, identity = s.identity, batch, verdicts, acks = std::move(acks)](Status) mutable {
+        std::vector<CheckedAck> good;
+        std::vector<std::pair<CheckedAck, Status>> refused;
+        for (size_t i = 0; i < acks.size(); ++i) {
+          if ((*verdicts)[i].ok()) {
+            good.push_back(std::move(acks[i]));
+          } else {
+            refused.emplace_back(std::move(acks[i]), (*verdicts)[i]);
+          }
+        }
+        if (!refused.empty()) {
+          Post([this, rid, identity, refused = std::move(refused)] {
+            for (const auto& [a, why] : refused) {
+              Log(LogLevel::kWarning, "ack_refused",
+                  {{"identity", identity}, {"id", a.id.ToHex()}, {"error", why.ToString()}});
+              SendError(rid, a.tag, why, a.id);
+            }
+          });
+        }
+        if (!good.empty()) committer_->Execute(AckRecorder(rid, identity, std::move(good), batch));
       });
+}
+
+GroupCommitter::Task Gateway::AckRecorder(std::string rid, std::string identity, std::vector<CheckedAck> acks,
+                                          bool batch) {
+  return [this, rid = std::move(rid), identity = std::move(identity), batch,
+          acks = std::move(acks)](Store& store) mutable -> GroupCommitter::Completion {
+    std::vector<Result<AckReceipt>> recorded;
+    recorded.reserve(acks.size());
+    for (const CheckedAck& a : acks) {
+      Result<AckReceipt> r = store.AcknowledgeDelivery(identity, a.number, a.id, a.stage, a.reason, a.evidence);
+      if (r.status().code() == StatusCode::kNotFound) r = WhyNotFound(store, identity, a.id, r.status());
+      recorded.push_back(std::move(r));
+    }
+    return [this, rid, identity, batch, acks = std::move(acks),
+            recorded = std::move(recorded)](const Status& commit) mutable {
+      Post([this, rid, identity, batch, acks = std::move(acks), recorded = std::move(recorded), commit] {
+        capnp::MallocMessageBuilder m;
+        size_t receipts = 0;
+        for (const Result<AckReceipt>& r : recorded) receipts += (commit.ok() && r.ok()) ? 1 : 0;
+        // One ACK answered alone gets an ACK-RECEIPT; entries of an ACKS
+        // frame get one ACK-RECEIPTS.
+        capnp::List<schema::AckReceipt>::Builder list;
+        if (batch && receipts > 0) list = m.initRoot<schema::Frame>().initAckReceipts().initReceipts(receipts);
+        size_t next = 0;
+        for (size_t i = 0; i < acks.size(); ++i) {
+          const CheckedAck& a = acks[i];
+          const Result<AckReceipt>& r = commit.ok() ? recorded[i] : Result<AckReceipt>(commit);
+          if (!r.ok()) {
+            SendError(rid, a.tag, r.status(), a.id);
+            continue;
+          }
+          schema::AckReceipt::Builder receipt =
+              batch ? list[static_cast<unsigned>(next++)] : m.initRoot<schema::Frame>().initAckReceipt();
+          receipt.setRequestTag(a.tag);
+          protocol::ToWire(a.id, receipt.initMessageId());
+          receipt.setStage(a.wire_stage);
+          receipt.setRecordedMs(r->recorded_ms);
+          receipt.setDuplicate(r->duplicate);
+          receipt.setLateByMs(r->late_ms);
+          if (!r->duplicate) metrics_.Acknowledged(identity, std::string(AckStageName(a.stage)));
+        }
+        if (receipts > 0) Send(rid, protocol::Encode(m));
+      });
+    };
+  };
 }
 
 void Gateway::OnQuery(Session& s, schema::Query::Reader query) {

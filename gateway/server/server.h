@@ -21,8 +21,10 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 #include <zmq.hpp>
 
 #include "gateway/core/clock.h"
@@ -116,7 +118,35 @@ class Gateway {
   static Status WhyNotFound(Store& store, const std::string& identity, const MessageId& id, Status not_found);
   bool curve() const { return !config_.security.insecure_plaintext_for_development; }
   void OnSubmit(Session& s, schema::Submit::Reader submit);
+  // One ACK as read off the wire and checked on the loop's thread.
+  struct CheckedAck {
+    uint64_t tag = 0;
+    MessageId id;
+    uint64_t number = 0;  // deliverySeq; 0: by message id alone
+    AckStage stage = AckStage::kReceived;
+    schema::AckStage wire_stage = schema::AckStage::UNSPECIFIED;
+    std::string reason;
+    std::string evidence;                       // the signed Acknowledgement envelope, if any
+    std::optional<PendingSignature> signature;  // still to be verified
+  };
   void OnAck(Session& s, schema::Ack::Reader ack);
+  // C:ACKS: each entry as if it came alone; the recorded ones answered by
+  // one ACK-RECEIPTS frame.
+  void OnAcks(Session& s, schema::AckBatch::Reader acks);
+  // Reads and checks one ACK; answers it with ERROR and returns nullopt
+  // when it is refused before anything is stored.
+  std::optional<CheckedAck> CheckAck(const Session& s, schema::Ack::Reader ack);
+  // Verifies the entries' signatures (off this thread, in order with the
+  // submissions) and records the rest in one writer task; answers with one
+  // ACK-RECEIPT (`batch` false, one entry) or one ACK-RECEIPTS frame, and
+  // an ERROR per entry refused.
+  void RecordAcks(const Session& s, std::vector<CheckedAck> acks, bool batch);
+  // The writer task RecordAcks hands over: records `acks` in order and
+  // answers them once committed.
+  GroupCommitter::Task AckRecorder(std::string rid, std::string identity, std::vector<CheckedAck> acks, bool batch);
+  // The most entries an ACKS frame may carry (Ready.maxAcksPerFrame). One
+  // pass of the connector's link sends at most its ack window.
+  static constexpr uint32_t kMaxAcksPerFrame = 1024;
   void OnQuery(Session& s, schema::Query::Reader query);
   void EndSession(const std::string& routing_id, std::string_view why);
   void Pump(Session& s);

@@ -2,9 +2,11 @@
 // the session protocol of schemas/session.capnp, durability across SIGKILL,
 // bad input that must not stop the gateway serving others, and the
 // legal-retention pass on its timer.
+#include <gtest/gtest.h>
 #include <sys/mount.h>
 
-#include <gtest/gtest.h>
+#include <map>
+#include <set>
 
 #include "gateway/core/test_util.h"
 #include "schemas/schema_samples.h"
@@ -157,6 +159,93 @@ TEST_F(GatewaySessionTest, PlatformReceivesAcknowledgesAndConsoleSeesTheStages) 
   EXPECT_GT(recipients[0].getCompletedMs(), 0);
   EXPECT_EQ(std::string(recipients[1].getRecipient().cStr()), "kuaishou");
   EXPECT_EQ(recipients[1].getState(), schema::DeliveryState::QUEUED);
+}
+
+// C:ACKS: each entry checked and recorded as if alone, the recorded ones
+// answered by one ACK-RECEIPTS in the entries' order, the refused ones by
+// an ERROR each; too many entries are refused, every one.
+TEST_F(GatewaySessionTest, AcksFrameIsAnsweredByOneReceiptsFrameAndAnErrorPerRefusedEntry) {
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  const MessageId first{7, 31}, second{7, 32};
+  for (const MessageId& id : {first, second}) {
+    ASSERT_EQ(SubmitAndWait(*samr, id.lo, Envelope("samr-console", id, {"douyin"}))->get().which(), Frame::CONFIRM);
+  }
+  auto douyin = std::make_unique<testing::RawPeer>(ctx_, gateway_->endpoint());
+  douyin->SendBytes(Hello("douyin", schema::Role::PLATFORM, 10));
+  auto ready = douyin->Next();
+  ASSERT_TRUE(ready && ready->get().which() == Frame::READY);
+  const uint32_t max_acks = ready->get().getReady().getMaxAcksPerFrame();
+  EXPECT_EQ(max_acks, 1024u);
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(douyin->Next()->get().which(), Frame::DELIVER);
+
+  struct Entry {
+    uint64_t tag, number;
+    MessageId id;
+    schema::AckStage stage;
+  };
+  auto acks = [](const std::vector<Entry>& entries) {
+    capnp::MallocMessageBuilder m;
+    auto list = m.initRoot<Frame>().initAcks().initAcks(static_cast<unsigned>(entries.size()));
+    for (unsigned i = 0; i < entries.size(); ++i) {
+      list[i].setRequestTag(entries[i].tag);
+      list[i].setDeliverySeq(entries[i].number);
+      protocol::ToWire(entries[i].id, list[i].initMessageId());
+      list[i].setStage(entries[i].stage);
+    }
+    return Encode(m);
+  };
+  douyin->SendBytes(acks({{21, 1, first, schema::AckStage::RECEIVED},
+                          {22, 9, first, schema::AckStage::RECEIVED},  // no delivery #9
+                          {23, 2, second, schema::AckStage::ACCEPTED},
+                          {24, 1, first, schema::AckStage::COMPLETED},  // the same delivery, a later stage
+                          {25, 2, second, schema::AckStage::UNSPECIFIED}}));
+  std::map<uint64_t, schema::ErrorCode> errors;
+  std::vector<uint64_t> receipt_tags;
+  std::vector<schema::AckStage> receipt_stages;
+  int receipt_frames = 0;
+  while (errors.size() + receipt_tags.size() < 5) {
+    auto f = douyin->Next();
+    ASSERT_TRUE(f.has_value()) << "answers missing; log:\n" << gateway_->Log();
+    if (f->get().which() == Frame::ERROR) {
+      errors[f->get().getError().getRequestTag()] = f->get().getError().getCode();
+      continue;
+    }
+    ASSERT_EQ(f->get().which(), Frame::ACK_RECEIPTS);
+    ++receipt_frames;
+    for (auto r : f->get().getAckReceipts().getReceipts()) {
+      receipt_tags.push_back(r.getRequestTag());
+      receipt_stages.push_back(r.getStage());
+    }
+  }
+  EXPECT_EQ(receipt_frames, 1);
+  EXPECT_EQ(receipt_tags, (std::vector<uint64_t>{21, 23, 24}));
+  EXPECT_EQ(receipt_stages, (std::vector<schema::AckStage>{schema::AckStage::RECEIVED, schema::AckStage::ACCEPTED,
+                                                           schema::AckStage::COMPLETED}));
+  EXPECT_EQ(errors, (std::map<uint64_t, schema::ErrorCode>{{22, schema::ErrorCode::NOT_FOUND},
+                                                           {25, schema::ErrorCode::INVALID_ARGUMENT}}));
+  auto state_of = [&](const MessageId& id) {
+    samr->SendBytes(StatusQuery(40, id));
+    auto status = samr->Next();
+    EXPECT_TRUE(status && status->get().which() == Frame::QUERY_RESULT);
+    return status->get().getQueryResult().getMessageStatus().getRecipients()[0].getState();
+  };
+  EXPECT_EQ(state_of(first), schema::DeliveryState::COMPLETED);
+  EXPECT_EQ(state_of(second), schema::DeliveryState::ACCEPTED);
+
+  // One entry too many: every entry refused, nothing recorded.
+  std::vector<Entry> too_many(max_acks + 1, Entry{0, 2, second, schema::AckStage::COMPLETED});
+  for (size_t i = 0; i < too_many.size(); ++i) too_many[i].tag = 100 + i;
+  douyin->SendBytes(acks(too_many));
+  std::set<uint64_t> refused;
+  for (size_t i = 0; i < too_many.size(); ++i) {
+    auto f = douyin->Next();
+    ASSERT_TRUE(f && f->get().which() == Frame::ERROR);
+    EXPECT_EQ(f->get().getError().getCode(), schema::ErrorCode::PROTOCOL_VIOLATION);
+    refused.insert(f->get().getError().getRequestTag());
+  }
+  EXPECT_EQ(refused.size(), too_many.size());
+  EXPECT_EQ(*refused.begin(), 100u);
+  EXPECT_EQ(state_of(second), schema::DeliveryState::ACCEPTED);
 }
 
 TEST_F(GatewaySessionTest, OfflinePlatformGetsEverythingInOrderWithinCredit) {

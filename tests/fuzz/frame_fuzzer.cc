@@ -161,6 +161,9 @@ void WalkFrame(schema::Frame::Reader frame) {
     case schema::Frame::ACK:
       WalkAck(frame.getAck());
       return;
+    case schema::Frame::ACKS:
+      for (auto ack : frame.getAcks().getAcks()) WalkAck(ack);
+      return;
     case schema::Frame::QUERY:
       WalkQuery(frame.getQuery());
       return;
