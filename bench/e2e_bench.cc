@@ -390,7 +390,9 @@ std::optional<Stage> StatusOf(zmq::socket_t& reg, uint64_t n) {
 }
 
 // Acknowledges each delivery as received and grants the credit back,
-// without storing anything: the gateway's side alone.
+// without storing anything: the gateway's side alone. Like the connector,
+// it answers what it has read in one go: one ACKS frame (single ACKs for a
+// gateway that takes none) and one CREDIT.
 void RawPlatform(const Args& a, zmq::context_t& ctx, const std::string& endpoint, uint64_t first, int64_t count,
                  const std::vector<Clock::time_point>& sent, std::vector<double>& latency, std::atomic<int64_t>& acked,
                  std::atomic<bool>& ready) {
@@ -400,27 +402,63 @@ void RawPlatform(const Args& a, zmq::context_t& ctx, const std::string& endpoint
   s.connect(endpoint);
   const uint32_t credit = a.credit > 0 ? static_cast<uint32_t>(a.credit) : 4096;
   s.send(zmq::buffer(Hello("douyin", schema::Role::PLATFORM, credit)), zmq::send_flags::none);
+  struct Due {
+    uint64_t tag, number;
+    MessageId id;
+  };
+  std::vector<Due> due;
+  uint32_t per_frame = 1;  // Ready.maxAcksPerFrame, at least 1
+  auto answer = [&] {
+    for (size_t from = 0; from < due.size(); from += per_frame) {
+      const size_t n = std::min<size_t>(per_frame, due.size() - from);
+      auto fill = [&](schema::Ack::Builder ack, const Due& d) {
+        ack.setRequestTag(d.tag);
+        ack.setDeliverySeq(d.number);
+        protocol::ToWire(d.id, ack.initMessageId());
+        ack.setStage(schema::AckStage::RECEIVED);
+      };
+      s.send(zmq::buffer(Frame([&](schema::Frame::Builder fb) {
+               if (per_frame == 1) {
+                 fill(fb.initAck(), due[from]);
+                 return;
+               }
+               auto list = fb.initAcks().initAcks(static_cast<unsigned>(n));
+               for (unsigned i = 0; i < n; ++i) fill(list[i], due[from + i]);
+             })),
+             zmq::send_flags::none);
+    }
+    if (!due.empty()) {
+      const auto grant = static_cast<uint32_t>(due.size());
+      s.send(zmq::buffer(Frame([&](schema::Frame::Builder fb) { fb.initCredit().setGrant(grant); })),
+             zmq::send_flags::none);
+    }
+    due.clear();
+  };
   while (acked < count) {
-    auto f = Recv(s, 10000);
-    if (!f) break;
+    // Waits for a frame, then takes whatever else is already there.
+    auto f = Recv(s, due.empty() ? 10000 : 0);
+    if (!f) {
+      if (!due.empty()) {
+        answer();
+        continue;
+      }
+      break;
+    }
     auto r = f->get();
-    if (r.which() == schema::Frame::READY) ready = true;
+    if (r.which() == schema::Frame::READY) {
+      per_frame = std::clamp<uint32_t>(r.getReady().getMaxAcksPerFrame(), 1, 256);
+      ready = true;
+    }
     if (r.which() == schema::Frame::ACK_RECEIPT) acked++;
+    if (r.which() == schema::Frame::ACK_RECEIPTS) acked += r.getAckReceipts().getReceipts().size();
     if (r.which() != schema::Frame::DELIVER) continue;
     auto d = r.getDeliver();
     uint64_t n = protocol::FromWire(d.getMessageId()).lo;
     if (n >= first && n < first + static_cast<uint64_t>(count) && latency[n - first] < 0) {
       latency[n - first] = std::chrono::duration<double, std::milli>(Clock::now() - sent[n - first]).count();
     }
-    s.send(zmq::buffer(Frame([&](schema::Frame::Builder fb) {
-             auto ack = fb.initAck();
-             ack.setRequestTag(n);
-             ack.setDeliverySeq(d.getDeliverySeq());
-             ack.setMessageId(d.getMessageId());
-             ack.setStage(schema::AckStage::RECEIVED);
-           })),
-           zmq::send_flags::none);
-    s.send(zmq::buffer(Frame([&](schema::Frame::Builder fb) { fb.initCredit().setGrant(1); })), zmq::send_flags::none);
+    due.push_back({n, d.getDeliverySeq(), protocol::FromWire(d.getMessageId())});
+    if (due.size() >= 256) answer();
   }
 }
 

@@ -26,10 +26,12 @@
 // Receive(); answers to requests that already timed out are dropped.
 //
 // Pipelined acknowledgements: SendAck() sends C:ACK with a fresh tag and
-// returns the tag at once. Its answer (ACK-RECEIPT, or ERROR carrying that
-// tag) is read by whichever call reads frames next (Receive, or a
-// synchronous request waiting for its own answer) and kept, in arrival
-// order, for TakeAckAnswers(); the caller matches answers to acks by tag.
+// returns the tag at once; SendAcks() sends several in one C:ACKS frame
+// (when the gateway's READY allows it), a fresh tag each. Each answer
+// (ACK-RECEIPT, an entry of ACK-RECEIPTS, or ERROR carrying that tag) is
+// read by whichever call reads frames next (Receive, or a synchronous
+// request waiting for its own answer) and kept, in arrival order, for
+// TakeAckAnswers(); the caller matches answers to acks by tag.
 // Nothing times out on the client's side: a caller that needs a bound on
 // the wait keeps its own clock (acks_in_flight() says how many are out).
 // A new HELLO answers every ack still in flight with kDisconnected (send
