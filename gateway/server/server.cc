@@ -839,10 +839,13 @@ GroupCommitter::Task Gateway::AckRecorder(std::string rid, std::string identity,
     }
     return [this, rid, identity, batch, acks = std::move(acks),
             recorded = std::move(recorded)](const Status& commit) mutable {
-      Post([this, rid, identity, batch, acks = std::move(acks), recorded = std::move(recorded), commit] {
+      if (!commit.ok()) {
+        for (Result<AckReceipt>& r : recorded) r = commit;  // nothing of the batch is recorded
+      }
+      Post([this, rid, identity, batch, acks = std::move(acks), recorded = std::move(recorded)] {
         capnp::MallocMessageBuilder m;
-        size_t receipts = 0;
-        for (const Result<AckReceipt>& r : recorded) receipts += (commit.ok() && r.ok()) ? 1 : 0;
+        const auto receipts = static_cast<size_t>(
+            std::count_if(recorded.begin(), recorded.end(), [](const Result<AckReceipt>& r) { return r.ok(); }));
         // One ACK answered alone gets an ACK-RECEIPT; entries of an ACKS
         // frame get one ACK-RECEIPTS.
         capnp::List<schema::AckReceipt>::Builder list;
@@ -850,7 +853,7 @@ GroupCommitter::Task Gateway::AckRecorder(std::string rid, std::string identity,
         size_t next = 0;
         for (size_t i = 0; i < acks.size(); ++i) {
           const CheckedAck& a = acks[i];
-          const Result<AckReceipt>& r = commit.ok() ? recorded[i] : Result<AckReceipt>(commit);
+          const Result<AckReceipt>& r = recorded[i];
           if (!r.ok()) {
             SendError(rid, a.tag, r.status(), a.id);
             continue;
