@@ -1,5 +1,6 @@
 #include "gateway/core/sqlite.h"
 
+#include <mutex>
 #include <utility>
 
 namespace regline {
@@ -122,7 +123,20 @@ Database& Database::operator=(Database&& o) noexcept {
 
 Database::~Database() { sqlite3_close_v2(db_); }
 
+namespace {
+// Process-wide settings, before SQLite initializes itself at the first
+// open. Memory statistics off: with them on, every allocation SQLite makes
+// takes a process-wide mutex to count it, and nothing here reads the
+// counts. (If SQLite was already initialized, by a library, the call is
+// refused and the default stays.)
+void ConfigureSqliteOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+}  // namespace
+
 Result<Database> Database::Open(const std::string& path) {
+  ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -133,6 +147,7 @@ Result<Database> Database::Open(const std::string& path) {
 }
 
 Result<Database> Database::OpenReadOnly(const std::string& path) {
+  ConfigureSqliteOnce();
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
   Database owned(db);

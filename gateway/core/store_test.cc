@@ -13,6 +13,18 @@
 namespace regline {
 namespace {
 
+// Database::Open turns SQLite's memory statistics off before SQLite
+// initializes (each allocation took a process-wide mutex to count it, for
+// about 5 % of the throughput end to end): with them off, SQLite reports
+// no memory in use, however much its connections hold.
+TEST(SqliteSettingsTest, MemoryStatisticsAreOffOnceADatabaseIsOpen) {
+  testing::TempDir dir;
+  Result<Database> db = Database::Open(dir.File("settings.db"));
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  ASSERT_TRUE(db->Exec("CREATE TABLE t(x BLOB); INSERT INTO t VALUES (zeroblob(100000))").ok());
+  EXPECT_EQ(sqlite3_memory_used(), 0);
+}
+
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
