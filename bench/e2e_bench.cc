@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,18 +40,20 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 #include <zmq.hpp>
 
 #include "gateway/core/sqlite.h"
-#include "gateway/protocol/frames.h"
 #include "gateway/crypto/curve_keys.h"
 #include "gateway/crypto/key_files.h"
 #include "gateway/identity/registry.h"
 #include "gateway/identity/signature_check.h"
+#include "gateway/protocol/frames.h"
 #include "schemas/schema_samples.h"
 
 extern char** environ;
@@ -579,6 +582,81 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())))];
 }
 
+// CPU time (user + system) of each thread of a process, by thread name,
+// from /proc/<pid>/task/*/stat; threads of the same name are summed.
+using ThreadCpu = std::map<std::string, double>;  // name -> seconds
+
+ThreadCpu ReadThreadCpu(pid_t pid) {
+  ThreadCpu out;
+  if (pid <= 0) return out;
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;
+    // "tid (name) state ppid ...": the name may hold spaces, so read from
+    // the last ')'; utime and stime are fields 14 and 15.
+    const size_t open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stod(field);
+      if (i == 15) stime = std::stod(field);
+    }
+    out[line.substr(open + 1, close - open - 1)] += (utime + stime) / tick;
+  }
+  return out;
+}
+
+// "gateway 55.1 µs (regline-writer 35.0, ...)": the CPU a process spent
+// between two readings, per message, its busiest threads first.
+std::string CpuPerMessage(const char* who, const ThreadCpu& before, const ThreadCpu& after, int64_t messages) {
+  std::vector<std::pair<double, std::string>> threads;
+  double total = 0;
+  for (const auto& [name, seconds] : after) {
+    auto was = before.find(name);
+    const double used = seconds - (was == before.end() ? 0 : was->second);
+    total += used;
+    if (used > 0) threads.push_back({used, name});
+  }
+  std::sort(threads.rbegin(), threads.rend());
+  auto us = [&](double seconds) { return 1e6 * seconds / static_cast<double>(std::max<int64_t>(messages, 1)); };
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s %.1f us (", who, us(total));
+  std::string out = buf;
+  for (size_t i = 0; i < threads.size() && i < 5; ++i) {
+    std::snprintf(buf, sizeof buf, "%s%s %.1f", i ? ", " : "", threads[i].second.c_str(), us(threads[i].first));
+    out += buf;
+  }
+  return out + ")";
+}
+
+// What a system call and a 4 KiB write to the page cache cost on this
+// machine: under some hypervisors a system call costs ten times what it
+// does on bare metal, and both daemons make several per message, so the
+// figure says as much about the machine as the throughput does.
+void PrintMachine() {
+  constexpr int kCalls = 200'000, kWrites = 50'000;
+  auto start = Clock::now();
+  for (int i = 0; i < kCalls; ++i) (void)syscall(SYS_getpid);
+  const double call_ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / kCalls;
+  double write_ns = 0;
+  char path[] = "/var/tmp/regline-e2e-probe-XXXXXX";
+  if (int fd = mkstemp(path); fd >= 0) {
+    unlink(path);
+    std::vector<char> page(4096, 'x');
+    start = Clock::now();
+    for (int i = 0; i < kWrites; ++i) (void)!pwrite(fd, page.data(), page.size(), (i % 256) * 4096);
+    write_ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / kWrites;
+    close(fd);
+  }
+  std::printf("machine: a system call (getpid) takes %.2f us, a 4 KiB pwrite to the page cache %.2f us\n",
+              call_ns / 1000, write_ns / 1000);
+}
+
 void Print(const char* name, const RunResult& r, bool raw) {
   std::printf("%-14s %8lld messages in %6.2f s = %8.0f msg/s\n", name, static_cast<long long>(r.delivered), r.seconds,
               r.delivered / r.seconds);
@@ -645,15 +723,28 @@ ModeRun RunMode(Args a, uint64_t base) {
                                           : "the connector's default");
         zmq::context_t ctx;
         const bool raw = a.platform == "raw";
+        // Each run also prints the daemons' CPU per message, by thread,
+        // read from /proc before and after it: it says which thread a
+        // change made cheaper. At a fixed rate it repeats within a few per
+        // cent; at full speed it moves with the batch sizes (a fifth
+        // between runs of one binary on the 2026-12-01 VM).
+        auto run = [&](const char* name, uint64_t first, int64_t count, int rate) {
+          const ThreadCpu gw0 = ReadThreadCpu(g.pid), cn0 = ReadThreadCpu(connector.pid);
+          RunResult r = Run(a, ctx, g.endpoint, dir, first, count, rate);
+          const ThreadCpu gw1 = ReadThreadCpu(g.pid), cn1 = ReadThreadCpu(connector.pid);
+          Print(name, r, raw);
+          std::printf("%-14s CPU per message: %s", "", CpuPerMessage("gateway", gw0, gw1, r.delivered).c_str());
+          if (!raw) {
+            std::printf(",\n%-14s                  %s", "", CpuPerMessage("connector", cn0, cn1, r.delivered).c_str());
+          }
+          std::printf("\n");
+          return r;
+        };
         if (a.runs != "rate") {
-          RunResult r = Run(a, ctx, g.endpoint, dir, base + 1, a.messages, 0);
-          Print("full speed", r, raw);
+          RunResult r = run("full speed", base + 1, a.messages, 0);
           out.full_msgs_per_s = r.seconds > 0 ? static_cast<double>(r.delivered) / r.seconds : 0;
         }
-        if (a.runs != "full") {
-          out.rate = Run(a, ctx, g.endpoint, dir, base + 1'000'000'000, int64_t{a.rate} * a.seconds, a.rate);
-          Print("offered rate", out.rate, raw);
-        }
+        if (a.runs != "full") out.rate = run("offered rate", base + 1'000'000'000, int64_t{a.rate} * a.seconds, a.rate);
         out.ok = true;
       }
     }
@@ -700,6 +791,7 @@ int main(int argc, char** argv) {
   using namespace regline;
   signal(SIGPIPE, SIG_IGN);
   Args a = Parse(argc, argv);
+  PrintMachine();
   std::vector<std::vector<ModeRun>> rounds;
   // Each round runs every mode once; each repetition uses ids of its own.
   for (int k = 0; k < a.repeat; ++k) {
