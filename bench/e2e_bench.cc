@@ -42,12 +42,12 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 #include <zmq.hpp>
 
+#include "bench/proc_cpu.h"
 #include "gateway/core/sqlite.h"
 #include "gateway/crypto/curve_keys.h"
 #include "gateway/crypto/key_files.h"
@@ -582,31 +582,17 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())))];
 }
 
-// CPU time (user + system) of each thread of a process, by thread name,
-// from /proc/<pid>/task/*/stat; threads of the same name are summed.
-using ThreadCpu = std::map<std::string, double>;  // name -> seconds
+// CPU time of each thread of a process, by thread name (threads of the
+// same name summed), in clock ticks.
+using ThreadCpu = std::map<std::string, int64_t>;
 
 ThreadCpu ReadThreadCpu(pid_t pid) {
   ThreadCpu out;
   if (pid <= 0) return out;
-  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
   std::error_code ec;
   for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::ifstream in(task.path() / "stat");
-    std::string line;
-    if (!std::getline(in, line)) continue;
-    // "tid (name) state ppid ...": the name may hold spaces, so read from
-    // the last ')'; utime and stime are fields 14 and 15.
-    const size_t open = line.find('('), close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos || close < open) continue;
-    std::istringstream rest(line.substr(close + 2));
-    std::string field;
-    double utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && rest >> field; ++i) {
-      if (i == 14) utime = std::stod(field);
-      if (i == 15) stime = std::stod(field);
-    }
-    out[line.substr(open + 1, close - open - 1)] += (utime + stime) / tick;
+    std::string name;
+    if (std::getline(std::ifstream(task.path() / "comm"), name)) out[name] += bench::CpuTicks(task.path() / "stat");
   }
   return out;
 }
@@ -614,16 +600,18 @@ ThreadCpu ReadThreadCpu(pid_t pid) {
 // "gateway 55.1 µs (regline-writer 35.0, ...)": the CPU a process spent
 // between two readings, per message, its busiest threads first.
 std::string CpuPerMessage(const char* who, const ThreadCpu& before, const ThreadCpu& after, int64_t messages) {
-  std::vector<std::pair<double, std::string>> threads;
-  double total = 0;
-  for (const auto& [name, seconds] : after) {
+  std::vector<std::pair<int64_t, std::string>> threads;
+  int64_t total = 0;
+  for (const auto& [name, ticks] : after) {
     auto was = before.find(name);
-    const double used = seconds - (was == before.end() ? 0 : was->second);
+    const int64_t used = ticks - (was == before.end() ? 0 : was->second);
     total += used;
     if (used > 0) threads.push_back({used, name});
   }
   std::sort(threads.rbegin(), threads.rend());
-  auto us = [&](double seconds) { return 1e6 * seconds / static_cast<double>(std::max<int64_t>(messages, 1)); };
+  auto us = [&](int64_t ticks) {
+    return bench::TicksToUs(ticks) / static_cast<double>(std::max<int64_t>(messages, 1));
+  };
   char buf[64];
   std::snprintf(buf, sizeof buf, "%s %.1f us (", who, us(total));
   std::string out = buf;

@@ -56,6 +56,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/proc_cpu.h"
 #include "connectors/inbox.h"
 #include "connectors/message_json.h"
 #include "connectors/test_envelopes.h"
@@ -73,6 +74,8 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
+using bench::CpuTicks;
+using bench::TicksToUs;
 
 constexpr const char* kNginx = "/usr/sbin/nginx";
 constexpr const char* kOpenssl = "/usr/bin/openssl";
@@ -227,22 +230,6 @@ void StopNginxOnSignal(int sig) {
   raise(sig);
 }
 
-// CPU time (user + system, clock ticks) of /proc/<pid>/task/<tid>/stat.
-int64_t CpuTicks(const fs::path& stat) {
-  std::ifstream in(stat);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const size_t close = text.rfind(')');  // the command name may hold spaces
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(text.substr(close + 2));
-  std::string f;
-  int64_t utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14) utime = std::stoll(f);
-    if (i == 15) stime = std::stoll(f);
-  }
-  return utime + stime;
-}
-
 // CPU time of this process's threads named `name`.
 int64_t ThreadCpuTicks(const std::string& name) {
   int64_t total = 0;
@@ -254,8 +241,6 @@ int64_t ThreadCpuTicks(const std::string& name) {
   }
   return total;
 }
-
-double TicksToUs(int64_t ticks) { return static_cast<double>(ticks) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK)); }
 
 class Nginx {
  public:
