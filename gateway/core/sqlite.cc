@@ -3,6 +3,8 @@
 #include <mutex>
 #include <utility>
 
+#include "gateway/core/log_gather_vfs.h"
+
 namespace regline {
 
 Status SqliteError(int rc, sqlite3* db, std::string_view what) {
@@ -131,7 +133,10 @@ namespace {
 // refused and the default stays.)
 void ConfigureSqliteOnce() {
   static std::once_flag once;
-  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+  std::call_once(once, [] {
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)RegisterLogGatherVfs();  // initializes SQLite, so after sqlite3_config
+  });
 }
 }  // namespace
 
