@@ -623,9 +623,10 @@ std::string CpuPerMessage(const char* who, const ThreadCpu& before, const Thread
 }
 
 // What a system call and a 4 KiB write to the page cache cost on this
-// machine: under some hypervisors a system call costs ten times what it
-// does on bare metal, and both daemons make several per message, so the
-// figure says as much about the machine as the throughput does.
+// machine. Both daemons make several system calls per message, and their
+// cost differs between VMs of one kind (about 1 µs on the PVM guests of
+// 2026-12-01, docs/performance.md), so the figure says as much about the
+// machine as the throughput does.
 void PrintMachine() {
   constexpr int kCalls = 200'000, kWrites = 50'000;
   auto start = Clock::now();

@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -49,6 +51,7 @@ sqlite3_vfs g_vfs;
 // frames (about once per commit), not per write.
 std::mutex g_pending_mu;
 std::vector<std::pair<File*, std::thread::id>> g_pending;
+std::atomic<uint64_t> g_barrier_writes{0};
 
 void NotePending(File* f) {
   std::lock_guard lock(g_pending_mu);
@@ -129,6 +132,9 @@ int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset
   if (f->log == nullptr) return Real(f)->xWrite(f->real, data, amount, offset);
   Gathered& g = *f->log;
   if (g.failed != SQLITE_OK) return g.failed;
+  // Taken before a flush below clears it: this write is the page of the
+  // frame that commits, so the transaction is whole once it is written.
+  const bool completes_commit = g.commit_page_next;
   if (!g.bytes.empty() && offset != g.start + static_cast<sqlite3_int64>(g.bytes.size())) {
     if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   }
@@ -138,15 +144,11 @@ int Write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset
   }
   const auto* bytes = static_cast<const unsigned char*>(data);
   g.bytes.insert(g.bytes.end(), bytes, bytes + amount);
-  bool commits = false;
-  if (g.commit_page_next) {
-    commits = true;  // the page of the frame that commits: the transaction is whole
-  } else if (amount == kFrameHeaderBytes) {
-    // A frame header: bytes 4..7 hold the database's size after the commit
-    // in a commit frame, zero in any other.
-    g.commit_page_next = (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
-  }
-  if (commits || g.bytes.size() >= kMaxGathered) return Flush(f);
+  // A frame header: bytes 4..7 hold the database's size after the commit
+  // in a commit frame, zero in any other.
+  g.commit_page_next =
+      !completes_commit && amount == kFrameHeaderBytes && (bytes[4] | bytes[5] | bytes[6] | bytes[7]) != 0;
+  if (completes_commit || g.bytes.size() >= kMaxGathered) return Flush(f);
   return SQLITE_OK;
 }
 
@@ -163,6 +165,7 @@ void ShmBarrier(sqlite3_file* file) {
       File* log = g_pending[i].first;
       g_pending[i] = g_pending.back();
       g_pending.pop_back();
+      g_barrier_writes.fetch_add(1, std::memory_order_relaxed);
       // A failure cannot be reported from here: the log refuses every
       // later operation with it instead, so the connection fails rather
       // than go on past frames that are not in the file.
@@ -229,6 +232,8 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int
 }
 
 }  // namespace
+
+uint64_t LogGatherBarrierWrites() { return g_barrier_writes.load(std::memory_order_relaxed); }
 
 bool RegisterLogGatherVfs() {
   static bool registered = false;

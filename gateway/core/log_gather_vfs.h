@@ -22,12 +22,20 @@
 // reader, in this process or another, can see the log without them.
 #pragma once
 
+#include <cstdint>
+
 namespace regline {
 
 // Registers the VFS as SQLite's default, once per process (the first call;
 // later calls do nothing). Database::Open calls it. Returns false, and
 // leaves SQLite's own default in place, if it could not.
 bool RegisterLogGatherVfs();
+
+// How many times the second line (a commit being published while frames
+// were still gathered, see log_gather_vfs.cc) had to write them. Zero
+// while the commit frame's own write flushes every commit, as it does
+// with the SQLite this was built against; the tests check that it stays so.
+uint64_t LogGatherBarrierWrites();
 
 // The name it is registered under.
 inline constexpr const char* kLogGatherVfsName = "regline-log-gather";

@@ -59,6 +59,7 @@ TEST_F(LogGatherVfsTest, ACommittedTransactionIsInTheLogFileWhenTheCommitReturns
   // a whole number of frames past the header still held some in memory.
   const int64_t page = 4096, frame = 24 + page;
   int64_t previous = 0;
+  const uint64_t barrier_writes = LogGatherBarrierWrites();
   for (int i = 1; i <= 5; ++i) {
     ASSERT_TRUE(writer_.Exec("INSERT INTO t(v) VALUES (zeroblob(" + std::to_string(i * 1000) + "))").ok());
     const int64_t size = LogBytesOnDisk();
@@ -67,6 +68,8 @@ TEST_F(LogGatherVfsTest, ACommittedTransactionIsInTheLogFileWhenTheCommitReturns
     previous = size;
     EXPECT_EQ(SeenByAnotherConnection(), std::make_pair(int64_t{i}, int64_t{i * (i + 1) / 2 * 1000}));
   }
+  // Written by the commit frame's own write, not by the second line.
+  EXPECT_EQ(LogGatherBarrierWrites(), barrier_writes);
 }
 
 TEST_F(LogGatherVfsTest, ATransactionLargerThanWhatIsGatheredCommitsWhole) {

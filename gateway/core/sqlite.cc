@@ -130,7 +130,8 @@ namespace {
 // open. Memory statistics off: with them on, every allocation SQLite makes
 // takes a process-wide mutex to count it, and nothing here reads the
 // counts. (If SQLite was already initialized, by a library, the call is
-// refused and the default stays.)
+// refused and the default stays.) Then the VFS that writes each commit's
+// log frames at once (log_gather_vfs.h) becomes SQLite's default.
 void ConfigureSqliteOnce() {
   static std::once_flag once;
   std::call_once(once, [] {

@@ -15,7 +15,7 @@ namespace {
 
 // Database::Open turns SQLite's memory statistics off before SQLite
 // initializes (each allocation took a process-wide mutex to count it, for
-// about 5 % of the throughput end to end): with them off, SQLite reports
+// about 7 % of the throughput end to end): with them off, SQLite reports
 // no memory in use, however much its connections hold.
 TEST(SqliteSettingsTest, MemoryStatisticsAreOffOnceADatabaseIsOpen) {
   testing::TempDir dir;
