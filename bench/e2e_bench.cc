@@ -29,6 +29,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -622,17 +624,27 @@ std::string CpuPerMessage(const char* who, const ThreadCpu& before, const Thread
   return out + ")";
 }
 
-// What a system call and a 4 KiB write to the page cache cost on this
-// machine. Both daemons make several system calls per message, and their
-// cost differs between VMs of one kind (about 1 µs on the PVM guests of
-// 2026-12-01, docs/performance.md), so the figure says as much about the
-// machine as the throughput does.
+// CPU time of the whole process so far (all its threads), in microseconds.
+double ProcessCpuUs() {
+  rusage r{};
+  getrusage(RUSAGE_SELF, &r);
+  return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e6 + r.ru_utime.tv_usec + r.ru_stime.tv_usec;
+}
+
+// What a system call, a 4 KiB write to the page cache, a sync and a
+// wake-up of another thread cost on this machine. Both daemons make
+// several system calls, wake-ups and syncs per message, and their cost
+// differs between VMs of one kind (a system call about 1 µs, a sync 80-145
+// µs of CPU on the PVM guests of 2026-12-01, docs/performance.md), so the
+// figures say as much about the machine as the throughput does. Takes
+// about a second, before anything else runs.
 void PrintMachine() {
-  constexpr int kCalls = 200'000, kWrites = 50'000;
+  constexpr int kCalls = 200'000, kWrites = 50'000, kSyncs = 400, kWakeRounds = 20'000;
   auto start = Clock::now();
   for (int i = 0; i < kCalls; ++i) (void)syscall(SYS_getpid);
   const double call_ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / kCalls;
-  double write_ns = 0;
+  double write_ns = 0, sync_cpu_us = 0;
+  std::vector<double> sync_ms;
   char path[] = "/var/tmp/regline-e2e-probe-XXXXXX";
   if (int fd = mkstemp(path); fd >= 0) {
     unlink(path);
@@ -640,10 +652,55 @@ void PrintMachine() {
     start = Clock::now();
     for (int i = 0; i < kWrites; ++i) (void)!pwrite(fd, page.data(), page.size(), (i % 256) * 4096);
     write_ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / kWrites;
+    // A page overwritten and synced, as a commit to a log that has started
+    // over does, each after a pause of 0.2 ms (a daemon at 5,000 msg/s is
+    // seldom busy when it syncs): the CPU this takes (the write-back, the
+    // disk's doorbell, the interrupt, waking from the pause) and how long
+    // the sync waits.
+    (void)fdatasync(fd);
+    const double cpu0 = ProcessCpuUs();
+    for (int i = 0; i < kSyncs; ++i) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      (void)!pwrite(fd, page.data(), page.size(), (i % 256) * 4096);
+      const auto t = Clock::now();
+      (void)fdatasync(fd);
+      sync_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
+    }
+    sync_cpu_us = (ProcessCpuUs() - cpu0) / kSyncs;
+    std::sort(sync_ms.begin(), sync_ms.end());
     close(fd);
   }
+  // Two threads hand a token back and forth through eventfds: each round
+  // is two wake-ups, each likely of a thread on the other core.
+  double wake_cpu_us = 0, wake_wall_us = 0;
+  const int there = eventfd(0, EFD_CLOEXEC), back = eventfd(0, EFD_CLOEXEC);
+  if (there >= 0 && back >= 0) {
+    std::thread peer([&] {
+      uint64_t v;
+      for (int i = 0; i < kWakeRounds; ++i) {
+        (void)!read(there, &v, sizeof v);
+        (void)!write(back, &v, sizeof v);
+      }
+    });
+    const double cpu0 = ProcessCpuUs();
+    start = Clock::now();
+    uint64_t v = 1;
+    for (int i = 0; i < kWakeRounds; ++i) {
+      (void)!write(there, &v, sizeof v);
+      (void)!read(back, &v, sizeof v);
+    }
+    wake_wall_us = std::chrono::duration<double, std::micro>(Clock::now() - start).count() / kWakeRounds / 2;
+    wake_cpu_us = (ProcessCpuUs() - cpu0) / kWakeRounds / 2;
+    peer.join();
+  }
+  if (there >= 0) close(there);
+  if (back >= 0) close(back);
   std::printf("machine: a system call (getpid) takes %.2f us, a 4 KiB pwrite to the page cache %.2f us\n",
               call_ns / 1000, write_ns / 1000);
+  std::printf(
+      "machine: a 4 KiB write and fdatasync after a pause: p50 %.2f ms, p99 %.2f ms, %.0f us of CPU; "
+      "a thread woken by another %.1f us apart, %.1f us of CPU\n",
+      Percentile(sync_ms, 0.50), Percentile(sync_ms, 0.99), sync_cpu_us, wake_wall_us, wake_cpu_us);
 }
 
 void Print(const char* name, const RunResult& r, bool raw) {
