@@ -98,26 +98,52 @@ Status GroupCommitter::fence() const {
   return fence_;
 }
 
+Status GroupCommitter::SyncCounted(bool by_writer) {
+  // None once fenced: no sync can vouch for the log any more.
+  Status synced = fence();
+  if (!synced.ok()) return synced;
+  synced = store_->SyncLog();
+  {
+    std::lock_guard lock(mu_);
+    stats_.syncs++;
+    if (by_writer) stats_.writer_syncs++;
+  }
+  return synced.ok() ? synced : Fence(synced);
+}
+
 void GroupCommitter::SyncLoop() {
   pthread_setname_np(pthread_self(), "regline-sync");
   std::deque<Committed> batches;
-  while (TakeAll(sync_mu_, sync_wake_, to_sync_, sync_stopping_, batches)) {
-    // One fdatasync for every batch committed since the last one; none
-    // once fenced (no sync can vouch for the log any more).
-    Status synced = fence();
-    if (synced.ok()) {
-      synced = store_->SyncLog();
-      {
-        std::lock_guard lock(mu_);
-        stats_.syncs++;
-      }
-      if (!synced.ok()) synced = Fence(synced);
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_holding_ = false;  // what it took before is answered
+      sync_wake_.wait(lock, [&] { return sync_stopping_ || !to_sync_.empty(); });
+      if (to_sync_.empty()) break;
+      // Taken and held in one step, so the writer never sees neither.
+      batches.swap(to_sync_);
+      sync_holding_ = true;
     }
+    // One fdatasync for every batch committed since the last one.
+    const Status synced = SyncCounted(false);
     // Batches committed after a failed sync sit on top of it in the log:
     // they fail with it, whatever a later sync says.
     for (Committed& c : batches) Answer(c, !c.status.ok() ? c.status : synced);
     batches.clear();
   }
+}
+
+bool GroupCommitter::WriterMaySync(const std::deque<Item>& rest) {
+  if (!rest.empty()) return false;
+  {
+    std::lock_guard lock(mu_);
+    if (!queue_.empty() || stopping_) return false;
+  }
+  // The writer pushes to to_sync_ and only it; the sync thread empties it.
+  // Empty and not holding: every batch committed before is answered, so
+  // answering this one now keeps the commit order.
+  std::lock_guard lock(sync_mu_);
+  return to_sync_.empty() && !sync_holding_;
 }
 
 Status GroupCommitter::Fence(const Status& failure) {
@@ -172,6 +198,11 @@ void GroupCommitter::CommitBatch(std::deque<Item>& batch) {
   }
   if (!pipelined_) {
     Answer(c, c.status);
+    return;
+  }
+  if (WriterMaySync(batch)) {
+    // Nothing to overlap the sync with (see "Pipelined sync" in the header).
+    Answer(c, !c.status.ok() ? c.status : SyncCounted(true));
     return;
   }
   {

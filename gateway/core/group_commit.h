@@ -23,6 +23,14 @@
 // store by later transactions may include changes not yet synced; those
 // are answered after them, by the same order.
 //
+// When nothing is queued behind a batch and the sync thread holds none,
+// there is nothing to overlap with the sync, so the writer syncs the batch
+// and answers it itself: under a light load each commit then wakes one
+// thread fewer, and a wake-up costs several microseconds of CPU on some
+// VMs (docs/performance.md, "The writer syncs when it would wait"). Work
+// that arrives meanwhile waits for that sync, as it would wait for the
+// sync thread's before its own.
+//
 // A failed sync fences the committer for good. The failed batches are
 // committed in SQLite's eyes but perhaps not on disk, and Linux may report
 // the next fdatasync ok without having written the pages that failed, so
@@ -34,8 +42,8 @@
 // stance as PostgreSQL after a failed fsync.) Without pipelined sync,
 // SQLite's own commit syncs and rolls back a commit whose sync failed.
 //
-// Callbacks run on the committer's sync thread (on the writer thread when
-// the store cannot defer its syncs) and must be quick and must not block
+// Callbacks run on the committer's sync thread or its writer thread (always
+// the writer when the store cannot defer its syncs) and must be quick and must not block
 // on the committer (they may queue more work, since Submit and Run never
 // wait for the writer).
 //
@@ -76,9 +84,11 @@ struct GroupCommitStats {
   uint64_t batches = 0;
   uint64_t submissions = 0;
   uint64_t largest_batch = 0;
-  // fdatasyncs of the log by the sync thread (pipelined sync only); each
+  // fdatasyncs of the log by the committer (pipelined sync only); each
   // covers every batch committed since the one before.
   uint64_t syncs = 0;
+  // Of those, the ones the writer made itself, nothing being queued.
+  uint64_t writer_syncs = 0;
   // A sync failed and the committer refuses all work (fence() is not ok).
   bool fenced = false;
   // Items (submissions and tasks) per committed transaction.
@@ -166,6 +176,11 @@ class GroupCommitter {
   // Sets the fence after the sync that failed with `failure`, logs it, and
   // returns the fence's status.
   Status Fence(const Status& failure);
+  // One fdatasync of the log, counted; fences on failure. Ok or the fence.
+  Status SyncCounted(bool by_writer);
+  // Whether the writer should sync the batch it just committed itself:
+  // nothing queued for it and nothing held by the sync thread.
+  bool WriterMaySync(const std::deque<Item>& rest);
   // Runs the callbacks of `c` with `status` (the commit's, or the sync's
   // failure) and counts the batch.
   void Answer(Committed& c, const Status& status);
@@ -182,9 +197,10 @@ class GroupCommitter {
   Status fence_;                     // set once, by Fence() on the sync thread
   std::atomic<bool> fenced_{false};  // fence_ is set (read without the lock)
 
-  std::mutex sync_mu_;  // guards to_sync_ and sync_stopping_
+  std::mutex sync_mu_;  // guards to_sync_, sync_holding_ and sync_stopping_
   std::condition_variable sync_wake_;
   std::deque<Committed> to_sync_;
+  bool sync_holding_ = false;  // the sync thread has taken batches it has not answered yet
   bool sync_stopping_ = false;
 
   // Last: they start after everything above exists.

@@ -181,7 +181,8 @@ std::string RenderMetrics(const MetricCounts& counts, const StoreGauges& store, 
          "Store transactions, BEGIN until durable (the log's fsync included).");
   w.HistogramLines("regline_commit_duration_seconds", commits.commit_seconds);
   w.Head("regline_log_syncs_total", "counter",
-         "fdatasyncs of the store's log by the sync thread, each covering every transaction committed before it.");
+         "fdatasyncs of the store's log (by the sync thread, or by the writer when nothing else was queued), each "
+         "covering every transaction committed before it.");
   w.Sample("regline_log_syncs_total", "", std::to_string(commits.syncs));
   w.Head("regline_store_fenced", "gauge",
          "1 once a sync of the store's log has failed: the gateway takes no more changes until it is restarted.");
