@@ -115,9 +115,26 @@ Result<std::unique_ptr<Inbox>> Inbox::Open(const InboxOptions& options, const Cl
     inbox->checkpointer_->Attach(inbox->db_.get());
   }
   if (s.ok()) s = inbox->Prepare();
+  // SQLite applies a PRAGMA synchronous when it prepares the statement,
+  // and a prepared one only from its second run on (the first run expires
+  // it, so that each later run prepares it again). So Prepare() left the
+  // connection at FULL, the last such statement it prepared, whatever the
+  // durability asked: run both once, so that Write()'s switches work from
+  // its first marks-only commit, then set the level with a fresh statement.
+  if (s.ok()) s = inbox->stmts_->sync_normal.Run();
+  if (s.ok()) s = inbox->stmts_->sync_full.Run();
+  if (s.ok()) {
+    s = inbox->db_.Exec(options.durability == Durability::kFull ? "PRAGMA synchronous = FULL"
+                                                                : "PRAGMA synchronous = NORMAL");
+  }
   if (s.ok()) s = inbox->LoadResumePoint();
   if (!s.ok()) return s.WithContext("opening inbox " + options.path);
   return inbox;
+}
+
+Result<int64_t> Inbox::SynchronousLevel() {
+  std::lock_guard lock(mu_);
+  return db_.QueryInt("PRAGMA synchronous");  // prepared anew: the level now, not at some earlier prepare
 }
 
 Status Inbox::Prepare() {

@@ -192,6 +192,11 @@ class Inbox {
   // Hello.resumeFrom: every delivery numbered <= this is held durably.
   uint64_t ResumePoint() const;
 
+  // SQLite's `synchronous` level on the writing connection between writes:
+  // 2 (FULL, an fsync per commit) with Durability::kFull, 1 (NORMAL) with
+  // kNormal. For the tests and diagnostics.
+  Result<int64_t> SynchronousLevel();
+
   // The held message with the lowest delivery number that has no sink
   // outcome yet; nullopt when there is none.
   Result<std::optional<InboxMessage>> NextForSink();

@@ -63,6 +63,29 @@ TEST_F(InboxTest, StoresEachMessageOnceAndFlagsRedeliveries) {
   EXPECT_EQ(counts->awaiting_sink, 3);
 }
 
+TEST_F(InboxTest, EachDurabilitySyncsAsConfigured) {
+  // kNormal: commits are not fsynced (a process crash loses nothing, a
+  // power loss may); kFull: every commit holding deliveries or outcomes is,
+  // and marks alone are not (MarkAcksSent), after which FULL is back.
+  for (Durability durability : {Durability::kNormal, Durability::kFull}) {
+    SCOPED_TRACE(durability == Durability::kFull ? "full" : "normal");
+    const std::string path = dir_.File(durability == Durability::kFull ? "full.db" : "normal.db");
+    Result<std::unique_ptr<Inbox>> inbox = Inbox::Open({path, durability}, clock_);
+    ASSERT_TRUE(inbox.ok()) << inbox.status().ToString();
+    const int64_t level = durability == Durability::kFull ? 2 : 1;
+    EXPECT_EQ((*inbox)->SynchronousLevel().value(), level);
+    Insert(**inbox, {D(1, 1)});
+    EXPECT_EQ((*inbox)->SynchronousLevel().value(), level);
+    Confirm(**inbox);
+    EXPECT_EQ((*inbox)->SynchronousLevel().value(), level);
+    inbox->reset();
+    // And again when reopened.
+    inbox = Inbox::Open({path, durability}, clock_);
+    ASSERT_TRUE(inbox.ok()) << inbox.status().ToString();
+    EXPECT_EQ((*inbox)->SynchronousLevel().value(), level);
+  }
+}
+
 TEST_F(InboxTest, ADuplicateWithinOneBatchIsStoredOnce) {
   auto inbox = Open();
   EXPECT_EQ(Insert(*inbox, {D(1, 1), D(1, 1)}), (std::vector<bool>{false, true}));
