@@ -120,7 +120,8 @@ void GroupCommitter::SyncLoop() {
       sync_holding_ = false;  // what it took before is answered
       sync_wake_.wait(lock, [&] { return sync_stopping_ || !to_sync_.empty(); });
       if (to_sync_.empty()) break;
-      // Taken and held in one step, so the writer never sees neither.
+      // Taken and marked held in one step: the writer never finds the
+      // queue empty and nothing held while these wait for their answers.
       batches.swap(to_sync_);
       sync_holding_ = true;
     }

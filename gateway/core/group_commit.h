@@ -42,10 +42,10 @@
 // stance as PostgreSQL after a failed fsync.) Without pipelined sync,
 // SQLite's own commit syncs and rolls back a commit whose sync failed.
 //
-// Callbacks run on the committer's sync thread or its writer thread (always
-// the writer when the store cannot defer its syncs) and must be quick and must not block
-// on the committer (they may queue more work, since Submit and Run never
-// wait for the writer).
+// Callbacks run on the committer's sync thread or on its writer thread
+// (always the writer when the store cannot defer its syncs) and must be
+// quick and must not block on the committer (they may queue more work,
+// since Submit and Run never wait for the writer).
 //
 // Shutdown: Stop() (also run by the destructor) refuses new work with
 // kUnavailable, commits everything already queued, answers every callback,
@@ -194,7 +194,7 @@ class GroupCommitter {
   std::deque<Item> queue_;
   bool stopping_ = false;
   GroupCommitStats stats_;
-  Status fence_;                     // set once, by Fence() on the sync thread
+  Status fence_;                     // set once, by Fence() after the failed sync
   std::atomic<bool> fenced_{false};  // fence_ is set (read without the lock)
 
   std::mutex sync_mu_;  // guards to_sync_, sync_holding_ and sync_stopping_
