@@ -61,8 +61,8 @@ class OutcomeHandoff {
   // The write holding the last Take's outcomes committed (ok) or failed.
   void Finish(const Status& written);
 
-  // Outcome batches written by the link and by the recorder itself (tests
-  // and logs).
+  // Outcome batches written by the link and by the recorder itself (tests,
+  // logs, and the sink worker, which wakes the link only for its own).
   int64_t written_by_link() const;
   int64_t written_by_recorder() const;
 

@@ -167,6 +167,7 @@ void SinkWorker::Loop() {
     CatalogProgress catalog;
     std::optional<std::pair<Status, MessageId>> sink_failure = HandOver(*next, outcomes, catalog);
     if (!outcomes.empty() || !catalog.empty()) {
+      const int64_t by_link_before = options_.handoff != nullptr ? options_.handoff->written_by_link() : 0;
       Status recorded = options_.handoff != nullptr ? options_.handoff->Record(outcomes, catalog)
                                                     : inbox_.RecordSinkOutcomes(outcomes, catalog);
       if (!recorded.ok()) {
@@ -179,7 +180,10 @@ void SinkWorker::Loop() {
       if (catalog.held != 0) {
         Log(LogLevel::kInfo, "catalog_applied", {{"sink", std::string(sink_.name())}, {"version", std::to_string(catalog.held)}});
       }
-      if (!outcomes.empty()) on_outcome_();
+      // The link knows of outcomes it wrote itself (their ACKs are sent in
+      // the same pass): telling it again would cost it a pass for nothing.
+      const bool link_wrote = options_.handoff != nullptr && options_.handoff->written_by_link() > by_link_before;
+      if (!outcomes.empty() && !link_wrote) on_outcome_();
       if (!catalog.park.empty() && options_.on_catalog_gap) options_.on_catalog_gap();
     }
     if (sink_failure.has_value()) {

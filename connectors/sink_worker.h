@@ -5,7 +5,8 @@
 // hand them to the sink one by one, record their verdicts durably in one
 // transaction (which makes the matching acknowledgements due; with an
 // OutcomeHandoff, the gateway link's next transaction), then tell the
-// gateway link (on_outcome). One fsync per batch rather than per
+// gateway link (on_outcome) unless it wrote them itself, which it knows.
+// One fsync per batch rather than per
 // message: under load the batch fills and the cost is shared; when
 // messages trickle in, batches are of one and nothing waits for company. A failed
 // hand-over (the sink's retryable Status) is retried for the same message
