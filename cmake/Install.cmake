@@ -6,7 +6,7 @@
 # Relative to the prefix, as GNUInstallDirs names them:
 #   bin/                     regline-gateway, regline-connector, reglinectl
 #   share/regline/policies/  measures.toml (the policy compiled in as default)
-#   share/doc/regline/       README.md and the documents it links to
+#   share/doc/regline/       README.md, CHANGELOG.md and the documents they link to
 # Outside the prefix when it is /usr (a package), under it otherwise:
 #   /etc/regline/            regline-gateway.toml, connector-example.toml
 #   /lib/systemd/system/     regline-gateway.service, regline-connector@.service
@@ -30,7 +30,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/policies/measures.toml DESTINATION ${CMAKE_I
 
 # README.md links to docs/*.md, connectors/README.md and the like by
 # relative paths; the same tree under the doc directory keeps them working.
-install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/CHANGELOG.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 file(GLOB REGLINE_DOCS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/docs/*.md)
 install(FILES ${REGLINE_DOCS} DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 foreach(dir IN ITEMS connectors ctl schemas)

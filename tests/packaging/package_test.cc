@@ -53,6 +53,7 @@ const std::vector<Placed> kLayout = {
     {"etc/regline/connector-example.toml", ""},
     {"usr/share/regline/policies/measures.toml", "policies/measures.toml"},
     {"usr/share/doc/regline/README.md", "README.md"},
+    {"usr/share/doc/regline/CHANGELOG.md", "CHANGELOG.md"},
     {"usr/share/doc/regline/docs/install.md", "docs/install.md"},
     {"usr/share/doc/regline/docs/operations.md", "docs/operations.md"},
     {"usr/share/doc/regline/connectors/README.md", "connectors/README.md"},
