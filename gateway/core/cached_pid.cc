@@ -9,7 +9,7 @@
 //
 // Defined here, in the executable, this getpid takes the place of libc's
 // for every shared library: the dynamic linker looks in the executable
-// first, and the link exports the symbol (see the CMake target
+// first, and the linker exports the symbol (see the CMake target
 // regline_cached_pid). The id changes only in the child of a fork(), and
 // the pthread_atfork() handler below sets it there before fork() returns.
 // A child made by posix_spawn() runs none of this process's code before its
