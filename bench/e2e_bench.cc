@@ -634,7 +634,7 @@ double ProcessCpuUs() {
 // What a system call, a 4 KiB write to the page cache, a sync and a
 // wake-up of another thread cost on this machine. Both daemons make
 // several system calls, wake-ups and syncs per message, and their cost
-// differs between VMs of one kind (a system call about 1 µs, a sync 80-145
+// differs between VMs of one kind (a system call about 1 µs, a sync 65-145
 // µs of CPU on the PVM guests of 2026-12-01, docs/performance.md), so the
 // figures say as much about the machine as the throughput does. Takes
 // about a second, before anything else runs.

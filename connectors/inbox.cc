@@ -82,7 +82,6 @@ struct Inbox::Statements {
   Statement insert, insert_envelope, redeliver, select_stage, update_stage, update_sink, mark_sent, mark_sent_raised;
   Statement add_held_above, remove_held_above, save_held_upto;
   Statement park, unpark_all, save_catalog_held;
-  Statement sync_normal, sync_full;  // MarkAcksSent's commit alone is not fsynced
   // On the read connection.
   Statement next_for_sink, pending_acks, pending_ack_of, envelope_of;
 };
@@ -115,18 +114,6 @@ Result<std::unique_ptr<Inbox>> Inbox::Open(const InboxOptions& options, const Cl
     inbox->checkpointer_->Attach(inbox->db_.get());
   }
   if (s.ok()) s = inbox->Prepare();
-  // SQLite applies a PRAGMA synchronous when it prepares the statement,
-  // and a prepared one only from its second run on (the first run expires
-  // it, so that each later run prepares it again). So Prepare() left the
-  // connection at FULL, the last such statement it prepared, whatever the
-  // durability asked: run both once, so that Write()'s switches work from
-  // its first marks-only commit, then set the level with a fresh statement.
-  if (s.ok()) s = inbox->stmts_->sync_normal.Run();
-  if (s.ok()) s = inbox->stmts_->sync_full.Run();
-  if (s.ok()) {
-    s = inbox->db_.Exec(options.durability == Durability::kFull ? "PRAGMA synchronous = FULL"
-                                                                : "PRAGMA synchronous = NORMAL");
-  }
   if (s.ok()) s = inbox->LoadResumePoint();
   if (!s.ok()) return s.WithContext("opening inbox " + options.path);
   return inbox;
@@ -180,8 +167,6 @@ Status Inbox::Prepare() {
       {&stmts_->park, "UPDATE inbox SET sink_state = 4 WHERE message_id = ?1 AND sink_state = 0"},
       {&stmts_->unpark_all, "UPDATE inbox SET sink_state = 0 WHERE sink_state = 4"},
       {&stmts_->save_catalog_held, "UPDATE catalog SET held_version = ?1, held_ms = ?2 WHERE id = 1"},
-      {&stmts_->sync_normal, "PRAGMA synchronous = NORMAL"},
-      {&stmts_->sync_full, "PRAGMA synchronous = FULL"},
   };
   for (const auto& [stmt, text] : sql) {
     Result<Statement> prepared =
@@ -356,19 +341,18 @@ Result<std::vector<bool>> Inbox::Write(const WriteBatch& w) {
   // anything else the commit is.
   const bool relax =
       options_.durability == Durability::kFull && w.deliveries.empty() && w.outcomes.empty() && w.catalog.empty();
-  if (relax) {
-    stmts_->sync_normal.Reset();
-    REGLINE_RETURN_IF_ERROR(stmts_->sync_normal.Run());
-  }
+  // Fresh statements, not prepared ones: SQLite applies a PRAGMA
+  // synchronous when it prepares the statement, so a prepared one would
+  // set its level at Prepare() (overriding the configured durability) and
+  // again only from its second run on.
+  if (relax) REGLINE_RETURN_IF_ERROR(db_.Exec("PRAGMA synchronous = NORMAL"));
   struct Restore {
-    Statement& full;
+    Database& db;
     bool on;
     ~Restore() {
-      if (!on) return;
-      full.Reset();
-      (void)full.Run();
+      if (on) (void)db.Exec("PRAGMA synchronous = FULL");
     }
-  } restore{stmts_->sync_full, relax};
+  } restore{db_, relax};
   const int64_t now = clock_.NowMs();
   InsertPlan plan;
   REGLINE_RETURN_IF_ERROR(Begin());

@@ -105,8 +105,7 @@ int Close(sqlite3_file* file) {
   if (f->log != nullptr) {
     // Only frames of a transaction that never committed can be here (a
     // commit flushes at once): losing them loses nothing.
-    ForgetPending(f);
-    (void)WriteGathered(f);
+    (void)Flush(f);
     delete f->log;
     f->log = nullptr;
   }
