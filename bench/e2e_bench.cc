@@ -584,9 +584,13 @@ double Percentile(const std::vector<double>& sorted, double p) {
   return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())))];
 }
 
-// CPU time of each thread of a process, by thread name (threads of the
-// same name summed), in clock ticks.
-using ThreadCpu = std::map<std::string, int64_t>;
+// CPU time (clock ticks) and context switches of each thread of a
+// process, by thread name (threads of the same name summed).
+struct ThreadUse {
+  int64_t ticks = 0;
+  int64_t switches = 0;
+};
+using ThreadCpu = std::map<std::string, ThreadUse>;
 
 ThreadCpu ReadThreadCpu(pid_t pid) {
   ThreadCpu out;
@@ -594,31 +598,40 @@ ThreadCpu ReadThreadCpu(pid_t pid) {
   std::error_code ec;
   for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
     std::string name;
-    if (std::getline(std::ifstream(task.path() / "comm"), name)) out[name] += bench::CpuTicks(task.path() / "stat");
+    if (!std::getline(std::ifstream(task.path() / "comm"), name)) continue;
+    out[name].ticks += bench::CpuTicks(task.path() / "stat");
+    out[name].switches += bench::ContextSwitches(task.path() / "status");
   }
   return out;
 }
 
-// "gateway 55.1 µs (regline-writer 35.0, ...)": the CPU a process spent
-// between two readings, per message, its busiest threads first.
-std::string CpuPerMessage(const char* who, const ThreadCpu& before, const ThreadCpu& after, int64_t messages) {
+// "gateway 55.1 us (regline-writer 35.0, ...)": what a process used
+// between two readings (CPU in microseconds, or context switches), per
+// message, its busiest threads first.
+std::string PerMessage(const char* who, const ThreadCpu& before, const ThreadCpu& after, int64_t messages,
+                       bool switches) {
   std::vector<std::pair<int64_t, std::string>> threads;
   int64_t total = 0;
-  for (const auto& [name, ticks] : after) {
+  for (const auto& [name, use] : after) {
     auto was = before.find(name);
-    const int64_t used = ticks - (was == before.end() ? 0 : was->second);
+    const int64_t now = switches ? use.switches : use.ticks;
+    const int64_t then = was == before.end() ? 0 : (switches ? was->second.switches : was->second.ticks);
+    const int64_t used = now - then;
     total += used;
     if (used > 0) threads.push_back({used, name});
   }
   std::sort(threads.rbegin(), threads.rend());
-  auto us = [&](int64_t ticks) {
-    return bench::TicksToUs(ticks) / static_cast<double>(std::max<int64_t>(messages, 1));
+  auto per = [&](int64_t n) {
+    const double v = switches ? static_cast<double>(n) : bench::TicksToUs(n);
+    return v / static_cast<double>(std::max<int64_t>(messages, 1));
   };
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s %.1f us (", who, us(total));
+  const char* unit = switches ? "" : " us";
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%s %.*f%s (", who, switches ? 2 : 1, per(total), unit);
   std::string out = buf;
   for (size_t i = 0; i < threads.size() && i < 5; ++i) {
-    std::snprintf(buf, sizeof buf, "%s%s %.1f", i ? ", " : "", threads[i].second.c_str(), us(threads[i].first));
+    std::snprintf(buf, sizeof buf, "%s%s %.*f", i ? ", " : "", threads[i].second.c_str(), switches ? 2 : 1,
+                  per(threads[i].first));
     out += buf;
   }
   return out + ")";
@@ -773,17 +786,34 @@ ModeRun RunMode(Args a, uint64_t base) {
         // read from /proc before and after it: it says which thread a
         // change made cheaper. At a fixed rate it repeats within a few per
         // cent; at full speed it moves with the batch sizes (a fifth
-        // between runs of one binary on the 2026-12-01 VM).
+        // between runs of one binary on the 2026-12-01 VM). Then the
+        // context switches per message, by thread (on VMs where a wake-up
+        // is dear they explain most of the CPU at a fixed rate), and the
+        // whole machine's busy share.
         auto run = [&](const char* name, uint64_t first, int64_t count, int rate) {
           const ThreadCpu gw0 = ReadThreadCpu(g.pid), cn0 = ReadThreadCpu(connector.pid);
+          const bench::MachineTicks m0 = bench::ReadMachineTicks();
           RunResult r = Run(a, ctx, g.endpoint, dir, first, count, rate);
+          const bench::MachineTicks m1 = bench::ReadMachineTicks();
           const ThreadCpu gw1 = ReadThreadCpu(g.pid), cn1 = ReadThreadCpu(connector.pid);
           Print(name, r, raw);
-          std::printf("%-14s CPU per message: %s", "", CpuPerMessage("gateway", gw0, gw1, r.delivered).c_str());
-          if (!raw) {
-            std::printf(",\n%-14s                  %s", "", CpuPerMessage("connector", cn0, cn1, r.delivered).c_str());
+          for (bool switches : {false, true}) {
+            const std::string label = std::string(15, ' ') + (switches ? "switches" : "CPU") + " per message: ";
+            std::printf("%s%s", label.c_str(), PerMessage("gateway", gw0, gw1, r.delivered, switches).c_str());
+            if (!raw) {
+              std::printf(",\n%s%s", std::string(label.size(), ' ').c_str(),
+                          PerMessage("connector", cn0, cn1, r.delivered, switches).c_str());
+            }
+            std::printf("\n");
           }
-          std::printf("\n");
+          // The whole machine: the bench's own client, the kernel's threads
+          // and interrupts, and anything else running share the same cores.
+          const int64_t busy = m1.busy - m0.busy, all = m1.all - m0.all;
+          if (all > 0 && r.delivered > 0) {
+            std::printf("%-14s machine: %.0f %% of %ld cores busy, %.1f us of CPU per message in all\n", "",
+                        100.0 * static_cast<double>(busy) / static_cast<double>(all), sysconf(_SC_NPROCESSORS_ONLN),
+                        bench::TicksToUs(busy) / static_cast<double>(r.delivered));
+          }
           return r;
         };
         if (a.runs != "rate") {

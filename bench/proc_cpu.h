@@ -30,6 +30,39 @@ inline int64_t CpuTicks(const std::filesystem::path& stat) {
   return utime + stime;
 }
 
+// Context switches (voluntary and involuntary) in a /proc/<pid>/status or
+// /proc/<pid>/task/<tid>/status file; 0 when it cannot be read. A thread
+// that waits and is woken counts one voluntary switch per wait, so the
+// figure counts the hops work takes between threads, and the waits for
+// the disk.
+inline int64_t ContextSwitches(const std::filesystem::path& status) {
+  std::ifstream in(status);
+  std::string line;
+  int64_t total = 0;
+  while (std::getline(in, line)) {
+    if (line.rfind("voluntary_ctxt_switches:", 0) == 0 || line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
+      total += std::stoll(line.substr(line.find(':') + 1));
+    }
+  }
+  return total;
+}
+
+// The machine's CPU time since boot from the first line of /proc/stat, in
+// clock ticks summed over every CPU: busy (user, nice, system, irq,
+// softirq, steal) and all (busy plus idle and iowait).
+struct MachineTicks {
+  int64_t busy = 0;
+  int64_t all = 0;
+};
+inline MachineTicks ReadMachineTicks() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  int64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return {};
+  const int64_t busy = user + nice + system + irq + softirq + steal;
+  return {busy, busy + idle + iowait};
+}
+
 inline double TicksToUs(int64_t ticks) {
   return static_cast<double>(ticks) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
