@@ -732,7 +732,9 @@ std::vector<Result<SubmitReceipt>> Store::SubmitBatch(std::span<const Submission
   return results;
 }
 
-Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int max, int64_t lease_ms) {
+Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int max, int64_t lease_ms,
+                                                 size_t max_bytes, bool* stopped_at_bytes) {
+  if (stopped_at_bytes != nullptr) *stopped_at_bytes = false;
   std::vector<LeasedDelivery> leased;
   PendingCounts expired;
   const int64_t now = clock_.NowMs();
@@ -744,7 +746,13 @@ Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int
     due.Reset();
     due.Bind(1, recipient).Bind(2, now).Bind(3, max);
     std::vector<LeasedDelivery> rows;
+    size_t bytes = 0;
+    bool at_bytes = false;
     for (;;) {
+      if (max_bytes > 0 && bytes >= max_bytes) {
+        at_bytes = true;
+        break;
+      }
       Result<bool> row = due.Step();
       if (!row.ok()) return row.status();
       if (!*row) break;
@@ -763,9 +771,13 @@ Result<std::vector<LeasedDelivery>> Store::Lease(std::string_view recipient, int
       auto env = due.ColumnBlob(7);
       d.envelope.assign(reinterpret_cast<const char*>(env.data()), env.size());
       d.delivery_seq = static_cast<uint64_t>(due.ColumnInt64(8));
+      bytes += d.envelope.size();
       rows.push_back(std::move(d));
     }
     due.Reset();
+    // Set here, not after the commit: a failed transaction returns no
+    // deliveries, and the flag then says nothing.
+    if (stopped_at_bytes != nullptr) *stopped_at_bytes = at_bytes && static_cast<int>(rows.size()) < max;
     // Updates run after the scan: the queue index changes under them.
     for (auto& d : rows) {
       // Only a first transmission is refused for expiry: a message the

@@ -291,7 +291,14 @@ class Store {
   // now + lease_ms and counted as one attempt. A delivery never sent before
   // whose message has expired is marked expired instead; one sent before is
   // sent again whatever its expiry, since the recipient may hold it.
-  Result<std::vector<LeasedDelivery>> Lease(std::string_view recipient, int max, int64_t lease_ms);
+  //
+  // With max_bytes > 0 it also stops once the envelopes read reach
+  // max_bytes, so that a lease of large messages holds a bounded amount of
+  // memory: at least one delivery is read, and at most one envelope past
+  // the bound. `*stopped_at_bytes` (when given) says whether it stopped
+  // there, in which case more may be due although fewer than `max` came.
+  Result<std::vector<LeasedDelivery>> Lease(std::string_view recipient, int max, int64_t lease_ms, size_t max_bytes = 0,
+                                            bool* stopped_at_bytes = nullptr);
 
   // Records a stage for (seq, recipient). Stages only move forward; a stage
   // already recorded returns its first receipt with duplicate = true.

@@ -188,6 +188,39 @@ TEST_F(StoreTest, LeaseHonoursMaxAndSkipsInFlight) {
   EXPECT_EQ(store_->Pending("douyin"), 5);  // in flight still counts
 }
 
+TEST_F(StoreTest, LeaseStopsOnceItsEnvelopesReachTheByteBound) {
+  // Envelopes "envelope-1" ... "envelope-5": 10 bytes each.
+  for (uint64_t i = 1; i <= 5; ++i) MustSubmit(Message(i));
+  bool at_bytes = true;
+  // 25 bytes: the third envelope takes it past, and nothing after it.
+  Result<std::vector<LeasedDelivery>> first = store_->Lease("douyin", 100, 30'000, 25, &at_bytes);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(Envelopes(*first), (std::vector<std::string>{"envelope-1", "envelope-2", "envelope-3"}));
+  EXPECT_TRUE(at_bytes);
+  // A bound below one envelope still hands one out.
+  Result<std::vector<LeasedDelivery>> one = store_->Lease("douyin", 100, 30'000, 1, &at_bytes);
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(Envelopes(*one), (std::vector<std::string>{"envelope-4"}));
+  EXPECT_TRUE(at_bytes);
+  // The last one fits: the queue ran out before the bound, so nothing says
+  // more may be due.
+  Result<std::vector<LeasedDelivery>> rest = store_->Lease("douyin", 100, 30'000, 25, &at_bytes);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(Envelopes(*rest), (std::vector<std::string>{"envelope-5"}));
+  EXPECT_FALSE(at_bytes);
+}
+
+TEST_F(StoreTest, LeaseFullByCountIsNotStoppedAtBytes) {
+  for (uint64_t i = 1; i <= 3; ++i) MustSubmit(Message(i));
+  bool at_bytes = true;
+  // Two by count, and the two reach the 20-byte bound as well: the count
+  // says "full" already.
+  Result<std::vector<LeasedDelivery>> r = store_->Lease("douyin", 2, 30'000, 20, &at_bytes);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->size(), 2u);
+  EXPECT_FALSE(at_bytes);
+}
+
 TEST_F(StoreTest, LeaseCarriesTheMessage) {
   Submission s = Message(7);
   s.kind = 4;

@@ -106,6 +106,8 @@ Status Read(const std::string& file, const toml::table& root, GatewayConfig& c) 
     TableReader r(file, *d, "delivery.");
     REGLINE_RETURN_IF_ERROR(r.GetInt("lease_ms", c.lease_ms, 100, 86'400'000));
     REGLINE_RETURN_IF_ERROR(r.GetInt("max_deliveries_per_pass", c.max_deliveries_per_pass, 1, 65536));
+    REGLINE_RETURN_IF_ERROR(
+        r.GetInt("max_delivery_bytes_per_pass", c.max_delivery_bytes_per_pass, 1, int64_t{4} << 30));
     REGLINE_RETURN_IF_ERROR(r.GetInt("max_attempts", c.store.max_attempts, 1, 1000));
     REGLINE_RETURN_IF_ERROR(r.GetInt("retry_base_ms", c.store.retry_base_ms, 1, 86'400'000));
     REGLINE_RETURN_IF_ERROR(r.GetInt("retry_max_ms", c.store.retry_max_ms, 1, 86'400'000 * 7LL));

@@ -53,7 +53,11 @@ struct GatewayConfig {
   uint32_t heartbeat_liveness = 3;           // intervals of silence before a peer is dead
   int64_t disk_reserve_bytes = 16 << 20;     // space held back for deliveries when the disk fills
   int64_t lease_ms = 30'000;                 // redelivery when a delivery is not acknowledged
-  uint32_t max_deliveries_per_pass = 256;    // leased at once for one session
+  // Leased at once for one session: at most this many deliveries, and no
+  // more once their envelopes reach max_delivery_bytes_per_pass (a lease
+  // holds them in memory until they are sent).
+  uint32_t max_deliveries_per_pass = 2048;
+  int64_t max_delivery_bytes_per_pass = 8 << 20;
   StoreOptions store;                        // quotas, attempts, back-off (path is derived)
   SecurityConfig security;
   // [admin]: the administrative HTTP endpoint (admin_http.h); off without

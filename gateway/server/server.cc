@@ -934,8 +934,13 @@ void Gateway::Pump(Session& s) {
   s.credit -= want;
   const uint64_t arrivals = s.arrivals;
   committer_->Execute([this, rid = s.routing_id, session_id = s.id, identity = s.identity, want, arrivals,
-                       lease_ms = config_.lease_ms](Store& store) -> GroupCommitter::Completion {
-    auto result = std::make_shared<Result<std::vector<LeasedDelivery>>>(store.Lease(identity, want, lease_ms));
+                       lease_ms = config_.lease_ms,
+                       max_bytes = static_cast<size_t>(config_.max_delivery_bytes_per_pass)](
+                          Store& store) -> GroupCommitter::Completion {
+    // Stopped at the byte bound: more may be due although fewer than `want` came.
+    auto at_bytes = std::make_shared<bool>(false);
+    auto result = std::make_shared<Result<std::vector<LeasedDelivery>>>(
+        store.Lease(identity, want, lease_ms, max_bytes, at_bytes.get()));
     return [=, this](const Status& commit) {
       if (!commit.ok()) *result = commit;
       Post([=, this] {
@@ -953,9 +958,10 @@ void Gateway::Pump(Session& s) {
         Send(rid, protocol::DeliverFrame(d.delivery_seq, static_cast<uint32_t>(d.attempt), d.id, d.kind, d.envelope));
         metrics_.Delivered(s->identity, static_cast<uint32_t>(d.attempt));
       }
-      // More may be due if the lease came back full, or if messages for this
-      // identity committed while it was at the writer.
-      s->maybe_more = static_cast<int>(leased->size()) == want || s->arrivals != arrivals;
+      // More may be due if the lease came back full (by count or by bytes),
+      // or if messages for this identity committed while it was at the
+      // writer.
+      s->maybe_more = static_cast<int>(leased->size()) == want || *at_bytes || s->arrivals != arrivals;
       Pump(*s);
       });
     };

@@ -271,6 +271,33 @@ TEST_F(GatewaySessionTest, OfflinePlatformGetsEverythingInOrderWithinCredit) {
   EXPECT_EQ(got, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
 }
 
+// A lease stops at [delivery] max_delivery_bytes_per_pass (here one
+// envelope per lease) and the next one follows at once: a backlog still
+// arrives whole and in order.
+TEST_F(GatewaySessionTest, LeasesBoundedByBytesStillDeliverTheWholeBacklogInOrder) {
+  gateway_ = std::make_unique<testing::GatewayProcess>(REGLINE_GATEWAY_BINARY, dir_.path() / "bounded", "",
+                                                       "max_delivery_bytes_per_pass = 1\n");
+  ASSERT_TRUE(gateway_->Start()) << gateway_->Log();
+  auto samr = Connect("samr-console", schema::Role::REGULATOR);
+  constexpr uint64_t kMessages = 12;
+  for (uint64_t i = 1; i <= kMessages; ++i) {
+    ASSERT_EQ(SubmitAndWait(*samr, i, Envelope("samr-console", MessageId{9, i}, {"douyin"}))->get().which(),
+              Frame::CONFIRM);
+  }
+  auto douyin = Connect("douyin", schema::Role::PLATFORM, 100);
+  std::vector<uint64_t> got, numbers;
+  for (uint64_t i = 1; i <= kMessages; ++i) {
+    auto d = douyin->Next();
+    ASSERT_TRUE(d && d->get().which() == Frame::DELIVER) << "delivery " << i << "; log:\n" << gateway_->Log();
+    got.push_back(protocol::FromWire(d->get().getDeliver().getMessageId()).lo);
+    numbers.push_back(d->get().getDeliver().getDeliverySeq());
+  }
+  std::vector<uint64_t> expected(kMessages);
+  for (uint64_t i = 0; i < kMessages; ++i) expected[i] = i + 1;
+  EXPECT_EQ(got, expected);
+  EXPECT_EQ(numbers, expected);
+}
+
 // An online platform: deliveries leave with the submission's commit, but
 // never beyond the credit granted, in order, with dense numbers.
 TEST_F(GatewaySessionTest, OnlinePlatformGetsPipelinedSubmissionsWithinCreditInOrder) {
