@@ -9,14 +9,13 @@
 #include <future>
 #include <thread>
 
+#include "connectors/test_inbox.h"
 #include "gateway/core/test_util.h"
 
 namespace regline::connector {
 namespace {
 
-Delivery D(uint64_t seq) {
-  return Delivery{seq, 1, MessageId{0xabc, seq}, static_cast<int>(schema::MessageKind::DIRECTIVE), "envelope"};
-}
+using testing::DirectiveDelivery;
 
 // True once `done` holds; false if it still does not after 10 s.
 template <typename Pred>
@@ -32,10 +31,8 @@ bool Eventually(Pred done) {
 class OutcomeHandoffTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Result<std::unique_ptr<Inbox>> inbox = Inbox::Open({dir_.File("inbox.db"), Durability::kFull}, clock_);
-    ASSERT_TRUE(inbox.ok()) << inbox.status().ToString();
-    inbox_ = std::move(inbox).value();
-    std::vector<Delivery> batch = {D(1), D(2), D(3)};
+    ASSERT_NO_FATAL_FAILURE(testing::OpenFullInbox(dir_.File("inbox.db"), clock_, inbox_));
+    std::vector<Delivery> batch = {DirectiveDelivery(1), DirectiveDelivery(2), DirectiveDelivery(3)};
     ASSERT_TRUE(inbox_->Insert(batch).ok());
   }
 
@@ -55,7 +52,7 @@ class OutcomeHandoffTest : public ::testing::Test {
     return recorded;
   }
 
-  testing::TempDir dir_;
+  regline::testing::TempDir dir_;
   FakeClock clock_;
   std::unique_ptr<Inbox> inbox_;
   std::atomic<int> wakes_{0};
@@ -88,7 +85,7 @@ TEST_F(OutcomeHandoffTest, WhileTheLinkServesItsWriteRecordsThemWithItsDeliverie
   EXPECT_FALSE(h.Take().taken) << "taken once";
   EXPECT_EQ(recorded.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout)
       << "the worker hears back only after the write";
-  std::vector<Delivery> fourth = {D(4)};
+  std::vector<Delivery> fourth = {DirectiveDelivery(4)};
   Result<std::vector<bool>> w = inbox_->Write(WriteBatch{fourth, {}, c.outcomes, c.catalog});
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   h.Finish(w.status());

@@ -7,22 +7,25 @@
 #include <atomic>
 #include <thread>
 
+#include "connectors/test_inbox.h"
 #include "gateway/core/test_util.h"
 
 namespace regline::connector {
 namespace {
 
-Delivery D(uint64_t seq) {
-  return Delivery{seq, 1, MessageId{0xabc, seq}, static_cast<int>(schema::MessageKind::DIRECTIVE), "envelope"};
+using testing::DirectiveDelivery;
+
+SinkConfig DiscardSinkConfig() {
+  SinkConfig c;
+  c.type = SinkType::kDiscard;
+  return c;
 }
 
 class SinkWorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Result<std::unique_ptr<Inbox>> inbox = Inbox::Open({dir_.File("inbox.db"), Durability::kFull}, clock_);
-    ASSERT_TRUE(inbox.ok()) << inbox.status().ToString();
-    inbox_ = std::move(inbox).value();
-    Result<std::unique_ptr<Sink>> sink = MakeSink(SinkConfig{.type = SinkType::kDiscard});
+    ASSERT_NO_FATAL_FAILURE(testing::OpenFullInbox(dir_.File("inbox.db"), clock_, inbox_));
+    Result<std::unique_ptr<Sink>> sink = MakeSink(DiscardSinkConfig());
     ASSERT_TRUE(sink.ok()) << sink.status().ToString();
     sink_ = std::move(sink).value();
   }
@@ -39,7 +42,7 @@ class SinkWorkerTest : public ::testing::Test {
     }
   }
 
-  testing::TempDir dir_;
+  regline::testing::TempDir dir_;
   FakeClock clock_;
   std::unique_ptr<Inbox> inbox_;
   std::unique_ptr<Sink> sink_;
@@ -69,7 +72,7 @@ TEST_F(SinkWorkerTest, OutcomesTheLinkWroteAreNotAnnouncedToItAgain) {
   SinkWorker worker(*inbox_, *sink_, options, [this] { ++link_told_; });
   worker.Start();
   for (uint64_t seq = 1; seq <= 3; ++seq) {
-    std::vector<Delivery> one = {D(seq)};
+    std::vector<Delivery> one = {DirectiveDelivery(seq)};
     ASSERT_TRUE(inbox_->Insert(one).ok());
     worker.Notify();
     ASSERT_TRUE(AllRecorded(seq)) << "message " << seq << " never got its outcome";
@@ -92,7 +95,7 @@ TEST_F(SinkWorkerTest, OutcomesTheWorkerRecordedItselfAreAnnouncedToTheLink) {
   options.handoff = &handoff;
   SinkWorker worker(*inbox_, *sink_, options, [this] { ++link_told_; });
   worker.Start();
-  std::vector<Delivery> batch = {D(1), D(2)};
+  std::vector<Delivery> batch = {DirectiveDelivery(1), DirectiveDelivery(2)};
   ASSERT_TRUE(inbox_->Insert(batch).ok());
   worker.Notify();
   ASSERT_TRUE(AllRecorded(2));
