@@ -29,6 +29,14 @@ class TmpfsMount {
   TmpfsMount(const TmpfsMount&) = delete;
   TmpfsMount& operator=(const TmpfsMount&) = delete;
   bool mounted() const { return mounted_; }
+  // Remounts with a new size (room comes back, or goes); false, with
+  // error() saying why, when it cannot.
+  bool Resize(const std::string& size) {
+    if (!mounted_) return false;
+    if (::mount("tmpfs", path_.c_str(), "tmpfs", MS_REMOUNT, ("size=" + size).c_str()) == 0) return true;
+    error_ = std::strerror(errno);
+    return false;
+  }
   std::string error() const {
     return "this test mounts a tmpfs on " + path_ + " and must run as root (as scripts/test.sh and CI do): " + error_;
   }

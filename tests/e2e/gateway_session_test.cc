@@ -3,13 +3,13 @@
 // bad input that must not stop the gateway serving others, and the
 // legal-retention pass on its timer.
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 
 #include <map>
 #include <set>
 
 #include "gateway/core/test_util.h"
 #include "schemas/schema_samples.h"
+#include "tests/e2e/full_disk.h"
 #include "tests/e2e/gateway_process.h"
 
 namespace regline {
@@ -428,14 +428,8 @@ TEST_F(GatewaySessionTest, SigtermDrainsAndExitsCleanly) {
 // holds, accepts again once space is freed, and loses nothing confirmed.
 TEST(GatewayDiskFull, RefusesSubmissionsKeepsDeliveringAndRecovers) {
   testing::TempDir dir;
-  std::filesystem::path data = dir.path() / "data";
-  std::filesystem::create_directories(data);
-  ASSERT_EQ(mount("tmpfs", data.c_str(), "tmpfs", 0, "size=6m"), 0)
-      << "this test mounts a tmpfs and must run as root (as scripts/test.sh and CI do): " << strerror(errno);
-  struct Unmount {
-    std::string path;
-    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
-  } unmount{data.string()};
+  testing::TmpfsMount tmpfs(dir.path() / "data", "6m");  // before the gateway: unmounted after it stops
+  ASSERT_TRUE(tmpfs.mounted()) << tmpfs.error();
 
   testing::GatewayProcess gateway(REGLINE_GATEWAY_BINARY, dir.path());
   ASSERT_TRUE(gateway.Start()) << gateway.Log();
@@ -477,7 +471,7 @@ TEST(GatewayDiskFull, RefusesSubmissionsKeepsDeliveringAndRecovers) {
   EXPECT_EQ(delivered, confirmed);
 
   // Space returns: submissions are accepted again.
-  ASSERT_EQ(mount("tmpfs", data.c_str(), "tmpfs", MS_REMOUNT, "size=64m"), 0) << strerror(errno);
+  ASSERT_TRUE(tmpfs.Resize("64m")) << tmpfs.error();
   bool accepted = false;
   for (int attempt = 0; attempt < 100 && !accepted; ++attempt) {
     samr.SendBytes(Submit(9000 + attempt, Envelope("samr-console", MessageId{21, 1}, {"douyin"}, payload)));
