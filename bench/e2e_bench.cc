@@ -606,31 +606,29 @@ ThreadCpu ReadThreadCpu(pid_t pid) {
 }
 
 // "gateway 55.1 us (regline-writer 35.0, ...)": what a process used
-// between two readings (CPU in microseconds, or context switches), per
-// message, its busiest threads first.
+// between two readings, per message, its busiest threads first: CPU in
+// microseconds (`field` ThreadUse::ticks) or context switches.
 std::string PerMessage(const char* who, const ThreadCpu& before, const ThreadCpu& after, int64_t messages,
-                       bool switches) {
+                       int64_t ThreadUse::*field) {
+  const bool cpu = field == &ThreadUse::ticks;
   std::vector<std::pair<int64_t, std::string>> threads;
   int64_t total = 0;
   for (const auto& [name, use] : after) {
     auto was = before.find(name);
-    const int64_t now = switches ? use.switches : use.ticks;
-    const int64_t then = was == before.end() ? 0 : (switches ? was->second.switches : was->second.ticks);
-    const int64_t used = now - then;
+    const int64_t used = use.*field - (was == before.end() ? 0 : was->second.*field);
     total += used;
     if (used > 0) threads.push_back({used, name});
   }
   std::sort(threads.rbegin(), threads.rend());
   auto per = [&](int64_t n) {
-    const double v = switches ? static_cast<double>(n) : bench::TicksToUs(n);
-    return v / static_cast<double>(std::max<int64_t>(messages, 1));
+    return (cpu ? bench::TicksToUs(n) : static_cast<double>(n)) / static_cast<double>(std::max<int64_t>(messages, 1));
   };
-  const char* unit = switches ? "" : " us";
+  const int digits = cpu ? 1 : 2;
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%s %.*f%s (", who, switches ? 2 : 1, per(total), unit);
+  std::snprintf(buf, sizeof buf, "%s %.*f%s (", who, digits, per(total), cpu ? " us" : "");
   std::string out = buf;
   for (size_t i = 0; i < threads.size() && i < 5; ++i) {
-    std::snprintf(buf, sizeof buf, "%s%s %.*f", i ? ", " : "", threads[i].second.c_str(), switches ? 2 : 1,
+    std::snprintf(buf, sizeof buf, "%s%s %.*f", i ? ", " : "", threads[i].second.c_str(), digits,
                   per(threads[i].first));
     out += buf;
   }
@@ -797,12 +795,13 @@ ModeRun RunMode(Args a, uint64_t base) {
           const bench::MachineTicks m1 = bench::ReadMachineTicks();
           const ThreadCpu gw1 = ReadThreadCpu(g.pid), cn1 = ReadThreadCpu(connector.pid);
           Print(name, r, raw);
-          for (bool switches : {false, true}) {
-            const std::string label = std::string(15, ' ') + (switches ? "switches" : "CPU") + " per message: ";
-            std::printf("%s%s", label.c_str(), PerMessage("gateway", gw0, gw1, r.delivered, switches).c_str());
+          for (int64_t ThreadUse::*field : {&ThreadUse::ticks, &ThreadUse::switches}) {
+            const std::string label =
+                std::string(15, ' ') + (field == &ThreadUse::ticks ? "CPU" : "switches") + " per message: ";
+            std::printf("%s%s", label.c_str(), PerMessage("gateway", gw0, gw1, r.delivered, field).c_str());
             if (!raw) {
               std::printf(",\n%s%s", std::string(label.size(), ' ').c_str(),
-                          PerMessage("connector", cn0, cn1, r.delivered, switches).c_str());
+                          PerMessage("connector", cn0, cn1, r.delivered, field).c_str());
             }
             std::printf("\n");
           }
