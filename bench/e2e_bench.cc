@@ -83,6 +83,7 @@ struct Args {
   std::string runs = "both";                  // "full", "rate" or "both"
   int repeat = 1;                             // rounds of every mode (the machine is noisy)
   bool keep = false;                          // leave the directory behind
+  std::string samples;                        // a directory: each run's per-message figures, one file per run
   // "plain": development plaintext, unsigned. "ed25519" / "sm2": CURVE on
   // every socket, the regulator's directives signed with that algorithm
   // (the platform's with Ed25519), verified by the gateway.
@@ -103,7 +104,7 @@ struct Args {
                "usage: e2e_bench [--platform connector|raw] [--messages N] [--window N] [--credit N] [--rate N]\n"
                "                 [--seconds N] [--payload B] [--gateway PATH] [--connector PATH]\n"
                "                 [--connector-durability full|normal] [--runs full|rate|both]\n"
-               "                 [--repeat N] [--security MODE[,MODE...]|all] [--keep]\n"
+               "                 [--repeat N] [--security MODE[,MODE...]|all] [--keep] [--samples DIR]\n"
                "End-to-end messages/s and submit->delivery latency through a real regline-gateway.\n"
                "MODE: plain (development plaintext, unsigned), ed25519 or sm2 (CURVE and signed\n"
                "directives); several (\"all\" = plain,ed25519,sm2) run one after another, each on a\n"
@@ -111,7 +112,9 @@ struct Args {
                "each with plain.\n"
                "--credit N sets the platform's credit window (default: the connector's own default,\n"
                "4096 for the raw platform).\n"
-               "--keep leaves each run's directory (stores, configs, logs) under /var/tmp for study.\n");
+               "--keep leaves each run's directory (stores, configs, logs) under /var/tmp for study.\n"
+               "--samples DIR writes each run's per-message latencies, in submission order, to\n"
+               "DIR/MODE-RUN-ROUND.tsv (plain-rate-1.tsv): when the slow ones came.\n");
   std::exit(rc);
 }
 
@@ -154,6 +157,8 @@ Args Parse(int argc, char** argv) {
     else if (k == "--connector") a.connector = v;
     else if (k == "--platform") a.platform = v;
     else if (k == "--connector-durability") a.connector_durability = v;
+    else if (k == "--samples")
+      a.samples = v;
     else if (k == "--security")
       a.modes = ParseModes(v);
     else Usage(2);
@@ -321,7 +326,46 @@ bool StartGateway(const Args& a, const std::filesystem::path& dir, Gateway& g) {
   return Spawn(a.gateway, dir / "gateway.toml", dir / "gateway.log", dir / "data" / "gateway.endpoint", g);
 }
 
+// CPU time (clock ticks) and context switches of each thread of a
+// process, by thread name (threads of the same name summed).
+struct ThreadUse {
+  int64_t ticks = 0;
+  int64_t switches = 0;
+};
+using ThreadCpu = std::map<std::string, ThreadUse>;
+
+ThreadCpu ReadThreadCpu(pid_t pid) {
+  ThreadCpu out;
+  if (pid <= 0) return out;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::string name;
+    if (!std::getline(std::ifstream(task.path() / "comm"), name)) continue;
+    out[name].ticks += bench::CpuTicks(task.path() / "stat");
+    out[name].switches += bench::ContextSwitches(task.path() / "status");
+  }
+  return out;
+}
+
+// What was used at one moment: the daemons by thread, this process (the
+// load: the regulator client, and the raw platform when there is one) and
+// the whole machine, in clock ticks.
+struct CpuSnapshot {
+  ThreadCpu gateway, connector;
+  int64_t bench = 0;
+  bench::MachineTicks machine;
+};
+
+CpuSnapshot ReadCpuSnapshot(pid_t gateway, pid_t connector) {
+  return {ReadThreadCpu(gateway), ReadThreadCpu(connector), bench::CpuTicks("/proc/self/stat"),
+          bench::ReadMachineTicks()};
+}
+
 struct RunResult {
+  // From just before the first submission to the last acknowledgement,
+  // not counting the reading of the figures afterwards (the inbox's sink
+  // times, and status queries that also keep the gateway busy).
+  CpuSnapshot before, after;
   int64_t delivered = 0;
   double seconds = 0;
   std::vector<double> latency_ms;  // submit -> platform (raw: DELIVER read; connector: sink)
@@ -467,10 +511,38 @@ void RawPlatform(const Args& a, zmq::context_t& ctx, const std::string& endpoint
   }
 }
 
+// --samples: one line per message of a run, in submission order, to see
+// when the slow ones came (a p99 made of a few stalls looks different from
+// one made of a slow machine): the submission's time from the run's first
+// (ms), submit -> platform (the sink, or the raw platform's DELIVER) and
+// submit -> inbox (ms; "-" where there is none). The file is named by
+// security mode, run and round: plain-rate-1.tsv.
+void WriteSamples(const Args& a, uint64_t first, int rate, const std::vector<Clock::time_point>& sent,
+                  const std::vector<double>& latency, const std::vector<double>& inbox) {
+  std::error_code ec;
+  std::filesystem::create_directories(a.samples, ec);
+  // Each round's ids start at round * 10^10 (main).
+  const std::string name =
+      a.security + (rate > 0 ? "-rate-" : "-full-") + std::to_string(first / 10'000'000'000ULL + 1) + ".tsv";
+  const std::filesystem::path path = std::filesystem::path(a.samples) / name;
+  std::ofstream out(path);
+  out << "# submit_ms\tto_platform_ms\tto_inbox_ms\n";
+  auto ms = [](double v) {
+    char buf[32] = "-";
+    if (v >= 0) std::snprintf(buf, sizeof buf, "%.3f", v);
+    return std::string(buf);
+  };
+  for (size_t i = 0; i < sent.size(); ++i) {
+    out << ms(std::chrono::duration<double, std::milli>(sent[i] - sent.front()).count()) << '\t' << ms(latency[i])
+        << '\t' << ms(inbox[i]) << '\n';
+  }
+  if (!out) std::fprintf(stderr, "e2e_bench: could not write %s\n", path.c_str());
+}
+
 // Submits `count` messages (ids from `first`), paced at `rate` per second
 // when rate > 0, and waits until the platform has them all.
 RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, const std::filesystem::path& dir,
-              uint64_t first, int64_t count, int rate) {
+              uint64_t first, int64_t count, int rate, pid_t gateway_pid, pid_t connector_pid) {
   const bool raw = a.platform == "raw";
   std::vector<Clock::time_point> sent(static_cast<size_t>(count));
   std::vector<int64_t> sent_wall_us(static_cast<size_t>(count));
@@ -491,6 +563,7 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, c
   Recv(reg, 5000);
   const std::string payload = DirectivePayload(a.payload);
   RunResult r;
+  r.before = ReadCpuSnapshot(gateway_pid, connector_pid);
   auto start = Clock::now();
   int64_t confirmed = 0, submitted = 0, refused = 0;
   while (confirmed + refused < count) {
@@ -530,6 +603,8 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, c
     r.delivered = count;
   }
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  r.after = ReadCpuSnapshot(gateway_pid, connector_pid);
+  std::vector<double> to_inbox(static_cast<size_t>(count), -1);
   if (!raw) {
     // Submit -> sink: the inbox's sink_ms (millisecond wall clock, taken as
     // the middle of its millisecond) against this process's wall clock at
@@ -562,13 +637,15 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, c
           latency[static_cast<size_t>(i)] = std::max(0.0, us / 1000.0);
           const double in_us = static_cast<double>(sink_ms->ColumnInt64(1)) * 1000.0 + 500.0 -
                                static_cast<double>(sent_wall_us[static_cast<size_t>(i)]);
-          r.inbox_ms.push_back(std::max(0.0, in_us / 1000.0));
+          to_inbox[static_cast<size_t>(i)] = std::max(0.0, in_us / 1000.0);
+          r.inbox_ms.push_back(to_inbox[static_cast<size_t>(i)]);
         }
         sink_ms->Reset();
       }
     }
     if (!sink_ms) std::printf("  (cannot read the connector's inbox: no submit->sink figures)\n");
   }
+  if (!a.samples.empty()) WriteSamples(a, first, rate, sent, latency, to_inbox);
   for (double l : latency)
     if (l >= 0) r.latency_ms.push_back(l);
   std::sort(r.latency_ms.begin(), r.latency_ms.end());
@@ -582,27 +659,6 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, c
 double Percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())))];
-}
-
-// CPU time (clock ticks) and context switches of each thread of a
-// process, by thread name (threads of the same name summed).
-struct ThreadUse {
-  int64_t ticks = 0;
-  int64_t switches = 0;
-};
-using ThreadCpu = std::map<std::string, ThreadUse>;
-
-ThreadCpu ReadThreadCpu(pid_t pid) {
-  ThreadCpu out;
-  if (pid <= 0) return out;
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
-    std::string name;
-    if (!std::getline(std::ifstream(task.path() / "comm"), name)) continue;
-    out[name].ticks += bench::CpuTicks(task.path() / "stat");
-    out[name].switches += bench::ContextSwitches(task.path() / "status");
-  }
-  return out;
 }
 
 // "gateway 55.1 us (regline-writer 35.0, ...)": what a process used
@@ -789,11 +845,9 @@ ModeRun RunMode(Args a, uint64_t base) {
         // is dear they explain most of the CPU at a fixed rate), and the
         // whole machine's busy share.
         auto run = [&](const char* name, uint64_t first, int64_t count, int rate) {
-          const ThreadCpu gw0 = ReadThreadCpu(g.pid), cn0 = ReadThreadCpu(connector.pid);
-          const bench::MachineTicks m0 = bench::ReadMachineTicks();
-          RunResult r = Run(a, ctx, g.endpoint, dir, first, count, rate);
-          const bench::MachineTicks m1 = bench::ReadMachineTicks();
-          const ThreadCpu gw1 = ReadThreadCpu(g.pid), cn1 = ReadThreadCpu(connector.pid);
+          RunResult r = Run(a, ctx, g.endpoint, dir, first, count, rate, g.pid, connector.pid);
+          const ThreadCpu &gw0 = r.before.gateway, &gw1 = r.after.gateway;
+          const ThreadCpu &cn0 = r.before.connector, &cn1 = r.after.connector;
           Print(name, r, raw);
           for (int64_t ThreadUse::*field : {&ThreadUse::ticks, &ThreadUse::switches}) {
             const std::string label =
@@ -805,13 +859,18 @@ ModeRun RunMode(Args a, uint64_t base) {
             }
             std::printf("\n");
           }
-          // The whole machine: the bench's own client, the kernel's threads
-          // and interrupts, and anything else running share the same cores.
-          const int64_t busy = m1.busy - m0.busy, all = m1.all - m0.all;
+          // The whole machine: this process (the load), the kernel's
+          // threads and interrupts, and anything else running share the
+          // same cores.
+          const int64_t busy = r.after.machine.busy - r.before.machine.busy;
+          const int64_t all = r.after.machine.all - r.before.machine.all;
           if (all > 0 && r.delivered > 0) {
-            std::printf("%-14s machine: %.0f %% of %ld cores busy, %.1f us of CPU per message in all\n", "",
-                        100.0 * static_cast<double>(busy) / static_cast<double>(all), sysconf(_SC_NPROCESSORS_ONLN),
-                        bench::TicksToUs(busy) / static_cast<double>(r.delivered));
+            const double n = static_cast<double>(r.delivered);
+            std::printf(
+                "%-14s machine: %.0f %% of %ld cores busy, %.1f us of CPU per message in all (this bench's "
+                "client %.1f)\n",
+                "", 100.0 * static_cast<double>(busy) / static_cast<double>(all), sysconf(_SC_NPROCESSORS_ONLN),
+                bench::TicksToUs(busy) / n, bench::TicksToUs(r.after.bench - r.before.bench) / n);
           }
           return r;
         };
