@@ -347,18 +347,24 @@ ThreadCpu ReadThreadCpu(pid_t pid) {
   return out;
 }
 
-// What was used at one moment: the daemons by thread, this process (the
-// load: the regulator client, and the raw platform when there is one) and
-// the whole machine, in clock ticks.
+// CPU time of the whole process so far (all its threads), in microseconds.
+double ProcessCpuUs() {
+  rusage r{};
+  getrusage(RUSAGE_SELF, &r);
+  return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e6 + r.ru_utime.tv_usec + r.ru_stime.tv_usec;
+}
+
+// What was used at one moment: the daemons by thread and the whole
+// machine in clock ticks, and this process (the load: the regulator client,
+// and the raw platform when there is one) in microseconds.
 struct CpuSnapshot {
   ThreadCpu gateway, connector;
-  int64_t bench = 0;
+  double bench_us = 0;
   bench::MachineTicks machine;
 };
 
 CpuSnapshot ReadCpuSnapshot(pid_t gateway, pid_t connector) {
-  return {ReadThreadCpu(gateway), ReadThreadCpu(connector), bench::CpuTicks("/proc/self/stat"),
-          bench::ReadMachineTicks()};
+  return {ReadThreadCpu(gateway), ReadThreadCpu(connector), ProcessCpuUs(), bench::ReadMachineTicks()};
 }
 
 struct RunResult {
@@ -638,7 +644,6 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, c
           const double in_us = static_cast<double>(sink_ms->ColumnInt64(1)) * 1000.0 + 500.0 -
                                static_cast<double>(sent_wall_us[static_cast<size_t>(i)]);
           to_inbox[static_cast<size_t>(i)] = std::max(0.0, in_us / 1000.0);
-          r.inbox_ms.push_back(to_inbox[static_cast<size_t>(i)]);
         }
         sink_ms->Reset();
       }
@@ -648,6 +653,8 @@ RunResult Run(const Args& a, zmq::context_t& ctx, const std::string& endpoint, c
   if (!a.samples.empty()) WriteSamples(a, first, rate, sent, latency, to_inbox);
   for (double l : latency)
     if (l >= 0) r.latency_ms.push_back(l);
+  for (double l : to_inbox)
+    if (l >= 0) r.inbox_ms.push_back(l);
   std::sort(r.latency_ms.begin(), r.latency_ms.end());
   std::sort(r.ack_ms.begin(), r.ack_ms.end());
   std::sort(r.inbox_ms.begin(), r.inbox_ms.end());
@@ -689,13 +696,6 @@ std::string PerMessage(const char* who, const ThreadCpu& before, const ThreadCpu
     out += buf;
   }
   return out + ")";
-}
-
-// CPU time of the whole process so far (all its threads), in microseconds.
-double ProcessCpuUs() {
-  rusage r{};
-  getrusage(RUSAGE_SELF, &r);
-  return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1e6 + r.ru_utime.tv_usec + r.ru_stime.tv_usec;
 }
 
 // What a system call, a 4 KiB write to the page cache, a sync and a
@@ -870,7 +870,7 @@ ModeRun RunMode(Args a, uint64_t base) {
                         100.0 * static_cast<double>(busy) / static_cast<double>(all), sysconf(_SC_NPROCESSORS_ONLN),
                         bench::TicksToUs(busy) / n,
                         raw ? "this bench's client and raw platform" : "this bench's client",
-                        bench::TicksToUs(r.after.bench - r.before.bench) / n);
+                        (r.after.bench_us - r.before.bench_us) / n);
           }
           return r;
         };

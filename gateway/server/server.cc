@@ -937,32 +937,34 @@ void Gateway::Pump(Session& s) {
                        lease_ms = config_.lease_ms,
                        max_bytes = static_cast<size_t>(config_.max_delivery_bytes_per_pass)](
                           Store& store) -> GroupCommitter::Completion {
-    // Stopped at the byte bound: more may be due although fewer than `want` came.
-    auto at_bytes = std::make_shared<bool>(false);
-    auto result = std::make_shared<Result<std::vector<LeasedDelivery>>>(
-        store.Lease(identity, want, lease_ms, max_bytes, at_bytes.get()));
+    struct Leased {
+      Result<std::vector<LeasedDelivery>> deliveries = std::vector<LeasedDelivery>{};
+      bool at_bytes = false;  // stopped at the byte bound: more may be due although fewer than `want` came
+    };
+    auto result = std::make_shared<Leased>();
+    result->deliveries = store.Lease(identity, want, lease_ms, max_bytes, &result->at_bytes);
     return [=, this](const Status& commit) {
-      if (!commit.ok()) *result = commit;
+      if (!commit.ok()) result->deliveries = commit;
       Post([=, this] {
-      const Result<std::vector<LeasedDelivery>>& leased = *result;
-      Session* s = FindSession(rid);
-      if (s == nullptr || s->id != session_id) return;  // their leases run out and they are re-sent
-      s->lease_pending = false;
-      s->credit += want - (leased.ok() ? static_cast<int64_t>(leased->size()) : 0);
-      if (!leased.ok()) {
-        if (leased.status().code() == StatusCode::kNoSpace) EnterDiskFull();
-        Log(LogLevel::kError, "lease_failed", {{"identity", s->identity}, {"error", leased.status().ToString()}});
-        return;  // retried on the next timer
-      }
-      for (const LeasedDelivery& d : *leased) {
-        Send(rid, protocol::DeliverFrame(d.delivery_seq, static_cast<uint32_t>(d.attempt), d.id, d.kind, d.envelope));
-        metrics_.Delivered(s->identity, static_cast<uint32_t>(d.attempt));
-      }
-      // More may be due if the lease came back full (by count or by bytes),
-      // or if messages for this identity committed while it was at the
-      // writer.
-      s->maybe_more = static_cast<int>(leased->size()) == want || *at_bytes || s->arrivals != arrivals;
-      Pump(*s);
+        const Result<std::vector<LeasedDelivery>>& leased = result->deliveries;
+        Session* s = FindSession(rid);
+        if (s == nullptr || s->id != session_id) return;  // their leases run out and they are re-sent
+        s->lease_pending = false;
+        s->credit += want - (leased.ok() ? static_cast<int64_t>(leased->size()) : 0);
+        if (!leased.ok()) {
+          if (leased.status().code() == StatusCode::kNoSpace) EnterDiskFull();
+          Log(LogLevel::kError, "lease_failed", {{"identity", s->identity}, {"error", leased.status().ToString()}});
+          return;  // retried on the next timer
+        }
+        for (const LeasedDelivery& d : *leased) {
+          Send(rid, protocol::DeliverFrame(d.delivery_seq, static_cast<uint32_t>(d.attempt), d.id, d.kind, d.envelope));
+          metrics_.Delivered(s->identity, static_cast<uint32_t>(d.attempt));
+        }
+        // More may be due if the lease came back full (by count or by bytes),
+        // or if messages for this identity committed while it was at the
+        // writer.
+        s->maybe_more = static_cast<int>(leased->size()) == want || result->at_bytes || s->arrivals != arrivals;
+        Pump(*s);
       });
     };
   });

@@ -272,8 +272,9 @@ TEST_F(GatewaySessionTest, OfflinePlatformGetsEverythingInOrderWithinCredit) {
 }
 
 // A lease stops at [delivery] max_delivery_bytes_per_pass (here one
-// envelope per lease) and the next one follows at once: a backlog still
-// arrives whole and in order.
+// envelope per lease): a backlog still arrives whole and in order. (That
+// the next lease follows at once rather than on the 250 ms timer is not
+// shown here: either way everything arrives.)
 TEST_F(GatewaySessionTest, LeasesBoundedByBytesStillDeliverTheWholeBacklogInOrder) {
   gateway_ = std::make_unique<testing::GatewayProcess>(REGLINE_GATEWAY_BINARY, dir_.path() / "bounded", "",
                                                        "max_delivery_bytes_per_pass = 1\n");
